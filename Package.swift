@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "os-refresh-config",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "os-refresh-config", targets: ["os-refresh-config"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CSQLite",
+      pkgConfig: "sqlite3",
+      providers: [.apt(["libsqlite3-dev"])]
+    ),
+    // The few Linux calls Swift cannot make directly: variadic prctl, signalfd,
+    // and glibc's posix_spawn_file_actions_addclosefrom_np (needs _GNU_SOURCE).
+    .target(name: "CSystemShims"),
+    .target(name: "RefreshStore", dependencies: ["CSQLite"]),
+    .target(name: "RefreshRunner", dependencies: ["CSystemShims"]),
+    .executableTarget(
+      name: "os-refresh-config",
+      dependencies: [
+        "RefreshRunner",
+        "RefreshStore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "RefreshRunnerTests", dependencies: ["RefreshRunner"]),
+    .testTarget(name: "RefreshStoreTests", dependencies: ["RefreshStore"]),
+    .testTarget(
+      name: "os-refresh-configTests",
+      dependencies: ["os-refresh-config", "RefreshRunner"]
+    ),
+  ]
+)

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A process found in /proc.
+struct ProcessEntry: Equatable {
+  let pid: pid_t
+  let parent: pid_t
+  /// Start time in clock ticks after boot (field 22 of /proc/PID/stat).
+  let startTicks: UInt64
+  /// Whether it has exited and waits to be reaped (state `Z`).
+  let isZombie: Bool
+}
+
+/// Reads the process table from /proc.
+enum ProcessTable {
+  /// Every process visible now.
+  static func snapshot() -> [ProcessEntry] {
+    guard let directory = opendir("/proc") else { return [] }
+    defer { closedir(directory) }
+    var entries: [ProcessEntry] = []
+    while let item = readdir(directory) {
+      let pid = withUnsafePointer(to: item.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 16) { atoi($0) }
+      }
+      if pid > 0, let entry = entry(pid) { entries.append(entry) }
+    }
+    return entries
+  }
+
+  /// The entry for one pid, or nil when it is gone.
+  static func entry(_ pid: pid_t) -> ProcessEntry? {
+    let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 1024)
+    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count > 0 else { return nil }
+    // "pid (comm) state ppid ..." — comm may hold spaces and ')', so split
+    // after the last ')'.
+    guard let close = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")) else { return nil }
+    let fields = buffer[(close + 1)..<count].split(separator: UInt8(ascii: " "))
+    // fields[0] is the state (field 3), so field N is fields[N - 3].
+    guard fields.count > 19,
+      let parent = Int32(String(decoding: fields[1], as: UTF8.self)),
+      let start = UInt64(String(decoding: fields[19], as: UTF8.self))
+    else { return nil }
+    return ProcessEntry(
+      pid: pid, parent: parent, startTicks: start, isZombie: fields[0].first == UInt8(ascii: "Z"))
+  }
+}
+
+/// The processes a script started: its own descendants, and those that left
+/// them (double fork, `setsid`) and were re-parented to us, the subreaper.
+///
+/// Orphans re-parented to us that started before the script are daemons of
+/// earlier scripts and are not part of this family.
+struct ProcessFamily {
+  let root: pid_t
+  let rootStartTicks: UInt64
+  let reaper: pid_t
+
+  init?(root: pid_t) {
+    guard let entry = ProcessTable.entry(root) else { return nil }
+    self.root = root
+    rootStartTicks = entry.startTicks
+    reaper = getpid()
+  }
+
+  /// The living members (zombies excluded), root included while it runs.
+  func members(in table: [ProcessEntry]) -> Set<pid_t> {
+    var children: [pid_t: [pid_t]] = [:]
+    let table = table.filter { !$0.isZombie }
+    for entry in table { children[entry.parent, default: []].append(entry.pid) }
+    var queue: [pid_t] = []
+    if table.contains(where: { $0.pid == root && $0.startTicks == rootStartTicks }) {
+      queue.append(root)
+    }
+    for entry in table where entry.parent == reaper && entry.pid != root {
+      let later =
+        entry.startTicks > rootStartTicks
+        || (entry.startTicks == rootStartTicks && entry.pid > root)
+      if later { queue.append(entry.pid) }
+    }
+    var found = Set<pid_t>()
+    while let pid = queue.popLast() {
+      guard found.insert(pid).inserted else { continue }
+      queue.append(contentsOf: children[pid] ?? [])
+    }
+    return found
+  }
+
+  /// Sends `signal` to every member; returns how many were signalled.
+  @discardableResult
+  func signal(_ signal: Int32) -> Int {
+    let members = members(in: ProcessTable.snapshot())
+    for pid in members { kill(pid, signal) }
+    return members.count
+  }
+
+  /// Kills every member with SIGKILL. Members are stopped first, round after
+  /// round until no new one appears, so none can fork its way out of the sweep.
+  func killAll() {
+    var stopped = Set<pid_t>()
+    for _ in 0..<32 {
+      let fresh = members(in: ProcessTable.snapshot()).subtracting(stopped)
+      if fresh.isEmpty { break }
+      for pid in fresh { kill(pid, SIGSTOP) }
+      stopped.formUnion(fresh)
+    }
+    for pid in stopped { kill(pid, SIGKILL) }
+  }
+
+  /// Whether any member is still alive (zombies count as gone).
+  func hasLivingMembers() -> Bool {
+    !members(in: ProcessTable.snapshot()).isEmpty
+  }
+}

@@ -1,0 +1,122 @@
+/// How loud a message is; the levels and names of Python's logging module.
+public enum LogLevel: Int, Comparable, Sendable {
+  case debug = 10
+  case info = 20
+  case warning = 30
+  case error = 40
+  case critical = 50
+
+  public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+
+  /// The name printed in log lines, e.g. `WARNING`.
+  public var name: String {
+    switch self {
+    case .debug: "DEBUG"
+    case .info: "INFO"
+    case .warning: "WARNING"
+    case .error: "ERROR"
+    case .critical: "CRITICAL"
+    }
+  }
+}
+
+/// Which output stream of a script a chunk came from.
+public enum ScriptStream: String, Sendable {
+  case stdout
+  case stderr
+}
+
+/// The facts of a run known when it starts.
+public struct RunDescription: Sendable {
+  /// The base directory holding the phase directories.
+  public let baseDirectory: String
+  /// Our command line.
+  public let arguments: [String]
+  /// The environment we were started with.
+  public let environment: ProcessEnvironment
+  /// The files named by `OS_CONFIG_FILES` (colon-separated), in order.
+  public let configFiles: [String]
+  /// When the run started, UTC microseconds.
+  public let startedAt: Int64
+}
+
+/// How one script ended.
+public struct ScriptOutcome: Sendable {
+  /// Why it ended.
+  public enum Status: String, Sendable {
+    case success
+    case failed
+    /// Killed by a signal we did not send.
+    case killed
+    /// Killed by us when the run's `--timeout` elapsed.
+    case timeout
+    /// Ended after we passed on a termination signal.
+    case interrupted
+  }
+  public let status: Status
+  /// Its exit status or signal; for a script that could not be started, the
+  /// status a shell gives (126, or 127 when the file is gone).
+  public let termination: Termination
+  /// Why it could not be started, when it could not.
+  public let spawnError: SystemError?
+  /// Start, UTC microseconds.
+  public let startedAt: Int64
+  /// Duration on the monotonic clock, nanoseconds.
+  public let durationNanoseconds: Int64
+}
+
+/// How a phase ended.
+public enum PhaseStatus: String, Sendable {
+  case success
+  case failed
+  /// Not reached: an earlier phase failed or the run was interrupted.
+  case skipped
+  /// The phase has no directory.
+  case absent
+}
+
+/// How a whole run ended, and the exit status it gives.
+public enum RunStatus: String, Sendable {
+  case success
+  case failed
+  case timeout
+  case interrupted
+}
+
+/// Watches a refresh as it happens. The runner reports every event here and
+/// knows nothing of who listens: the console log, the history recorder, tests.
+public protocol RunObserver: AnyObject {
+  /// The run is about to start its first phase.
+  func runWillStart(_ run: RunDescription)
+  /// A phase starts: its directory exists and is about to be used.
+  func phaseWillStart(_ phase: Phase, directory: String)
+  /// environment.d files are about to be sourced for `phase`.
+  func environmentWillLoad(_ files: [String], for phase: Phase)
+  /// A script is about to be started.
+  func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64)
+  /// A script wrote `bytes` (valid only during the call) to `stream`.
+  func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream)
+  /// A script ended.
+  func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome)
+  /// A phase ended, or was found absent or skipped.
+  func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64)
+  /// The run ended with `status` and will exit with `exitStatus`.
+  func runDidFinish(status: RunStatus, exitStatus: Int32)
+  /// A log message from the runner.
+  func log(_ level: LogLevel, _ message: String)
+}
+
+/// Observers that do not care about some events leave them out.
+extension RunObserver {
+  public func runWillStart(_ run: RunDescription) {}
+  public func phaseWillStart(_ phase: Phase, directory: String) {}
+  public func environmentWillLoad(_ files: [String], for phase: Phase) {}
+  public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {}
+  public func script(
+    _ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream
+  ) {}
+  public func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome) {}
+  public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {}
+  public func runDidFinish(status: RunStatus, exitStatus: Int32) {}
+  public func log(_ level: LogLevel, _ message: String) {}
+}

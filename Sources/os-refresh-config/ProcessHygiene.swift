@@ -1,0 +1,22 @@
+import CSystemShims
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What the process does first, before it opens anything.
+enum ProcessHygiene {
+  /// Makes descriptors 0–2 valid (opening /dev/null where one is closed), so
+  /// nothing we open later lands on them, and marks every other inherited
+  /// descriptor close-on-exec, so no descriptor of our parent's reaches a script.
+  static func prepare() {
+    for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 {
+      let opened = open("/dev/null", O_RDWR)
+      if opened >= 0 && opened != descriptor {
+        dup2(opened, descriptor)
+        close(opened)
+      }
+    }
+    _ = orc_cloexec_from(3)
+  }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import RefreshRunner
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A refresh: the default subcommand, with the reference's options.
+struct Refresh: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run the phases once (the default when no subcommand is given)."
+  )
+
+  /// Prints the base directory and exits, as the reference does.
+  @Flag(help: "Print base dir and exit.")
+  var printBase = false
+
+  /// Prints the four phase names, tab-separated, and exits.
+  @Flag(help: "Print phases (tab separated) and exit.")
+  var printPhases = false
+
+  /// The quietest level of message printed on stderr.
+  @Option(help: "Least severe log messages shown on stderr.")
+  var logLevel: LogLevelArgument = .INFO
+
+  /// The file locked for the whole run, so two refreshes never overlap.
+  @Option(help: "Lock file to prevent multiple running copies.")
+  var lockfile: String = RunLock.defaultPath
+
+  /// The limit on the whole run, after which the running script is killed.
+  @Option(help: ArgumentHelp("Seconds until the current run will be terminated.", valueName: "seconds"))
+  var timeout: Int?
+
+  /// Where the phase directories are; overrides OS_REFRESH_CONFIG_BASE_DIR.
+  @Option(help: ArgumentHelp(
+    "Base directory holding the phase directories (default: $OS_REFRESH_CONFIG_BASE_DIR or \(BaseDirectory.defaultPath)).",
+    valueName: "path"))
+  var baseDir: String?
+
+  /// How long a script gets after a passed-on SIGTERM, SIGINT or SIGHUP.
+  @Option(help: ArgumentHelp(
+    "Seconds a script's processes get after a passed-on termination signal before SIGKILL.",
+    valueName: "seconds"))
+  var killAfter: Int = 10
+
+  /// Lists what would run, without running or locking anything.
+  @Flag(help: "Print the scripts each phase would run, in order, and exit without running them.")
+  var dryRun = false
+
+  func validate() throws {
+    if let timeout, timeout < 0 {
+      throw ValidationError("--timeout must be a non-negative number of seconds, not \(timeout)")
+    }
+    if killAfter < 0 {
+      throw ValidationError("--kill-after must be a non-negative number of seconds, not \(killAfter)")
+    }
+  }
+
+  func run() throws {
+    let environment = ProcessEnvironment.current()
+    let variables = environment.dictionary
+    let base = BaseDirectory.resolve(option: baseDir, environment: variables)
+    if printBase {
+      print(base.path)
+      return
+    }
+    if printPhases {
+      print(Phase.ordered.map(\.rawValue).joined(separator: "\t"))
+      return
+    }
+
+    let console = ConsoleLog(threshold: logLevel.level)
+    if base.isDeprecated {
+      console.log(
+        .warning,
+        "Base directory \(BaseDirectory.deprecatedPath) is deprecated. The recommended base directory is \(BaseDirectory.defaultPath)"
+      )
+    }
+    let pattern = try RunPartsPattern.forEnvironment(variables)
+    try base.validate()
+    if dryRun {
+      print(DryRunReport(baseDirectory: base.path, pattern: pattern).text, terminator: "")
+      return
+    }
+
+    let lock: RunLock
+    do {
+      lock = try RunLock.acquire(path: lockfile)
+    } catch {
+      console.log(.error, error.description)
+      if case .locked(_, let code, _) = error { throw ExitCode(code) }
+      throw ExitCode(1)
+    }
+    defer { lock.release() }
+
+    let run = RefreshRun(
+      configuration: RefreshConfiguration(
+        baseDirectory: base.path,
+        timeoutSeconds: timeout,
+        killAfterSeconds: killAfter,
+        scriptPattern: pattern,
+        environment: environment,
+        arguments: CommandLine.arguments),
+      observers: [console])
+    let outcome = try run.run()
+    if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+  }
+}
