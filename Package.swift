@@ -17,7 +17,7 @@ let package = Package(
       providers: [.apt(["libsqlite3-dev"])]
     ),
     // The few Linux calls Swift cannot make directly: variadic prctl, signalfd,
-    // and glibc's posix_spawn_file_actions_addclosefrom_np (needs _GNU_SOURCE).
+    // and a vfork/execve spawn that resets every signal in the child.
     .target(name: "CSystemShims"),
     .target(name: "RefreshStore", dependencies: ["CSQLite"]),
     .target(name: "RefreshRunner", dependencies: ["CSystemShims"]),

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int orc_set_child_subreaper(void) {
@@ -33,8 +34,56 @@ int orc_signalfd_read(int fd, int *signo) {
   }
 }
 
-int orc_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd) {
-  return posix_spawn_file_actions_addclosefrom_np(actions, lowfd);
+/* The kernel's struct sigaction for rt_sigaction(2): no restorer is needed for SIG_DFL. */
+struct orc_kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  unsigned long mask;
+};
+
+int orc_spawn(const char *path, char *const argv[], char *const envp[],
+              const int *redirect_from, const int *redirect_to, int redirect_count,
+              int close_from, int *error_out) {
+  unsigned long block_all = ~0UL, saved_mask = 0, empty_mask = 0;
+  /* Block everything (internal signals too) so that no handler of ours runs
+     in the child, which shares our memory until it calls execve. */
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &block_all, &saved_mask, sizeof block_all);
+  volatile int child_error = 0;
+  pid_t pid = vfork();
+  if (pid == 0) {
+    struct orc_kernel_sigaction default_action = {SIG_DFL, 0, 0, 0};
+    for (int signo = 1; signo <= 64; signo++) {
+      if (signo == SIGKILL || signo == SIGSTOP) continue;
+      syscall(SYS_rt_sigaction, signo, &default_action, NULL, sizeof(unsigned long));
+    }
+    for (int i = 0; i < redirect_count; i++) {
+      if (redirect_from[i] == redirect_to[i]) {
+        if (fcntl(redirect_to[i], F_SETFD, 0) < 0) goto failed;
+      } else if (dup2(redirect_from[i], redirect_to[i]) < 0) {
+        goto failed;
+      }
+    }
+    if (close_from >= 0) syscall(SYS_close_range, (unsigned)close_from, ~0U, 0);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, NULL, sizeof empty_mask);
+    execve(path, argv, envp);
+  failed:
+    child_error = errno ? errno : EIO;
+    _exit(127);
+  }
+  int fork_error = errno;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved_mask, NULL, sizeof saved_mask);
+  if (pid < 0) {
+    *error_out = fork_error;
+    return -1;
+  }
+  if (child_error != 0) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    *error_out = child_error;
+    return -1;
+  }
+  return pid;
 }
 
 int orc_cloexec_from(int lowfd) {

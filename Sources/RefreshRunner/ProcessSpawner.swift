@@ -4,13 +4,13 @@ import CSystemShims
   import Glibc
 #endif
 
-/// Starts child processes with posix_spawn(3), clean: default dispositions
-/// for every signal, an empty signal mask, and no descriptor of ours but the
-/// ones named.
+/// Starts child processes clean: default dispositions for every signal, an
+/// empty signal mask, and no descriptor of ours but the ones named.
 ///
-/// The Swift runtime ignores SIGPIPE and we block the signals we watch;
-/// POSIX_SPAWN_SETSIGDEF and POSIX_SPAWN_SETSIGMASK undo both in the child,
-/// so `yes | head -1` in a script ends at once, as under the reference.
+/// The Swift runtime ignores SIGPIPE and we block the signals we watch; the
+/// child undoes both before execve, so `yes | head -1` in a script ends at
+/// once, as under the reference. (glibc 2.36's posix_spawn would leave its
+/// internal signals 32 and 33 ignored in the child, hence our own vfork.)
 enum ProcessSpawner {
   /// A descriptor the child gets at `target` (dup2 of `source`).
   struct Redirection {
@@ -20,39 +20,22 @@ enum ProcessSpawner {
 
   /// Spawns `path` with the given argv and envp.
   /// - Returns: the child's pid.
-  /// - Throws: ``SystemError`` naming `posix_spawn` and the path when it could
-  ///   not be started (glibc reports the child's exec error here).
+  /// - Throws: ``SystemError`` naming `execve` and the path when it could
+  ///   not be started (ENOENT, EACCES, ENOEXEC…).
   static func spawn(
     path: String,
     arguments: CStringArray,
     environment: CStringArray,
     redirections: [Redirection]
   ) throws(SystemError) -> pid_t {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    for redirection in redirections {
-      posix_spawn_file_actions_adddup2(&actions, redirection.source, redirection.target)
-    }
-    let highest = redirections.map(\.target).max() ?? 2
-    orc_spawn_file_actions_addclosefrom(&actions, max(3, highest + 1))
-
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setflags(
-      &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-    var pid: pid_t = 0
-    try errnoReturningCall("posix_spawn", subject: path) {
-      posix_spawn(&pid, path, &actions, &attributes, arguments.pointers, environment.pointers)
-    }
+    let sources = redirections.map(\.source)
+    let targets = redirections.map(\.target)
+    let closeFrom = max(3, (targets.max() ?? 2) + 1)
+    var failure: Int32 = 0
+    let pid = orc_spawn(
+      path, arguments.pointers, environment.pointers, sources, targets, Int32(redirections.count),
+      closeFrom, &failure)
+    if pid < 0 { throw SystemError(call: "execve", code: failure, subject: path) }
     return pid
   }
 }

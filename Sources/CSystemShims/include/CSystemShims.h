@@ -2,7 +2,6 @@
 #define CSYSTEMSHIMS_H
 
 #include <signal.h>
-#include <spawn.h>
 
 /// Makes the calling process a subreaper: orphaned descendants are re-parented
 /// to it instead of to init (prctl(2), PR_SET_CHILD_SUBREAPER). Returns 0 or -1/errno.
@@ -15,9 +14,15 @@ int orc_signalfd(const sigset_t *mask);
 /// Returns 1 when a record was read, 0 when none was ready, -1/errno on error.
 int orc_signalfd_read(int fd, int *signo);
 
-/// Adds "close every descriptor from lowfd on" to the spawn file actions
-/// (glibc's posix_spawn_file_actions_addclosefrom_np). Returns 0 or an errno value.
-int orc_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
+/// Starts `path` with vfork(2) and execve(2). In the child, every signal gets
+/// its default disposition and the mask is emptied (through the raw system
+/// calls, so glibc's internal signals 32 and 33 are reset too, which glibc
+/// 2.36's posix_spawn leaves ignored); `redirect_from[i]` is duplicated onto
+/// `redirect_to[i]`, and every descriptor from `close_from` on is closed.
+/// Returns the pid, or -1 with the errno of the failed step in *error_out.
+int orc_spawn(const char *path, char *const argv[], char *const envp[],
+              const int *redirect_from, const int *redirect_to, int redirect_count,
+              int close_from, int *error_out);
 
 /// Sets FD_CLOEXEC on every descriptor from lowfd on (close_range(2) with
 /// CLOSE_RANGE_CLOEXEC). Returns 0 or -1/errno.
