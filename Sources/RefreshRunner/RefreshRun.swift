@@ -314,7 +314,7 @@ public final class RefreshRun {
       return try ProcessSpawner.spawn(
         path: script.path, arguments: CStringArray([script.path]), environment: environment,
         redirections: redirections)
-    } catch where error.code == ENOEXEC {
+    } catch  where error.code == ENOEXEC {
       return try ProcessSpawner.spawn(
         path: EnvironmentLoader.bash, arguments: CStringArray([EnvironmentLoader.bash, script.path]),
         environment: environment, redirections: redirections)

@@ -26,16 +26,19 @@ public final class RunPartsPattern: @unchecked Sendable {
   /// Compiles `source` (regcomp with REG_EXTENDED | REG_NOSUB).
   /// - Throws: ``RunnerError/invalidPattern(_:reason:)`` with regerror's text.
   public init(_ source: String) throws(RunnerError) {
-    self.source = source
-    compiled = .allocate(capacity: 1)
-    let status = regcomp(compiled, source, REG_EXTENDED | REG_NOSUB)
+    // Compiled before any stored property is set: a throwing initializer
+    // that had set them all would run deinit on the failed expression.
+    let expression = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
+    let status = regcomp(expression, source, REG_EXTENDED | REG_NOSUB)
     if status != 0 {
       var message = [CChar](repeating: 0, count: 256)
-      regerror(status, compiled, &message, message.count)
-      compiled.deallocate()
+      regerror(status, expression, &message, message.count)
+      expression.deallocate()
       let text = message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
       throw .invalidPattern(source, reason: String(decoding: text, as: UTF8.self))
     }
+    self.source = source
+    compiled = expression
   }
 
   /// The pattern dib-run-parts would use for this environment:

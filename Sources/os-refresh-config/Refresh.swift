@@ -32,15 +32,17 @@ struct Refresh: ParsableCommand {
   var timeout: Int?
 
   /// Where the phase directories are; overrides OS_REFRESH_CONFIG_BASE_DIR.
-  @Option(help: ArgumentHelp(
-    "Base directory holding the phase directories (default: $OS_REFRESH_CONFIG_BASE_DIR or \(BaseDirectory.defaultPath)).",
-    valueName: "path"))
+  @Option(
+    help: ArgumentHelp(
+      "Base directory holding the phase directories (default: $OS_REFRESH_CONFIG_BASE_DIR or \(BaseDirectory.defaultPath)).",
+      valueName: "path"))
   var baseDir: String?
 
   /// How long a script gets after a passed-on SIGTERM, SIGINT or SIGHUP.
-  @Option(help: ArgumentHelp(
-    "Seconds a script's processes get after a passed-on termination signal before SIGKILL.",
-    valueName: "seconds"))
+  @Option(
+    help: ArgumentHelp(
+      "Seconds a script's processes get after a passed-on termination signal before SIGKILL.",
+      valueName: "seconds"))
   var killAfter: Int = 10
 
   /// Lists what would run, without running or locking anything.
