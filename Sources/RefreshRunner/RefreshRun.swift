@@ -295,8 +295,10 @@ public final class RefreshRun {
       status = .failed
     }
     let outcome = finish(status, exit.termination)
-    if status != .success && status != .interrupted {
-      log(.error, "\(script.path) \(exit.termination.summary)")
+    if phase == .error && status != .success && status != .interrupted {
+      // A failing phase is named in its "during … phase" line; a failing
+      // handler has no such line.
+      log(.warning, "error handler \(script.path) \(exit.termination.summary)")
     }
     return outcome
   }

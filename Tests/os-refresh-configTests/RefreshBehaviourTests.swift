@@ -38,7 +38,10 @@ import Testing
     let result = run(["--log-level", "ERROR"])
     #expect(result.status == 1)
     #expect(result.stderrLines.allSatisfy { $0.contains("[ERROR]") }, "\(result.stderr)")
-    #expect(result.stderrLines.count == 3)
+    #expect(
+      result.stderrLines.map { $0.split(separator: "] ", maxSplits: 2).last ?? "" } == [
+        "during configure phase. [\(base.path)/configure.d/10-fails exited with status 4]", "Aborting...",
+      ])
   }
 
   @Test func environmentFilesAreNamedButTheirValuesNeverLogged() {
