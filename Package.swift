@@ -8,7 +8,8 @@ let package = Package(
     .executable(name: "os-refresh-config", targets: ["os-refresh-config"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .systemLibrary(
@@ -19,21 +20,30 @@ let package = Package(
     // The few Linux calls Swift cannot make directly: variadic prctl, signalfd,
     // and a vfork/execve spawn that resets every signal in the child.
     .target(name: "CSystemShims"),
-    .target(name: "RefreshStore", dependencies: ["CSQLite"]),
+    .target(
+      name: "RefreshStore",
+      dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+      exclude: [],
+      resources: [.embedInCode("Migrations")]
+    ),
     .target(name: "RefreshRunner", dependencies: ["CSystemShims"]),
+    // Bridges the two: records a run's events in the store.
+    .target(name: "RunHistory", dependencies: ["RefreshRunner", "RefreshStore"]),
     .executableTarget(
       name: "os-refresh-config",
       dependencies: [
         "RefreshRunner",
         "RefreshStore",
+        "RunHistory",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "RefreshRunnerTests", dependencies: ["RefreshRunner"]),
     .testTarget(name: "RefreshStoreTests", dependencies: ["RefreshStore"]),
+    .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory"]),
     .testTarget(
       name: "os-refresh-configTests",
-      dependencies: ["os-refresh-config", "RefreshRunner"]
+      dependencies: ["os-refresh-config", "RefreshRunner", "RefreshStore"]
     ),
   ]
 )

@@ -30,6 +30,16 @@ struct DryRunReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// How many scripts the four phases hold now.
+  static func plannedScripts(baseDirectory: String, pattern: RunPartsPattern) -> Int {
+    let report = DryRunReport(baseDirectory: baseDirectory, pattern: pattern)
+    return Phase.ordered.reduce(0) { total, phase in
+      guard case .listed(let scripts, _) = PhaseDirectory.inspect(report.path(phase.directoryName), pattern: pattern)
+      else { return total }
+      return total + scripts.count
+    }
+  }
+
   private func path(_ name: String) -> String {
     baseDirectory.isEmpty || baseDirectory.hasSuffix("/") ? baseDirectory + name : baseDirectory + "/" + name
   }

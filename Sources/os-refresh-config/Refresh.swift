@@ -1,5 +1,6 @@
 import ArgumentParser
 import RefreshRunner
+import RunHistory
 
 #if canImport(Glibc)
   import Glibc
@@ -45,6 +46,24 @@ struct Refresh: ParsableCommand {
       valueName: "seconds"))
   var killAfter: Int = 10
 
+  /// The history database's location.
+  @OptionGroup var database: DatabaseOptions
+
+  /// Turns recording off for this run.
+  @Flag(help: "Do not record this run in the history database.")
+  var noHistory = false
+
+  /// Makes a history failure fatal, before any script runs.
+  @Flag(help: "Refuse to run (exit 1) when the run cannot be recorded.")
+  var requireHistory = false
+
+  /// How much of each output stream the history keeps at each end.
+  @Option(
+    help: ArgumentHelp(
+      "Bytes of each script's stdout and stderr kept at each end in the history (default 32768).",
+      valueName: "bytes"))
+  var maxOutput: Int = 32 * 1024
+
   /// Lists what would run, without running or locking anything.
   @Flag(help: "Print the scripts each phase would run, in order, and exit without running them.")
   var dryRun = false
@@ -52,6 +71,12 @@ struct Refresh: ParsableCommand {
   func validate() throws {
     if let timeout, timeout < 0 {
       throw ValidationError("--timeout must be a non-negative number of seconds, not \(timeout)")
+    }
+    if maxOutput < 0 {
+      throw ValidationError("--max-output must be a non-negative number of bytes, not \(maxOutput)")
+    }
+    if noHistory && requireHistory {
+      throw ValidationError("--no-history and --require-history exclude each other")
     }
     if killAfter < 0 {
       throw ValidationError("--kill-after must be a non-negative number of seconds, not \(killAfter)")
@@ -95,6 +120,23 @@ struct Refresh: ParsableCommand {
     }
     defer { lock.release() }
 
+    var observers: [RunObserver] = [console]
+    if !noHistory {
+      let settings = HistoryRecorder.Settings(
+        maxOutput: maxOutput, plannedScripts: DryRunReport.plannedScripts(baseDirectory: base.path, pattern: pattern),
+        version: OSRefreshConfig.configuration.version)
+      do {
+        if let recorder = try HistorySession.recorder(
+          path: database.path, required: requireHistory, settings: settings, console: console)
+        {
+          observers.append(recorder)
+        }
+      } catch {
+        console.log(.error, String(describing: error))
+        throw ExitCode(1)
+      }
+    }
+
     let run = RefreshRun(
       configuration: RefreshConfiguration(
         baseDirectory: base.path,
@@ -103,7 +145,7 @@ struct Refresh: ParsableCommand {
         scriptPattern: pattern,
         environment: environment,
         arguments: CommandLine.arguments),
-      observers: [console])
+      observers: observers)
     let outcome = try run.run()
     if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
   }

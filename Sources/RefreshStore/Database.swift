@@ -1,0 +1,118 @@
+import CSQLite
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// An open SQLite connection. It owns the `sqlite3` handle and closes it when released.
+///
+/// Every C return code passes through ``check(_:sql:)``, so every failure
+/// becomes a ``SQLiteError`` with the extended code, the message and the SQL.
+public final class Database {
+  private let handle: OpaquePointer
+  /// The database file's path.
+  public let path: String
+  private var statements: [String: Statement] = [:]
+
+  /// Opens (and with `create`, creates) the database at `path`, with a busy
+  /// timeout set before any statement runs and extended result codes on.
+  public init(path: String, readOnly: Bool = false, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5000)
+    throws(SQLiteError)
+  {
+    var opened: OpaquePointer?
+    var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
+    if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+    flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+    let status = sqlite3_open_v2(path, &opened, flags, nil)
+    guard let opened else {
+      throw SQLiteError(extendedCode: status, message: "cannot allocate a connection", sql: nil)
+    }
+    guard status == SQLITE_OK else {
+      let error = SQLiteError(extendedCode: status, message: String(cString: sqlite3_errmsg(opened)), sql: nil)
+      sqlite3_close_v2(opened)
+      throw error
+    }
+    handle = opened
+    self.path = path
+    sqlite3_extended_result_codes(handle, 1)
+    sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+  }
+
+  deinit {
+    statements.removeAll()
+    sqlite3_close_v2(handle)
+  }
+
+  // MARK: - Running SQL
+
+  /// Runs one or more statements that return no rows.
+  public func execute(_ sql: String) throws(SQLiteError) {
+    try check(sqlite3_exec(handle, sql, nil, nil, nil), sql: sql)
+  }
+
+  /// The statement for `sql`, prepared once per connection and reused.
+  public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+    if let cached = statements[sql] {
+      cached.reset()
+      return cached
+    }
+    var prepared: OpaquePointer?
+    try check(sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil), sql: sql)
+    let statement = Statement(handle: prepared!, database: self, sql: sql)
+    statements[sql] = statement
+    return statement
+  }
+
+  /// Runs `body` in a transaction: `BEGIN IMMEDIATE` (the write lock taken at
+  /// once, waiting up to the busy timeout), `COMMIT`, or `ROLLBACK` when it throws.
+  ///
+  /// - Parameter durable: when true the commit is synced to disk
+  ///   (`PRAGMA synchronous = FULL`); otherwise it may be lost on power loss
+  ///   until the next durable commit (`NORMAL`, which in WAL mode "does not
+  ///   fsync the WAL on every commit", https://sqlite.org/pragma.html#pragma_synchronous).
+  public func transaction<T>(durable: Bool = false, _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    try setSynchronous(durable ? 2 : 1)
+    try statement("BEGIN IMMEDIATE").run()
+    do {
+      let value = try body()
+      try statement("COMMIT").run()
+      return value
+    } catch {
+      _ = try? statement("ROLLBACK").run()
+      throw error
+    }
+  }
+
+  private var synchronousLevel: Int32 = -1
+
+  private func setSynchronous(_ level: Int32) throws(SQLiteError) {
+    guard level != synchronousLevel else { return }
+    try execute(level == 2 ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+    synchronousLevel = level
+  }
+
+  /// The rowid of the last row inserted on this connection.
+  public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+  /// The number of rows the last statement changed.
+  public var changes: Int { Int(sqlite3_changes(handle)) }
+
+  /// The value of an integer pragma, e.g. `user_version`.
+  public func integerPragma(_ name: String) throws(SQLiteError) -> Int64 {
+    let statement = try statement("PRAGMA \(name)")
+    guard try statement.step() else { return 0 }
+    return statement.int64(0)
+  }
+
+  // MARK: - Errors
+
+  /// Turns a non-OK return code into a ``SQLiteError``.
+  @discardableResult
+  func check(_ status: Int32, sql: String?) throws(SQLiteError) -> Int32 {
+    switch status {
+    case SQLITE_OK, SQLITE_ROW, SQLITE_DONE: return status
+    default:
+      throw SQLiteError(extendedCode: status, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/// A run as `history` lists it.
+public struct RunSummary: Sendable, Equatable {
+  public var id: Int64
+  public var startedAt: Int64
+  public var finishedAt: Int64?
+  public var durationMicroseconds: Int64?
+  public var status: String
+  public var exitCode: Int64?
+  public var baseDirectory: String
+  /// Scripts found in the four phases' directories when the run started.
+  public var plannedScripts: Int64
+  /// Scripts of the four phases that were started.
+  public var scriptsRun: Int64
+  /// The phase that failed (or was in progress when the run was abandoned).
+  public var failedPhase: String?
+  /// The script that failed, as `phase/name`.
+  public var failedScript: String?
+  public var failedExitCode: Int64?
+  public var failedSignal: Int64?
+}
+
+/// An input file of a run, as recorded.
+public struct InputSummary: Sendable, Equatable {
+  public var kind: String
+  public var path: String
+  public var sha256: String?
+  public var error: String?
+}
+
+/// The size of one captured stream.
+public struct StreamSummary: Sendable, Equatable {
+  public var bytes: Int64
+  public var truncated: Bool
+}
+
+/// A script of a run, as recorded.
+public struct ScriptDetail: Sendable, Equatable {
+  public var id: Int64
+  public var phase: String
+  public var name: String
+  public var path: String
+  public var position: Int64
+  public var sha256: String?
+  public var status: String
+  public var exitCode: Int64?
+  public var signal: Int64?
+  public var startedAt: Int64
+  public var finishedAt: Int64?
+  public var durationMicroseconds: Int64?
+  public var error: String?
+  public var stdout: StreamSummary
+  public var stderr: StreamSummary
+}
+
+/// A phase of a run with its scripts.
+public struct PhaseDetail: Sendable, Equatable {
+  public var name: String
+  public var status: String
+  public var startedAt: Int64?
+  public var durationMicroseconds: Int64?
+  public var scripts: [ScriptDetail]
+}
+
+/// Everything recorded of one run.
+public struct RunDetail: Sendable, Equatable {
+  public var summary: RunSummary
+  public var hostname: String
+  public var pid: Int64
+  public var version: String
+  /// The command line as a JSON array.
+  public var commandLine: String
+  public var inputs: [InputSummary]
+  /// The four phases in order (those never recorded show as `skipped`), then
+  /// `error` when error.d ran.
+  public var phases: [PhaseDetail]
+}

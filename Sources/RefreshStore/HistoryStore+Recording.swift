@@ -1,0 +1,128 @@
+/// Recording a run as it happens.
+///
+/// Durability follows the run: a run's start and each script's start are
+/// committed with `synchronous = FULL` before the script is started, so a
+/// power loss or a reboot by a script can lose at most the end record of the
+/// script in progress (ends are committed with `NORMAL`, and made durable by
+/// the next start or the run's end).
+extension HistoryStore {
+  /// Records the start of a run with its inputs; durable. Returns the run id.
+  public func beginRun(_ start: RunStart) throws -> Int64 {
+    try database.transaction(durable: true) { () throws(SQLiteError) -> Int64 in
+      try database.statement(
+        """
+        INSERT INTO runs (started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
+                          command_line, planned_scripts)
+        VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+      ).run([
+        .integer(start.startedAt), .text(start.baseDirectory), .text(start.hostname), .integer(start.pid),
+        .text(start.bootID), .integer(start.processStart), .text(start.version),
+        .text(JSONText.array(start.commandLine)), .integer(Int64(start.plannedScripts)),
+      ])
+      let run = database.lastInsertedRowID
+      var positions: [InputRecord.Kind: Int64] = [:]
+      for input in start.inputs {
+        let position = positions[input.kind, default: 0]
+        positions[input.kind] = position + 1
+        let content = try input.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+        try database.statement(
+          "INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).run([
+          .integer(run), .text(input.kind.rawValue), .integer(position), .text(input.path),
+          input.sha256.map { .text($0) } ?? .null, content.map { .integer($0) } ?? .null,
+          input.error.map { .text($0) } ?? .null,
+        ])
+      }
+      return run
+    }
+  }
+
+  /// Records a phase's status (inserted or replaced).
+  public func recordPhase(
+    runID: Int64, name: String, position: Int, status: String, startedAt: Int64?, finishedAt: Int64?,
+    durationMicroseconds: Int64?
+  ) throws {
+    try database.transaction { () throws(SQLiteError) in
+      try database.statement(
+        """
+        INSERT OR REPLACE INTO phases (run_id, name, position, status, started_at, finished_at, duration_us)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+      ).run([
+        .integer(runID), .text(name), .integer(Int64(position)), .text(status),
+        startedAt.map { .integer($0) } ?? .null, finishedAt.map { .integer($0) } ?? .null,
+        durationMicroseconds.map { .integer($0) } ?? .null,
+      ])
+    }
+  }
+
+  /// Records that a script starts; durable. Returns the script's row id.
+  public func beginScript(_ start: ScriptStart) throws -> Int64 {
+    try database.transaction(durable: true) { () throws(SQLiteError) -> Int64 in
+      let content = try start.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+      try database.statement(
+        """
+        INSERT INTO scripts (run_id, phase, name, path, position, sha256, content_id, started_at, status)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')
+        """
+      ).run([
+        .integer(start.runID), .text(start.phase), .text(start.name), .text(start.path),
+        .integer(Int64(start.position)), start.sha256.map { .text($0) } ?? .null,
+        content.map { .integer($0) } ?? .null, .integer(start.startedAt),
+      ])
+      return database.lastInsertedRowID
+    }
+  }
+
+  /// Records how a script ended, with its captured output.
+  public func finishScript(id: Int64, _ end: ScriptEnd) throws {
+    try database.transaction { () throws(SQLiteError) in
+      func parts(_ stream: CapturedStream) throws(SQLiteError) -> [Statement.Value] {
+        let head = stream.head.isEmpty ? nil : try storeContent(stream.head)
+        let tail = stream.tail.isEmpty ? nil : try storeContent(stream.tail)
+        return [
+          .integer(stream.totalBytes), .integer(stream.truncated ? 1 : 0), head.map { .integer($0) } ?? .null,
+          tail.map { .integer($0) } ?? .null,
+        ]
+      }
+      let values: [Statement.Value] =
+        [
+          .integer(end.finishedAt), .integer(end.durationMicroseconds), end.exitCode.map { .integer($0) } ?? .null,
+          end.signal.map { .integer($0) } ?? .null, .text(end.status), end.error.map { .text($0) } ?? .null,
+        ] + (try parts(end.stdout)) + (try parts(end.stderr)) + [.integer(id)]
+      try database.statement(
+        """
+        UPDATE scripts SET finished_at = ?, duration_us = ?, exit_code = ?, signal = ?, status = ?, error = ?,
+          stdout_bytes = ?, stdout_truncated = ?, stdout_head = ?, stdout_tail = ?,
+          stderr_bytes = ?, stderr_truncated = ?, stderr_head = ?, stderr_tail = ?
+        WHERE id = ?
+        """
+      ).run(values)
+    }
+  }
+
+  /// Records how the run ended; durable.
+  public func finishRun(
+    id: Int64, finishedAt: Int64, durationMicroseconds: Int64, status: String, exitCode: Int64
+  ) throws {
+    try database.transaction(durable: true) { () throws(SQLiteError) in
+      try database.statement(
+        "UPDATE runs SET finished_at = ?, duration_us = ?, status = ?, exit_code = ? WHERE id = ?"
+      ).run([
+        .integer(finishedAt), .integer(durationMicroseconds), .text(status), .integer(exitCode), .integer(id),
+      ])
+    }
+  }
+
+  /// Stores `bytes` once per distinct content; returns its row id.
+  func storeContent(_ bytes: [UInt8]) throws(SQLiteError) -> Int64 {
+    let digest = ContentDigest.sha256Hex(bytes)
+    let lookup = try database.statement("SELECT id FROM contents WHERE sha256 = ?").bind([.text(digest)])
+    if try lookup.step() { return lookup.int64(0) }
+    try database.statement("INSERT INTO contents (sha256, size, data) VALUES (?, ?, ?)").run([
+      .text(digest), .integer(Int64(bytes.count)), .blob(bytes),
+    ])
+    return database.lastInsertedRowID
+  }
+}

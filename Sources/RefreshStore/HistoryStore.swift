@@ -1,0 +1,180 @@
+import CSQLite
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The run history database: where it is, how it is opened, and the
+/// housekeeping done on open.
+public final class HistoryStore {
+  /// The default location, `/var/lib/os-refresh-config/history.sqlite`.
+  public static let defaultPath = "/var/lib/os-refresh-config/history.sqlite"
+
+  /// The connection.
+  let database: Database
+  /// The database file's path.
+  public var path: String { database.path }
+
+  /// The path chosen as `--db` over `OS_REFRESH_CONFIG_DB` over the default.
+  public static func path(option: String?, environment: [String: String]) -> String {
+    if let option { return option }
+    if let variable = environment["OS_REFRESH_CONFIG_DB"], !variable.isEmpty { return variable }
+    return defaultPath
+  }
+
+  private init(database: Database) {
+    self.database = database
+  }
+
+  // MARK: - Opening
+
+  /// What happened to a corrupt database on open.
+  public struct Quarantine: Sendable, Equatable {
+    /// Where the corrupt file was moved.
+    public let movedTo: String
+    /// The error that showed it corrupt.
+    public let reason: String
+  }
+
+  /// Opens the database for recording, making its directory (0700) and file
+  /// (0600) when missing and migrating the schema.
+  ///
+  /// A file SQLite reports as corrupt or not a database is moved aside as
+  /// `PATH.corrupt-<UTC time>` (with its `-wal` and `-shm`) and a new one is
+  /// started; `quarantine` says so. A database from a newer binary is refused.
+  public static func openForRecording(at path: String, now: Int64) throws -> (
+    store: HistoryStore, quarantine: Quarantine?
+  ) {
+    try makeDirectory(for: path)
+    do {
+      return (try openAndMigrate(path), nil)
+    } catch let error as SQLiteError where error.isCorruption {
+      let target = path + ".corrupt-" + compactTimestamp(now)
+      for suffix in ["", "-wal", "-shm"] where access(path + suffix, F_OK) == 0 {
+        guard rename(path + suffix, target + suffix) == 0 else {
+          throw StoreError.unusableDirectory(
+            path: path, reason: "cannot move the corrupt database aside: \(String(cString: strerror(errno)))")
+        }
+      }
+      return (try openAndMigrate(path), Quarantine(movedTo: target, reason: error.description))
+    }
+  }
+
+  /// Opens an existing database for queries. It is opened for writing when
+  /// possible, so abandoned runs can be marked; a missing file is an error,
+  /// never created.
+  public static func openForReading(at path: String) throws -> HistoryStore {
+    guard access(path, F_OK) == 0 else { throw StoreError.noDatabase(path: path) }
+    let database: Database
+    if access(path, W_OK) == 0 {
+      database = try Database(path: path, create: false)
+    } else {
+      database = try Database(path: path, readOnly: true, create: false)
+    }
+    let store = HistoryStore(database: database)
+    let version = Int(try database.integerPragma("user_version"))
+    if version > Migration.latestVersion {
+      throw StoreError.newerSchema(path: path, found: version, known: Migration.latestVersion)
+    }
+    if version < Migration.latestVersion {
+      guard access(path, W_OK) == 0 else { throw StoreError.noDatabase(path: path) }
+      try Migrator.migrate(database)
+    }
+    return store
+  }
+
+  private static func openAndMigrate(_ path: String) throws -> HistoryStore {
+    if access(path, F_OK) != 0 {
+      // Created here, 0600, so SQLite's -wal and -shm (which copy the
+      // database's permissions) are private too.
+      let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+      if descriptor >= 0 { close(descriptor) }
+    }
+    let database = try Database(path: path)
+    // "The WAL journaling mode uses a write-ahead log instead of a rollback
+    // journal… readers do not block writers and a writer does not block
+    // readers." https://sqlite.org/wal.html
+    try database.execute("PRAGMA journal_mode = WAL")
+    try database.execute("PRAGMA foreign_keys = ON")
+    try Migrator.migrate(database)
+    // Touch the main table so a damaged file shows itself now, not mid-run.
+    _ = try database.statement("SELECT max(id) FROM runs").step()
+    return HistoryStore(database: database)
+  }
+
+  /// Makes the database's directory, 0700, when it does not exist (its
+  /// missing parents 0755).
+  static func makeDirectory(for path: String) throws {
+    guard let slash = path.lastIndex(of: "/") else { return }
+    let directory = String(path[..<slash])
+    guard !directory.isEmpty, access(directory, F_OK) != 0 else { return }
+    var current = directory.hasPrefix("/") ? "" : "."
+    for component in directory.split(separator: "/") {
+      current += "/" + component
+      if access(current, F_OK) == 0 { continue }
+      let isLeaf = current.hasSuffix(directory)
+      if mkdir(current, isLeaf ? 0o700 : 0o755) != 0 && errno != EEXIST {
+        throw StoreError.unusableDirectory(path: current, reason: String(cString: strerror(errno)))
+      }
+    }
+    chmod(directory, 0o700)
+  }
+
+  /// `20261124T100211Z` from UTC microseconds.
+  static func compactTimestamp(_ microseconds: Int64) -> String {
+    var seconds = time_t(microseconds / 1_000_000)
+    var parts = tm()
+    gmtime_r(&seconds, &parts)
+    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return
+      "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
+  }
+
+  // MARK: - Housekeeping
+
+  /// Whether the process that recorded a run is still that run: same boot,
+  /// same pid, same start time.
+  public typealias LivenessCheck = (_ pid: Int64, _ bootID: String, _ processStart: Int64) -> Bool
+
+  /// Marks runs still `running` whose process is gone as `abandoned`, with
+  /// the script and phase they were in. Returns how many runs it marked.
+  @discardableResult
+  public func abandonStaleRuns(isAlive: LivenessCheck) throws -> Int {
+    let select = try database.statement("SELECT id, pid, boot_id, process_start FROM runs WHERE status = 'running'")
+    var stale: [Int64] = []
+    while try select.step() {
+      if !isAlive(select.int64(1), select.text(2), select.int64(3)) { stale.append(select.int64(0)) }
+    }
+    guard !stale.isEmpty else { return 0 }
+    try database.transaction(durable: true) { () throws(SQLiteError) in
+      for run in stale {
+        try database.statement("UPDATE runs SET status = 'abandoned' WHERE id = ? AND status = 'running'").run([
+          .integer(run)
+        ])
+        try database.statement("UPDATE scripts SET status = 'abandoned' WHERE run_id = ? AND status = 'running'")
+          .run([.integer(run)])
+        try database.statement("UPDATE phases SET status = 'abandoned' WHERE run_id = ? AND status = 'running'")
+          .run([.integer(run)])
+      }
+    }
+    return stale.count
+  }
+
+  /// Folds the write-ahead log back into the database and truncates it
+  /// (`PRAGMA wal_checkpoint(TRUNCATE)`); a reader still holding an old
+  /// snapshot makes it a partial checkpoint, which is harmless.
+  public func checkpoint() {
+    _ = try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+  }
+
+  /// `PRAGMA integrity_check`'s answer, "ok" for a sound database.
+  public func integrityCheck() throws -> String {
+    let statement = try database.statement("PRAGMA integrity_check")
+    var lines: [String] = []
+    while try statement.step() { lines.append(statement.text(0)) }
+    return lines.joined(separator: "\n")
+  }
+
+  /// The schema version of the open database.
+  public func schemaVersion() throws -> Int { Int(try database.integerPragma("user_version")) }
+}

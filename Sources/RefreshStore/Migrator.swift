@@ -1,0 +1,28 @@
+/// Brings a database's schema up to date, one migration per transaction.
+///
+/// The version lives in `PRAGMA user_version`. Each migration runs in an
+/// immediate transaction together with setting the new version, so a crash
+/// leaves the database at the old version or the new one, never between. A
+/// database whose version is newer than every migration we know was written
+/// by a newer binary: it is refused and left untouched.
+enum Migrator {
+  /// Migrates `database` up to `target`.
+  /// - Returns: the version found before migrating.
+  @discardableResult
+  static func migrate(
+    _ database: Database, upTo target: Int = Migration.latestVersion, migrations: [Migration] = Migration.all
+  ) throws -> Int {
+    let known = migrations.last?.version ?? 0
+    let found = Int(try database.integerPragma("user_version"))
+    if found > known { throw StoreError.newerSchema(path: database.path, found: found, known: known) }
+    for migration in migrations where migration.version > found && migration.version <= target {
+      try database.transaction(durable: true) { () throws(SQLiteError) in
+        // Another process may have migrated while we waited for the lock.
+        guard try database.integerPragma("user_version") < migration.version else { return }
+        try database.execute(migration.sql)
+        try database.execute("PRAGMA user_version = \(migration.version)")
+      }
+    }
+    return found
+  }
+}

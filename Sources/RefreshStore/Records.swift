@@ -1,0 +1,137 @@
+/// One end of a script's captured output: the first and the last bytes kept,
+/// and how many there were in all.
+public struct CapturedStream: Sendable, Equatable {
+  /// The first bytes (at most the limit).
+  public var head: [UInt8]
+  /// The bytes after the head that were kept: all of them when nothing was
+  /// cut, else the last ones (at most the limit).
+  public var tail: [UInt8]
+  /// Every byte the script wrote to the stream.
+  public var totalBytes: Int64
+  /// Whether bytes between head and tail were dropped.
+  public var truncated: Bool
+
+  /// Creates a captured stream.
+  public init(head: [UInt8] = [], tail: [UInt8] = [], totalBytes: Int64 = 0, truncated: Bool = false) {
+    self.head = head
+    self.tail = tail
+    self.totalBytes = totalBytes
+    self.truncated = truncated
+  }
+
+  /// Head and tail together: the kept bytes.
+  public var kept: [UInt8] { head + tail }
+}
+
+/// An input file of a run.
+public struct InputRecord: Sendable, Equatable {
+  /// `config` (an `OS_CONFIG_FILES` file) or `environment` (an environment.d file).
+  public enum Kind: String, Sendable {
+    case config
+    case environment
+  }
+  public var kind: Kind
+  public var path: String
+  /// SHA-256 of the content; nil when it could not be read.
+  public var sha256: String?
+  /// The content, kept for `config` files.
+  public var content: [UInt8]?
+  /// Why it could not be read.
+  public var error: String?
+
+  /// Creates an input record.
+  public init(kind: Kind, path: String, sha256: String?, content: [UInt8]? = nil, error: String? = nil) {
+    self.kind = kind
+    self.path = path
+    self.sha256 = sha256
+    self.content = content
+    self.error = error
+  }
+}
+
+/// What is known of a run when it starts.
+public struct RunStart: Sendable {
+  public var startedAt: Int64
+  public var baseDirectory: String
+  public var hostname: String
+  public var pid: Int64
+  public var bootID: String
+  public var processStart: Int64
+  public var version: String
+  public var commandLine: [String]
+  public var plannedScripts: Int
+  public var inputs: [InputRecord]
+
+  /// Creates a run start record.
+  public init(
+    startedAt: Int64, baseDirectory: String, hostname: String, pid: Int64, bootID: String, processStart: Int64,
+    version: String, commandLine: [String], plannedScripts: Int, inputs: [InputRecord]
+  ) {
+    self.startedAt = startedAt
+    self.baseDirectory = baseDirectory
+    self.hostname = hostname
+    self.pid = pid
+    self.bootID = bootID
+    self.processStart = processStart
+    self.version = version
+    self.commandLine = commandLine
+    self.plannedScripts = plannedScripts
+    self.inputs = inputs
+  }
+}
+
+/// What is known of a script when it starts.
+public struct ScriptStart: Sendable {
+  public var runID: Int64
+  public var phase: String
+  public var name: String
+  public var path: String
+  public var position: Int
+  public var sha256: String?
+  /// The script's content, stored once per distinct content.
+  public var content: [UInt8]?
+  public var startedAt: Int64
+
+  /// Creates a script start record.
+  public init(
+    runID: Int64, phase: String, name: String, path: String, position: Int, sha256: String?, content: [UInt8]?,
+    startedAt: Int64
+  ) {
+    self.runID = runID
+    self.phase = phase
+    self.name = name
+    self.path = path
+    self.position = position
+    self.sha256 = sha256
+    self.content = content
+    self.startedAt = startedAt
+  }
+}
+
+/// How a script ended.
+public struct ScriptEnd: Sendable {
+  public var finishedAt: Int64
+  public var durationMicroseconds: Int64
+  public var exitCode: Int64?
+  public var signal: Int64?
+  /// `success`, `failed`, `killed`, `timeout` or `interrupted`.
+  public var status: String
+  public var error: String?
+  public var stdout: CapturedStream
+  public var stderr: CapturedStream
+
+  /// Creates a script end record.
+  public init(
+    finishedAt: Int64, durationMicroseconds: Int64, exitCode: Int64?, signal: Int64?, status: String,
+    error: String?, stdout: CapturedStream, stderr: CapturedStream
+  ) {
+    self.finishedAt = finishedAt
+    self.durationMicroseconds = durationMicroseconds
+    self.exitCode = exitCode
+    self.signal = signal
+    self.status = status
+    self.error = error
+    self.stdout = stdout
+    self.stderr = stderr
+  }
+}

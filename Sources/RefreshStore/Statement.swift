@@ -1,0 +1,93 @@
+import CSQLite
+
+/// The destructor SQLite is told to use for bound text and blobs: copy them now.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A prepared statement, owned by its ``Database`` and finalized with it.
+public final class Statement {
+  private let handle: OpaquePointer
+  private unowned let database: Database
+  /// The statement's SQL.
+  public let sql: String
+
+  init(handle: OpaquePointer, database: Database, sql: String) {
+    self.handle = handle
+    self.database = database
+    self.sql = sql
+  }
+
+  deinit { sqlite3_finalize(handle) }
+
+  /// Clears the bindings and rewinds the statement for another use.
+  func reset() {
+    sqlite3_reset(handle)
+    sqlite3_clear_bindings(handle)
+  }
+
+  // MARK: - Binding
+
+  /// A value bound to a parameter.
+  public enum Value: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case text(String)
+    case blob([UInt8])
+  }
+
+  /// Binds `values` to the parameters 1…n, in order.
+  @discardableResult
+  public func bind(_ values: [Value]) throws(SQLiteError) -> Statement {
+    for (offset, value) in values.enumerated() {
+      let index = Int32(offset + 1)
+      let status: Int32
+      switch value {
+      case .null: status = sqlite3_bind_null(handle, index)
+      case .integer(let number): status = sqlite3_bind_int64(handle, index, number)
+      case .text(let text): status = sqlite3_bind_text(handle, index, text, -1, transient)
+      case .blob(let bytes):
+        status = bytes.withUnsafeBytes { sqlite3_bind_blob64(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count), transient) }
+      }
+      try database.check(status, sql: sql)
+    }
+    return self
+  }
+
+  /// Binds `values` and runs the statement to its end.
+  public func run(_ values: [Value] = []) throws(SQLiteError) {
+    try bind(values)
+    while try step() {}
+  }
+
+  /// Advances to the next row; false when there are no more.
+  public func step() throws(SQLiteError) -> Bool {
+    try database.check(sqlite3_step(handle), sql: sql) == SQLITE_ROW
+  }
+
+  // MARK: - Columns
+
+  /// Whether column `index` is NULL in the current row.
+  public func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+
+  /// Column `index` as an integer.
+  public func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+  /// Column `index` as an integer, or nil when NULL.
+  public func optionalInt64(_ index: Int32) -> Int64? { isNull(index) ? nil : int64(index) }
+
+  /// Column `index` as text ("" when NULL).
+  public func text(_ index: Int32) -> String {
+    guard let pointer = sqlite3_column_text(handle, index) else { return "" }
+    let count = Int(sqlite3_column_bytes(handle, index))
+    return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+  }
+
+  /// Column `index` as text, or nil when NULL.
+  public func optionalText(_ index: Int32) -> String? { isNull(index) ? nil : text(index) }
+
+  /// Column `index` as bytes.
+  public func blob(_ index: Int32) -> [UInt8] {
+    let count = Int(sqlite3_column_bytes(handle, index))
+    guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
+    return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+  }
+}

@@ -1,0 +1,39 @@
+/// What a user or the node can cause to go wrong with the history.
+public enum StoreError: Error, Equatable, Sendable {
+  /// The database was written by a newer binary; it is left untouched.
+  case newerSchema(path: String, found: Int, known: Int)
+  /// There is no database at the path (nothing recorded yet).
+  case noDatabase(path: String)
+  /// The database's directory cannot be made or used.
+  case unusableDirectory(path: String, reason: String)
+  /// A run reference that is neither an id nor a name we know.
+  case invalidRunReference(String)
+  /// No run matches the reference.
+  case unknownRun(String)
+  /// The run has no such script.
+  case unknownScript(run: Int64, script: String)
+  /// A script reference that is not `PHASE/NAME`.
+  case invalidScriptReference(String)
+}
+
+extension StoreError: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .newerSchema(let path, let found, let known):
+      return
+        "\(path) has history schema version \(found), newer than this binary knows (\(known)); it was left untouched"
+    case .noDatabase(let path):
+      return "no history database at \(path) (no refresh has been recorded there yet)"
+    case .unusableDirectory(let path, let reason):
+      return "cannot use the history directory \(path): \(reason)"
+    case .invalidRunReference(let text):
+      return "invalid run '\(text)': expected a run id, latest, last-success or last-failure"
+    case .unknownRun(let text):
+      return "no run '\(text)' in the history"
+    case .unknownScript(let run, let script):
+      return "run \(run) has no script \(script)"
+    case .invalidScriptReference(let text):
+      return "invalid script '\(text)': expected PHASE/NAME, e.g. configure/20-neutron"
+    }
+  }
+}

@@ -1,0 +1,195 @@
+import RefreshRunner
+import RefreshStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Records a run in the history as it happens: a ``RunObserver`` that turns
+/// the runner's events into store calls.
+///
+/// Recording never endangers the refresh: the first store error stops the
+/// recording, is reported once through `warn`, and the run goes on exactly as
+/// without a history.
+public final class HistoryRecorder: RunObserver {
+  /// What the recorder needs to know besides the events.
+  public struct Settings: Sendable {
+    /// Bytes kept at each end of each output stream.
+    public var maxOutput: Int
+    /// Scripts found in the four phases when the run starts.
+    public var plannedScripts: Int
+    /// Our version, for the record.
+    public var version: String
+
+    /// Creates settings.
+    public init(maxOutput: Int, plannedScripts: Int, version: String) {
+      self.maxOutput = maxOutput
+      self.plannedScripts = plannedScripts
+      self.version = version
+    }
+  }
+
+  /// Script contents larger than this are hashed but not kept.
+  static let scriptContentLimit = 1 << 20
+  /// Metadata files larger than this are hashed but not kept.
+  static let inputContentLimit = 16 << 20
+
+  private var store: HistoryStore?
+  private let settings: Settings
+  private let warn: (String) -> Void
+  private let clock = RunClock()
+  private var runID: Int64?
+  private var runStarted: MonotonicInstant = 0
+  private var phaseStarts: [Phase: (wall: Int64, monotonic: MonotonicInstant)] = [:]
+  private var scriptID: Int64?
+  private var stdout: OutputCapture
+  private var stderr: OutputCapture
+
+  /// Records into `store`; `warn` receives the one message when recording stops.
+  public init(store: HistoryStore, settings: Settings, warn: @escaping (String) -> Void) {
+    self.store = store
+    self.settings = settings
+    self.warn = warn
+    stdout = OutputCapture(limit: settings.maxOutput)
+    stderr = OutputCapture(limit: settings.maxOutput)
+  }
+
+  /// The id of the run being recorded, once it is.
+  public var recordedRunID: Int64? { runID }
+
+  private func record(_ body: (HistoryStore) throws -> Void) {
+    guard let store else { return }
+    do {
+      try body(store)
+    } catch {
+      self.store = nil
+      warn("history: recording stopped (\(error)); the refresh goes on without it")
+    }
+  }
+
+  // MARK: - Events
+
+  public func runWillStart(_ run: RunDescription) {
+    runStarted = clock.monotonicNanoseconds()
+    var inputs: [InputRecord] = []
+    for path in run.configFiles {
+      inputs.append(input(.config, path, keep: true))
+    }
+    let environmentDirectory =
+      run.baseDirectory.isEmpty || run.baseDirectory.hasSuffix("/")
+      ? run.baseDirectory + "environment.d" : run.baseDirectory + "/environment.d"
+    for path in EnvironmentFiles.list(environmentDirectory).paths {
+      inputs.append(input(.environment, path, keep: false))
+    }
+    let identity = ProcessIdentity.current()
+    let start = RunStart(
+      startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: Self.hostname(), pid: identity.pid,
+      bootID: identity.bootID, processStart: identity.startTicks, version: settings.version,
+      commandLine: run.arguments, plannedScripts: settings.plannedScripts, inputs: inputs)
+    record { runID = try $0.beginRun(start) }
+  }
+
+  private func input(_ kind: InputRecord.Kind, _ path: String, keep: Bool) -> InputRecord {
+    guard let (bytes, complete) = FileContents.read(path, limit: keep ? Self.inputContentLimit : Int.max) else {
+      return InputRecord(kind: kind, path: path, sha256: nil, error: FileContents.lastError())
+    }
+    return InputRecord(
+      kind: kind, path: path, sha256: complete ? ContentDigest.sha256Hex(bytes) : nil,
+      content: keep && complete ? bytes : nil, error: complete ? nil : "larger than \(Self.inputContentLimit) bytes")
+  }
+
+  public func phaseWillStart(_ phase: Phase, directory: String) {
+    let started = (wall: clock.wallMicroseconds(), monotonic: clock.monotonicNanoseconds())
+    phaseStarts[phase] = started
+    guard let runID else { return }
+    record {
+      try $0.recordPhase(
+        runID: runID, name: phase.rawValue, position: Self.position(phase), status: "running",
+        startedAt: started.wall, finishedAt: nil, durationMicroseconds: nil)
+    }
+  }
+
+  public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {
+    stdout = OutputCapture(limit: settings.maxOutput)
+    stderr = OutputCapture(limit: settings.maxOutput)
+    scriptID = nil
+    guard let runID, store != nil else { return }
+    let contents = FileContents.read(script.path, limit: Self.scriptContentLimit)
+    let digest = contents.map { $0.complete ? ContentDigest.sha256Hex($0.bytes) : Self.hashWholeFile(script.path) }
+    let start = ScriptStart(
+      runID: runID, phase: phase.rawValue, name: script.name, path: script.path, position: script.position,
+      sha256: digest ?? nil, content: contents?.complete == true ? contents?.bytes : nil, startedAt: startedAt)
+    record { scriptID = try $0.beginScript(start) }
+  }
+
+  public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream)
+  {
+    guard store != nil else { return }
+    switch stream {
+    case .stdout: stdout.append(bytes)
+    case .stderr: stderr.append(bytes)
+    }
+  }
+
+  public func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome) {
+    guard let scriptID else { return }
+    var exitCode: Int64?
+    var signal: Int64?
+    switch outcome.termination {
+    case .exited(let status): exitCode = Int64(status)
+    case .signaled(let number): signal = Int64(number)
+    }
+    let end = ScriptEnd(
+      finishedAt: clock.wallMicroseconds(), durationMicroseconds: outcome.durationNanoseconds / 1000,
+      exitCode: exitCode, signal: signal, status: outcome.status.rawValue,
+      error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: stdout.captured,
+      stderr: stderr.captured)
+    record { try $0.finishScript(id: scriptID, end) }
+    self.scriptID = nil
+  }
+
+  public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {
+    guard let runID else { return }
+    let started = phaseStarts[phase]
+    record {
+      try $0.recordPhase(
+        runID: runID, name: phase.rawValue, position: Self.position(phase), status: status.rawValue,
+        startedAt: started?.wall, finishedAt: started == nil ? nil : clock.wallMicroseconds(),
+        durationMicroseconds: started == nil ? nil : durationNanoseconds / 1000)
+    }
+  }
+
+  public func runDidFinish(status: RunStatus, exitStatus: Int32) {
+    guard let runID else { return }
+    let duration = (clock.monotonicNanoseconds() - runStarted) / 1000
+    record {
+      try $0.finishRun(
+        id: runID, finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status.rawValue,
+        exitCode: Int64(exitStatus))
+      $0.checkpoint()
+    }
+  }
+
+  // MARK: - Helpers
+
+  static func position(_ phase: Phase) -> Int {
+    switch phase {
+    case .preConfigure: 0
+    case .configure: 1
+    case .postConfigure: 2
+    case .migration: 3
+    case .error: 4
+    }
+  }
+
+  static func hostname() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// The SHA-256 of a file too large to keep, read whole.
+  static func hashWholeFile(_ path: String) -> String? {
+    FileContents.read(path, limit: Int.max).map { ContentDigest.sha256Hex($0.bytes) }
+  }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import RefreshRunner
+import RefreshStore
+
+/// Where the run history is, shared by the refresh and `history`.
+struct DatabaseOptions: ParsableArguments {
+  /// The database file; overrides OS_REFRESH_CONFIG_DB.
+  @Option(
+    help: ArgumentHelp(
+      "History database (default: $OS_REFRESH_CONFIG_DB or \(HistoryStore.defaultPath)).", valueName: "path"))
+  var db: String?
+
+  /// The path chosen from `--db`, the environment and the default.
+  var path: String {
+    HistoryStore.path(option: db, environment: ProcessEnvironment.current().dictionary)
+  }
+}

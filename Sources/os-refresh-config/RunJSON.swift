@@ -1,0 +1,89 @@
+import RefreshRunner
+import RefreshStore
+
+/// The `--json` contract of `history`: field names and types documented in
+/// README.md and kept stable for tools.
+enum RunJSON {
+  static func time(_ microseconds: Int64?) -> JSONText {
+    microseconds.map { .string(Timestamp.utcISO8601($0)) } ?? .null
+  }
+
+  static func seconds(_ microseconds: Int64?) -> JSONText {
+    microseconds.map { .decimal(Double($0) / 1_000_000, decimals: 6) } ?? .null
+  }
+
+  static func integer(_ value: Int64?) -> JSONText { value.map { .integer($0) } ?? .null }
+
+  static func string(_ value: String?) -> JSONText { value.map { .string($0) } ?? .null }
+
+  /// The fields of one run in `history --json`.
+  static func summaryFields(_ run: RunSummary) -> [(String, JSONText)] {
+    [
+      ("id", .integer(run.id)),
+      ("status", .string(run.status)),
+      ("started_at", time(run.startedAt)),
+      ("finished_at", time(run.finishedAt)),
+      ("duration_s", seconds(run.durationMicroseconds)),
+      ("exit_code", integer(run.exitCode)),
+      ("base_dir", .string(run.baseDirectory)),
+      ("failed_phase", string(run.failedPhase)),
+      ("failed_script", string(run.failedScript.map { String($0.split(separator: "/", maxSplits: 1).last ?? "") })),
+      ("failed_exit_code", integer(run.failedExitCode)),
+      ("failed_signal", integer(run.failedSignal)),
+      ("scripts_run", .integer(run.scriptsRun)),
+      ("scripts_planned", .integer(run.plannedScripts)),
+    ]
+  }
+
+  /// `history show RUN --json`.
+  static func detail(_ run: RunDetail, output: (ScriptDetail, String) throws -> CapturedStream) rethrows -> JSONText {
+    var fields = summaryFields(run.summary)
+    fields += [
+      ("hostname", .string(run.hostname)),
+      ("pid", .integer(run.pid)),
+      ("version", .string(run.version)),
+      ("command_line", .raw(run.commandLine.isEmpty ? "[]" : run.commandLine)),
+      (
+        "inputs",
+        .array(
+          run.inputs.map { input in
+            .object([
+              ("kind", .string(input.kind)), ("path", .string(input.path)), ("sha256", string(input.sha256)),
+              ("error", string(input.error)),
+            ])
+          })
+      ),
+      (
+        "phases",
+        .array(
+          try run.phases.map { phase in
+            .object([
+              ("name", .string(phase.name)), ("status", .string(phase.status)),
+              ("started_at", time(phase.startedAt)), ("duration_s", seconds(phase.durationMicroseconds)),
+              ("scripts", .array(try phase.scripts.map { try script($0, output: output) })),
+            ])
+          })
+      ),
+    ]
+    return .object(fields)
+  }
+
+  static func script(_ script: ScriptDetail, output: (ScriptDetail, String) throws -> CapturedStream) rethrows
+    -> JSONText
+  {
+    func stream(_ name: String, _ summary: StreamSummary) throws -> JSONText {
+      let captured = try output(script, name)
+      return .object([
+        ("bytes", .integer(summary.bytes)), ("truncated", .bool(summary.truncated)),
+        ("text", .string(String(decoding: captured.kept, as: UTF8.self))),
+      ])
+    }
+    return .object([
+      ("name", .string(script.name)), ("path", .string(script.path)), ("sha256", string(script.sha256)),
+      ("status", .string(script.status)), ("exit_code", integer(script.exitCode)), ("signal", integer(script.signal)),
+      ("started_at", time(script.startedAt)), ("finished_at", time(script.finishedAt)),
+      ("duration_s", seconds(script.durationMicroseconds)), ("error", string(script.error)),
+      ("stdout", try stream("stdout", script.stdout)), ("stderr", try stream("stderr", script.stderr)),
+    ])
+  }
+}
