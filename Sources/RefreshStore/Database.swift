@@ -97,11 +97,22 @@ public final class Database {
   /// The number of rows the last statement changed.
   public var changes: Int { Int(sqlite3_changes(handle)) }
 
+  /// Runs a query for its first row only and reads it with `read`; nil when
+  /// there is no row. The statement is reset at once, so it holds no read
+  /// transaction open (which would block `journal_mode` changes and keep
+  /// checkpoints from truncating the WAL).
+  public func firstRow<T>(_ sql: String, _ values: [Statement.Value] = [], _ read: (Statement) -> T)
+    throws(SQLiteError) -> T?
+  {
+    let statement = try statement(sql).bind(values)
+    defer { statement.reset() }
+    guard try statement.step() else { return nil }
+    return read(statement)
+  }
+
   /// The value of an integer pragma, e.g. `user_version`.
   public func integerPragma(_ name: String) throws(SQLiteError) -> Int64 {
-    let statement = try statement("PRAGMA \(name)")
-    guard try statement.step() else { return 0 }
-    return statement.int64(0)
+    try firstRow("PRAGMA \(name)") { $0.int64(0) } ?? 0
   }
 
   // MARK: - Errors

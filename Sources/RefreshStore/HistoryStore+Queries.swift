@@ -58,8 +58,7 @@ extension HistoryStore {
       sql = "SELECT id FROM runs WHERE id = ?"
       values = [.integer(id)]
     }
-    let statement = try database.statement(sql).bind(values)
-    guard try statement.step(), let id = statement.optionalInt64(0) else {
+    guard let found = try database.firstRow(sql, values, { $0.optionalInt64(0) }), let id = found else {
       throw StoreError.unknownRun(reference)
     }
     return id
@@ -76,15 +75,15 @@ extension HistoryStore {
 
   /// Everything recorded of run `id`.
   public func run(_ id: Int64) throws -> RunDetail {
-    let head = try database.statement(Self.summaryColumns + "\nWHERE r.id = ?").bind([.integer(id)])
-    guard try head.step() else { throw StoreError.unknownRun(String(id)) }
-    let summary = Self.summary(head)
-    let extra = try database.statement("SELECT hostname, pid, version, command_line FROM runs WHERE id = ?")
-      .bind([.integer(id)])
-    _ = try extra.step()
-    var detail = RunDetail(
-      summary: summary, hostname: extra.text(0), pid: extra.int64(1), version: extra.text(2),
-      commandLine: extra.text(3), inputs: [], phases: [])
+    guard let summary = try database.firstRow(Self.summaryColumns + "\nWHERE r.id = ?", [.integer(id)], Self.summary),
+      var detail = try database.firstRow(
+        "SELECT hostname, pid, version, command_line FROM runs WHERE id = ?", [.integer(id)],
+        { row in
+          RunDetail(
+            summary: summary, hostname: row.text(0), pid: row.int64(1), version: row.text(2),
+            commandLine: row.text(3), inputs: [], phases: [])
+        })
+    else { throw StoreError.unknownRun(String(id)) }
 
     let inputs = try database.statement(
       "SELECT kind, path, sha256, error FROM run_inputs WHERE run_id = ? ORDER BY kind, position"
@@ -111,12 +110,15 @@ extension HistoryStore {
       detail.phases.append(
         recorded[name]
           ?? PhaseDetail(
-            name: name, status: scriptsByPhase[name] == nil ? "skipped" : summary.status == "running" ? "running" : "abandoned",
+            name: name,
+            status: scriptsByPhase[name] == nil ? "skipped" : summary.status == "running" ? "running" : "abandoned",
             startedAt: nil, durationMicroseconds: nil, scripts: scriptsByPhase[name] ?? []))
     }
-    if let error = recorded["error"] ?? scriptsByPhase["error"].map({
-      PhaseDetail(name: "error", status: "abandoned", startedAt: nil, durationMicroseconds: nil, scripts: $0)
-    }) {
+    if let error = recorded["error"]
+      ?? scriptsByPhase["error"].map({
+        PhaseDetail(name: "error", status: "abandoned", startedAt: nil, durationMicroseconds: nil, scripts: $0)
+      })
+    {
       detail.phases.append(error)
     }
     return detail
@@ -149,17 +151,14 @@ extension HistoryStore {
   /// The captured bytes of one stream of a script (`stdout` or `stderr`).
   public func output(script id: Int64, stream: String) throws -> CapturedStream {
     let column = stream == "stderr" ? "stderr" : "stdout"
-    let statement = try database.statement(
-      """
+    let sql = """
       SELECT s.\(column)_bytes, s.\(column)_truncated, h.data, t.data FROM scripts s
       LEFT JOIN contents h ON h.id = s.\(column)_head LEFT JOIN contents t ON t.id = s.\(column)_tail
       WHERE s.id = ?
       """
-    ).bind([.integer(id)])
-    guard try statement.step() else { return CapturedStream() }
-    return CapturedStream(
-      head: statement.blob(2), tail: statement.blob(3), totalBytes: statement.int64(0),
-      truncated: statement.int64(1) != 0)
+    return try database.firstRow(sql, [.integer(id)]) { row in
+      CapturedStream(head: row.blob(2), tail: row.blob(3), totalBytes: row.int64(0), truncated: row.int64(1) != 0)
+    } ?? CapturedStream()
   }
 
   /// Finds the script `phase/name` of run `id`; the last one when it ran twice.

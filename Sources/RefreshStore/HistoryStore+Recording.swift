@@ -118,8 +118,9 @@ extension HistoryStore {
   /// Stores `bytes` once per distinct content; returns its row id.
   func storeContent(_ bytes: [UInt8]) throws(SQLiteError) -> Int64 {
     let digest = ContentDigest.sha256Hex(bytes)
-    let lookup = try database.statement("SELECT id FROM contents WHERE sha256 = ?").bind([.text(digest)])
-    if try lookup.step() { return lookup.int64(0) }
+    if let id = try database.firstRow("SELECT id FROM contents WHERE sha256 = ?", [.text(digest)], { $0.int64(0) }) {
+      return id
+    }
     try database.statement("INSERT INTO contents (sha256, size, data) VALUES (?, ?, ?)").run([
       .text(digest), .integer(Int64(bytes.count)), .blob(bytes),
     ])

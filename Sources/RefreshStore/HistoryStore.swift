@@ -91,6 +91,11 @@ public final class HistoryStore {
       if descriptor >= 0 { close(descriptor) }
     }
     let database = try Database(path: path)
+    // Refuse a newer schema before anything (even the journal mode) is written.
+    let version = Int(try database.integerPragma("user_version"))
+    if version > Migration.latestVersion {
+      throw StoreError.newerSchema(path: path, found: version, known: Migration.latestVersion)
+    }
     // "The WAL journaling mode uses a write-ahead log instead of a rollback
     // journal… readers do not block writers and a writer does not block
     // readers." https://sqlite.org/wal.html
@@ -98,7 +103,7 @@ public final class HistoryStore {
     try database.execute("PRAGMA foreign_keys = ON")
     try Migrator.migrate(database)
     // Touch the main table so a damaged file shows itself now, not mid-run.
-    _ = try database.statement("SELECT max(id) FROM runs").step()
+    _ = try database.firstRow("SELECT max(id) FROM runs") { $0.optionalInt64(0) }
     return HistoryStore(database: database)
   }
 

@@ -45,7 +45,10 @@ public final class Statement {
       case .integer(let number): status = sqlite3_bind_int64(handle, index, number)
       case .text(let text): status = sqlite3_bind_text(handle, index, text, -1, transient)
       case .blob(let bytes):
-        status = bytes.withUnsafeBytes { sqlite3_bind_blob64(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count), transient) }
+        status = bytes.withUnsafeBytes {
+          sqlite3_bind_blob64(
+            handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count), transient)
+        }
       }
       try database.check(status, sql: sql)
     }

@@ -122,8 +122,7 @@ public final class HistoryRecorder: RunObserver {
     record { scriptID = try $0.beginScript(start) }
   }
 
-  public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream)
-  {
+  public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
     guard store != nil else { return }
     switch stream {
     case .stdout: stdout.append(bytes)

@@ -27,12 +27,18 @@ struct RunReport {
       if detail.inputs.isEmpty { lines.append("  (none)") }
       lines += HumanFormat.table(
         detail.inputs.map { input in
-          ["  " + input.kind, input.path, input.sha256.map { String($0.prefix(12)) } ?? "unreadable: \(input.error ?? "")"]
+          [
+            "  " + input.kind, input.path,
+            input.sha256.map { String($0.prefix(12)) } ?? "unreadable: \(input.error ?? "")",
+          ]
         })
       lines.append("Phases")
       var rows: [[String]] = []
       for phase in detail.phases {
-        rows.append(["  " + phase.name, HumanFormat.status(phase.status), "", HumanFormat.duration(microseconds: phase.durationMicroseconds), "", ""])
+        rows.append([
+          "  " + phase.name, HumanFormat.status(phase.status), "",
+          HumanFormat.duration(microseconds: phase.durationMicroseconds), "", "",
+        ])
         for script in phase.scripts {
           rows.append([
             "    " + script.name, HumanFormat.status(script.status), Self.ending(script),
@@ -47,7 +53,8 @@ struct RunReport {
           for stream in ["stdout", "stderr"] {
             let captured = try output(script, stream)
             guard captured.totalBytes > 0 else { continue }
-            lines.append("Output of \(phase.name)/\(script.name) (\(stream), \(HumanFormat.bytes(captured.totalBytes)))")
+            lines.append(
+              "Output of \(phase.name)/\(script.name) (\(stream), \(HumanFormat.bytes(captured.totalBytes)))")
             var text = String(decoding: captured.head, as: UTF8.self)
             if captured.truncated {
               let omitted = captured.totalBytes - Int64(captured.head.count + captured.tail.count)

@@ -8,7 +8,8 @@ import Testing
     let result = runCommand(
       Binaries.ours,
       ["--base-dir", Binaries.packageRoot + "/examples/base", "--lockfile", scratch.url("lock")],
-      environment: Binaries.environment(["CONFIG_ROOT": scratch.url("config")]))
+      environment: Binaries.environment(
+        database: scratch.url("history.sqlite"), ["CONFIG_ROOT": scratch.url("config")]))
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
       result.stdoutText == """

@@ -6,11 +6,12 @@ import Testing
   let base = TemporaryDirectory("orc-base")
   let scratch = TemporaryDirectory("orc-scratch")
   var lock: String { scratch.url("lock") }
+  var database: String { scratch.url("history.sqlite") }
 
   func start(_ arguments: [String], environment: [String: String] = [:]) -> RunningCommand {
     RunningCommand(
       Binaries.ours, ["--base-dir", base.path, "--lockfile", lock] + arguments,
-      environment: Binaries.environment(environment))
+      environment: Binaries.environment(database: database, environment))
   }
 
   func run(_ arguments: [String] = [], environment: [String: String] = [:], seconds: Double = 60) -> CommandResult {
@@ -86,7 +87,7 @@ import Testing
     let holder = RunningCommand(
       "/usr/bin/flock",
       [lock, "sh", "-c", "echo \"Locked by pid==$$ at now\" > \(lock); touch \(scratch.url("held")); sleep 30"],
-      environment: Binaries.environment())
+      environment: Binaries.environment(database: database))
     defer {
       holder.signal(SIGKILL)
       _ = holder.wait(atMost: 10)
@@ -222,7 +223,7 @@ import Testing
   @Test func aBaseDirectoryThatIsAFileIsOneLine() {
     let file = scratch.write("file", "x")
     let result = runCommand(
-      Binaries.ours, ["--base-dir", file, "--lockfile", lock], environment: Binaries.environment())
+      Binaries.ours, ["--base-dir", file, "--lockfile", lock], environment: Binaries.environment(database: database))
     #expect(result.status == 1)
     #expect(result.stderrLines == ["os-refresh-config: error: base directory \(file) is unusable: not a directory"])
   }
@@ -235,7 +236,7 @@ import Testing
       "/usr/bin/setpriv",
       ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.ours, "--lockfile", scratch.url("nobody.lock")]
         + arguments,
-      environment: Binaries.environment())
+      environment: Binaries.environment(database: database))
   }
 
   @Test func anUnreadableBaseDirectoryIsOneLine() {

@@ -27,9 +27,11 @@ enum Binaries {
   static var referenceIsInstalled: Bool { FileManager.default.isExecutableFile(atPath: reference) }
 
   /// A minimal environment: PATH with the reference's bin first (it finds
-  /// dib-run-parts there), plus `extra`.
-  static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+  /// dib-run-parts there), the history database at `database` (never the
+  /// machine's own), plus `extra`.
+  static func environment(database: String, _ extra: [String: String] = [:]) -> [String: String] {
     var environment = [
+      "OS_REFRESH_CONFIG_DB": database,
       "PATH": referenceBin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C",
     ]
     environment.merge(extra) { $1 }

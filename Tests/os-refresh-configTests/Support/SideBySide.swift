@@ -32,7 +32,8 @@ struct SideBySide {
       var variables = environment.mapValues { $0.replacingOccurrences(of: "$BASE", with: base.path) }
       variables["OS_REFRESH_CONFIG_BASE_DIR"] = base.path
       let result = runCommand(
-        executable, ["--lockfile", lock.url("lock")] + arguments, environment: Binaries.environment(variables),
+        executable, ["--lockfile", lock.url("lock")] + arguments,
+        environment: Binaries.environment(database: lock.url("history.sqlite"), variables),
         seconds: seconds, sourceLocation: sourceLocation)
       return (result, result.stdoutText.replacingOccurrences(of: base.path, with: "BASE"))
     }

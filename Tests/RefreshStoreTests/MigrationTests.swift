@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+@testable import RefreshStore
+
+@Suite struct MigrationTests {
+  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("migrations")
+
+  @Test func theEmbeddedListIsTheMigrationsFolderByteForByte() throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".sql") }
+      .sorted()
+    #expect(files == Migration.all.map(\.fileName))
+    for migration in Migration.all {
+      let onDisk = try String(contentsOf: Self.folder.appendingPathComponent(migration.fileName), encoding: .utf8)
+      #expect(onDisk == migration.sql, "\(migration.fileName) differs from the embedded copy")
+      #expect(Int(migration.fileName.prefix(4)) == migration.version)
+    }
+    #expect(Migration.all.map(\.version) == Array(1...Migration.all.count), "versions must run 1…N without gaps")
+  }
+
+  /// For each earlier version: a database made at that version, with data in
+  /// it, is upgraded to the latest and keeps every row.
+  @Test(arguments: 0..<Migration.latestVersion)
+  func upgradesFromEveryEarlierVersionKeepingItsData(version: Int) throws {
+    let directory = TemporaryFolder()
+    let path = directory.path + "/history.sqlite"
+    let database = try Database(path: path)
+    try Migrator.migrate(database, upTo: version)
+    #expect(try database.integerPragma("user_version") == Int64(version))
+    let fixture = Fixtures.rows(at: version)
+    try database.execute(fixture.insert)
+    try Migrator.migrate(database)
+    #expect(try database.integerPragma("user_version") == Int64(Migration.latestVersion))
+    for (query, expected) in fixture.checks {
+      let statement = try database.statement(query)
+      #expect(try statement.step())
+      #expect(statement.int64(0) == expected, "\(query)")
+    }
+  }
+
+  @Test func aDatabaseFromANewerBinaryIsRefusedAndLeftUntouched() throws {
+    let directory = TemporaryFolder()
+    let path = directory.path + "/history.sqlite"
+    do {
+      let database = try Database(path: path)
+      try Migrator.migrate(database)
+      try database.execute("PRAGMA user_version = \(Migration.latestVersion + 1)")
+    }
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(
+      throws: StoreError.newerSchema(path: path, found: Migration.latestVersion + 1, known: Migration.latestVersion)
+    ) {
+      _ = try HistoryStore.openForRecording(at: path, now: 0)
+    }
+    #expect(throws: StoreError.self) { _ = try HistoryStore.openForReading(at: path) }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+  }
+}
+
+/// Rows to put in a database at each schema version, and what must still be
+/// there after the upgrade. Version 0 is an empty database (nothing to keep
+/// but its existence); each later migration adds its version here.
+enum Fixtures {
+  static func rows(at version: Int) -> (insert: String, checks: [(String, Int64)]) {
+    switch version {
+    case 0:
+      return (
+        "CREATE TABLE before_history (x INTEGER); INSERT INTO before_history VALUES (42);",
+        [("SELECT x FROM before_history", 42), ("SELECT count(*) FROM runs", 0)]
+      )
+    default:
+      return ("", [])
+    }
+  }
+}
+
+/// A directory for one test, removed afterwards.
+final class TemporaryFolder {
+  let path: String
+  init() {
+    path = NSTemporaryDirectory() + "orc-store-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  }
+  deinit { try? FileManager.default.removeItem(atPath: path) }
+}
