@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+@testable import RefreshStore
+
+/// Recording never endangers the refresh: each way the database can fail
+/// costs one WARNING, and the scripts run and exit exactly as without it.
+@Suite struct HistoryFailureTests {
+  let fixture = HistoryFixture()
+  var base: TemporaryDirectory { fixture.base }
+  var scratch: TemporaryDirectory { fixture.scratch }
+
+  init() {
+    fixture.base.script("configure.d/10-hello", "echo hello")
+    fixture.base.script("configure.d/20-fails", #"exit "${EXIT_WITH:-0}""#)
+  }
+
+  func warnings(_ result: CommandResult) -> [String] {
+    result.stderrLines.filter { $0.contains("[WARNING]") }
+  }
+
+  /// Runs the refresh twice (succeeding, then failing) and checks stdout and
+  /// statuses are the scripts' own, with exactly one WARNING each time
+  /// containing `warning`.
+  func expectScriptsUnaffected(
+    _ arguments: [String] = [], warning: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    for (exitWith, status) in [("0", Int32(0)), ("4", Int32(1))] {
+      let result = fixture.refresh(arguments, environment: ["EXIT_WITH": exitWith])
+      #expect(result.status == status, "\(result.stderr)", sourceLocation: sourceLocation)
+      #expect(result.stdoutText == "hello\n", sourceLocation: sourceLocation)
+      let found = warnings(result)
+      #expect(found.count == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+      #expect(found.first?.contains(warning) == true, "\(found)", sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test func aDirectoryThatCannotBeMade() {
+    let result = fixture.refresh(["--db", "/proc/orc-cannot-exist/history.sqlite"])
+    #expect(result.status == 0)
+    #expect(result.stdoutText == "hello\n")
+    #expect(warnings(result).count == 1)
+    #expect(warnings(result).first?.contains("history: cannot record in /proc/orc-cannot-exist/history.sqlite") == true)
+  }
+
+  @Test func aDatabaseThatIsADirectory() {
+    try! FileManager.default.createDirectory(atPath: fixture.database, withIntermediateDirectories: true)
+    expectScriptsUnaffected(warning: "history: cannot record in \(fixture.database)")
+    #expect(try! FileManager.default.contentsOfDirectory(atPath: scratch.url("db")) == ["history.sqlite"])
+  }
+
+  @Test func aReadOnlyDatabase() {
+    #expect(fixture.refresh().status == 0)
+    chmod(scratch.path, 0o755)
+    chmod(scratch.url("db"), 0o755)
+    // As nobody, the root-owned database and its directory cannot be written.
+    for (exitWith, status) in [("0", Int32(0)), ("4", Int32(1))] {
+      let result = runCommand(
+        "/usr/bin/setpriv",
+        [
+          "--reuid=65534", "--regid=65534", "--clear-groups", Binaries.ours, "--base-dir", base.path, "--lockfile",
+          "/tmp/orc-nobody-\(getpid()).lock",
+        ],
+        environment: Binaries.environment(database: fixture.database, ["EXIT_WITH": exitWith]))
+      #expect(result.status == status, "\(result.stderr)")
+      #expect(result.stdoutText == "hello\n")
+      #expect(warnings(result).count == 1, "\(result.stderr)")
+      #expect(warnings(result).first?.contains("history: cannot record in \(fixture.database)") == true)
+    }
+    unlink("/tmp/orc-nobody-\(getpid()).lock")
+  }
+
+  @Test func aCorruptDatabaseIsMovedAsideAndANewOneStarted() throws {
+    try FileManager.default.createDirectory(atPath: scratch.url("db"), withIntermediateDirectories: true)
+    let garbage = String(repeating: "this is not a database\n", count: 400)
+    scratch.write("db/history.sqlite", garbage)
+    let result = fixture.refresh()
+    #expect(result.status == 0)
+    #expect(result.stdoutText == "hello\n")
+    let found = warnings(result)
+    #expect(found.count == 1)
+    #expect(found.first?.contains("history: \(fixture.database) was corrupt (") == true, "\(found)")
+    let moved = try FileManager.default.contentsOfDirectory(atPath: scratch.url("db"))
+      .filter { $0.hasPrefix("history.sqlite.corrupt-") }
+    #expect(moved.count == 1)
+    #expect(scratch.read("db/" + (moved.first ?? "")) == garbage)
+    #expect(try fixture.integrity() == "ok")
+    #expect(try fixture.show()["status"] as? String == "success")
+  }
+
+  @Test func aDatabaseTruncatedMidPageIsMovedAside() throws {
+    base.script("configure.d/30-output", "seq 1 20000")
+    #expect(fixture.refresh().status == 0)
+    #expect(fixture.refresh().status == 0)
+    var info = stat()
+    stat(fixture.database, &info)
+    #expect(info.st_size > 8192)
+    truncate(fixture.database, 4096 + 100)
+    unlink(fixture.database + "-wal")
+    unlink(fixture.database + "-shm")
+    let result = fixture.refresh()
+    #expect(result.status == 0)
+    #expect(result.stdoutText.hasPrefix("hello\n1\n2\n"))
+    #expect(warnings(result).count == 1, "\(result.stderr)")
+    #expect(try fixture.integrity() == "ok")
+  }
+
+  @Test func aFullDiskStopsTheRecordingButNotTheScripts() throws {
+    let mount = scratch.url("db")
+    try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+    let mounted = runCommand(
+      "/bin/mount", ["-t", "tmpfs", "-o", "size=192k,mode=0700", "tmpfs", mount], environment: [:])
+    try #require(mounted.status == 0, "mounting a tmpfs needs root: \(mounted.stderr)")
+    defer { _ = runCommand("/bin/umount", [mount], environment: [:]) }
+    // Distinct outputs of 60 KiB each fill the 192 KiB disk in a few scripts.
+    for index in 0..<8 {
+      base.script("post-configure.d/\(10 + index)-big", "head -c 61440 /dev/urandom | od -An -v -tx1 | head -c 61440")
+    }
+    let result = fixture.refresh(["--max-output", "65536"], environment: ["EXIT_WITH": "0"])
+    #expect(result.status == 0)
+    #expect(result.stdoutText.hasPrefix("hello\n"))
+    #expect(result.stdout.count == 6 + 8 * 61440)
+    let found = warnings(result)
+    #expect(found.count == 1, "\(result.stderr)")
+    #expect(found.first?.contains("history: recording stopped") == true, "\(found)")
+
+    // Space comes back: the database checks clean and recording resumes.
+    #expect(runCommand("/bin/mount", ["-o", "remount,size=16m", mount], environment: [:]).status == 0)
+    #expect(try fixture.integrity() == "ok")
+    for index in 0..<8 { unlink(base.url("post-configure.d/\(10 + index)-big")) }
+    let again = fixture.refresh()
+    #expect(again.status == 0)
+    #expect(warnings(again).isEmpty, "\(again.stderr)")
+    let runs = fixture.history(["--json"])
+    let statuses = try #require(JSONSerialization.jsonObject(with: runs.stdout) as? [[String: Any]]).compactMap {
+      $0["status"] as? String
+    }
+    #expect(statuses.first == "success")
+    #expect(statuses.dropFirst().first == "abandoned")
+  }
+
+  @Test func requireHistoryRefusesToRunWithoutIt() {
+    let result = fixture.refresh(["--require-history", "--db", "/proc/orc-cannot-exist/history.sqlite"])
+    #expect(result.status == 1)
+    #expect(result.stdoutText == "")
+    #expect(result.stderrLines.count == 1)
+    #expect(
+      result.stderrLines.first?.hasSuffix(
+        "[ERROR] history required but unavailable at /proc/orc-cannot-exist/history.sqlite: cannot use the history directory /proc/orc-cannot-exist: No such file or directory; no script was run"
+      ) == true, "\(result.stderr)")
+  }
+}
