@@ -28,19 +28,23 @@ let package = Package(
     ),
     .target(name: "RefreshRunner", dependencies: ["CSystemShims"]),
     // Bridges the two: records a run's events in the store.
-    .target(name: "RunHistory", dependencies: ["RefreshRunner", "RefreshStore"]),
+    .target(name: "RunHistory", dependencies: ["RefreshRunner", "RefreshStore", "RunForensics"]),
+    // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
+    .target(name: "RunForensics", dependencies: ["RefreshStore"]),
     .executableTarget(
       name: "os-refresh-config",
       dependencies: [
         "RefreshRunner",
         "RefreshStore",
         "RunHistory",
+        "RunForensics",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "RefreshRunnerTests", dependencies: ["RefreshRunner"]),
     .testTarget(name: "RefreshStoreTests", dependencies: ["RefreshStore"]),
     .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory"]),
+    .testTarget(name: "RunForensicsTests", dependencies: ["RunForensics"]),
     .testTarget(
       name: "os-refresh-configTests",
       dependencies: ["os-refresh-config", "RefreshRunner", "RefreshStore"]

@@ -74,3 +74,52 @@ public struct RunDetail: Sendable, Equatable {
   /// `error` when error.d ran.
   public var phases: [PhaseDetail]
 }
+
+/// An input file of a run with its kept content, for comparisons.
+public struct StoredInput: Sendable, Equatable {
+  public var kind: String
+  public var path: String
+  public var sha256: String?
+  /// The kept content (`OS_CONFIG_FILES` files), nil when not kept.
+  public var content: [UInt8]?
+
+  /// Creates a stored input.
+  public init(kind: String, path: String, sha256: String?, content: [UInt8]?) {
+    self.kind = kind
+    self.path = path
+    self.sha256 = sha256
+    self.content = content
+  }
+}
+
+/// One run of one script, for its timeline.
+public struct TimelineEntry: Sendable, Equatable {
+  public var runID: Int64
+  public var startedAt: Int64
+  public var status: String
+  public var exitCode: Int64?
+  public var signal: Int64?
+  public var durationMicroseconds: Int64?
+  public var sha256: String?
+}
+
+/// How one script has done across runs.
+public struct ScriptStatistics: Sendable, Equatable {
+  public var phase: String
+  public var name: String
+  public var runs: Int64
+  /// Runs that ended other than `success` (running ones not counted).
+  public var failures: Int64
+  public var medianMicroseconds: Int64?
+  public var p95Microseconds: Int64?
+  public var lastFailureRun: Int64?
+  public var lastFailureAt: Int64?
+}
+
+/// What a prune removed.
+public struct PruneReport: Sendable, Equatable {
+  public var runs: Int64 = 0
+  public var scripts: Int64 = 0
+  public var contents: Int64 = 0
+  public var contentBytes: Int64 = 0
+}

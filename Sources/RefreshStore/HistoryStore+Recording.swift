@@ -115,13 +115,15 @@ extension HistoryStore {
     }
   }
 
-  /// Stores `bytes` once per distinct content; returns its row id.
+  /// Stores `bytes` once per distinct content, counting one more reference
+  /// to it; returns its row id.
   func storeContent(_ bytes: [UInt8]) throws(SQLiteError) -> Int64 {
     let digest = ContentDigest.sha256Hex(bytes)
     if let id = try database.firstRow("SELECT id FROM contents WHERE sha256 = ?", [.text(digest)], { $0.int64(0) }) {
+      try database.statement("UPDATE contents SET refs = refs + 1 WHERE id = ?").run([.integer(id)])
       return id
     }
-    try database.statement("INSERT INTO contents (sha256, size, data) VALUES (?, ?, ?)").run([
+    try database.statement("INSERT INTO contents (sha256, size, data, refs) VALUES (?, ?, ?, 1)").run([
       .text(digest), .integer(Int64(bytes.count)), .blob(bytes),
     ])
     return database.lastInsertedRowID

@@ -13,7 +13,10 @@ extension Migration {
   /// and a test checks this list and each file's bytes against it.
   public static let all: [Migration] = [
     Migration(
-      version: 1, fileName: "0001_initial.sql", sql: String(decoding: PackageResources._001_initial_sql, as: UTF8.self))
+      version: 1, fileName: "0001_initial.sql", sql: String(decoding: PackageResources._001_initial_sql, as: UTF8.self)),
+    Migration(
+      version: 2, fileName: "0002_content_references.sql",
+      sql: String(decoding: PackageResources._002_content_references_sql, as: UTF8.self)),
   ]
 
   /// The schema version this binary writes.

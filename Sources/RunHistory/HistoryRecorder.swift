@@ -1,5 +1,6 @@
 import RefreshRunner
 import RefreshStore
+import RunForensics
 
 #if canImport(Glibc)
   import Glibc
@@ -20,12 +21,24 @@ public final class HistoryRecorder: RunObserver {
     public var plannedScripts: Int
     /// Our version, for the record.
     public var version: String
+    /// Runs kept when the run ends (0 keeps all).
+    public var keepRuns: Int
+    /// Applied to captured output before it is stored.
+    public var redactor: OutputRedactor?
+    /// Whether secret-looking values of JSON metadata are stored as hashes.
+    public var redactMetadata: Bool
 
     /// Creates settings.
-    public init(maxOutput: Int, plannedScripts: Int, version: String) {
+    public init(
+      maxOutput: Int, plannedScripts: Int, version: String, keepRuns: Int = HistoryStore.defaultKeepRuns,
+      redactor: OutputRedactor? = nil, redactMetadata: Bool = false
+    ) {
       self.maxOutput = maxOutput
       self.plannedScripts = plannedScripts
       self.version = version
+      self.keepRuns = keepRuns
+      self.redactor = redactor
+      self.redactMetadata = redactMetadata
     }
   }
 
@@ -93,9 +106,17 @@ public final class HistoryRecorder: RunObserver {
     guard let (bytes, complete) = FileContents.read(path, limit: keep ? Self.inputContentLimit : Int.max) else {
       return InputRecord(kind: kind, path: path, sha256: nil, error: FileContents.lastError())
     }
+    var kept: [UInt8]? = keep && complete ? bytes : nil
+    if settings.redactMetadata, let content = kept {
+      // Secret-looking values become hashes of themselves; a file that is
+      // not JSON cannot be searched for them and is not kept at all.
+      kept = JSONValue.parse(content).map {
+        Array(MetadataDiff.redacted($0, hash: { ContentDigest.sha256Hex(Array($0.utf8)) }).text.utf8)
+      }
+    }
     return InputRecord(
       kind: kind, path: path, sha256: complete ? ContentDigest.sha256Hex(bytes) : nil,
-      content: keep && complete ? bytes : nil, error: complete ? nil : "larger than \(Self.inputContentLimit) bytes")
+      content: kept, error: complete ? nil : "larger than \(Self.inputContentLimit) bytes")
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String) {
@@ -141,8 +162,8 @@ public final class HistoryRecorder: RunObserver {
     let end = ScriptEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: outcome.durationNanoseconds / 1000,
       exitCode: exitCode, signal: signal, status: outcome.status.rawValue,
-      error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: stdout.captured,
-      stderr: stderr.captured)
+      error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: redacted(stdout.captured),
+      stderr: redacted(stderr.captured))
     record { try $0.finishScript(id: scriptID, end) }
     self.scriptID = nil
   }
@@ -165,8 +186,17 @@ public final class HistoryRecorder: RunObserver {
       try $0.finishRun(
         id: runID, finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status.rawValue,
         exitCode: Int64(exitStatus))
+      if settings.keepRuns > 0 { try $0.prune(keepRuns: settings.keepRuns, olderThan: nil) }
       $0.checkpoint()
     }
+  }
+
+  private func redacted(_ stream: CapturedStream) -> CapturedStream {
+    guard let redactor = settings.redactor else { return stream }
+    var result = stream
+    result.head = redactor.redact(stream.head)
+    result.tail = redactor.redact(stream.tail)
+    return result
   }
 
   // MARK: - Helpers

@@ -7,7 +7,10 @@ struct History: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Show the recorded runs (list by default).",
     discussion: "RUN is a run id, latest, last-success or last-failure.",
-    subcommands: [HistoryList.self, HistoryShow.self, HistoryOutput.self],
+    subcommands: [
+      HistoryList.self, HistoryShow.self, HistoryOutput.self, HistoryScript.self, HistoryStats.self, HistoryPrune.self,
+      HistoryExport.self,
+    ],
     defaultSubcommand: HistoryList.self
   )
 

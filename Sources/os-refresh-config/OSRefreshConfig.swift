@@ -17,7 +17,7 @@ struct OSRefreshConfig: ParsableCommand {
       running error.d when a phase fails. A drop-in replacement for os-refresh-config 14.1.0.
       """,
     version: "0.1.0",
-    subcommands: [Refresh.self, History.self],
+    subcommands: [Refresh.self, History.self, Diff.self],
     defaultSubcommand: Refresh.self
   )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RefreshRunner
+import RefreshStore
 import RunHistory
 
 #if canImport(Glibc)
@@ -64,6 +65,29 @@ struct Refresh: ParsableCommand {
       valueName: "bytes"))
   var maxOutput: Int = 32 * 1024
 
+  /// Runs kept in the history.
+  @Option(
+    help: ArgumentHelp(
+      "Runs kept in the history; older ones are pruned at the end of the run (0 keeps all).", valueName: "count"))
+  var keepRuns: Int = HistoryStore.defaultKeepRuns
+
+  /// Expressions whose matches are hidden in stored output.
+  @Option(
+    name: .customLong("redact"),
+    help: ArgumentHelp(
+      "Replace matches of this extended regular expression in stored output with <redacted> (repeatable).",
+      valueName: "regex"))
+  var redactions: [String] = []
+
+  /// A file of such expressions.
+  @Option(
+    help: ArgumentHelp("A file of --redact expressions, one per line ('#' starts a comment line).", valueName: "path"))
+  var redactFile: String?
+
+  /// Store hashes instead of secret-looking metadata values.
+  @Flag(help: "Store secret-looking values of the JSON metadata as hashes only.")
+  var redactMetadata = false
+
   /// Lists what would run, without running or locking anything.
   @Flag(help: "Print the scripts each phase would run, in order, and exit without running them.")
   var dryRun = false
@@ -74,6 +98,9 @@ struct Refresh: ParsableCommand {
     }
     if maxOutput < 0 {
       throw ValidationError("--max-output must be a non-negative number of bytes, not \(maxOutput)")
+    }
+    if keepRuns < 0 {
+      throw ValidationError("--keep-runs must be a non-negative number, not \(keepRuns)")
     }
     if noHistory && requireHistory {
       throw ValidationError("--no-history and --require-history exclude each other")
@@ -104,6 +131,14 @@ struct Refresh: ParsableCommand {
       )
     }
     let pattern = try RunPartsPattern.forEnvironment(variables)
+    var expressions = redactions
+    if let redactFile {
+      guard let fromFile = OutputRedactor.patterns(fromFile: redactFile) else {
+        throw ValidationError("cannot read --redact-file \(redactFile)")
+      }
+      expressions += fromFile
+    }
+    let redactor = expressions.isEmpty ? nil : try OutputRedactor(expressions)
     try base.validate()
     if dryRun {
       print(DryRunReport(baseDirectory: base.path, pattern: pattern).text, terminator: "")
@@ -124,7 +159,8 @@ struct Refresh: ParsableCommand {
     if !noHistory {
       let settings = HistoryRecorder.Settings(
         maxOutput: maxOutput, plannedScripts: DryRunReport.plannedScripts(baseDirectory: base.path, pattern: pattern),
-        version: OSRefreshConfig.configuration.version)
+        version: OSRefreshConfig.configuration.version, keepRuns: keepRuns, redactor: redactor,
+        redactMetadata: redactMetadata)
       do {
         if let recorder = try HistorySession.recorder(
           path: database.path, required: requireHistory, settings: settings, console: console)

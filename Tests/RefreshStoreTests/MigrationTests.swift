@@ -69,7 +69,29 @@ enum Fixtures {
         "CREATE TABLE before_history (x INTEGER); INSERT INTO before_history VALUES (42);",
         [("SELECT x FROM before_history", 42), ("SELECT count(*) FROM runs", 0)]
       )
+    case 1:
+      // A run with a script whose stdout is shared by two rows and whose
+      // content is the metadata's too: reference counts must come out as 3.
+      return (
+        """
+        INSERT INTO contents (id, sha256, size, data) VALUES (1, 'aa', 2, x'6869'), (2, 'bb', 1, x'21');
+        INSERT INTO runs (id, started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
+                          command_line)
+          VALUES (7, 1, 'success', '/b', 'h', 1, 'boot', 1, 'v', '[]');
+        INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id)
+          VALUES (7, 'config', 0, '/m.json', 'aa', 1);
+        INSERT INTO scripts (run_id, phase, name, path, position, started_at, status, stdout_head, stderr_tail)
+          VALUES (7, 'configure', '10-a', '/b/configure.d/10-a', 0, 1, 'success', 1, 2),
+                 (7, 'configure', '20-b', '/b/configure.d/20-b', 1, 1, 'success', 1, NULL);
+        """,
+        [
+          ("SELECT count(*) FROM runs WHERE id = 7 AND status = 'success'", 1),
+          ("SELECT count(*) FROM scripts WHERE run_id = 7", 2),
+          ("SELECT refs FROM contents WHERE id = 1", 3), ("SELECT refs FROM contents WHERE id = 2", 1),
+        ]
+      )
     default:
+      Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])
     }
   }

@@ -1,0 +1,149 @@
+import RefreshStore
+
+/// Whether something is in one run, the other, or both (and then equal or not).
+public enum ChangeKind: String, Sendable {
+  case added, removed, changed, same
+}
+
+/// What changed between two runs: inputs, then scripts.
+public struct RunComparison: Sendable {
+  /// One input file's change.
+  public struct InputChange: Sendable {
+    public let kind: String
+    public let path: String
+    public let change: ChangeKind
+    /// For JSON files, the keys that changed.
+    public let keys: [KeyChange]
+    /// Why keys are not listed, when they are not (not JSON, content not kept).
+    public let note: String?
+  }
+
+  /// One script's change.
+  public struct ScriptChange: Sendable {
+    public let phase: String
+    public let name: String
+    public let change: ChangeKind
+    public let contentChanged: Bool
+    public let outcomeChanged: Bool
+    /// The duration changed by more than 2x and more than 1 s.
+    public let durationChanged: Bool
+    /// Missing from one run only because its phase was not reached there
+    /// (an earlier phase failed, or the run died): not taken out of the base.
+    public let notReached: Bool
+    public let from: ScriptDetail?
+    public let to: ScriptDetail?
+  }
+
+  public let from: RunDetail
+  public let to: RunDetail
+  public let inputs: [InputChange]
+  public let scripts: [ScriptChange]
+
+  /// Whether the two runs used different base directories.
+  public var differentBaseDirectories: Bool { from.summary.baseDirectory != to.summary.baseDirectory }
+
+  /// Whether nothing at all differs.
+  public var isEmpty: Bool {
+    inputs.allSatisfy { $0.change == .same } && scripts.allSatisfy { $0.change == .same }
+      && from.summary.status == to.summary.status
+  }
+
+  /// Compares run `from` with run `to`.
+  public static func compare(
+    from: RunDetail, fromInputs: [StoredInput], to: RunDetail, toInputs: [StoredInput], showSecrets: Bool
+  ) -> RunComparison {
+    RunComparison(
+      from: from, to: to, inputs: compareInputs(fromInputs, toInputs, showSecrets: showSecrets),
+      scripts: compareScripts(from, to))
+  }
+
+  // MARK: - Inputs
+
+  static func compareInputs(_ old: [StoredInput], _ new: [StoredInput], showSecrets: Bool) -> [InputChange] {
+    func key(_ input: StoredInput) -> String { input.kind + "\u{0}" + input.path }
+    let newByKey = Dictionary(new.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+    let oldKeys = Set(old.map(key))
+    var changes: [InputChange] = []
+    for input in old {
+      guard let counterpart = newByKey[key(input)] else {
+        changes.append(InputChange(kind: input.kind, path: input.path, change: .removed, keys: [], note: nil))
+        continue
+      }
+      changes.append(compareInput(input, counterpart, showSecrets: showSecrets))
+    }
+    for input in new where !oldKeys.contains(key(input)) {
+      changes.append(InputChange(kind: input.kind, path: input.path, change: .added, keys: [], note: nil))
+    }
+    return changes
+  }
+
+  static func compareInput(_ old: StoredInput, _ new: StoredInput, showSecrets: Bool) -> InputChange {
+    guard old.sha256 != new.sha256 || old.sha256 == nil && old.content != new.content else {
+      return InputChange(kind: new.kind, path: new.path, change: .same, keys: [], note: nil)
+    }
+    guard let oldContent = old.content, let newContent = new.content else {
+      let note = new.kind == "config" ? "content not kept: SHA-256 compared" : "SHA-256 compared"
+      return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: note)
+    }
+    guard let oldJSON = JSONValue.parse(oldContent), let newJSON = JSONValue.parse(newContent) else {
+      return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "not JSON: SHA-256 compared")
+    }
+    let keys = MetadataDiff.changes(from: oldJSON, to: newJSON, showSecrets: showSecrets)
+    return InputChange(
+      kind: new.kind, path: new.path, change: keys.isEmpty ? .same : .changed, keys: keys,
+      note: keys.isEmpty ? "only formatting changed" : nil)
+  }
+
+  // MARK: - Scripts
+
+  static func compareScripts(_ from: RunDetail, _ to: RunDetail) -> [ScriptChange] {
+    func scripts(_ run: RunDetail) -> [ScriptDetail] { run.phases.flatMap(\.scripts) }
+    func key(_ script: ScriptDetail) -> String { script.phase + "/" + script.name }
+    let newByKey = Dictionary(scripts(to).map { (key($0), $0) }, uniquingKeysWith: { _, last in last })
+    let oldByKey = Dictionary(scripts(from).map { (key($0), $0) }, uniquingKeysWith: { _, last in last })
+    var seen = Set<String>()
+    var ordered: [String] = []
+    for phase in ["pre-configure", "configure", "post-configure", "migration", "error"] {
+      let names = (scripts(from) + scripts(to)).filter { $0.phase == phase }
+      for script in names.sorted(by: { ($0.position, $0.name) < ($1.position, $1.name) })
+      where seen.insert(key(script)).inserted {
+        ordered.append(key(script))
+      }
+    }
+    return ordered.map { key in
+      let old = oldByKey[key]
+      let new = newByKey[key]
+      let phase = (old ?? new)!.phase
+      let name = (old ?? new)!.name
+      guard let old, let new else {
+        let lacking = old == nil ? from : to
+        let phaseStatus = lacking.phases.first { $0.name == phase }?.status
+        return ScriptChange(
+          phase: phase, name: name, change: old == nil ? .added : .removed, contentChanged: false,
+          outcomeChanged: false, durationChanged: false,
+          notReached: ["skipped", "abandoned", "running"].contains(phaseStatus ?? "")
+            || lacking.phases.contains {
+              $0.name == phase
+                && $0.scripts.contains {
+                  ["failed", "killed", "timeout", "interrupted", "abandoned"].contains($0.status)
+                }
+            },
+          from: old, to: new)
+      }
+      let contentChanged = old.sha256 != new.sha256
+      let outcomeChanged = old.status != new.status || old.exitCode != new.exitCode || old.signal != new.signal
+      let durationChanged = Self.durationChanged(old.durationMicroseconds, new.durationMicroseconds)
+      let changed = contentChanged || outcomeChanged || durationChanged
+      return ScriptChange(
+        phase: phase, name: name, change: changed ? .changed : .same, contentChanged: contentChanged,
+        outcomeChanged: outcomeChanged, durationChanged: durationChanged, notReached: false, from: old, to: new)
+    }
+  }
+
+  /// More than twice as long (or half) and more than a second apart.
+  static func durationChanged(_ old: Int64?, _ new: Int64?) -> Bool {
+    guard let old, let new else { return false }
+    let (short, long) = old < new ? (old, new) : (new, old)
+    return long - short > 1_000_000 && long > 2 * short
+  }
+}
