@@ -41,6 +41,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Fills a history with synthetic runs through the store's API, for bench/.
+    .executableTarget(name: "orc-history-generator", dependencies: ["RefreshStore"]),
     .testTarget(name: "RefreshRunnerTests", dependencies: ["RefreshRunner"]),
     .testTarget(name: "RefreshStoreTests", dependencies: ["RefreshStore"]),
     .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory"]),

@@ -70,7 +70,21 @@ public final class Database {
   ///   (`PRAGMA synchronous = FULL`); otherwise it may be lost on power loss
   ///   until the next durable commit (`NORMAL`, which in WAL mode "does not
   ///   fsync the WAL on every commit", https://sqlite.org/pragma.html#pragma_synchronous).
+  ///
+  /// Inside another transaction (a bulk load) it becomes a savepoint of it.
   public func transaction<T>(durable: Bool = false, _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    if sqlite3_get_autocommit(handle) == 0 {
+      try statement("SAVEPOINT nested").run()
+      do {
+        let value = try body()
+        try statement("RELEASE nested").run()
+        return value
+      } catch {
+        _ = try? statement("ROLLBACK TO nested").run()
+        _ = try? statement("RELEASE nested").run()
+        throw error
+      }
+    }
     try setSynchronous(durable ? 2 : 1)
     try statement("BEGIN IMMEDIATE").run()
     do {
@@ -85,9 +99,10 @@ public final class Database {
 
   private var synchronousLevel: Int32 = -1
 
-  private func setSynchronous(_ level: Int32) throws(SQLiteError) {
+  /// Sets `PRAGMA synchronous`: 0 OFF, 1 NORMAL, 2 FULL (only when it changes).
+  func setSynchronous(_ level: Int32) throws(SQLiteError) {
     guard level != synchronousLevel else { return }
-    try execute(level == 2 ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+    try execute("PRAGMA synchronous = \(["OFF", "NORMAL", "FULL"][Int(level)])")
     synchronousLevel = level
   }
 

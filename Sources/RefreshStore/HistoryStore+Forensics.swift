@@ -51,15 +51,17 @@ extension HistoryStore {
   }
 
   /// Per script: runs, failures, median and 95th-percentile duration, last
-  /// failure; over scripts started at or after `since` when given.
-  public func statistics(since: Int64?) throws -> [ScriptStatistics] {
-    // In (phase, name) order, which the scripts_by_name index gives without a sort.
+  /// failure; over the newest `lastRuns` runs (nil: all) and scripts started
+  /// at or after `since` when given.
+  public func statistics(since: Int64?, lastRuns: Int?) throws -> [ScriptStatistics] {
     let statement = try database.statement(
       """
-      SELECT phase, name, status, duration_us, run_id, started_at FROM scripts INDEXED BY scripts_by_name
-      WHERE phase > '' AND (?1 IS NULL OR started_at >= ?1) ORDER BY phase, name
+      SELECT phase, name, status, duration_us, run_id, started_at FROM scripts INDEXED BY scripts_by_run
+      WHERE run_id >= coalesce((SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?2), 0)
+        AND (?1 IS NULL OR started_at >= ?1)
+      ORDER BY phase, name
       """
-    ).bind([since.map { .integer($0) } ?? .null])
+    ).bind([since.map { .integer($0) } ?? .null, .integer(lastRuns.map { Int64($0) - 1 } ?? Int64.max)])
     var result: [ScriptStatistics] = []
     var current: ScriptStatistics?
     var durations: [Int64] = []

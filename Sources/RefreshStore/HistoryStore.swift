@@ -172,6 +172,20 @@ public final class HistoryStore {
     _ = try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
   }
 
+  /// Runs `body` as one transaction without syncing to disk: for tools that
+  /// load many runs at once (the benchmark's generator), never for recording.
+  public func bulkLoad(_ body: () throws -> Void) throws {
+    try database.setSynchronous(0)
+    try database.execute("BEGIN IMMEDIATE")
+    do {
+      try body()
+      try database.execute("COMMIT")
+    } catch {
+      _ = try? database.execute("ROLLBACK")
+      throw error
+    }
+  }
+
   /// `PRAGMA integrity_check`'s answer, "ok" for a sound database.
   public func integrityCheck() throws -> String {
     let statement = try database.statement("PRAGMA integrity_check")

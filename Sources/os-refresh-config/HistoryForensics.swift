@@ -79,10 +79,15 @@ struct HistoryStats: ParsableCommand {
   @Option(help: ArgumentHelp("Only scripts started since TIME (as in history --since).", valueName: "time"))
   var since: String?
 
+  /// The window of runs the statistics cover.
+  @Option(help: ArgumentHelp("Over the newest COUNT runs (0: all).", valueName: "count"))
+  var runs: Int = 100
+
   @Flag(help: "Print a JSON array.")
   var json = false
 
   func validate() throws {
+    guard runs >= 0 else { throw ValidationError("--runs must be a non-negative number, not \(runs)") }
     if let since, TimeArgument.parse(since, now: 0) == nil {
       throw ValidationError("--since takes 30m, 12h, 7d, 2026-11-24, '2026-11-24 10:00' or RFC 3339, not '\(since)'")
     }
@@ -92,7 +97,7 @@ struct HistoryStats: ParsableCommand {
     let store = try History.open(database)
     let from = since.flatMap { TimeArgument.parse($0, now: RunClock().wallMicroseconds()) }
     // The slowest first; among equally slow ones, the most failing.
-    let stats = try store.statistics(since: from).sorted {
+    let stats = try store.statistics(since: from, lastRuns: runs == 0 ? nil : runs).sorted {
       ($0.p95Microseconds ?? -1, $0.failures, $1.phase, $1.name) > (
         $1.p95Microseconds ?? -1, $1.failures, $0.phase, $0.name
       )
