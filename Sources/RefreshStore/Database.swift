@@ -13,6 +13,8 @@ public final class Database {
   /// The database file's path.
   public let path: String
   private var statements: [String: Statement] = [:]
+  /// How long a statement waits for a lock another connection holds.
+  let busyTimeoutMilliseconds: Int32
 
   /// Opens (and with `create`, creates) the database at `path`, with a busy
   /// timeout set before any statement runs and extended result codes on.
@@ -36,6 +38,7 @@ public final class Database {
     self.path = path
     sqlite3_extended_result_codes(handle, 1)
     sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+    self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
   }
 
   deinit {
@@ -104,6 +107,13 @@ public final class Database {
     guard level != synchronousLevel else { return }
     try execute("PRAGMA synchronous = \(["OFF", "NORMAL", "FULL"][Int(level)])")
     synchronousLevel = level
+  }
+
+  /// Runs `body` with another busy timeout, then restores the usual one.
+  public func withBusyTimeout<T>(milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
+    sqlite3_busy_timeout(handle, milliseconds)
+    defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+    return try body()
   }
 
   /// The rowid of the last row inserted on this connection.

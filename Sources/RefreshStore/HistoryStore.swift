@@ -166,10 +166,16 @@ public final class HistoryStore {
   }
 
   /// Folds the write-ahead log back into the database and truncates it
-  /// (`PRAGMA wal_checkpoint(TRUNCATE)`); a reader still holding an old
-  /// snapshot makes it a partial checkpoint, which is harmless.
+  /// (`PRAGMA wal_checkpoint(TRUNCATE)`).
+  ///
+  /// TRUNCATE "blocks (calls the busy-handler callback) until all readers are
+  /// reading from the database file only" (https://sqlite.org/pragma.html#pragma_wal_checkpoint),
+  /// so it waits at most 100 ms here: a reader holding an old snapshot only
+  /// leaves the WAL for the next run's checkpoint, never delays the refresh.
   public func checkpoint() {
-    _ = try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.withBusyTimeout(milliseconds: 100) {
+      _ = try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
   }
 
   /// Runs `body` as one transaction without syncing to disk: for tools that

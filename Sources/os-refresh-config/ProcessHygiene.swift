@@ -8,7 +8,8 @@ import CSystemShims
 enum ProcessHygiene {
   /// Makes descriptors 0–2 valid (opening /dev/null where one is closed), so
   /// nothing we open later lands on them, and marks every other inherited
-  /// descriptor close-on-exec, so no descriptor of our parent's reaches a script.
+  /// descriptor close-on-exec, so no descriptor of our parent's reaches a script;
+  /// and ignores SIGPIPE.
   static func prepare() {
     for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 {
       let opened = open("/dev/null", O_RDWR)
@@ -18,5 +19,9 @@ enum ProcessHygiene {
       }
     }
     _ = orc_cloexec_from(3)
+    // A closed or broken stdout (`os-refresh-config | head`) must not kill
+    // the refresh: writes then fail with EPIPE and the run goes on. Scripts
+    // get the default disposition back when they are spawned.
+    signal(SIGPIPE, SIG_IGN)
   }
 }
