@@ -1,25 +1,23 @@
-import Crypto
-
 /// SHA-256 of contents, as lowercase hex.
 public enum ContentDigest {
   /// The SHA-256 of `bytes` in lowercase hex (64 characters).
   public static func sha256Hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-    var hasher = SHA256()
-    hasher.update(data: Array(bytes))
-    return hex(hasher.finalize())
+    let array = Array(bytes)
+    return array.withUnsafeBytes { sha256Hex($0) }
   }
 
   /// The SHA-256 of raw memory in lowercase hex.
   public static func sha256Hex(_ buffer: UnsafeRawBufferPointer) -> String {
-    var hasher = SHA256()
-    hasher.update(bufferPointer: buffer)
+    var hasher = SHA256Hasher()
+    hasher.update(buffer)
     return hex(hasher.finalize())
   }
 
-  private static func hex<Digest: Sequence>(_ digest: Digest) -> String where Digest.Element == UInt8 {
+  /// Bytes as lowercase hex.
+  public static func hex(_ digest: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var text: [UInt8] = []
-    text.reserveCapacity(64)
+    text.reserveCapacity(digest.count * 2)
     for byte in digest {
       text.append(digits[Int(byte >> 4)])
       text.append(digits[Int(byte & 0x0f)])
