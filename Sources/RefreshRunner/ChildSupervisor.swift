@@ -63,7 +63,7 @@ final class ChildSupervisor {
     signalDescriptor = try systemCall("signalfd") { orc_signalfd(&mask) }
     // Orphans of a script come back to us, so a timeout can find and kill them.
     _ = orc_set_child_subreaper()
-    buffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+    buffer = .allocate(byteCount: Int(OutputPipe.capacity), alignment: 16)
   }
 
   deinit {

@@ -6,7 +6,7 @@ import Testing
 @Suite struct OutputCaptureTests {
   /// Feeds `bytes` in chunks of the given sizes (cycling).
   func capture(_ bytes: [UInt8], limit: Int, chunks: [Int]) -> CapturedStream {
-    var capture = OutputCapture(limit: limit)
+    let capture = OutputCapture(limit: limit)
     var offset = 0
     var index = 0
     while offset < bytes.count {
