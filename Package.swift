@@ -37,6 +37,7 @@ let package = Package(
         "RefreshStore",
         "RunHistory",
         "RunForensics",
+        "CSystemShims",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

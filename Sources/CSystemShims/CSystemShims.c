@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -98,4 +99,10 @@ int orc_signal_is_ignored(int signo) {
   struct sigaction current;
   if (sigaction(signo, NULL, &current) != 0) return 0;
   return current.sa_handler == SIG_IGN;
+}
+
+int orc_terminal_columns(int fd) {
+  struct winsize size;
+  if (ioctl(fd, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
 }

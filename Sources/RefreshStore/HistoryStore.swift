@@ -200,6 +200,14 @@ public final class HistoryStore {
     return lines.joined(separator: "\n")
   }
 
+  /// The schema version of the database at `path`, read without changing
+  /// anything; nil when there is no file.
+  public static func schemaVersionOnDisk(at path: String) throws -> Int? {
+    guard access(path, F_OK) == 0 else { return nil }
+    let database = try Database(path: path, readOnly: true, create: false)
+    return Int(try database.integerPragma("user_version"))
+  }
+
   /// The schema version of the open database.
   public func schemaVersion() throws -> Int { Int(try database.integerPragma("user_version")) }
 }

@@ -12,14 +12,43 @@ final class ConsoleLog: RunObserver {
   private let clock = RunClock()
   private var durations: [(name: String, nanoseconds: Int64)] = []
 
-  init(threshold: LogLevel) {
+  /// Whether stderr is the systemd journal: then each line starts with its
+  /// syslog priority (`<3>` for ERROR), which journald strips and records, so
+  /// `journalctl -p err` finds failures.
+  private let toJournal: Bool
+
+  init(threshold: LogLevel, environment: [String: String]) {
     self.threshold = threshold
+    toJournal = Self.stderrIsJournal(environment["JOURNAL_STREAM"])
   }
 
   func log(_ level: LogLevel, _ message: String) {
     guard level >= threshold else { return }
-    let line = "[\(Timestamp.logTime(clock.wallMicroseconds()))] (os-refresh-config) [\(level.name)] \(message)\n"
+    let priority = toJournal ? "<\(Self.syslogPriority(level))>" : ""
+    let line =
+      "\(priority)[\(Timestamp.logTime(clock.wallMicroseconds()))] (os-refresh-config) [\(level.name)] \(message)\n"
     Self.writeStandardError(line)
+  }
+
+  /// sd-daemon(3) priorities: CRITICAL 2, ERROR 3, WARNING 4, INFO 6, DEBUG 7.
+  static func syslogPriority(_ level: LogLevel) -> Int {
+    switch level {
+    case .critical: 2
+    case .error: 3
+    case .warning: 4
+    case .info: 6
+    case .debug: 7
+    }
+  }
+
+  /// "JOURNAL_STREAM… contains the device and inode numbers of the file
+  /// descriptor for standard output or standard error, separated by a
+  /// colon" (systemd.exec(5)); it names our stderr only if they match.
+  static func stderrIsJournal(_ variable: String?) -> Bool {
+    guard let variable else { return false }
+    var info = stat()
+    guard fstat(STDERR_FILENO, &info) == 0 else { return false }
+    return variable == "\(info.st_dev):\(info.st_ino)"
   }
 
   func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome) {

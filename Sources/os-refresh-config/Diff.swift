@@ -16,7 +16,8 @@ struct Diff: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
 
   /// The runs compared.
-  @Argument(help: ArgumentHelp("FROM and TO, or just TO (default: latest).", valueName: "run"))
+  @Argument(
+    help: ArgumentHelp("FROM and TO, or just TO (default: latest).", valueName: "run"), completion: Completions.runs)
   var runs: [String] = []
 
   /// Machine-readable output.

@@ -101,7 +101,9 @@ struct HistoryShow: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
 
   /// The run.
-  @Argument(help: ArgumentHelp("A run id, latest, last-success or last-failure.", valueName: "run"))
+  @Argument(
+    help: ArgumentHelp("A run id, latest, last-success or last-failure.", valueName: "run"),
+    completion: Completions.runs)
   var reference: String
 
   /// Machine-readable output.
@@ -128,11 +130,13 @@ struct HistoryOutput: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
 
   /// The run.
-  @Argument(help: ArgumentHelp("A run id, latest, last-success or last-failure.", valueName: "run"))
+  @Argument(
+    help: ArgumentHelp("A run id, latest, last-success or last-failure.", valueName: "run"),
+    completion: Completions.runs)
   var reference: String
 
   /// The script.
-  @Argument(help: "The script as PHASE/NAME, e.g. configure/20-neutron.")
+  @Argument(help: "The script as PHASE/NAME, e.g. configure/20-neutron.", completion: Completions.scripts)
   var script: String
 
   /// Which stream.

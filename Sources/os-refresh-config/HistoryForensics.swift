@@ -10,7 +10,9 @@ struct HistoryScript: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
 
   /// The script.
-  @Argument(help: ArgumentHelp("The script as PHASE/NAME, e.g. configure/20-neutron.", valueName: "phase/name"))
+  @Argument(
+    help: ArgumentHelp("The script as PHASE/NAME, e.g. configure/20-neutron.", valueName: "phase/name"),
+    completion: Completions.scripts)
   var script: String
 
   /// How many runs to show.

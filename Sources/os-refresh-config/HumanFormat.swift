@@ -1,3 +1,4 @@
+import CSystemShims
 import RefreshRunner
 
 #if canImport(Glibc)
@@ -67,8 +68,38 @@ enum HumanFormat {
         }
       }
       while line.last == " " { line.removeLast() }
-      return line
+      return fitted(line)
     }
+  }
+
+  /// The terminal's width when stdout is one (else no limit).
+  static let terminalColumns: Int? = {
+    let columns = Int(orc_terminal_columns(STDOUT_FILENO))
+    return columns > 0 ? columns : nil
+  }()
+
+  /// `line` cut to the terminal's width with `…` when it is longer.
+  static func fitted(_ line: String, columns: Int? = terminalColumns) -> String {
+    guard let columns, columns > 1, visibleWidth(line) > columns else { return line }
+    var result = ""
+    var width = 0
+    var inEscape = false
+    for scalar in line.unicodeScalars {
+      if inEscape {
+        result.unicodeScalars.append(scalar)
+        if scalar == "m" { inEscape = false }
+        continue
+      }
+      if scalar == "\u{1B}" {
+        inEscape = true
+        result.unicodeScalars.append(scalar)
+        continue
+      }
+      if width == columns - 1 { break }
+      result.unicodeScalars.append(scalar)
+      width += 1
+    }
+    return result + (colourEnabled ? "\u{1B}[0m" : "") + "…"
   }
 
   /// Characters that show, ANSI colour sequences left out.

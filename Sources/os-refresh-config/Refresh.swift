@@ -123,7 +123,7 @@ struct Refresh: ParsableCommand {
       return
     }
 
-    let console = ConsoleLog(threshold: logLevel.level)
+    let console = ConsoleLog(threshold: logLevel.level, environment: variables)
     if base.isDeprecated {
       console.log(
         .warning,

@@ -34,4 +34,8 @@ int orc_pipe_cloexec(int descriptors[2]);
 /// Whether the signal's disposition is SIG_IGN (inherited across exec).
 int orc_signal_is_ignored(int signo);
 
+/// The width of the terminal on `fd` in columns (TIOCGWINSZ), or 0 when it
+/// is not a terminal.
+int orc_terminal_columns(int fd);
+
 #endif

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+@testable import os_refresh_config
+
+/// What operators meet: --version, the journal, terminal output, the
+/// os-collect-config way of running us, completions, formats.
+@Suite struct OperatorTests {
+  let fixture = HistoryFixture()
+  var base: TemporaryDirectory { fixture.base }
+  var scratch: TemporaryDirectory { fixture.scratch }
+
+  @Test func versionNamesTheSchemaOfTheDatabaseItWouldUse() throws {
+    func version() -> CommandResult {
+      runCommand(
+        Binaries.ours, ["--version", "--db", fixture.database],
+        environment: Binaries.environment(database: fixture.database))
+    }
+    #expect(version().stdoutText == "os-refresh-config 0.1.0\nhistory schema 2; \(fixture.database): not created yet\n")
+    base.script("configure.d/10-a", "true")
+    #expect(fixture.refresh().status == 0)
+    #expect(version().stdoutText == "os-refresh-config 0.1.0\nhistory schema 2; \(fixture.database): schema 2\n")
+    #expect(!scratch.exists("db/history.sqlite-journal"))
+  }
+
+  @Test func logLinesCarryTheirPriorityWhenStderrIsTheJournal() throws {
+    base.script("configure.d/10-fails", "exit 2")
+    let result = runCommand(
+      "/bin/bash",
+      [
+        "-c",
+        """
+        exec 2> \(scratch.url("journal"))
+        export JOURNAL_STREAM=$(stat -c %d:%i \(scratch.url("journal")))
+        exec \(Binaries.ours) --base-dir \(base.path) --lockfile \(fixture.lock) --db \(fixture.database)
+        """,
+      ], environment: Binaries.environment(database: fixture.database))
+    #expect(result.status == 1)
+    let lines = try #require(scratch.read("journal")).split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasPrefix("<6>[") == true, "\(lines)")
+    #expect(lines.contains { $0.hasPrefix("<3>[") && $0.hasSuffix("[ERROR] Aborting...") })
+    #expect(lines.allSatisfy { $0.wholeMatch(of: #/<[2-7]>\[.*/#) != nil })
+
+    let elsewhere = fixture.refresh(environment: ["JOURNAL_STREAM": "1:1"])
+    #expect(elsewhere.stderrLines.allSatisfy { $0.hasPrefix("[") })
+  }
+
+  /// Runs `command` on a pseudo-terminal `columns` wide.
+  func onTerminal(_ command: String, columns: Int, environment: [String: String] = [:]) -> String {
+    let result = runCommand(
+      "/usr/bin/script", ["-qec", "stty cols \(columns); \(command)", "/dev/null"],
+      environment: Binaries.environment(database: fixture.database, environment))
+    return result.stdoutText.replacingOccurrences(of: "\r", with: "")
+  }
+
+  @Test func tablesFitTheTerminalAndColourOnlyThere() throws {
+    base.script("configure.d/10-a-script-with-a-rather-long-name-to-fill-the-line", "exit 3")
+    #expect(fixture.refresh().status == 1)
+    let command = "\(Binaries.ours) history --db \(fixture.database)"
+    let narrow = onTerminal(command, columns: 50)
+    let lines = narrow.split(separator: "\n").map(String.init)
+    #expect(lines.count == 2, "\(narrow)")
+    #expect(lines.allSatisfy { HumanFormat.visibleWidth($0) <= 50 }, "\(lines)")
+    #expect(lines[1].hasSuffix("…"))
+    #expect(narrow.contains("\u{1B}[31mfailed\u{1B}[0m"))
+    #expect(!onTerminal(command, columns: 200, environment: ["NO_COLOR": "1"]).contains("\u{1B}["))
+    #expect(!fixture.history([]).stdoutText.contains("\u{1B}["), "no colour into a pipe or file")
+  }
+
+  @Test func theOsCollectConfigWayRecordsTheMetadataFiles() throws {
+    scratch.write("heat_local.json", #"{"deployments": []}"#)
+    scratch.write("ec2.json", #"{"instance-id": "i-1"}"#)
+    base.script("configure.d/10-read", #"echo "$OS_CONFIG_FILES""#)
+    let files = scratch.url("heat_local.json") + ":" + scratch.url("ec2.json")
+    let result = runCommand(
+      "/bin/sh",
+      ["-c", "\(Binaries.ours) --timeout 3600 --base-dir \(base.path) --lockfile \(fixture.lock)"],
+      environment: Binaries.environment(database: fixture.database, ["OS_CONFIG_FILES": files]))
+    #expect(result.status == 0)
+    #expect(result.stdoutText == files + "\n")
+    let inputs = try #require(try fixture.show()["inputs"] as? [[String: Any]])
+    #expect(inputs.compactMap { $0["path"] as? String } == [scratch.url("heat_local.json"), scratch.url("ec2.json")])
+    #expect(inputs.allSatisfy { ($0["sha256"] as? String)?.count == 64 && $0["kind"] as? String == "config" })
+    let example = try String(contentsOfFile: Binaries.packageRoot + "/examples/os-collect-config.conf", encoding: .utf8)
+    #expect(example.contains("command = os-refresh-config"))
+  }
+
+  @Test func completionOffersRunsAndScriptsFromTheHistory() throws {
+    base.script("configure.d/10-a", "true")
+    #expect(fixture.refresh().status == 0)
+    #expect(fixture.refresh().status == 0)
+    let script = runCommand(
+      Binaries.ours, ["--generate-completion-script", "bash"],
+      environment: Binaries.environment(database: fixture.database))
+    #expect(script.stdoutText.contains("---completion history show -- positional@0"))
+    let runs = runCommand(
+      Binaries.ours,
+      [
+        "---completion", "history", "show", "--", "positional@0", "5", "0", "os-refresh-config", "history", "show",
+        "--db", fixture.database, "",
+      ],
+      environment: Binaries.environment(database: fixture.database))
+    #expect(
+      runs.stdoutText.split(separator: "\n").map(String.init) == ["latest", "last-success", "last-failure", "2", "1"])
+    let scripts = runCommand(
+      Binaries.ours,
+      [
+        "---completion", "history", "output", "--", "positional@1", "6", "0", "os-refresh-config", "history", "output",
+        "1", "--db", fixture.database, "",
+      ],
+      environment: Binaries.environment(database: fixture.database))
+    #expect(scripts.stdoutText == "configure/10-a\n")
+  }
+
+  @Test func durationsAndTimesReadWell() {
+    #expect(HumanFormat.duration(microseconds: 412_000) == "0.41s")
+    #expect(HumanFormat.duration(microseconds: 12_345_000) == "12.3s")
+    #expect(HumanFormat.duration(microseconds: 63_200_000) == "1m03.2s")
+    #expect(HumanFormat.duration(microseconds: 7_500_000_000) == "2h05m")
+    #expect(HumanFormat.duration(microseconds: nil) == "-")
+    #expect(TimeArgument.parse("2026-11-24T10:00:00Z", now: 0) == 1_795_514_400_000_000)
+    #expect(TimeArgument.parse("2026-11-24T11:00:00+01:00", now: 0) == 1_795_514_400_000_000)
+    #expect(TimeArgument.parse("30m", now: 3_600_000_000) == 1_800_000_000)
+    #expect(TimeArgument.parse("2026-13-01", now: 0) == nil)
+    #expect(TimeArgument.parse("yesterday", now: 0) == nil)
+    #expect(HumanFormat.fitted("abcdef", columns: 4) == "abc…")
+  }
+}
