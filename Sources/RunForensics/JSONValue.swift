@@ -1,3 +1,5 @@
+import RefreshStore
+
 /// A parsed JSON document, objects keeping their keys in document order.
 public indirect enum JSONValue: Equatable, Sendable {
   case null
@@ -42,23 +44,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
   }
 
-  static func quoted(_ string: String) -> String {
-    var output = "\""
-    for scalar in string.unicodeScalars {
-      switch scalar {
-      case "\"": output += "\\\""
-      case "\\": output += "\\\\"
-      case "\n": output += "\\n"
-      case "\r": output += "\\r"
-      case "\t": output += "\\t"
-      case let control where control.value < 0x20:
-        let hex = String(control.value, radix: 16)
-        output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: output.unicodeScalars.append(scalar)
-      }
-    }
-    return output + "\""
-  }
+  static func quoted(_ string: String) -> String { JSONText.string(string).rendered }
 }
 
 /// A recursive-descent parser over UTF-8 bytes.

@@ -43,10 +43,7 @@ struct HistoryList: ParsableCommand {
   var status: RunStatusArgument?
 
   /// Only runs started at or after this instant.
-  @Option(
-    help: ArgumentHelp(
-      "Only runs started since TIME: 30m, 12h, 7d, 2026-11-24, '2026-11-24 10:00' or RFC 3339.", valueName: "time"))
-  var since: String?
+  @OptionGroup var since: SinceOption
 
   /// Machine-readable output.
   @Flag(help: "Print a JSON array (see README for the fields).")
@@ -56,14 +53,11 @@ struct HistoryList: ParsableCommand {
     guard limit >= 0, limit <= 1_000_000_000 else {
       throw ValidationError("--limit must be a whole number from 0 to 1000000000, not \(limit)")
     }
-    if let since, TimeArgument.parse(since, now: 0) == nil {
-      throw ValidationError("--since takes 30m, 12h, 7d, 2026-11-24, '2026-11-24 10:00' or RFC 3339, not '\(since)'")
-    }
   }
 
   func run() throws {
     let store = try History.open(database)
-    let sinceMicroseconds = since.flatMap { TimeArgument.parse($0, now: RunClock().wallMicroseconds()) }
+    let sinceMicroseconds = since.microseconds
     let runs = try store.runs(limit: limit == 0 ? nil : limit, status: status?.rawValue, since: sinceMicroseconds)
     if json {
       print(JSONText.array(runs.map { .object(RunJSON.summaryFields($0)) }).rendered)

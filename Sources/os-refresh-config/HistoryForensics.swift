@@ -78,8 +78,7 @@ struct HistoryStats: ParsableCommand {
 
   @OptionGroup var database: DatabaseOptions
 
-  @Option(help: ArgumentHelp("Only scripts started since TIME (as in history --since).", valueName: "time"))
-  var since: String?
+  @OptionGroup var since: SinceOption
 
   /// The window of runs the statistics cover.
   @Option(help: ArgumentHelp("Over the newest COUNT runs (0: all).", valueName: "count"))
@@ -90,14 +89,11 @@ struct HistoryStats: ParsableCommand {
 
   func validate() throws {
     guard runs >= 0 else { throw ValidationError("--runs must be a non-negative number, not \(runs)") }
-    if let since, TimeArgument.parse(since, now: 0) == nil {
-      throw ValidationError("--since takes 30m, 12h, 7d, 2026-11-24, '2026-11-24 10:00' or RFC 3339, not '\(since)'")
-    }
   }
 
   func run() throws {
     let store = try History.open(database)
-    let from = since.flatMap { TimeArgument.parse($0, now: RunClock().wallMicroseconds()) }
+    let from = since.microseconds
     // The slowest first; among equally slow ones, the most failing.
     let stats = try store.statistics(since: from, lastRuns: runs == 0 ? nil : runs).sorted {
       ($0.p95Microseconds ?? -1, $0.failures, $1.phase, $1.name) > (
@@ -201,21 +197,14 @@ struct HistoryExport: ParsableCommand {
 
   @OptionGroup var database: DatabaseOptions
 
-  @Option(help: ArgumentHelp("Only runs started since TIME (as in history --since).", valueName: "time"))
-  var since: String?
+  @OptionGroup var since: SinceOption
 
   @Option(help: "The output format.")
   var format: Format = .ndjson
 
-  func validate() throws {
-    if let since, TimeArgument.parse(since, now: 0) == nil {
-      throw ValidationError("--since takes 30m, 12h, 7d, 2026-11-24, '2026-11-24 10:00' or RFC 3339, not '\(since)'")
-    }
-  }
-
   func run() throws {
     let store = try History.open(database)
-    let from = since.flatMap { TimeArgument.parse($0, now: RunClock().wallMicroseconds()) }
+    let from = since.microseconds
     let output = { (script: ScriptDetail, stream: String) in try store.output(script: script.id, stream: stream) }
     for id in try store.runIDs(since: from) {
       print(try RunJSON.detail(try store.run(id), output: output).rendered)
