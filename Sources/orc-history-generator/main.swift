@@ -1,5 +1,8 @@
 // Fills a history database with synthetic runs through RefreshStore's own
-// recording API, for the benchmarks: `orc-history-generator DB RUNS SCRIPTS`.
+// recording API, for the benchmarks:
+//   orc-history-generator DB RUNS SCRIPTS [KEEP-RUNS PRUNE-EVERY]
+// appends RUNS runs of SCRIPTS scripts; with KEEP-RUNS, prunes the history
+// to that many runs every PRUNE-EVERY runs, as refreshes under retention do.
 // Runs look like a node's: four phases, a script edited now and then, one
 // run in twenty failing, metadata that changes every tenth run.
 import RefreshStore
@@ -14,12 +17,14 @@ func complain(_ message: String) {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let runs = Int(arguments[2]), let scriptsPerRun = Int(arguments[3]), runs > 0,
-  scriptsPerRun >= 4
+guard arguments.count == 4 || arguments.count == 6, let runs = Int(arguments[2]),
+  let scriptsPerRun = Int(arguments[3]), runs > 0, scriptsPerRun >= 4
 else {
-  complain("usage: orc-history-generator DB RUNS SCRIPTS-PER-RUN")
+  complain("usage: orc-history-generator DB RUNS SCRIPTS-PER-RUN [KEEP-RUNS PRUNE-EVERY]")
   exit(2)
 }
+let keepRuns = arguments.count == 6 ? Int(arguments[4]) : nil
+let pruneEvery = arguments.count == 6 ? max(1, Int(arguments[5]) ?? 100) : Int.max
 let path = arguments[1]
 
 var generator = SystemRandomNumberGenerator()
@@ -29,9 +34,11 @@ let start: Int64 = 1_700_000_000_000_000
 
 do {
   let store = try HistoryStore.openForRecording(at: path, now: start).store
-  var batchStart = 0
-  while batchStart < runs {
-    let batchEnd = min(runs, batchStart + 200)
+  // Go on after the runs already there.
+  let first = Int(try store.runs(limit: 1).first?.id ?? 0)
+  var batchStart = first
+  while batchStart < first + runs {
+    let batchEnd = min(first + runs, batchStart + min(200, pruneEvery))
     try store.bulkLoad {
       for run in batchStart..<batchEnd {
         let startedAt = start + Int64(run) * 600_000_000
@@ -91,6 +98,10 @@ do {
       }
     }
     batchStart = batchEnd
+    if let keepRuns, (batchEnd - first) % pruneEvery == 0 || batchEnd == first + runs {
+      try store.prune(keepRuns: keepRuns, olderThan: nil)
+      store.checkpoint()
+    }
   }
   store.checkpoint()
 } catch {

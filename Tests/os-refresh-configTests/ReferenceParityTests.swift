@@ -196,3 +196,27 @@ import Testing
       stdout: "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n[0, 1, 2]\ny\n", status: 0)
   }
 }
+
+extension ReferenceParityTests {
+  @Test func aHeldLockExitsElevenWithNothingRunLikeTheReference() throws {
+    let run = try SideBySide.run(holdingTheLock: true) { base in
+      base.script("configure.d/10-never", "echo ran")
+    }
+    run.expectBoth(stdout: "", status: 11)
+    #expect(run.ours.stderrLines.count == 1)
+  }
+
+  @Test func aDaemonLeftBehindHoldsUpNeitherRun() throws {
+    let pids = TemporaryDirectory("orc-daemons")
+    let started = Date()
+    let run = try SideBySide.run(seconds: 30) { base in
+      base.script("configure.d/10-daemon", "sleep 60 & echo $! >> \(pids.url("pids")); echo started")
+      base.script("configure.d/20-next", "echo next")
+    }
+    #expect(Date().timeIntervalSince(started) < 20)
+    run.expectBoth(stdout: "started\nnext\n", status: 0)
+    for line in (pids.read("pids") ?? "").split(separator: "\n") {
+      if let pid = Int32(line) { kill(pid, SIGKILL) }
+    }
+  }
+}

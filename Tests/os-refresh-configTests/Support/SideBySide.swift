@@ -18,6 +18,7 @@ struct SideBySide {
     _ arguments: [String] = [],
     environment: [String: String] = [:],
     seconds: Double = 60,
+    holdingTheLock: Bool = false,
     sourceLocation: SourceLocation = #_sourceLocation,
     build: (TemporaryDirectory) -> Void
   ) throws -> SideBySide {
@@ -31,6 +32,17 @@ struct SideBySide {
       let lock = TemporaryDirectory("orc-lock")
       var variables = environment.mapValues { $0.replacingOccurrences(of: "$BASE", with: base.path) }
       variables["OS_REFRESH_CONFIG_BASE_DIR"] = base.path
+      var holder: RunningCommand?
+      if holdingTheLock {
+        holder = RunningCommand(
+          "/usr/bin/flock", ["-o", lock.url("lock"), "sh", "-c", "touch \(lock.url("held")); sleep 60"],
+          environment: ["PATH": "/usr/bin:/bin"])
+        #expect(waitUntil(seconds: 10) { lock.exists("held") }, sourceLocation: sourceLocation)
+      }
+      defer {
+        holder?.signal(SIGKILL)
+        _ = holder?.wait(atMost: 10)
+      }
       let result = runCommand(
         executable, ["--lockfile", lock.url("lock")] + arguments,
         environment: Binaries.environment(database: lock.url("history.sqlite"), variables),
