@@ -156,7 +156,7 @@ import Testing
     let result = command.wait(atMost: 20)
     let elapsed = Date().timeIntervalSince(signalled)
     #expect(result.status == 130)
-    #expect(elapsed >= 0.9 && elapsed < 5, "took \(elapsed) s")
+    #expect(elapsed >= 0.9 && elapsed < 15, "took \(elapsed) s; the script never ends by itself")
   }
 
   @Test func aDaemonHoldingStdoutDoesNotHoldUpTheRun() throws {
@@ -164,7 +164,7 @@ import Testing
     base.script("configure.d/20-next", "echo next")
     let started = Date()
     let result = run(seconds: 30)
-    #expect(Date().timeIntervalSince(started) < 5)
+    #expect(Date().timeIntervalSince(started) < 15, "the daemon sleeps 300 s")
     #expect(result.status == 0)
     #expect(result.stdoutText == "started\nnext\n")
     let pid = try #require(Int32(scratch.read("daemon")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
