@@ -76,8 +76,12 @@ public final class HistoryStore {
     if version > Migration.latestVersion {
       throw StoreError.newerSchema(path: path, found: version, known: Migration.latestVersion)
     }
+    // A file a first refresh has only just created holds no schema yet.
+    if version == 0 { throw StoreError.noDatabase(path: path) }
     if version < Migration.latestVersion {
-      guard access(path, W_OK) == 0 else { throw StoreError.noDatabase(path: path) }
+      guard access(path, W_OK) == 0 else {
+        throw StoreError.olderSchema(path: path, found: version, known: Migration.latestVersion)
+      }
       try Migrator.migrate(database)
     }
     return store

@@ -88,4 +88,13 @@ import Testing
     #expect(JSONText.fixed(0.0004, decimals: 3) == "0.000")
     #expect(JSONText.fixed(-2.0006, decimals: 3) == "-2.001")
   }
+
+  @Test func aReaderNeverCreatesOrSchemasADatabase() throws {
+    let path = folder.path + "/empty.sqlite"
+    #expect(throws: StoreError.noDatabase(path: path)) { _ = try HistoryStore.openForReading(at: path) }
+    #expect(!FileManager.default.fileExists(atPath: path))
+    FileManager.default.createFile(atPath: path, contents: nil)
+    #expect(throws: StoreError.noDatabase(path: path)) { _ = try HistoryStore.openForReading(at: path) }
+    #expect(try HistoryStore.schemaVersionOnDisk(at: path) == 0)
+  }
 }
