@@ -7,7 +7,7 @@ import CSystemShims
 /// Starts child processes clean: default dispositions for every signal, an
 /// empty signal mask, and no descriptor of ours but the ones named.
 ///
-/// The Swift runtime ignores SIGPIPE and we block the signals we watch; the
+/// We ignore SIGPIPE (os-refresh-config's ProcessHygiene) and block the signals we watch; the
 /// child undoes both before execve, so `yes | head -1` in a script ends at
 /// once, as under the reference. (glibc 2.36's posix_spawn would leave its
 /// internal signals 32 and 33 ignored in the child, hence our own vfork.)
