@@ -93,7 +93,7 @@ import Testing
     let path = folder.path + "/empty.sqlite"
     #expect(throws: StoreError.noDatabase(path: path)) { _ = try HistoryStore.openForReading(at: path) }
     #expect(!FileManager.default.fileExists(atPath: path))
-    FileManager.default.createFile(atPath: path, contents: nil)
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     #expect(throws: StoreError.noDatabase(path: path)) { _ = try HistoryStore.openForReading(at: path) }
     #expect(try HistoryStore.schemaVersionOnDisk(at: path) == 0)
   }
