@@ -106,3 +106,10 @@ int orc_terminal_columns(int fd) {
   if (ioctl(fd, TIOCGWINSZ, &size) != 0) return 0;
   return size.ws_col;
 }
+
+long orc_pipe_free_space(int fd) {
+  int capacity = fcntl(fd, F_GETPIPE_SZ);
+  int unread = 0;
+  if (capacity < 0 || ioctl(fd, FIONREAD, &unread) != 0) return -1;
+  return capacity > unread ? (long)(capacity - unread) : 0;
+}

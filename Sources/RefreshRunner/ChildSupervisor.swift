@@ -4,15 +4,17 @@ import CSystemShims
   import Glibc
 #endif
 
-/// A stream read from a child: each chunk read is handed to `deliver`.
+/// A stream read from a child: each chunk read is copied to `passThrough`
+/// and handed to `deliver`.
 struct ChildStream {
   /// Our (non-blocking) read end.
   let descriptor: Int32
+  /// Where the bytes go as they come (our stdout or stderr), and where the
+  /// stream keeps being copied after the child exits while a process it left
+  /// (a daemon) still holds the write end; nil for streams only observed.
+  let passThrough: Int32?
   /// Receives every chunk as it is read.
   let deliver: (UnsafeRawBufferPointer) -> Void
-  /// Where to keep copying the stream after the child exits while another
-  /// process (a daemon it left) still holds the write end; nil drops it.
-  let lingerTo: Int32?
 }
 
 /// How a supervised child ended, and what we did to it.
@@ -41,6 +43,18 @@ final class ChildSupervisor {
   let killAfterNanoseconds: Int64
   /// Streams of exited scripts still held open by processes they left behind.
   private var lingering: [(source: Int32, destination: Int32)] = []
+  /// Children reaped while we were not waiting for them (during a write).
+  private var reaped: [pid_t: Termination] = [:]
+  /// When a write to a destination that takes nothing may stop waiting: the
+  /// current deadline (timeout or grace period) of the child being waited for.
+  private var writeDeadline: MonotonicInstant?
+  /// Destinations that stopped taking output before a deadline or a
+  /// termination signal: what is still written to them is dropped.
+  private(set) var stalledDestinations: Set<Int32> = []
+  /// Destinations that refused output (closed, EPIPE): dropped silently.
+  private var brokenDestinations: Set<Int32> = []
+  /// Whether writes to a destination may block (pipes, sockets, terminals).
+  private var mayBlock: [Int32: Bool] = [:]
   private var buffer: UnsafeMutableRawBufferPointer
 
   /// The signals we pass on to the running script: SIGTERM, SIGINT, SIGHUP,
@@ -76,7 +90,8 @@ final class ChildSupervisor {
   /// Reads pending signals without waiting: reaps children and notes a
   /// termination signal. Returns the termination signal, if any arrived so far.
   func checkForTermination() -> Int32? {
-    _ = drainSignals(child: nil)
+    drainSignals()
+    reaped.removeAll()
     return terminationSignal
   }
 
@@ -134,16 +149,19 @@ final class ChildSupervisor {
         graceDeadline = nil
       }
       let nextDeadline = [timedOut ? nil : deadline, graceDeadline].compactMap { $0 }.min()
+      writeDeadline = nextDeadline
       pollOnce(streams: &open, until: nextDeadline.map { max($0, now + 1_000_000) })
-      if let reaped = drainSignals(child: child) { status = reaped }
+      drainSignals()
+      status = reaped.removeValue(forKey: child)
     }
+    writeDeadline = nil
 
     if interruptedBy != nil, let family {
       // The script is gone; give what it left the rest of the grace period.
       let end = graceDeadline ?? clock.monotonicNanoseconds()
       while family.hasLivingMembers() && clock.monotonicNanoseconds() < end {
         pollOnce(streams: &open, until: min(end, clock.monotonicNanoseconds() + 50_000_000))
-        _ = drainSignals(child: nil)
+        drainSignals()
       }
       family.killAll()
     }
@@ -169,7 +187,7 @@ final class ChildSupervisor {
     // Streams first, so output written just before an exit is read in order.
     var closed: [Int] = []
     for (index, stream) in streams.enumerated() where descriptors[index + 1].revents != 0 {
-      if !copy(from: stream.descriptor, deliver: stream.deliver, untilEmpty: false) {
+      if !copy(from: stream.descriptor, to: stream.passThrough, deliver: stream.deliver, untilEmpty: false) {
         close(stream.descriptor)
         closed.append(index)
       }
@@ -177,8 +195,7 @@ final class ChildSupervisor {
     let lingeringOffset = streams.count + 1
     var closedLingering: [Int] = []
     for (index, entry) in lingering.enumerated() where descriptors[lingeringOffset + index].revents != 0 {
-      let destination = entry.destination
-      if !copy(from: entry.source, deliver: { writeFully(destination, $0) }, untilEmpty: false) {
+      if !copy(from: entry.source, to: entry.destination, deliver: { _ in }, untilEmpty: false) {
         close(entry.source)
         closedLingering.append(index)
       }
@@ -190,12 +207,14 @@ final class ChildSupervisor {
   /// Reads from `descriptor` and delivers what it got. Returns false at end of
   /// file or on an error (the stream is finished), true while it may have more.
   private func copy(
-    from descriptor: Int32, deliver: (UnsafeRawBufferPointer) -> Void, untilEmpty: Bool
+    from descriptor: Int32, to destination: Int32?, deliver: (UnsafeRawBufferPointer) -> Void, untilEmpty: Bool
   ) -> Bool {
     repeat {
       let count = read(descriptor, buffer.baseAddress, buffer.count)
       if count > 0 {
-        deliver(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        if let destination { passThrough(bytes, to: destination) }
+        deliver(bytes)
         continue
       }
       if count == 0 { return false }
@@ -214,8 +233,8 @@ final class ChildSupervisor {
   /// SIGPIPE.
   private func finish(streams: [ChildStream]) {
     for stream in streams {
-      if copy(from: stream.descriptor, deliver: stream.deliver, untilEmpty: true),
-        let destination = stream.lingerTo
+      if copy(from: stream.descriptor, to: stream.passThrough, deliver: stream.deliver, untilEmpty: true),
+        let destination = stream.passThrough
       {
         lingering.append((stream.descriptor, destination))
       } else {
@@ -224,10 +243,9 @@ final class ChildSupervisor {
     }
   }
 
-  /// Reads every pending signal: reaps children (returning `child`'s
-  /// termination when it was reaped) and records termination signals.
-  private func drainSignals(child: pid_t?) -> Termination? {
-    var reaped: Termination?
+  /// Reads every pending signal: reaps every child that ended (keeping its
+  /// status in `reaped`) and records termination signals.
+  private func drainSignals() {
     var signal: Int32 = 0
     var sawChild = false
     while orc_signalfd_read(signalDescriptor, &signal) == 1 {
@@ -239,18 +257,87 @@ final class ChildSupervisor {
         repeatedSignal = true
       }
     }
-    if sawChild {
-      var status: Int32 = 0
-      while true {
-        let pid = waitpid(-1, &status, WNOHANG)
-        if pid <= 0 {
-          if pid < 0 && errno == EINTR { continue }
-          break
+    guard sawChild else { return }
+    var status: Int32 = 0
+    while true {
+      let pid = waitpid(-1, &status, WNOHANG)
+      if pid < 0 && errno == EINTR { continue }
+      if pid <= 0 { break }
+      reaped[pid] = Termination(waitStatus: status)
+    }
+  }
+
+  // MARK: - Passing output through
+
+  /// Writes `bytes` to our stdout or stderr without ever waiting past the
+  /// current deadline or a termination signal.
+  ///
+  /// A write to a pipe, socket or terminal whose reader stopped would block
+  /// for good, and with it the timeout and the signals. So where a write may
+  /// block we wait for POLLOUT (and the signalfd) first and write at most
+  /// PIPE_BUF bytes, which POLLOUT guarantees room for. If the deadline
+  /// passes or a termination signal comes while nothing can be written, the
+  /// destination is marked stalled and what is still written to it is dropped.
+  private func passThrough(_ bytes: UnsafeRawBufferPointer, to destination: Int32) {
+    guard !brokenDestinations.contains(destination), !stalledDestinations.contains(destination) else { return }
+    guard destinationMayBlock(destination) else {
+      if !writeFully(destination, bytes) { brokenDestinations.insert(destination) }
+      return
+    }
+    var offset = 0
+    while offset < bytes.count {
+      var descriptors = [
+        pollfd(fd: destination, events: Int16(POLLOUT), revents: 0),
+        pollfd(fd: signalDescriptor, events: Int16(POLLIN), revents: 0),
+      ]
+      var timeout: Int32 = -1
+      if let writeDeadline {
+        let remaining = max(0, writeDeadline - clock.monotonicNanoseconds())
+        timeout = Int32(min((remaining + 999_999) / 1_000_000, Int64(Int32.max)))
+      }
+      let ready = poll(&descriptors, 2, timeout)
+      if ready < 0 {
+        if errno == EINTR { continue }
+        brokenDestinations.insert(destination)
+        return
+      }
+      if ready == 0 {
+        stalledDestinations.insert(destination)
+        return
+      }
+      if descriptors[0].revents != 0 {
+        // POLLOUT promises room for PIPE_BUF bytes; a pipe says how much more.
+        let room = max(Int(PIPE_BUF), orc_pipe_free_space(destination))
+        let chunk = min(bytes.count - offset, room)
+        let written = write(destination, bytes.baseAddress! + offset, chunk)
+        if written > 0 {
+          offset += written
+        } else if written < 0 && (errno == EINTR || errno == EAGAIN) {
+          continue
+        } else {
+          brokenDestinations.insert(destination)
+          return
         }
-        if pid == child { reaped = Termination(waitStatus: status) }
+      } else if descriptors[1].revents != 0 {
+        let before = terminationSignal
+        drainSignals()
+        if before == nil && terminationSignal != nil {
+          stalledDestinations.insert(destination)
+          return
+        }
       }
     }
-    return reaped
+  }
+
+  /// Pipes, sockets and terminals can make a write wait; regular files and
+  /// other devices (/dev/null) cannot, and get plain writes.
+  private func destinationMayBlock(_ descriptor: Int32) -> Bool {
+    if let known = mayBlock[descriptor] { return known }
+    var info = stat()
+    let blocks =
+      fstat(descriptor, &info) != 0 || [S_IFIFO, S_IFSOCK].contains(info.st_mode & S_IFMT) || isatty(descriptor) == 1
+    mayBlock[descriptor] = blocks
+    return blocks
   }
 }
 

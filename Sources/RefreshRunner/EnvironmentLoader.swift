@@ -69,7 +69,7 @@ enum EnvironmentLoader {
       for: pid,
       streams: [
         ChildStream(
-          descriptor: report.readEnd, deliver: { collected.append(contentsOf: $0) }, lingerTo: nil)
+          descriptor: report.readEnd, passThrough: nil, deliver: { collected.append(contentsOf: $0) })
       ],
       deadline: deadline,
       onTimeout: onTimeout

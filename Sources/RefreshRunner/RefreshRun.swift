@@ -46,6 +46,8 @@ public final class RefreshRun {
   private let clock: RunClock
   private var deadline: MonotonicInstant?
   private var timedOut = false
+  /// Destinations already reported as stalled.
+  private var reportedStalls: Set<Int32> = []
 
   /// Prepares a run; nothing happens until ``run()``.
   public init(configuration: RefreshConfiguration, observers: [RunObserver], clock: RunClock = RunClock()) {
@@ -282,6 +284,13 @@ public final class RefreshRun {
       deadline: activeDeadline,
       onTimeout: timeoutReached
     )
+    for stalled in supervisor.stalledDestinations.subtracting(reportedStalls) {
+      reportedStalls.insert(stalled)
+      let name = stalled == STDOUT_FILENO ? "stdout" : "stderr"
+      log(
+        .warning,
+        "our \(name) stopped taking output; what scripts still write there is dropped (and kept in the history)")
+    }
     let status: ScriptOutcome.Status
     if exit.termination.isSuccess {
       status = .success
@@ -328,12 +337,10 @@ public final class RefreshRun {
   ) -> ChildStream {
     let observers = self.observers
     return ChildStream(
-      descriptor: descriptor,
+      descriptor: descriptor, passThrough: passThrough,
       deliver: { bytes in
-        writeFully(passThrough, bytes)
         for observer in observers { observer.script(script, in: phase, wrote: bytes, to: stream) }
-      },
-      lingerTo: passThrough)
+      })
   }
 
   // MARK: - Timeout

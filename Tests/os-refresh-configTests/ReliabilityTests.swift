@@ -335,3 +335,26 @@ import Testing
     #expect(try fixture.show()["status"] as? String == "success")
   }
 }
+
+extension ReliabilityTests {
+  /// A reader that stops reading our stdout must not disable the timeout:
+  /// the reference's SIGALRM still fires there, and ours must too.
+  @Test func aStdoutNobodyReadsDoesNotDisableTheTimeout() throws {
+    base.script("configure.d/10-talks", "head -c 4000000 /dev/zero; sleep 300")
+    base.script("error.d/10-handler", "echo handled >&2")
+    let started = Date()
+    let result = bash(
+      """
+      exec 3> >(sleep 60)
+      $ORC $ARGS --timeout 2 >&3
+      """, seconds: 60)
+    let elapsed = Date().timeIntervalSince(started)
+    #expect(result.status == 1)
+    #expect(elapsed < 20, "took \(elapsed) s")
+    #expect(result.stderr.contains("our stdout stopped taking output"), "\(result.stderr)")
+    #expect(result.stderr.contains("handled\n"))
+    let script = try #require(HistoryFixture.scripts(try fixture.show()).first)
+    #expect(script["status"] as? String == "timeout")
+    #expect((script["stdout"] as? [String: Any])?["bytes"] as? Int ?? 0 > 65536)
+  }
+}

@@ -38,4 +38,8 @@ int orc_signal_is_ignored(int signo);
 /// is not a terminal.
 int orc_terminal_columns(int fd);
 
+/// The room left in the pipe `fd` writes to: its capacity (F_GETPIPE_SZ)
+/// less what is unread in it (FIONREAD); -1 when `fd` is not a pipe.
+long orc_pipe_free_space(int fd);
+
 #endif
