@@ -154,7 +154,7 @@ import Testing
       _ = command.wait(atMost: 20)
       if let waiter = fixture.pid("waiter") { kill(waiter, SIGKILL) }
       // Killed before the schema was in place: nothing was recorded yet.
-      guard let version = try? HistoryStore.schemaVersionOnDisk(at: fixture.database), (version ?? 0) > 0 else {
+      guard let version = try? HistoryStore.schemaVersionOnDisk(at: fixture.database), version > 0 else {
         continue
       }
       #expect(try fixture.integrity() == "ok", "round \(round)")
