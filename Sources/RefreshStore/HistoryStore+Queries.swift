@@ -161,13 +161,18 @@ extension HistoryStore {
     } ?? CapturedStream()
   }
 
+  /// Splits `PHASE/NAME` (the name may itself hold slashes only if the
+  /// phase does not); both parts must be non-empty.
+  public static func parseScriptReference(_ reference: String) throws -> (phase: String, name: String) {
+    guard let slash = reference.firstIndex(of: "/"), slash != reference.startIndex,
+      reference.index(after: slash) != reference.endIndex
+    else { throw StoreError.invalidScriptReference(reference) }
+    return (String(reference[..<slash]), String(reference[reference.index(after: slash)...]))
+  }
+
   /// Finds the script `phase/name` of run `id`; the last one when it ran twice.
   public func script(run id: Int64, reference: String) throws -> ScriptDetail {
-    guard let slash = reference.firstIndex(of: "/"), slash != reference.startIndex else {
-      throw StoreError.invalidScriptReference(reference)
-    }
-    let phase = String(reference[..<slash])
-    let name = String(reference[reference.index(after: slash)...])
+    let (phase, name) = try Self.parseScriptReference(reference)
     guard let script = try scripts(run: id).last(where: { $0.phase == phase && $0.name == name }) else {
       throw StoreError.unknownScript(run: id, script: reference)
     }

@@ -95,10 +95,7 @@ struct HistoryShow: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
 
   /// The run.
-  @Argument(
-    help: ArgumentHelp("A run id, latest, last-success or last-failure.", valueName: "run"),
-    completion: Completions.runs)
-  var reference: String
+  @OptionGroup var target: RunArgument
 
   /// Machine-readable output.
   @Flag(help: "Print a JSON object (see README for the fields).")
@@ -106,7 +103,7 @@ struct HistoryShow: ParsableCommand {
 
   func run() throws {
     let store = try History.open(database)
-    let detail = try store.run(try store.resolveRun(reference))
+    let detail = try store.run(try store.resolveRun(target.reference))
     let output = { (script: ScriptDetail, stream: String) in try store.output(script: script.id, stream: stream) }
     if json {
       print(try RunJSON.detail(detail, output: output).rendered)
@@ -124,10 +121,7 @@ struct HistoryOutput: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
 
   /// The run.
-  @Argument(
-    help: ArgumentHelp("A run id, latest, last-success or last-failure.", valueName: "run"),
-    completion: Completions.runs)
-  var reference: String
+  @OptionGroup var target: RunArgument
 
   /// The script.
   @Argument(help: "The script as PHASE/NAME, e.g. configure/20-neutron.", completion: Completions.scripts)
@@ -139,7 +133,7 @@ struct HistoryOutput: ParsableCommand {
 
   func run() throws {
     let store = try History.open(database)
-    let id = try store.resolveRun(reference)
+    let id = try store.resolveRun(target.reference)
     let found = try store.script(run: id, reference: script)
     let captured = try store.output(script: found.id, stream: stderr ? "stderr" : "stdout")
     captured.head.withUnsafeBytes { _ = writeFully(1, $0) }
@@ -151,4 +145,13 @@ struct HistoryOutput: ParsableCommand {
       )
     }
   }
+}
+
+/// The RUN argument of `history show` and `history output`.
+struct RunArgument: ParsableArguments {
+  /// An id, `latest`, `last-success` or `last-failure`.
+  @Argument(
+    help: ArgumentHelp("A run id, latest, last-success or last-failure.", valueName: "run"),
+    completion: Completions.runs)
+  var reference: String
 }

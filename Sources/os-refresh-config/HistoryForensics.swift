@@ -27,11 +27,7 @@ struct HistoryScript: ParsableCommand {
   }
 
   func run() throws {
-    guard let slash = script.firstIndex(of: "/"), slash != script.startIndex,
-      script.index(after: slash) != script.endIndex
-    else { throw StoreError.invalidScriptReference(script) }
-    let phase = String(script[..<slash])
-    let name = String(script[script.index(after: slash)...])
+    let (phase, name) = try HistoryStore.parseScriptReference(script)
     let store = try History.open(database)
     // One more than shown, to tell whether the oldest shown one changed.
     let entries = try store.timeline(phase: phase, name: name, limit: limit == 0 ? nil : limit + 1)
