@@ -71,6 +71,8 @@ struct OSRefreshConfig: ParsableCommand {
     } catch let exit as ExitCode {
       Glibc.exit(exit.rawValue)
     } catch {
+      // Help for a subcommand arrives here, from the help command's run().
+      if exitCode(for: error) == .success { exit(withError: error) }
       ConsoleLog.printError(String(describing: error))
       Glibc.exit(1)
     }

@@ -112,6 +112,17 @@ import Testing
     #expect(scripts.stdoutText == "configure/10-a\n")
   }
 
+  @Test func helpAnswersForEveryCommand() {
+    for arguments in [
+      ["--help"], ["-h"], ["history", "--help"], ["history", "show", "--help"], ["help", "diff"], ["diff", "-h"],
+    ] {
+      let result = runCommand(Binaries.ours, arguments, environment: Binaries.environment(database: fixture.database))
+      #expect(result.status == 0, "\(arguments): \(result.stderr)")
+      #expect(result.stdoutText.hasPrefix("OVERVIEW: "), "\(arguments)")
+      #expect(result.stderr == "", "\(arguments)")
+    }
+  }
+
   @Test func durationsAndTimesReadWell() {
     #expect(HumanFormat.duration(microseconds: 412_000) == "0.41s")
     #expect(HumanFormat.duration(microseconds: 12_345_000) == "12.3s")
