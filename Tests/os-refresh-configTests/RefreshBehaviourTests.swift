@@ -278,3 +278,43 @@ import Testing
     #expect(second.stdoutText == "no shebang\n")
   }
 }
+
+extension RefreshBehaviourTests {
+  @Test func aSecondSignalSkipsTheGracePeriod() {
+    base.script("configure.d/10-stubborn", "trap '' TERM; touch \(scratch.url("ready")); while :; do sleep 0.1; done")
+    let command = start(["--kill-after", "60"])
+    #expect(waitUntil(seconds: 20) { scratch.exists("ready") })
+    let sent = Date()
+    command.signal(SIGTERM)
+    usleep(300_000)
+    command.signal(SIGTERM)
+    let result = command.wait(atMost: 30)
+    #expect(result.status == 143)
+    #expect(Date().timeIntervalSince(sent) < 15, "the grace period was 60 s")
+  }
+
+  @Test func aSignalOurParentIgnoredStaysIgnored() {
+    base.script("configure.d/10-slow", "touch \(scratch.url("ready")); sleep 1; echo finished")
+    let command = RunningCommand(
+      "/bin/bash",
+      ["-c", "trap '' HUP; exec \(Binaries.ours) --base-dir \(base.path) --lockfile \(lock)"],
+      environment: Binaries.environment(database: database))
+    #expect(waitUntil(seconds: 20) { scratch.exists("ready") })
+    command.signal(SIGHUP)
+    let result = command.wait(atMost: 30)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdoutText == "finished\n")
+  }
+
+  @Test func aFailingEnvironmentFileIsNamed() {
+    base.write("environment.d/10-good", "export A=1\n")
+    base.write("environment.d/20-bad", "false\n")
+    base.script("configure.d/10-never", "echo never")
+    let result = run()
+    #expect(result.status == 1)
+    #expect(
+      result.stderr.contains(
+        "[ERROR] during configure phase. [environment file \(base.path)/environment.d/20-bad exited with status 1]\n"),
+      "\(result.stderr)")
+  }
+}
