@@ -119,9 +119,6 @@ public final class Database {
   /// The rowid of the last row inserted on this connection.
   public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
-  /// The number of rows the last statement changed.
-  public var changes: Int { Int(sqlite3_changes(handle)) }
-
   /// Runs a query for its first row only and reads it with `read`; nil when
   /// there is no row. The statement is reset at once, so it holds no read
   /// transaction open (which would block `journal_mode` changes and keep

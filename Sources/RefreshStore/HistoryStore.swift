@@ -212,6 +212,4 @@ public final class HistoryStore {
     return Int(try database.integerPragma("user_version"))
   }
 
-  /// The schema version of the open database.
-  public func schemaVersion() throws -> Int { Int(try database.integerPragma("user_version")) }
 }

@@ -67,9 +67,6 @@ public final class HistoryRecorder: RunObserver {
     stderr = OutputCapture(limit: settings.maxOutput)
   }
 
-  /// The id of the run being recorded, once it is.
-  public var recordedRunID: Int64? { runID }
-
   private func record(_ body: (HistoryStore) throws -> Void) {
     guard let store else { return }
     do {
@@ -103,10 +100,14 @@ public final class HistoryRecorder: RunObserver {
   }
 
   private func input(_ kind: InputRecord.Kind, _ path: String, keep: Bool) -> InputRecord {
-    guard let (bytes, complete) = FileContents.read(path, limit: keep ? Self.inputContentLimit : Int.max) else {
+    guard keep else {
+      let digest = FileContents.sha256(path)
+      return InputRecord(kind: kind, path: path, sha256: digest, error: digest == nil ? FileContents.lastError() : nil)
+    }
+    guard let (bytes, complete) = FileContents.read(path, limit: Self.inputContentLimit) else {
       return InputRecord(kind: kind, path: path, sha256: nil, error: FileContents.lastError())
     }
-    var kept: [UInt8]? = keep && complete ? bytes : nil
+    var kept: [UInt8]? = complete ? bytes : nil
     if settings.redactMetadata, let content = kept {
       // Secret-looking values become hashes of themselves; a file that is
       // not JSON cannot be searched for them and is not kept at all.
@@ -136,7 +137,7 @@ public final class HistoryRecorder: RunObserver {
     scriptID = nil
     guard let runID, store != nil else { return }
     let contents = FileContents.read(script.path, limit: Self.scriptContentLimit)
-    let digest = contents.map { $0.complete ? ContentDigest.sha256Hex($0.bytes) : Self.hashWholeFile(script.path) }
+    let digest = contents.map { $0.complete ? ContentDigest.sha256Hex($0.bytes) : FileContents.sha256(script.path) }
     let start = ScriptStart(
       runID: runID, phase: phase.rawValue, name: script.name, path: script.path, position: script.position,
       sha256: digest ?? nil, content: contents?.complete == true ? contents?.bytes : nil, startedAt: startedAt)
@@ -217,8 +218,4 @@ public final class HistoryRecorder: RunObserver {
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
-  /// The SHA-256 of a file too large to keep, read whole.
-  static func hashWholeFile(_ path: String) -> String? {
-    FileContents.read(path, limit: Int.max).map { ContentDigest.sha256Hex($0.bytes) }
-  }
 }
