@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only: the runner is built on signalfd, pidfd, prctl and /proc.
+
 let package = Package(
   name: "os-refresh-config",
-  platforms: [.macOS(.v13)],
   products: [
     .executable(name: "os-refresh-config", targets: ["os-refresh-config"])
   ],
@@ -19,37 +20,64 @@ let package = Package(
     // The few Linux calls Swift cannot make directly: variadic prctl, signalfd,
     // and a vfork/execve spawn that resets every signal in the child.
     .target(name: "CSystemShims"),
+    // The domain's words: phases, run/phase/script statuses, output streams.
+    .target(name: "RefreshVocabulary"),
+    // The one POSIX layer: the EINTR funnel, owned descriptors, small files,
+    // regular expressions, clocks and time formats. Glibc is imported here only.
+    .target(name: "SystemInterface", dependencies: ["CSystemShims"]),
     .target(
       name: "RefreshStore",
-      dependencies: ["CSQLite"],
+      dependencies: ["CSQLite", "RefreshVocabulary", "SystemInterface"],
       exclude: [],
       resources: [.embedInCode("Migrations")]
     ),
-    .target(name: "RefreshRunner", dependencies: ["CSystemShims"]),
+    .target(name: "RefreshRunner", dependencies: ["CSystemShims", "RefreshVocabulary", "SystemInterface"]),
     // Bridges the two: records a run's events in the store.
-    .target(name: "RunHistory", dependencies: ["RefreshRunner", "RefreshStore", "RunForensics"]),
+    .target(
+      name: "RunHistory", dependencies: ["RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
-    .target(name: "RunForensics", dependencies: ["RefreshStore"]),
+    .target(name: "RunForensics", dependencies: ["RefreshStore", "RefreshVocabulary"]),
+    // Renderings of run records: human tables and reports, the JSON contract,
+    // the console log, time arguments. Tests call it without the binary.
+    .target(
+      name: "RunViews",
+      dependencies: ["CSystemShims", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "SystemInterface"]
+    ),
     .executableTarget(
       name: "os-refresh-config",
       dependencies: [
         "RefreshRunner",
         "RefreshStore",
+        "RefreshVocabulary",
         "RunHistory",
         "RunForensics",
+        "RunViews",
+        "SystemInterface",
         "CSystemShims",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // Fills a history with synthetic runs through the store's API, for bench/.
-    .executableTarget(name: "orc-history-generator", dependencies: ["RefreshStore"]),
-    .testTarget(name: "RefreshRunnerTests", dependencies: ["RefreshRunner"]),
-    .testTarget(name: "RefreshStoreTests", dependencies: ["RefreshStore"]),
-    .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory"]),
-    .testTarget(name: "RunForensicsTests", dependencies: ["RunForensics"]),
+    .executableTarget(
+      name: "orc-history-generator", dependencies: ["RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+    // What every test target shares: temporary directories, the binaries
+    // and how to run them, the reference side by side, the JSON contract.
+    .target(
+      name: "TestSupport",
+      dependencies: ["RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"],
+      path: "Tests/TestSupport"
+    ),
+    .testTarget(name: "RefreshVocabularyTests", dependencies: ["RefreshVocabulary", "RefreshStore", "TestSupport"]),
+    .testTarget(name: "SystemInterfaceTests", dependencies: ["SystemInterface", "TestSupport"]),
+    .testTarget(name: "RefreshRunnerTests", dependencies: ["RefreshRunner", "RefreshVocabulary", "TestSupport"]),
+    .testTarget(name: "RefreshStoreTests", dependencies: ["RefreshStore", "RefreshVocabulary", "TestSupport"]),
+    .testTarget(
+      name: "RunHistoryTests", dependencies: ["RunHistory", "RefreshRunner", "RefreshStore", "TestSupport"]),
+    .testTarget(name: "RunForensicsTests", dependencies: ["RunForensics", "RefreshStore", "TestSupport"]),
+    .testTarget(name: "RunViewsTests", dependencies: ["RunViews", "RefreshStore", "TestSupport"]),
     .testTarget(
       name: "os-refresh-configTests",
-      dependencies: ["os-refresh-config", "RefreshRunner", "RefreshStore"]
+      dependencies: ["os-refresh-config", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "TestSupport"]
     ),
   ]
 )

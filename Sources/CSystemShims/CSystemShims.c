@@ -113,3 +113,11 @@ long orc_pipe_free_space(int fd) {
   if (capacity < 0 || ioctl(fd, FIONREAD, &unread) != 0) return -1;
   return capacity > unread ? (long)(capacity - unread) : 0;
 }
+
+int orc_pidfd_open(int pid) {
+  return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int orc_set_pipe_size(int fd, int size) {
+  return fcntl(fd, F_SETPIPE_SZ, size);
+}

@@ -1,3 +1,5 @@
+import SystemInterface
+
 /// Where the phase directories are looked for.
 public struct BaseDirectory: Sendable, Equatable {
   /// The reference's default, `/usr/libexec/os-refresh-config`.

@@ -1,14 +1,13 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// A NULL-terminated array of C strings (an `argv` or `envp`), owning its
 /// copies and freeing them when released.
-final class CStringArray {
+public final class CStringArray {
   let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
   let count: Int
 
-  init(_ strings: [String]) {
+  /// Copies `strings`.
+  public init(_ strings: [String]) {
     count = strings.count
     pointers = .allocate(capacity: strings.count + 1)
     for (index, string) in strings.enumerated() {

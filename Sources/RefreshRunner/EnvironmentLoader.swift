@@ -1,6 +1,5 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import RefreshVocabulary
+import SystemInterface
 
 /// What sourcing the environment.d files gave.
 enum EnvironmentLoad {
@@ -50,16 +49,16 @@ enum EnvironmentLoader {
     deadline: MonotonicInstant?,
     onTimeout: () -> Void
   ) -> EnvironmentLoad {
-    let report: OutputPipe
+    let report: PipeEnds
     let pid: pid_t
     do {
-      report = try OutputPipe()
-      defer { close(report.writeEnd) }
+      report = try ScriptLauncher.outputPipe()
+      defer { report.writeEnd.close() }
       pid = try ProcessSpawner.spawn(
         path: bash,
         arguments: CStringArray([bash, "-c", script, "os-refresh-config"] + files),
         environment: CStringArray(environment.entries),
-        redirections: [.init(source: report.writeEnd, target: 3)]
+        redirections: [.init(source: report.writeEnd.rawValue, target: 3)]
       )
     } catch {
       return .notStarted(error)
@@ -68,8 +67,7 @@ enum EnvironmentLoader {
     let exit = supervisor.wait(
       for: pid,
       streams: [
-        ChildStream(
-          descriptor: report.readEnd, passThrough: nil, deliver: { collected.append(contentsOf: $0) })
+        ChildStream(source: report.readEnd, passThrough: nil, deliver: { collected.append(contentsOf: $0) })
       ],
       deadline: deadline,
       onTimeout: onTimeout

@@ -1,6 +1,5 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import RefreshVocabulary
+import SystemInterface
 
 /// One executable found in a phase directory, in the order it will run.
 public struct Script: Sendable, Hashable {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// The environment scripts start with: ours, changed by what the
 /// environment.d files export.

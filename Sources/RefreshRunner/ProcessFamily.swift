@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// A process found in /proc.
 struct ProcessEntry: Equatable {
@@ -30,12 +28,10 @@ enum ProcessTable {
 
   /// The entry for one pid, or nil when it is gone.
   static func entry(_ pid: pid_t) -> ProcessEntry? {
-    let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var buffer = [UInt8](repeating: 0, count: 1024)
-    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    guard count > 0 else { return nil }
+    guard let (buffer, _) = try? SmallFile.read("/proc/\(pid)/stat", limit: 1024), !buffer.isEmpty else {
+      return nil
+    }
+    let count = buffer.count
     // "pid (comm) state ppid ..." — comm may hold spaces and ')', so split
     // after the last ')'.
     guard let close = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")) else { return nil }
@@ -54,17 +50,19 @@ enum ProcessTable {
 /// them (double fork, `setsid`) and were re-parented to us, the subreaper.
 ///
 /// Orphans re-parented to us that started before the script are daemons of
-/// earlier scripts and are not part of this family.
+/// earlier scripts and are not part of this family. When we do not adopt
+/// orphans, the family is the script and its descendants only.
 struct ProcessFamily {
   let root: pid_t
   let rootStartTicks: UInt64
-  let reaper: pid_t
+  /// Our pid when orphans come back to us, nil when they do not.
+  let reaper: pid_t?
 
-  init?(root: pid_t) {
+  init?(root: pid_t, adoptsOrphans: Bool) {
     guard let entry = ProcessTable.entry(root) else { return nil }
     self.root = root
     rootStartTicks = entry.startTicks
-    reaper = getpid()
+    reaper = adoptsOrphans ? getpid() : nil
   }
 
   /// The living members (zombies excluded), root included while it runs.
@@ -76,7 +74,7 @@ struct ProcessFamily {
     if table.contains(where: { $0.pid == root && $0.startTicks == rootStartTicks }) {
       queue.append(root)
     }
-    for entry in table where entry.parent == reaper && entry.pid != root {
+    for entry in table where reaper != nil && entry.parent == reaper && entry.pid != root {
       let later =
         entry.startTicks > rootStartTicks
         || (entry.startTicks == rootStartTicks && entry.pid > root)

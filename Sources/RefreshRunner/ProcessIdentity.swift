@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// Names a process beyond its pid, which the kernel reuses: the boot it runs
 /// in and its start time.
@@ -30,13 +28,8 @@ public struct ProcessIdentity: Sendable, Equatable {
 
   /// The current boot's id, or "" when /proc does not say.
   public static func currentBootID() -> String {
-    let descriptor = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return "" }
-    defer { close(descriptor) }
-    var buffer = [UInt8](repeating: 0, count: 64)
-    let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-    guard count > 0 else { return "" }
-    return String(decoding: buffer[0..<count], as: UTF8.self).trimmingTrailingNewlines()
+    guard let (bytes, _) = try? SmallFile.read("/proc/sys/kernel/random/boot_id", limit: 64) else { return "" }
+    return String(decoding: bytes, as: UTF8.self).trimmingTrailingNewlines()
   }
 }
 

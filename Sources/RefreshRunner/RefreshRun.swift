@@ -1,49 +1,14 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
-
-/// What a refresh needs to know before it starts.
-public struct RefreshConfiguration {
-  /// The directory holding `pre-configure.d` … `migration.d`, `error.d` and `environment.d`.
-  public var baseDirectory: String
-  /// Seconds from the start of the run after which the running script and
-  /// every process it started are killed; nil for no limit.
-  public var timeoutSeconds: Int?
-  /// Seconds a script's processes get after a passed-on termination signal before SIGKILL.
-  public var killAfterSeconds: Int
-  /// The names scripts must match (`RUN_PARTS_REGEX`).
-  public var scriptPattern: RunPartsPattern
-  /// The environment scripts inherit, before environment.d.
-  public var environment: ProcessEnvironment
-  /// Our command line, for the record.
-  public var arguments: [String]
-
-  /// Creates a configuration; the defaults are those of the reference.
-  public init(
-    baseDirectory: String,
-    timeoutSeconds: Int? = nil,
-    killAfterSeconds: Int = 10,
-    scriptPattern: RunPartsPattern,
-    environment: ProcessEnvironment,
-    arguments: [String] = []
-  ) {
-    self.baseDirectory = baseDirectory
-    self.timeoutSeconds = timeoutSeconds
-    self.killAfterSeconds = killAfterSeconds
-    self.scriptPattern = scriptPattern
-    self.environment = environment
-    self.arguments = arguments
-  }
-}
+import RefreshVocabulary
+import SystemInterface
 
 /// One refresh: the four phases in order, error.d when one fails.
 ///
 /// It behaves as os-refresh-config 14.1.0 with dib-run-parts 0.0.11 and
 /// reports every event to its observers.
 public final class RefreshRun {
-  private let configuration: RefreshConfiguration
+  let configuration: RefreshConfiguration
   private let observers: [RunObserver]
-  private let clock: RunClock
+  let clock: RunClock
   private var deadline: MonotonicInstant?
   private var timedOut = false
   /// Destinations already reported as stalled.
@@ -62,66 +27,74 @@ public final class RefreshRun {
     case interrupted(Int32)
   }
 
+  /// How the run ended and the exit status it gives.
+  public typealias Outcome = (status: RunStatus, exitStatus: Int32)
+
   /// Runs the refresh.
   /// - Returns: how it ended and the exit status: 0, 1 (a phase failed or
   ///   timed out), or 128 + the signal that interrupted it.
   /// - Throws: ``SystemError`` when the machinery itself (signalfd) cannot be set up.
-  public func run() throws(SystemError) -> (status: RunStatus, exitStatus: Int32) {
+  public func run() throws(SystemError) -> Outcome {
     let supervisor = try ChildSupervisor(
-      killAfterNanoseconds: Int64(configuration.killAfterSeconds) * 1_000_000_000, clock: clock)
-    defer { supervisor.closeLingering() }
+      killAfterNanoseconds: Int64(configuration.killAfterSeconds) * 1_000_000_000,
+      adoptsOrphans: configuration.adoptsOrphans, clock: clock)
+    defer { supervisor.pump.closeLingering() }
     if let seconds = configuration.timeoutSeconds, seconds > 0 {
       deadline = clock.monotonicNanoseconds() + Int64(seconds) * 1_000_000_000
     }
-    let configFiles = (configuration.environment.dictionary["OS_CONFIG_FILES"] ?? "")
-      .split(separator: ":").map(String.init)
-    let description = RunDescription(
-      baseDirectory: configuration.baseDirectory, arguments: configuration.arguments,
-      environment: configuration.environment, configFiles: configFiles,
-      startedAt: clock.wallMicroseconds())
-    notify { $0.runWillStart(description) }
-
-    var failure: (phase: Phase, reason: PhaseFailure)?
-    for (index, phase) in Phase.ordered.enumerated() {
-      if let signal = supervisor.checkForTermination() {
-        failure = (phase, .interrupted(signal))
-        for remaining in Phase.ordered[index...] { finishPhase(remaining, .skipped, since: nil) }
-        break
-      }
-      let directory = joinPath(configuration.baseDirectory, phase.directoryName)
-      log(.debug, "Checking \(directory)")
-      if let reason = runPhase(phase, directory: directory, supervisor: supervisor) {
-        failure = (phase, reason)
-        for remaining in Phase.ordered[(index + 1)...] { finishPhase(remaining, .skipped, since: nil) }
-        break
-      }
-    }
-
-    let outcome: (status: RunStatus, exitStatus: Int32)
-    switch failure?.reason {
-    case nil:
-      outcome = (.success, 0)
-    case .interrupted(let signal):
-      outcome = interrupted(by: signal)
-    case .failed(let reason):
-      log(.error, "during \(failure!.phase.rawValue) phase. [\(reason)]")
-      let errorDirectory = joinPath(configuration.baseDirectory, Phase.error.directoryName)
-      if access(errorDirectory, F_OK) == 0 {
-        log(.info, "Calling error handlers.")
-        if case .interrupted(let signal) = runPhase(.error, directory: errorDirectory, supervisor: supervisor) {
-          outcome = interrupted(by: signal)
-          notify { $0.runDidFinish(status: outcome.status, exitStatus: outcome.exitStatus) }
-          return outcome
-        }
-      }
-      log(.error, "Aborting...")
-      outcome = (timedOut ? .timeout : .failed, 1)
-    }
+    notify { $0.runWillStart(describe()) }
+    let outcome = finish(after: runPhases(supervisor), supervisor: supervisor)
     notify { $0.runDidFinish(status: outcome.status, exitStatus: outcome.exitStatus) }
     return outcome
   }
 
-  private func interrupted(by signal: Int32) -> (status: RunStatus, exitStatus: Int32) {
+  private func describe() -> RunDescription {
+    let configFiles = (configuration.environment.dictionary["OS_CONFIG_FILES"] ?? "")
+      .split(separator: ":").map(String.init)
+    return RunDescription(
+      baseDirectory: configuration.baseDirectory, arguments: configuration.arguments,
+      environment: configuration.environment, configFiles: configFiles, startedAt: clock.wallMicroseconds())
+  }
+
+  /// Runs the four phases until one fails; the phases not reached are skipped.
+  private func runPhases(_ supervisor: ChildSupervisor) -> (phase: Phase, reason: PhaseFailure)? {
+    for (index, phase) in Phase.ordered.enumerated() {
+      if let signal = supervisor.checkForTermination() {
+        for remaining in Phase.ordered[index...] { finishPhase(remaining, .skipped, since: nil) }
+        return (phase, .interrupted(signal))
+      }
+      let directory = configuration.path(phase.directoryName)
+      log(.debug, "Checking \(directory)")
+      if let reason = runPhase(phase, directory: directory, supervisor: supervisor) {
+        for remaining in Phase.ordered[(index + 1)...] { finishPhase(remaining, .skipped, since: nil) }
+        return (phase, reason)
+      }
+    }
+    return nil
+  }
+
+  /// The outcome of the run, after error.d when a phase failed.
+  private func finish(after failure: (phase: Phase, reason: PhaseFailure)?, supervisor: ChildSupervisor) -> Outcome {
+    switch failure?.reason {
+    case nil:
+      return (.success, 0)
+    case .interrupted(let signal):
+      return interrupted(by: signal)
+    case .failed(let reason):
+      log(.error, "during \(failure!.phase.rawValue) phase. [\(reason)]")
+      let errorDirectory = configuration.path(Phase.error.directoryName)
+      if access(errorDirectory, F_OK) == 0 {
+        log(.info, "Calling error handlers.")
+        if case .interrupted(let signal) = runPhase(.error, directory: errorDirectory, supervisor: supervisor) {
+          return interrupted(by: signal)
+        }
+      }
+      log(.error, "Aborting...")
+      return (timedOut ? .timeout : .failed, 1)
+    }
+  }
+
+  private func interrupted(by signal: Int32) -> Outcome {
     log(.error, "Interrupted by \(signalName(signal)): no further script runs.")
     return (.interrupted, 128 + signal)
   }
@@ -133,26 +106,13 @@ public final class RefreshRun {
   private func runPhase(_ phase: Phase, directory: String, supervisor: ChildSupervisor) -> PhaseFailure? {
     let started = clock.monotonicNanoseconds()
     let scripts: [Script]
-    switch PhaseDirectory.inspect(directory, pattern: configuration.scriptPattern) {
-    case .absent:
-      log(.debug, "No dir for phase \(phase.rawValue)")
-      finishPhase(phase, .absent, since: nil)
-      return nil
-    case .notADirectory:
-      return failPhase(phase, since: started, "\(directory) is not a directory")
-    case .unreadable(let error):
-      log(.info, "Starting phase \(phase.rawValue)")
-      notify { $0.phaseWillStart(phase, directory: directory) }
-      return failPhase(phase, since: started, "cannot list \(directory): \(error.reason)")
-    case .listed(let found, let passedOver):
-      scripts = found
-      for entry in passedOver {
-        log(.debug, "Not running \(joinPath(directory, entry.name)): \(entry.reason.rawValue)")
-      }
+    switch listScripts(of: phase, in: directory) {
+    case .absent: return nil
+    case .failed(let reason): return failPhase(phase, since: started, reason)
+    case .found(let found): scripts = found
     }
     if phase != .error { log(.info, "Starting phase \(phase.rawValue)") }
     notify { $0.phaseWillStart(phase, directory: directory) }
-
     let environment: ProcessEnvironment
     switch loadEnvironment(for: phase, supervisor: supervisor) {
     case .success(let loaded): environment = loaded
@@ -160,25 +120,43 @@ public final class RefreshRun {
       finishPhase(phase, reason.isInterruption ? .skipped : .failed, since: started)
       return reason.phaseFailure
     }
-    let environmentArray = CStringArray(environment.entries)
+    let launcher = ScriptLauncher(environment: CStringArray(environment.entries))
     for script in scripts {
-      if let signal = supervisor.checkForTermination() {
+      if let reason = runScript(script, in: phase, launcher: launcher, supervisor: supervisor) {
         finishPhase(phase, .failed, since: started)
-        return .interrupted(signal)
-      }
-      let outcome = runScript(script, in: phase, environment: environmentArray, supervisor: supervisor)
-      if let signal = supervisor.checkForTermination(), outcome.status == .success || outcome.status == .interrupted {
-        finishPhase(phase, .failed, since: started)
-        return .interrupted(signal)
-      }
-      if outcome.status != .success {
-        finishPhase(phase, .failed, since: started)
-        return .failed("\(script.path) \(outcome.termination.summary)")
+        return reason
       }
     }
     finishPhase(phase, .success, since: started)
     if phase != .error { log(.info, "Completed phase \(phase.rawValue)") }
     return nil
+  }
+
+  private enum Listing {
+    case absent
+    case failed(String)
+    case found([Script])
+  }
+
+  /// The scripts of a phase; an absent directory finishes the phase as absent.
+  private func listScripts(of phase: Phase, in directory: String) -> Listing {
+    switch PhaseDirectory.inspect(directory, pattern: configuration.scriptPattern) {
+    case .absent:
+      log(.debug, "No dir for phase \(phase.rawValue)")
+      finishPhase(phase, .absent, since: nil)
+      return .absent
+    case .notADirectory:
+      return .failed("\(directory) is not a directory")
+    case .unreadable(let error):
+      log(.info, "Starting phase \(phase.rawValue)")
+      notify { $0.phaseWillStart(phase, directory: directory) }
+      return .failed("cannot list \(directory): \(error.reason)")
+    case .listed(let found, let passedOver):
+      for entry in passedOver {
+        log(.debug, "Not running \(joinPath(directory, entry.name)): \(entry.reason.rawValue)")
+      }
+      return .found(found)
+    }
   }
 
   private func failPhase(_ phase: Phase, since started: MonotonicInstant, _ reason: String) -> PhaseFailure {
@@ -191,58 +169,30 @@ public final class RefreshRun {
     notify { $0.phaseDidFinish(phase, status: status, durationNanoseconds: duration) }
   }
 
-  // MARK: - environment.d
-
-  private struct EnvironmentFailure: Error {
-    let phaseFailure: PhaseFailure
-    var isInterruption: Bool {
-      if case .interrupted = phaseFailure { return true }
-      return false
-    }
-  }
-
-  private func loadEnvironment(for phase: Phase, supervisor: ChildSupervisor)
-    -> Swift.Result<ProcessEnvironment, EnvironmentFailure>
-  {
-    let directory = joinPath(configuration.baseDirectory, "environment.d")
-    let files = EnvironmentFiles.list(directory)
-    for entry in files.passedOver {
-      log(.debug, "Not sourcing \(joinPath(directory, entry.name)): \(entry.reason.rawValue)")
-    }
-    guard !files.paths.isEmpty else { return .success(configuration.environment) }
-    for file in files.paths { log(.debug, "Sourcing environment file \(file)") }
-    notify { $0.environmentWillLoad(files.paths, for: phase) }
-    switch EnvironmentLoader.load(
-      files: files.paths, into: configuration.environment, supervisor: supervisor,
-      deadline: activeDeadline, onTimeout: timeoutReached)
-    {
-    case .loaded(let environment):
-      return .success(environment)
-    case .notStarted(let error):
-      return .failure(EnvironmentFailure(phaseFailure: .failed("cannot source environment files: \(error)")))
-    case .failed(let file, let exit):
-      if let signal = exit.interruptedBy {
-        return .failure(EnvironmentFailure(phaseFailure: .interrupted(signal)))
-      }
-      let name = file ?? directory
-      return .failure(
-        EnvironmentFailure(phaseFailure: .failed("environment file \(name) \(exit.termination.summary)")))
-    }
-  }
-
   // MARK: - Scripts
 
+  /// Runs one script of a phase; returns why the phase stops, or nil to go on.
   private func runScript(
-    _ script: Script, in phase: Phase, environment: CStringArray, supervisor: ChildSupervisor
+    _ script: Script, in phase: Phase, launcher: ScriptLauncher, supervisor: ChildSupervisor
+  ) -> PhaseFailure? {
+    if let signal = supervisor.checkForTermination() { return .interrupted(signal) }
+    let outcome = execute(script, in: phase, launcher: launcher, supervisor: supervisor)
+    if let signal = supervisor.checkForTermination(), outcome.status == .success || outcome.status == .interrupted {
+      return .interrupted(signal)
+    }
+    guard outcome.status == .success else { return .failed("\(script.path) \(outcome.termination.summary)") }
+    return nil
+  }
+
+  /// Starts `script`, waits for it while its output is pumped, and reports it.
+  private func execute(
+    _ script: Script, in phase: Phase, launcher: ScriptLauncher, supervisor: ChildSupervisor
   ) -> ScriptOutcome {
     log(.info, "Running \(script.path)")
     let startedAt = clock.wallMicroseconds()
     let started = clock.monotonicNanoseconds()
     notify { $0.scriptWillStart(script, in: phase, startedAt: startedAt) }
-
-    func finish(_ status: ScriptOutcome.Status, _ termination: Termination, _ error: SystemError? = nil)
-      -> ScriptOutcome
-    {
+    func finish(_ status: ScriptStatus, _ termination: Termination, _ error: SystemError? = nil) -> ScriptOutcome {
       let outcome = ScriptOutcome(
         status: status, termination: termination, spawnError: error, startedAt: startedAt,
         durationNanoseconds: clock.monotonicNanoseconds() - started)
@@ -250,61 +200,23 @@ public final class RefreshRun {
       if status == .success { log(.info, "\(script.name) completed") }
       return outcome
     }
-
-    let stdout: OutputPipe
-    let stderr: OutputPipe
-    let pid: pid_t
+    let launched: ScriptLauncher.Launched
     do {
-      stdout = try OutputPipe()
-      stderr = try OutputPipe()
+      launched = try launcher.launch(script)
     } catch {
-      log(.error, "cannot run \(script.path): \(error)")
-      return finish(.failed, .exited(126), error)
+      log(.error, "\(script.path): cannot execute: \(error.error.reason)")
+      return finish(.failed, .exited(error.shellStatus), error.error)
     }
-    do {
-      defer {
-        close(stdout.writeEnd)
-        close(stderr.writeEnd)
-      }
-      pid = try spawnScript(script, stdout: stdout, stderr: stderr, environment: environment)
-    } catch {
-      close(stdout.readEnd)
-      close(stderr.readEnd)
-      // What bash, which runs scripts under dib-run-parts, says and returns.
-      log(.error, "\(script.path): cannot execute: \(error.reason)")
-      return finish(.failed, .exited(error.code == ENOENT ? 127 : 126), error)
-    }
-
     let exit = supervisor.wait(
-      for: pid,
+      for: launched.pid,
       streams: [
-        outputStream(stdout.readEnd, of: script, in: phase, stream: .stdout, passThrough: STDOUT_FILENO),
-        outputStream(stderr.readEnd, of: script, in: phase, stream: .stderr, passThrough: STDERR_FILENO),
+        stream(launched.stdout, of: script, in: phase, .stdout, to: configuration.passThrough.stdout),
+        stream(launched.stderr, of: script, in: phase, .stderr, to: configuration.passThrough.stderr),
       ],
-      deadline: activeDeadline,
-      onTimeout: timeoutReached
-    )
-    for stalled in supervisor.stalledDestinations.subtracting(reportedStalls) {
-      reportedStalls.insert(stalled)
-      let name = stalled == STDOUT_FILENO ? "stdout" : "stderr"
-      log(
-        .warning,
-        "our \(name) stopped taking output; what scripts still write there is dropped (and kept in the history)")
-    }
-    let status: ScriptOutcome.Status
-    if exit.termination.isSuccess {
-      status = .success
-    } else if exit.timedOut {
-      status = .timeout
-    } else if exit.interruptedBy != nil {
-      status = .interrupted
-    } else if case .signaled = exit.termination {
-      status = .killed
-    } else {
-      status = .failed
-    }
-    let outcome = finish(status, exit.termination)
-    if phase == .error && status != .success && status != .interrupted {
+      deadline: activeDeadline, onTimeout: timeoutReached)
+    reportStalls(supervisor.pump.stalledDestinations)
+    let outcome = finish(ScriptOutcome.status(of: exit), exit.termination)
+    if phase == .error && outcome.status != .success && outcome.status != .interrupted {
       // A failing phase is named in its "during … phase" line; a failing
       // handler has no such line.
       log(.warning, "error handler \(script.path) \(exit.termination.summary)")
@@ -312,55 +224,46 @@ public final class RefreshRun {
     return outcome
   }
 
-  /// Starts a script; a file the kernel will not execute for want of a
-  /// `#!` line is run by bash, as bash itself does for the commands it runs.
-  private func spawnScript(
-    _ script: Script, stdout: OutputPipe, stderr: OutputPipe, environment: CStringArray
-  ) throws(SystemError) -> pid_t {
-    let redirections: [ProcessSpawner.Redirection] = [
-      .init(source: stdout.writeEnd, target: STDOUT_FILENO),
-      .init(source: stderr.writeEnd, target: STDERR_FILENO),
-    ]
-    do {
-      return try ProcessSpawner.spawn(
-        path: script.path, arguments: CStringArray([script.path]), environment: environment,
-        redirections: redirections)
-    } catch  where error.code == ENOEXEC {
-      return try ProcessSpawner.spawn(
-        path: EnvironmentLoader.bash, arguments: CStringArray([EnvironmentLoader.bash, script.path]),
-        environment: environment, redirections: redirections)
-    }
-  }
-
-  private func outputStream(
-    _ descriptor: Int32, of script: Script, in phase: Phase, stream: ScriptStream, passThrough: Int32
+  private func stream(
+    _ source: FileDescriptor, of script: Script, in phase: Phase, _ stream: ScriptStream, to destination: Int32
   ) -> ChildStream {
     let observers = self.observers
     return ChildStream(
-      descriptor: descriptor, passThrough: passThrough,
+      source: source, passThrough: destination,
       deliver: { bytes in
         for observer in observers { observer.script(script, in: phase, wrote: bytes, to: stream) }
       })
+  }
+
+  private func reportStalls(_ stalled: Set<Int32>) {
+    for destination in stalled.subtracting(reportedStalls) {
+      reportedStalls.insert(destination)
+      let name = destination == configuration.passThrough.stdout ? ScriptStream.stdout : .stderr
+      log(
+        .warning,
+        "our \(name.rawValue) stopped taking output; what scripts still write there is dropped (and kept in the history)"
+      )
+    }
   }
 
   // MARK: - Timeout
 
   /// The deadline while it has not fired yet: after a timeout, error.d runs
   /// without one, as under the reference (whose one-shot alarm has gone off).
-  private var activeDeadline: MonotonicInstant? { timedOut ? nil : deadline }
+  var activeDeadline: MonotonicInstant? { timedOut ? nil : deadline }
 
-  private func timeoutReached() {
+  func timeoutReached() {
     timedOut = true
     log(.error, "Timeout reached: \(configuration.timeoutSeconds ?? 0)s. Sending SIGKILL to all children")
   }
 
   // MARK: - Observers
 
-  private func notify(_ body: (RunObserver) -> Void) {
+  func notify(_ body: (RunObserver) -> Void) {
     for observer in observers { body(observer) }
   }
 
-  private func log(_ level: LogLevel, _ message: String) {
+  func log(_ level: LogLevel, _ message: String) {
     notify { $0.log(level, message) }
   }
 }

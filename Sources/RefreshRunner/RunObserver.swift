@@ -1,3 +1,6 @@
+import RefreshVocabulary
+import SystemInterface
+
 /// How loud a message is; the levels and names of Python's logging module.
 public enum LogLevel: Int, Comparable, Sendable {
   case debug = 10
@@ -20,12 +23,6 @@ public enum LogLevel: Int, Comparable, Sendable {
   }
 }
 
-/// Which output stream of a script a chunk came from.
-public enum ScriptStream: String, Sendable {
-  case stdout
-  case stderr
-}
-
 /// The facts of a run known when it starts.
 public struct RunDescription: Sendable {
   /// The base directory holding the phase directories.
@@ -43,17 +40,7 @@ public struct RunDescription: Sendable {
 /// How one script ended.
 public struct ScriptOutcome: Sendable {
   /// Why it ended.
-  public enum Status: String, Sendable {
-    case success
-    case failed
-    /// Killed by a signal we did not send.
-    case killed
-    /// Killed by us when the run's `--timeout` elapsed.
-    case timeout
-    /// Ended after we passed on a termination signal.
-    case interrupted
-  }
-  public let status: Status
+  public let status: ScriptStatus
   /// Its exit status or signal; for a script that could not be started, the
   /// status a shell gives (126, or 127 when the file is gone).
   public let termination: Termination
@@ -63,24 +50,15 @@ public struct ScriptOutcome: Sendable {
   public let startedAt: Int64
   /// Duration on the monotonic clock, nanoseconds.
   public let durationNanoseconds: Int64
-}
 
-/// How a phase ended.
-public enum PhaseStatus: String, Sendable {
-  case success
-  case failed
-  /// Not reached: an earlier phase failed or the run was interrupted.
-  case skipped
-  /// The phase has no directory.
-  case absent
-}
-
-/// How a whole run ended, and the exit status it gives.
-public enum RunStatus: String, Sendable {
-  case success
-  case failed
-  case timeout
-  case interrupted
+  /// What a supervised child's end means for its script.
+  static func status(of exit: ChildExit) -> ScriptStatus {
+    if exit.termination.isSuccess { return .success }
+    if exit.timedOut { return .timeout }
+    if exit.interruptedBy != nil { return .interrupted }
+    if case .signaled = exit.termination { return .killed }
+    return .failed
+  }
 }
 
 /// Watches a refresh as it happens. The runner reports every event here and

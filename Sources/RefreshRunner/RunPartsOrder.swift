@@ -1,3 +1,5 @@
+import SystemInterface
+
 /// The order in which dib-run-parts runs scripts: `LC_ALL=C sort -n`.
 ///
 /// GNU sort's numeric key takes optional leading blanks, an optional `-`,

@@ -1,3 +1,5 @@
+import SystemInterface
+
 /// What a user or the node can cause to go wrong before or around a refresh.
 public enum RunnerError: Error, Equatable, Sendable {
   /// `RUN_PARTS_REGEX` (or another pattern) does not compile.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// How a child process ended.
 public enum Termination: Equatable, Sendable {
@@ -29,17 +27,4 @@ public enum Termination: Equatable, Sendable {
     case .signaled(let signal): return "was killed by signal \(signal) (\(signalName(signal)))"
     }
   }
-}
-
-/// The conventional name of a signal, e.g. `SIGTERM`.
-public func signalName(_ signal: Int32) -> String {
-  let names: [Int32: String] = [
-    SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL",
-    SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE",
-    SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1", SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2",
-    SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGCHLD: "SIGCHLD",
-    SIGCONT: "SIGCONT", SIGSTOP: "SIGSTOP", SIGTSTP: "SIGTSTP", SIGTTIN: "SIGTTIN",
-    SIGTTOU: "SIGTTOU", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ", SIGSYS: "SIGSYS",
-  ]
-  return names[signal] ?? "SIG\(signal)"
 }

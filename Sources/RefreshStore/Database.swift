@@ -1,8 +1,5 @@
 import CSQLite
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// An open SQLite connection. It owns the `sqlite3` handle and closes it when released.
 ///
@@ -100,6 +97,16 @@ public final class Database {
     }
   }
 
+  /// Runs `body` in a read transaction, so every query in it sees the same
+  /// snapshot (in WAL mode, "a reader … sees the database as it was when
+  /// the read transaction started", https://sqlite.org/wal.html).
+  public func readTransaction<T>(_ body: () throws -> T) throws -> T {
+    guard sqlite3_get_autocommit(handle) != 0 else { return try body() }
+    try statement("BEGIN DEFERRED").run()
+    defer { _ = try? statement("COMMIT").run() }
+    return try body()
+  }
+
   private var synchronousLevel: Int32 = -1
 
   /// Sets `PRAGMA synchronous`: 0 OFF, 1 NORMAL, 2 FULL (only when it changes).
@@ -123,13 +130,45 @@ public final class Database {
   /// there is no row. The statement is reset at once, so it holds no read
   /// transaction open (which would block `journal_mode` changes and keep
   /// checkpoints from truncating the WAL).
-  public func firstRow<T>(_ sql: String, _ values: [Statement.Value] = [], _ read: (Statement) -> T)
-    throws(SQLiteError) -> T?
-  {
+  public func firstRow<T>(
+    _ sql: String, _ values: [Statement.Value] = [], _ read: (Statement) throws(SQLiteError) -> T
+  ) throws(SQLiteError) -> T? {
     let statement = try statement(sql).bind(values)
     defer { statement.reset() }
     guard try statement.step() else { return nil }
-    return read(statement)
+    return try read(statement)
+  }
+
+  /// ``firstRow(_:_:_:)`` with named parameters.
+  public func firstRow<T>(
+    _ sql: String, named values: [(String, Statement.Value)], _ read: (Statement) throws(SQLiteError) -> T
+  ) throws(SQLiteError) -> T? {
+    let statement = try statement(sql).bind(named: values)
+    defer { statement.reset() }
+    guard try statement.step() else { return nil }
+    return try read(statement)
+  }
+
+  /// ``rows(_:_:_:)`` with named parameters.
+  public func rows<T>(
+    _ sql: String, named values: [(String, Statement.Value)], _ read: (Statement) throws(SQLiteError) -> T
+  ) throws(SQLiteError) -> [T] {
+    let statement = try statement(sql).bind(named: values)
+    defer { statement.reset() }
+    var result: [T] = []
+    while try statement.step() { result.append(try read(statement)) }
+    return result
+  }
+
+  /// Runs a query and reads every row with `read`.
+  public func rows<T>(
+    _ sql: String, _ values: [Statement.Value] = [], _ read: (Statement) throws(SQLiteError) -> T
+  ) throws(SQLiteError) -> [T] {
+    let statement = try statement(sql).bind(values)
+    defer { statement.reset() }
+    var result: [T] = []
+    while try statement.step() { result.append(try read(statement)) }
+    return result
   }
 
   /// The value of an integer pragma, e.g. `user_version`.

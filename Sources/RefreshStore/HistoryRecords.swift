@@ -1,10 +1,12 @@
+import RefreshVocabulary
+
 /// A run as `history` lists it.
 public struct RunSummary: Sendable, Equatable {
   public var id: Int64
   public var startedAt: Int64
   public var finishedAt: Int64?
   public var durationMicroseconds: Int64?
-  public var status: String
+  public var status: RunStatus
   public var exitCode: Int64?
   public var baseDirectory: String
   /// Scripts found in the four phases' directories when the run started.
@@ -12,8 +14,10 @@ public struct RunSummary: Sendable, Equatable {
   /// Scripts of the four phases that were started.
   public var scriptsRun: Int64
   /// The phase that failed (or was in progress when the run was abandoned).
-  public var failedPhase: String?
-  /// The script that failed, as `phase/name`.
+  public var failedPhase: Phase?
+  /// The phase of the script that failed.
+  public var failedScriptPhase: Phase?
+  /// The name of the script that failed.
   public var failedScript: String?
   public var failedExitCode: Int64?
   public var failedSignal: Int64?
@@ -21,7 +25,7 @@ public struct RunSummary: Sendable, Equatable {
 
 /// An input file of a run, as recorded.
 public struct InputSummary: Sendable, Equatable {
-  public var kind: String
+  public var kind: InputKind
   public var path: String
   public var sha256: String?
   public var error: String?
@@ -36,12 +40,12 @@ public struct StreamSummary: Sendable, Equatable {
 /// A script of a run, as recorded.
 public struct ScriptDetail: Sendable, Equatable {
   public var id: Int64
-  public var phase: String
+  public var phase: Phase
   public var name: String
   public var path: String
   public var position: Int64
   public var sha256: String?
-  public var status: String
+  public var status: ScriptStatus
   public var exitCode: Int64?
   public var signal: Int64?
   public var startedAt: Int64
@@ -54,8 +58,8 @@ public struct ScriptDetail: Sendable, Equatable {
 
 /// A phase of a run with its scripts.
 public struct PhaseDetail: Sendable, Equatable {
-  public var name: String
-  public var status: String
+  public var name: Phase
+  public var status: PhaseStatus
   public var startedAt: Int64?
   public var durationMicroseconds: Int64?
   public var scripts: [ScriptDetail]
@@ -77,14 +81,14 @@ public struct RunDetail: Sendable, Equatable {
 
 /// An input file of a run with its kept content, for comparisons.
 public struct StoredInput: Sendable, Equatable {
-  public var kind: String
+  public var kind: InputKind
   public var path: String
   public var sha256: String?
   /// The kept content (`OS_CONFIG_FILES` files), nil when not kept.
   public var content: [UInt8]?
 
   /// Creates a stored input.
-  public init(kind: String, path: String, sha256: String?, content: [UInt8]?) {
+  public init(kind: InputKind, path: String, sha256: String?, content: [UInt8]?) {
     self.kind = kind
     self.path = path
     self.sha256 = sha256
@@ -96,7 +100,7 @@ public struct StoredInput: Sendable, Equatable {
 public struct TimelineEntry: Sendable, Equatable {
   public var runID: Int64
   public var startedAt: Int64
-  public var status: String
+  public var status: ScriptStatus
   public var exitCode: Int64?
   public var signal: Int64?
   public var durationMicroseconds: Int64?
@@ -105,7 +109,7 @@ public struct TimelineEntry: Sendable, Equatable {
 
 /// How one script has done across runs.
 public struct ScriptStatistics: Sendable, Equatable {
-  public var phase: String
+  public var phase: Phase
   public var name: String
   public var runs: Int64
   /// Runs that ended other than `success` (running ones not counted).

@@ -1,11 +1,10 @@
-import CSQLite
+import RefreshVocabulary
+import SystemInterface
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
-/// The run history database: where it is, how it is opened, and the
-/// housekeeping done on open.
+/// The run history database: where it is, how it is opened (made,
+/// quarantined when corrupt, migrated), and the housekeeping done on open.
+/// Recording, queries and retention are the jobs of ``writer``, ``queries``
+/// and ``retention``.
 public final class HistoryStore {
   /// The default location, `/var/lib/os-refresh-config/history.sqlite`.
   public static let defaultPath = "/var/lib/os-refresh-config/history.sqlite"
@@ -25,6 +24,13 @@ public final class HistoryStore {
   private init(database: Database) {
     self.database = database
   }
+
+  /// Records runs as they happen.
+  public var writer: RunWriter { RunWriter(database: database) }
+  /// Reads the history.
+  public var queries: HistoryQueries { HistoryQueries(database: database) }
+  /// Keeps the history bounded.
+  public var retention: Retention { Retention(database: database) }
 
   // MARK: - Opening
 
@@ -49,7 +55,7 @@ public final class HistoryStore {
     do {
       return (try openAndMigrate(path), nil)
     } catch let error as SQLiteError where error.isCorruption {
-      let target = path + ".corrupt-" + compactTimestamp(now)
+      let target = path + ".corrupt-" + Timestamp.compactUTC(now)
       for suffix in ["", "-wal", "-shm"] where access(path + suffix, F_OK) == 0 {
         guard rename(path + suffix, target + suffix) == 0 else {
           throw StoreError.unusableDirectory(
@@ -91,8 +97,7 @@ public final class HistoryStore {
     if access(path, F_OK) != 0 {
       // Created here, 0600, so SQLite's -wal and -shm (which copy the
       // database's permissions) are private too.
-      let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-      if descriptor >= 0 { close(descriptor) }
+      _ = try? FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
     }
     let database = try Database(path: path)
     // Refuse a newer schema before anything (even the journal mode) is written.
@@ -129,16 +134,6 @@ public final class HistoryStore {
     chmod(directory, 0o700)
   }
 
-  /// `20261124T100211Z` from UTC microseconds.
-  static func compactTimestamp(_ microseconds: Int64) -> String {
-    var seconds = time_t(microseconds / 1_000_000)
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    return
-      "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
-  }
-
   // MARK: - Housekeeping
 
   /// Whether the process that recorded a run is still that run: same boot,
@@ -149,21 +144,19 @@ public final class HistoryStore {
   /// the script and phase they were in. Returns how many runs it marked.
   @discardableResult
   public func abandonStaleRuns(isAlive: LivenessCheck) throws -> Int {
-    let select = try database.statement("SELECT id, pid, boot_id, process_start FROM runs WHERE status = 'running'")
-    var stale: [Int64] = []
-    while try select.step() {
-      if !isAlive(select.int64(1), select.text(2), select.int64(3)) { stale.append(select.int64(0)) }
-    }
+    let stale = try database.rows(
+      "SELECT id, pid, boot_id, process_start FROM runs WHERE status = ?", [.word(RunStatus.running)],
+      { row in isAlive(row.int64(1), row.text(2), row.int64(3)) ? nil : row.int64(0) }
+    ).compactMap { $0 }
     guard !stale.isEmpty else { return 0 }
+    // The three tables spell "running" and "abandoned" with the same words.
+    let (abandoned, running) = (Statement.Value.word(RunStatus.abandoned), Statement.Value.word(RunStatus.running))
     try database.transaction(durable: true) { () throws(SQLiteError) in
       for run in stale {
-        try database.statement("UPDATE runs SET status = 'abandoned' WHERE id = ? AND status = 'running'").run([
-          .integer(run)
-        ])
-        try database.statement("UPDATE scripts SET status = 'abandoned' WHERE run_id = ? AND status = 'running'")
-          .run([.integer(run)])
-        try database.statement("UPDATE phases SET status = 'abandoned' WHERE run_id = ? AND status = 'running'")
-          .run([.integer(run)])
+        for (table, key) in [("runs", "id"), ("scripts", "run_id"), ("phases", "run_id")] {
+          try database.statement("UPDATE \(table) SET status = ? WHERE \(key) = ? AND status = ?")
+            .run([abandoned, .integer(run), running])
+        }
       }
     }
     return stale.count

@@ -1,3 +1,5 @@
+import RefreshVocabulary
+
 /// One end of a script's captured output: the first and the last bytes kept,
 /// and how many there were in all.
 public struct CapturedStream: Sendable, Equatable {
@@ -25,12 +27,8 @@ public struct CapturedStream: Sendable, Equatable {
 
 /// An input file of a run.
 public struct InputRecord: Sendable, Equatable {
-  /// `config` (an `OS_CONFIG_FILES` file) or `environment` (an environment.d file).
-  public enum Kind: String, Sendable {
-    case config
-    case environment
-  }
-  public var kind: Kind
+  /// An `OS_CONFIG_FILES` file or an environment.d file.
+  public var kind: InputKind
   public var path: String
   /// SHA-256 of the content; nil when it could not be read.
   public var sha256: String?
@@ -40,7 +38,7 @@ public struct InputRecord: Sendable, Equatable {
   public var error: String?
 
   /// Creates an input record.
-  public init(kind: Kind, path: String, sha256: String?, content: [UInt8]? = nil, error: String? = nil) {
+  public init(kind: InputKind, path: String, sha256: String?, content: [UInt8]? = nil, error: String? = nil) {
     self.kind = kind
     self.path = path
     self.sha256 = sha256
@@ -83,7 +81,7 @@ public struct RunStart: Sendable {
 /// What is known of a script when it starts.
 public struct ScriptStart: Sendable {
   public var runID: Int64
-  public var phase: String
+  public var phase: Phase
   public var name: String
   public var path: String
   public var position: Int
@@ -94,7 +92,7 @@ public struct ScriptStart: Sendable {
 
   /// Creates a script start record.
   public init(
-    runID: Int64, phase: String, name: String, path: String, position: Int, sha256: String?, content: [UInt8]?,
+    runID: Int64, phase: Phase, name: String, path: String, position: Int, sha256: String?, content: [UInt8]?,
     startedAt: Int64
   ) {
     self.runID = runID
@@ -114,15 +112,15 @@ public struct ScriptEnd: Sendable {
   public var durationMicroseconds: Int64
   public var exitCode: Int64?
   public var signal: Int64?
-  /// `success`, `failed`, `killed`, `timeout` or `interrupted`.
-  public var status: String
+  /// How it ended (never `running` or `abandoned`).
+  public var status: ScriptStatus
   public var error: String?
   public var stdout: CapturedStream
   public var stderr: CapturedStream
 
   /// Creates a script end record.
   public init(
-    finishedAt: Int64, durationMicroseconds: Int64, exitCode: Int64?, signal: Int64?, status: String,
+    finishedAt: Int64, durationMicroseconds: Int64, exitCode: Int64?, signal: Int64?, status: ScriptStatus,
     error: String?, stdout: CapturedStream, stderr: CapturedStream
   ) {
     self.finishedAt = finishedAt

@@ -16,9 +16,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
   /// The database file is not a database or is damaged (SQLITE_CORRUPT, SQLITE_NOTADB).
   public var isCorruption: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
 
-  /// The disk or the quota is full (SQLITE_FULL).
-  public var isDiskFull: Bool { code == SQLITE_FULL }
-
   public var description: String {
     let name = String(cString: sqlite3_errstr(extendedCode))
     var text = "SQLite error \(extendedCode) (\(name)): \(message)"

@@ -37,22 +37,36 @@ public final class Statement {
   /// Binds `values` to the parameters 1…n, in order.
   @discardableResult
   public func bind(_ values: [Value]) throws(SQLiteError) -> Statement {
-    for (offset, value) in values.enumerated() {
-      let index = Int32(offset + 1)
-      let status: Int32
-      switch value {
-      case .null: status = sqlite3_bind_null(handle, index)
-      case .integer(let number): status = sqlite3_bind_int64(handle, index, number)
-      case .text(let text): status = sqlite3_bind_text(handle, index, text, -1, transient)
-      case .blob(let bytes):
-        status = bytes.withUnsafeBytes {
-          sqlite3_bind_blob64(
-            handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count), transient)
-        }
+    for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
+    return self
+  }
+
+  /// Binds values to named parameters (`:name`); every name must occur in the SQL.
+  @discardableResult
+  public func bind(named values: [(String, Value)]) throws(SQLiteError) -> Statement {
+    for (name, value) in values {
+      let index = sqlite3_bind_parameter_index(handle, name)
+      guard index > 0 else {
+        throw SQLiteError(extendedCode: SQLITE_RANGE, message: "no parameter \(name)", sql: sql)
       }
-      try database.check(status, sql: sql)
+      try bind(value, at: index)
     }
     return self
+  }
+
+  private func bind(_ value: Value, at index: Int32) throws(SQLiteError) {
+    let status: Int32
+    switch value {
+    case .null: status = sqlite3_bind_null(handle, index)
+    case .integer(let number): status = sqlite3_bind_int64(handle, index, number)
+    case .text(let text): status = sqlite3_bind_text(handle, index, text, -1, transient)
+    case .blob(let bytes):
+      status = bytes.withUnsafeBytes {
+        sqlite3_bind_blob64(
+          handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count), transient)
+      }
+    }
+    try database.check(status, sql: sql)
   }
 
   /// Binds `values` and runs the statement to its end.
@@ -86,6 +100,27 @@ public final class Statement {
 
   /// Column `index` as text, or nil when NULL.
   public func optionalText(_ index: Int32) -> String? { isNull(index) ? nil : text(index) }
+
+  /// Column `index` as one of the history's words (a status, a phase).
+  /// - Throws: ``SQLiteError`` (SQLITE_MISMATCH) naming the column and the
+  ///   value when the text is none of the word's cases.
+  public func word<Word: RawRepresentable>(_ index: Int32, as: Word.Type = Word.self) throws(SQLiteError) -> Word
+  where Word.RawValue == String {
+    let value = text(index)
+    guard let word = Word(rawValue: value) else {
+      let column = String(cString: sqlite3_column_name(handle, index))
+      throw SQLiteError(
+        extendedCode: SQLITE_MISMATCH, message: "unexpected value '\(value)' in column \(column)", sql: sql)
+    }
+    return word
+  }
+
+  /// Column `index` as a word, or nil when NULL.
+  public func optionalWord<Word: RawRepresentable>(_ index: Int32, as: Word.Type = Word.self) throws(SQLiteError)
+    -> Word?
+  where Word.RawValue == String {
+    isNull(index) ? nil : try word(index, as: Word.self)
+  }
 
   /// Column `index` as bytes.
   public func blob(_ index: Int32) -> [UInt8] {

@@ -1,4 +1,5 @@
 import RefreshStore
+import RefreshVocabulary
 
 /// Whether something is in one run, the other, or both (and then equal or not).
 public enum ChangeKind: String, Sendable {
@@ -9,7 +10,7 @@ public enum ChangeKind: String, Sendable {
 public struct RunComparison: Sendable {
   /// One input file's change.
   public struct InputChange: Sendable {
-    public let kind: String
+    public let kind: InputKind
     public let path: String
     public let change: ChangeKind
     /// For JSON files, the keys that changed.
@@ -20,7 +21,7 @@ public struct RunComparison: Sendable {
 
   /// One script's change.
   public struct ScriptChange: Sendable {
-    public let phase: String
+    public let phase: Phase
     public let name: String
     public let change: ChangeKind
     public let contentChanged: Bool
@@ -60,7 +61,7 @@ public struct RunComparison: Sendable {
   // MARK: - Inputs
 
   static func compareInputs(_ old: [StoredInput], _ new: [StoredInput], showSecrets: Bool) -> [InputChange] {
-    func key(_ input: StoredInput) -> String { input.kind + "\u{0}" + input.path }
+    func key(_ input: StoredInput) -> String { input.kind.rawValue + "\u{0}" + input.path }
     let newByKey = Dictionary(new.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
     let oldKeys = Set(old.map(key))
     var changes: [InputChange] = []
@@ -82,7 +83,7 @@ public struct RunComparison: Sendable {
       return InputChange(kind: new.kind, path: new.path, change: .same, keys: [], note: nil)
     }
     guard let oldContent = old.content, let newContent = new.content else {
-      let note = new.kind == "config" ? "content not kept: SHA-256 compared" : "SHA-256 compared"
+      let note = new.kind == .config ? "content not kept: SHA-256 compared" : "SHA-256 compared"
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: note)
     }
     guard let oldJSON = JSONValue.parse(oldContent), let newJSON = JSONValue.parse(newContent) else {
@@ -98,46 +99,38 @@ public struct RunComparison: Sendable {
 
   static func compareScripts(_ from: RunDetail, _ to: RunDetail) -> [ScriptChange] {
     func scripts(_ run: RunDetail) -> [ScriptDetail] { run.phases.flatMap(\.scripts) }
-    func key(_ script: ScriptDetail) -> String { script.phase + "/" + script.name }
+    func key(_ script: ScriptDetail) -> String { script.phase.rawValue + "/" + script.name }
     let newByKey = Dictionary(scripts(to).map { (key($0), $0) }, uniquingKeysWith: { _, last in last })
     let oldByKey = Dictionary(scripts(from).map { (key($0), $0) }, uniquingKeysWith: { _, last in last })
     var seen = Set<String>()
-    var ordered: [String] = []
-    for phase in ["pre-configure", "configure", "post-configure", "migration", "error"] {
-      let names = (scripts(from) + scripts(to)).filter { $0.phase == phase }
-      for script in names.sorted(by: { ($0.position, $0.name) < ($1.position, $1.name) })
-      where seen.insert(key(script)).inserted {
-        ordered.append(key(script))
-      }
-    }
-    return ordered.map { key in
-      let old = oldByKey[key]
-      let new = newByKey[key]
-      let phase = (old ?? new)!.phase
-      let name = (old ?? new)!.name
+    // Phase by phase in run order, scripts by position then name.
+    let ordered = (scripts(from) + scripts(to)).sorted {
+      ($0.phase.position, $0.position, $0.name) < ($1.phase.position, $1.position, $1.name)
+    }.filter { seen.insert(key($0)).inserted }
+    return ordered.map { script in
+      let (old, new) = (oldByKey[key(script)], newByKey[key(script)])
       guard let old, let new else {
-        let lacking = old == nil ? from : to
-        let phaseStatus = lacking.phases.first { $0.name == phase }?.status
         return ScriptChange(
-          phase: phase, name: name, change: old == nil ? .added : .removed, contentChanged: false,
+          phase: script.phase, name: script.name, change: old == nil ? .added : .removed, contentChanged: false,
           outcomeChanged: false, durationChanged: false,
-          notReached: ["skipped", "abandoned", "running"].contains(phaseStatus ?? "")
-            || lacking.phases.contains {
-              $0.name == phase
-                && $0.scripts.contains {
-                  ["failed", "killed", "timeout", "interrupted", "abandoned"].contains($0.status)
-                }
-            },
-          from: old, to: new)
+          notReached: phaseNotReached(script.phase, in: old == nil ? from : to), from: old, to: new)
       }
       let contentChanged = old.sha256 != new.sha256
       let outcomeChanged = old.status != new.status || old.exitCode != new.exitCode || old.signal != new.signal
       let durationChanged = Self.durationChanged(old.durationMicroseconds, new.durationMicroseconds)
       let changed = contentChanged || outcomeChanged || durationChanged
       return ScriptChange(
-        phase: phase, name: name, change: changed ? .changed : .same, contentChanged: contentChanged,
+        phase: script.phase, name: script.name, change: changed ? .changed : .same, contentChanged: contentChanged,
         outcomeChanged: outcomeChanged, durationChanged: durationChanged, notReached: false, from: old, to: new)
     }
+  }
+
+  /// Whether `phase` of `run` ended before all its scripts ran: never
+  /// reached, cut short, or stopped by a failing script.
+  static func phaseNotReached(_ phase: Phase, in run: RunDetail) -> Bool {
+    guard let recorded = run.phases.first(where: { $0.name == phase }) else { return false }
+    return [.skipped, .abandoned, .running].contains(recorded.status)
+      || recorded.scripts.contains { $0.status.isFailure }
   }
 
   /// More than twice as long (or half) and more than a second apart.

@@ -1,10 +1,8 @@
 import RefreshRunner
 import RefreshStore
+import RefreshVocabulary
 import RunForensics
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// Records a run in the history as it happens: a ``RunObserver`` that turns
 /// the runner's events into store calls.
@@ -30,7 +28,7 @@ public final class HistoryRecorder: RunObserver {
 
     /// Creates settings.
     public init(
-      maxOutput: Int, plannedScripts: Int, version: String, keepRuns: Int = HistoryStore.defaultKeepRuns,
+      maxOutput: Int, plannedScripts: Int, version: String, keepRuns: Int = Retention.defaultKeepRuns,
       redactor: OutputRedactor? = nil, redactMetadata: Bool = false
     ) {
       self.maxOutput = maxOutput
@@ -85,10 +83,7 @@ public final class HistoryRecorder: RunObserver {
     for path in run.configFiles {
       inputs.append(input(.config, path, keep: true))
     }
-    let environmentDirectory =
-      run.baseDirectory.isEmpty || run.baseDirectory.hasSuffix("/")
-      ? run.baseDirectory + "environment.d" : run.baseDirectory + "/environment.d"
-    for path in EnvironmentFiles.list(environmentDirectory).paths {
+    for path in EnvironmentFiles.list(joinPath(run.baseDirectory, "environment.d")).paths {
       inputs.append(input(.environment, path, keep: false))
     }
     let identity = ProcessIdentity.current()
@@ -96,16 +91,23 @@ public final class HistoryRecorder: RunObserver {
       startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: Self.hostname(), pid: identity.pid,
       bootID: identity.bootID, processStart: identity.startTicks, version: settings.version,
       commandLine: run.arguments, plannedScripts: settings.plannedScripts, inputs: inputs)
-    record { runID = try $0.beginRun(start) }
+    record { runID = try $0.writer.beginRun(start) }
   }
 
-  private func input(_ kind: InputRecord.Kind, _ path: String, keep: Bool) -> InputRecord {
+  private func input(_ kind: InputKind, _ path: String, keep: Bool) -> InputRecord {
     guard keep else {
-      let digest = FileContents.sha256(path)
-      return InputRecord(kind: kind, path: path, sha256: digest, error: digest == nil ? FileContents.lastError() : nil)
+      do {
+        return InputRecord(kind: kind, path: path, sha256: try FileDigest.sha256(path))
+      } catch {
+        return InputRecord(kind: kind, path: path, sha256: nil, error: error.reason)
+      }
     }
-    guard let (bytes, complete) = FileContents.read(path, limit: Self.inputContentLimit) else {
-      return InputRecord(kind: kind, path: path, sha256: nil, error: FileContents.lastError())
+    let bytes: [UInt8]
+    let complete: Bool
+    do {
+      (bytes, complete) = try SmallFile.read(path, limit: Self.inputContentLimit)
+    } catch {
+      return InputRecord(kind: kind, path: path, sha256: nil, error: error.reason)
     }
     var kept: [UInt8]? = complete ? bytes : nil
     if settings.redactMetadata, let content = kept {
@@ -125,9 +127,9 @@ public final class HistoryRecorder: RunObserver {
     phaseStarts[phase] = started
     guard let runID else { return }
     record {
-      try $0.recordPhase(
-        runID: runID, name: phase.rawValue, position: Self.position(phase), status: "running",
-        startedAt: started.wall, finishedAt: nil, durationMicroseconds: nil)
+      try $0.writer.recordPhase(
+        runID: runID, phase: phase, status: .running, startedAt: started.wall, finishedAt: nil,
+        durationMicroseconds: nil)
     }
   }
 
@@ -136,12 +138,14 @@ public final class HistoryRecorder: RunObserver {
     stderr = OutputCapture(limit: settings.maxOutput)
     scriptID = nil
     guard let runID, store != nil else { return }
-    let contents = FileContents.read(script.path, limit: Self.scriptContentLimit)
-    let digest = contents.map { $0.complete ? ContentDigest.sha256Hex($0.bytes) : FileContents.sha256(script.path) }
+    let contents = try? SmallFile.read(script.path, limit: Self.scriptContentLimit)
+    let digest = contents.flatMap {
+      $0.complete ? ContentDigest.sha256Hex($0.bytes) : try? FileDigest.sha256(script.path)
+    }
     let start = ScriptStart(
-      runID: runID, phase: phase.rawValue, name: script.name, path: script.path, position: script.position,
-      sha256: digest ?? nil, content: contents?.complete == true ? contents?.bytes : nil, startedAt: startedAt)
-    record { scriptID = try $0.beginScript(start) }
+      runID: runID, phase: phase, name: script.name, path: script.path, position: script.position,
+      sha256: digest, content: contents?.complete == true ? contents?.bytes : nil, startedAt: startedAt)
+    record { scriptID = try $0.writer.beginScript(start) }
   }
 
   public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
@@ -162,10 +166,10 @@ public final class HistoryRecorder: RunObserver {
     }
     let end = ScriptEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: outcome.durationNanoseconds / 1000,
-      exitCode: exitCode, signal: signal, status: outcome.status.rawValue,
+      exitCode: exitCode, signal: signal, status: outcome.status,
       error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: redacted(stdout.captured),
       stderr: redacted(stderr.captured))
-    record { try $0.finishScript(id: scriptID, end) }
+    record { try $0.writer.finishScript(id: scriptID, end) }
     self.scriptID = nil
   }
 
@@ -173,9 +177,9 @@ public final class HistoryRecorder: RunObserver {
     guard let runID else { return }
     let started = phaseStarts[phase]
     record {
-      try $0.recordPhase(
-        runID: runID, name: phase.rawValue, position: Self.position(phase), status: status.rawValue,
-        startedAt: started?.wall, finishedAt: started == nil ? nil : clock.wallMicroseconds(),
+      try $0.writer.recordPhase(
+        runID: runID, phase: phase, status: status, startedAt: started?.wall,
+        finishedAt: started == nil ? nil : clock.wallMicroseconds(),
         durationMicroseconds: started == nil ? nil : durationNanoseconds / 1000)
     }
   }
@@ -184,10 +188,10 @@ public final class HistoryRecorder: RunObserver {
     guard let runID else { return }
     let duration = (clock.monotonicNanoseconds() - runStarted) / 1000
     record {
-      try $0.finishRun(
-        id: runID, finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status.rawValue,
+      try $0.writer.finishRun(
+        id: runID, finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status,
         exitCode: Int64(exitStatus))
-      if settings.keepRuns > 0 { try $0.prune(keepRuns: settings.keepRuns, olderThan: nil) }
+      if settings.keepRuns > 0 { try $0.retention.prune(keepRuns: settings.keepRuns, olderThan: nil) }
       $0.checkpoint()
     }
   }
@@ -201,16 +205,6 @@ public final class HistoryRecorder: RunObserver {
   }
 
   // MARK: - Helpers
-
-  static func position(_ phase: Phase) -> Int {
-    switch phase {
-    case .preConfigure: 0
-    case .configure: 1
-    case .postConfigure: 2
-    case .migration: 3
-    case .error: 4
-    }
-  }
 
   static func hostname() -> String {
     var buffer = [CChar](repeating: 0, count: 256)

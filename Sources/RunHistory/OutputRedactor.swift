@@ -1,17 +1,15 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// Replaces every match of the `--redact` expressions in captured output with
 /// `<redacted>` before it is stored. Matching is per line (lines split at
 /// newline and NUL), with POSIX extended regular expressions.
-public final class OutputRedactor: @unchecked Sendable {
+public final class OutputRedactor: Sendable {
   /// What a match becomes.
   public static let replacement = Array("<redacted>".utf8)
 
   /// The expressions as given.
-  public let sources: [String]
-  private let compiled: [UnsafeMutablePointer<regex_t>]
+  public var sources: [String] { expressions.map(\.source) }
+  private let expressions: [RegularExpression]
 
   /// An expression that does not compile.
   public struct InvalidExpression: Error, CustomStringConvertible {
@@ -21,46 +19,27 @@ public final class OutputRedactor: @unchecked Sendable {
   }
 
   /// Compiles `expressions`.
-  public init(_ expressions: [String]) throws {
-    var compiled: [UnsafeMutablePointer<regex_t>] = []
-    for expression in expressions {
-      let pointer = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
-      let status = regcomp(pointer, expression, REG_EXTENDED)
-      if status != 0 {
-        var message = [CChar](repeating: 0, count: 256)
-        regerror(status, pointer, &message, message.count)
-        pointer.deallocate()
-        for done in compiled {
-          regfree(done)
-          done.deallocate()
-        }
-        let text = message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        throw InvalidExpression(expression: expression, reason: String(decoding: text, as: UTF8.self))
+  public init(_ expressions: [String]) throws(InvalidExpression) {
+    do {
+      self.expressions = try expressions.map { source throws(RegularExpression.Invalid) in
+        try RegularExpression(source)
       }
-      compiled.append(pointer)
-    }
-    self.sources = expressions
-    self.compiled = compiled
-  }
-
-  deinit {
-    for pointer in compiled {
-      regfree(pointer)
-      pointer.deallocate()
+    } catch {
+      throw InvalidExpression(expression: error.source, reason: error.reason)
     }
   }
 
   /// Reads patterns from a file: one per line; blank lines and lines starting
   /// with `#` are skipped.
   public static func patterns(fromFile path: String) -> [String]? {
-    guard let (bytes, _) = FileContents.read(path, limit: 1 << 20) else { return nil }
+    guard let (bytes, _) = try? SmallFile.read(path, limit: 1 << 20) else { return nil }
     return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
       .filter { !$0.isEmpty && !$0.hasPrefix("#") }
   }
 
   /// `bytes` with every match replaced.
   public func redact(_ bytes: [UInt8]) -> [UInt8] {
-    guard !compiled.isEmpty, !bytes.isEmpty else { return bytes }
+    guard !expressions.isEmpty, !bytes.isEmpty else { return bytes }
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count)
     var start = 0
@@ -74,33 +53,37 @@ public final class OutputRedactor: @unchecked Sendable {
 
   private func redactLine(_ line: [UInt8]) -> [UInt8] {
     var current = line
-    for expression in compiled {
-      var result: [UInt8] = []
-      var offset = 0
-      var match = regmatch_t()
-      while offset <= current.count {
-        let rest = Array(current[offset...]) + [0]
-        let found = rest.withUnsafeBufferPointer { buffer in
-          buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-            regexec(expression, $0, 1, &match, offset == 0 ? 0 : REG_NOTBOL)
-          }
-        }
-        guard found == 0, match.rm_so >= 0 else { break }
-        let matchStart = offset + Int(match.rm_so)
-        let matchEnd = offset + Int(match.rm_eo)
-        result += current[offset..<matchStart]
-        result += Self.replacement
-        if matchEnd == matchStart {
-          // An empty match: keep one byte and go on, so the loop ends.
-          if matchStart < current.count { result.append(current[matchStart]) }
-          offset = matchStart + 1
-        } else {
-          offset = matchEnd
-        }
-      }
-      if offset < current.count { result += current[offset...] }
-      current = result
+    for expression in expressions {
+      current = Self.replaceMatches(of: expression, in: current)
     }
     return current
+  }
+
+  /// `line` with every match of `expression` replaced, left to right.
+  private static func replaceMatches(of expression: RegularExpression, in line: [UInt8]) -> [UInt8] {
+    var result: [UInt8] = []
+    var offset = 0
+    while offset <= line.count {
+      let rest = Array(line[offset...]) + [0]
+      let found = rest.withUnsafeBufferPointer { buffer in
+        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+          expression.firstMatch(in: $0, notAtLineStart: offset != 0)
+        }
+      }
+      guard let found else { break }
+      let matchStart = offset + found.lowerBound
+      let matchEnd = offset + found.upperBound
+      result += line[offset..<matchStart]
+      result += replacement
+      if matchEnd == matchStart {
+        // An empty match: keep one byte and go on, so the loop ends.
+        if matchStart < line.count { result.append(line[matchStart]) }
+        offset = matchStart + 1
+      } else {
+        offset = matchEnd
+      }
+    }
+    if offset < line.count { result += line[offset...] }
+    return result
   }
 }

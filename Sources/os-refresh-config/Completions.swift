@@ -18,7 +18,7 @@ enum Completions {
   static let runs = CompletionKind.custom { words, _, prefix in
     var candidates = ["latest", "last-success", "last-failure"]
     if let store = try? HistoryStore.openForReading(at: databasePath(words)),
-      let recent = try? store.runs(limit: 50)
+      let recent = try? store.queries.runs(limit: 50)
     {
       candidates += recent.map { String($0.id) }
     }
@@ -28,12 +28,12 @@ enum Completions {
   /// `PHASE/NAME` of the scripts of the newest runs.
   static let scripts = CompletionKind.custom { words, _, prefix in
     guard let store = try? HistoryStore.openForReading(at: databasePath(words)),
-      let latest = try? store.runs(limit: 5)
+      let latest = try? store.queries.runs(limit: 5)
     else { return [] }
     var names: [String] = []
     for run in latest {
-      for script in (try? store.scripts(run: run.id)) ?? [] {
-        let name = script.phase + "/" + script.name
+      for script in (try? store.queries.scripts(run: run.id)) ?? [] {
+        let name = script.phase.rawValue + "/" + script.name
         if name.hasPrefix(prefix) && !names.contains(name) { names.append(name) }
       }
     }

@@ -14,4 +14,12 @@ struct DatabaseOptions: ParsableArguments {
   var path: String {
     HistoryStore.path(option: db, environment: ProcessEnvironment.current().dictionary)
   }
+
+  /// Opens the database for a query, marking runs whose process is gone as
+  /// abandoned when the database can be written.
+  func open() throws -> HistoryStore {
+    let store = try HistoryStore.openForReading(at: path)
+    _ = try? store.abandonStaleRuns(isAlive: ProcessIdentity.isAlive)
+    return store
+  }
 }

@@ -1,9 +1,7 @@
 import ArgumentParser
 import RefreshRunner
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import RunViews
+import SystemInterface
 
 /// The `os-refresh-config` command: a refresh by default, and its subcommands.
 @main
@@ -64,17 +62,17 @@ struct OSRefreshConfig: ParsableCommand {
       if code == .success { exit(withError: error) }
       let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
       ConsoleLog.printError("\(message) (see 'os-refresh-config --help')")
-      Glibc.exit(2)
+      Glibc.exit(ExitStatus.usage)
     }
     do {
       try command.run()
     } catch let exit as ExitCode {
-      Glibc.exit(exit.rawValue)
+      Glibc.exit(ExitStatus.of(exit))
     } catch {
       // Help for a subcommand arrives here, from the help command's run().
       if exitCode(for: error) == .success { exit(withError: error) }
       ConsoleLog.printError(String(describing: error))
-      Glibc.exit(1)
+      Glibc.exit(ExitStatus.of(error))
     }
     Glibc.exit(0)
   }

@@ -1,8 +1,5 @@
 import CSystemShims
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SystemInterface
 
 /// What the process does first, before it opens anything.
 enum ProcessHygiene {
@@ -12,10 +9,12 @@ enum ProcessHygiene {
   /// and ignores SIGPIPE.
   static func prepare() {
     for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 {
-      let opened = open("/dev/null", O_RDWR)
-      if opened >= 0 && opened != descriptor {
+      // open(2) takes the lowest free number: this one, or (when a lower one
+      // is closed too, filled in its own round) a higher one copied down.
+      guard let opened = try? systemCall("open", { open("/dev/null", O_RDWR) }) else { continue }
+      if opened != descriptor {
         dup2(opened, descriptor)
-        close(opened)
+        FileDescriptor(owning: opened).close()
       }
     }
     _ = orc_cloexec_from(3)

@@ -1,11 +1,10 @@
 import ArgumentParser
 import RefreshRunner
 import RefreshStore
+import RefreshVocabulary
 import RunHistory
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import RunViews
+import SystemInterface
 
 /// A refresh: the default subcommand, with the reference's options.
 struct Refresh: ParsableCommand {
@@ -69,7 +68,7 @@ struct Refresh: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Runs kept in the history; older ones are pruned at the end of the run (0 keeps all).", valueName: "count"))
-  var keepRuns: Int = HistoryStore.defaultKeepRuns
+  var keepRuns: Int = Retention.defaultKeepRuns
 
   /// Expressions whose matches are hidden in stored output.
   @Option(
@@ -112,77 +111,32 @@ struct Refresh: ParsableCommand {
 
   func run() throws {
     let environment = ProcessEnvironment.current()
-    let variables = environment.dictionary
-    let base = BaseDirectory.resolve(option: baseDir, environment: variables)
-    if printBase {
-      print(base.path)
+    let base = BaseDirectory.resolve(option: baseDir, environment: environment.dictionary)
+    if printBase || printPhases {
+      print(printBase ? base.path : Phase.ordered.map(\.rawValue).joined(separator: "\t"))
       return
     }
-    if printPhases {
-      print(Phase.ordered.map(\.rawValue).joined(separator: "\t"))
-      return
-    }
-
-    let console = ConsoleLog(threshold: logLevel.level, environment: variables)
+    let console = ConsoleLog(threshold: logLevel.level, environment: environment.dictionary)
     if base.isDeprecated {
       console.log(
         .warning,
         "Base directory \(BaseDirectory.deprecatedPath) is deprecated. The recommended base directory is \(BaseDirectory.defaultPath)"
       )
     }
-    let pattern = try RunPartsPattern.forEnvironment(variables)
-    var expressions = redactions
-    if let redactFile {
-      guard let fromFile = OutputRedactor.patterns(fromFile: redactFile) else {
-        throw ValidationError("cannot read --redact-file \(redactFile)")
-      }
-      expressions += fromFile
-    }
-    let redactor = expressions.isEmpty ? nil : try OutputRedactor(expressions)
+    let pattern = try RunPartsPattern.forEnvironment(environment.dictionary)
+    let redactor = try outputRedactor()
     try base.validate()
     if dryRun {
-      print(DryRunReport(baseDirectory: base.path, pattern: pattern).text, terminator: "")
+      print(DryRunReport.text(baseDirectory: base.path, pattern: pattern), terminator: "")
       return
     }
-
-    let lock: RunLock
-    do {
-      lock = try RunLock.acquire(path: lockfile)
-    } catch {
-      console.log(.error, error.description)
-      if case .locked(_, let code, _) = error { throw ExitCode(code) }
-      throw ExitCode(1)
-    }
+    let lock = try acquireLock(console: console)
     defer { lock.release() }
-
-    var observers: [RunObserver] = [console]
-    if !noHistory {
-      let settings = HistoryRecorder.Settings(
-        maxOutput: maxOutput, plannedScripts: DryRunReport.plannedScripts(baseDirectory: base.path, pattern: pattern),
-        version: OSRefreshConfig.configuration.version, keepRuns: keepRuns, redactor: redactor,
-        redactMetadata: redactMetadata)
-      do {
-        if let recorder = try HistorySession.recorder(
-          path: database.path, required: requireHistory, settings: settings, console: console)
-        {
-          observers.append(recorder)
-        }
-      } catch {
-        console.log(.error, String(describing: error))
-        throw ExitCode(1)
-      }
-    }
-
-    let run = RefreshRun(
-      configuration: RefreshConfiguration(
-        baseDirectory: base.path,
-        timeoutSeconds: timeout,
-        killAfterSeconds: killAfter,
-        scriptPattern: pattern,
-        environment: environment,
-        arguments: CommandLine.arguments),
-      observers: observers)
-    let outcome = try run.run()
+    let observers = try attachObservers(console: console, base: base, pattern: pattern, redactor: redactor)
+    let configuration = RefreshConfiguration(
+      baseDirectory: base.path, timeoutSeconds: timeout, killAfterSeconds: killAfter, scriptPattern: pattern,
+      environment: environment, arguments: CommandLine.arguments)
+    let outcome = try RefreshRun(configuration: configuration, observers: observers).run()
     if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
   }
 }

@@ -1,17 +1,19 @@
 import Foundation
+import RefreshVocabulary
+import TestSupport
 import Testing
 
 @testable import RefreshStore
 
 @Suite struct HistoryStoreTests {
-  let folder = TemporaryFolder()
+  let folder = TemporaryDirectory("orc-store")
 
   func store() throws -> HistoryStore {
     try HistoryStore.openForRecording(at: folder.path + "/db/history.sqlite", now: 0).store
   }
 
   func start(_ store: HistoryStore, inputs: [InputRecord] = []) throws -> Int64 {
-    try store.beginRun(
+    try store.writer.beginRun(
       RunStart(
         startedAt: 1_000_000, baseDirectory: "/base", hostname: "node", pid: 1, bootID: "boot", processStart: 1,
         version: "test", commandLine: ["os-refresh-config", "--x"], plannedScripts: 2, inputs: inputs))
@@ -25,56 +27,56 @@ import Testing
     let run = try start(store, inputs: [input, input])
     let output = CapturedStream(head: Array("same output".utf8), tail: [], totalBytes: 11, truncated: false)
     for position in 0..<3 {
-      let script = try store.beginScript(
+      let script = try store.writer.beginScript(
         ScriptStart(
-          runID: run, phase: "configure", name: "1\(position)-x", path: "/base/configure.d/1\(position)-x",
+          runID: run, phase: .configure, name: "1\(position)-x", path: "/base/configure.d/1\(position)-x",
           position: position, sha256: "abc", content: Array("#!/bin/sh\n".utf8), startedAt: 2_000_000))
-      try store.finishScript(
+      try store.writer.finishScript(
         id: script,
         ScriptEnd(
-          finishedAt: 3_000_000, durationMicroseconds: 1_000_000, exitCode: 0, signal: nil, status: "success",
+          finishedAt: 3_000_000, durationMicroseconds: 1_000_000, exitCode: 0, signal: nil, status: .success,
           error: nil, stdout: output, stderr: CapturedStream()))
     }
     let count = try store.database.statement("SELECT count(*) FROM contents")
     #expect(try count.step())
     #expect(count.int64(0) == 3)  // the metadata, the script, the output
-    #expect(try store.output(script: 1, stream: "stdout") == output)
+    #expect(try store.queries.output(script: 1, stream: .stdout) == output)
   }
 
   @Test func runReferencesResolveAndHostileOnesAreRefused() throws {
     let store = try store()
     let first = try start(store)
-    try store.finishRun(id: first, finishedAt: 2, durationMicroseconds: 1, status: "success", exitCode: 0)
+    try store.writer.finishRun(id: first, finishedAt: 2, durationMicroseconds: 1, status: .success, exitCode: 0)
     let second = try start(store)
-    try store.finishRun(id: second, finishedAt: 2, durationMicroseconds: 1, status: "failed", exitCode: 1)
-    #expect(try store.resolveRun("latest") == second)
-    #expect(try store.resolveRun("last-success") == first)
-    #expect(try store.resolveRun("last-failure") == second)
-    #expect(try store.resolveRun("1") == first)
+    try store.writer.finishRun(id: second, finishedAt: 2, durationMicroseconds: 1, status: .failed, exitCode: 1)
+    #expect(try store.queries.resolveRun("latest") == second)
+    #expect(try store.queries.resolveRun("last-success") == first)
+    #expect(try store.queries.resolveRun("last-failure") == second)
+    #expect(try store.queries.resolveRun("1") == first)
     for hostile in ["-1", "1e9", "0", "01", "'; DROP TABLE runs; --", "", " 1", "99999999999999999999"] {
-      #expect(throws: StoreError.invalidRunReference(hostile)) { try store.resolveRun(hostile) }
+      #expect(throws: StoreError.invalidRunReference(hostile)) { try store.queries.resolveRun(hostile) }
     }
-    #expect(throws: StoreError.unknownRun("3")) { try store.resolveRun("3") }
-    #expect(try store.runs(limit: nil).map(\.id) == [second, first])
+    #expect(throws: StoreError.unknownRun("3")) { try store.queries.resolveRun("3") }
+    #expect(try store.queries.runs(limit: nil).map(\.id) == [second, first])
   }
 
   @Test func runsWhoseProcessIsGoneBecomeAbandonedWithTheirScript() throws {
     let store = try store()
     let run = try start(store)
-    _ = try store.beginScript(
+    _ = try store.writer.beginScript(
       ScriptStart(
-        runID: run, phase: "configure", name: "10-x", path: "/x", position: 0, sha256: nil, content: nil,
+        runID: run, phase: .configure, name: "10-x", path: "/x", position: 0, sha256: nil, content: nil,
         startedAt: 1))
-    try store.recordPhase(
-      runID: run, name: "configure", position: 1, status: "running", startedAt: 1, finishedAt: nil,
-      durationMicroseconds: nil)
+    try store.writer.recordPhase(
+      runID: run, phase: .configure, status: .running, startedAt: 1, finishedAt: nil, durationMicroseconds: nil)
     #expect(try store.abandonStaleRuns { _, _, _ in true } == 0)
     #expect(try store.abandonStaleRuns { _, _, _ in false } == 1)
-    let detail = try store.run(run)
-    #expect(detail.summary.status == "abandoned")
-    #expect(detail.summary.failedScript == "configure/10-x")
-    #expect(detail.phases.map(\.status) == ["skipped", "abandoned", "skipped", "skipped"])
-    #expect(detail.phases[1].scripts.map(\.status) == ["abandoned"])
+    let detail = try store.queries.run(run)
+    #expect(detail.summary.status == .abandoned)
+    #expect(detail.summary.failedScriptPhase == .configure)
+    #expect(detail.summary.failedScript == "10-x")
+    #expect(detail.phases.map(\.status) == [.skipped, .abandoned, .skipped, .skipped])
+    #expect(detail.phases[1].scripts.map(\.status) == [.abandoned])
   }
 
   @Test func jsonTextEscapesAndKeepsKeyOrder() {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import RefreshStore
@@ -23,7 +24,7 @@ import Testing
   /// it, is upgraded to the latest and keeps every row.
   @Test(arguments: 0..<Migration.latestVersion)
   func upgradesFromEveryEarlierVersionKeepingItsData(version: Int) throws {
-    let directory = TemporaryFolder()
+    let directory = TemporaryDirectory("orc-store")
     let path = directory.path + "/history.sqlite"
     let database = try Database(path: path)
     try Migrator.migrate(database, upTo: version)
@@ -40,7 +41,7 @@ import Testing
   }
 
   @Test func aDatabaseFromANewerBinaryIsRefusedAndLeftUntouched() throws {
-    let directory = TemporaryFolder()
+    let directory = TemporaryDirectory("orc-store")
     let path = directory.path + "/history.sqlite"
     do {
       let database = try Database(path: path)
@@ -95,14 +96,4 @@ enum Fixtures {
       return ("", [])
     }
   }
-}
-
-/// A directory for one test, removed afterwards.
-final class TemporaryFolder {
-  let path: String
-  init() {
-    path = NSTemporaryDirectory() + "orc-store-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  }
-  deinit { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -1,4 +1,5 @@
 import RefreshStore
+import TestSupport
 import Testing
 
 @testable import RunHistory

@@ -1,4 +1,6 @@
 import Foundation
+import RefreshVocabulary
+import TestSupport
 import Testing
 
 @testable import RefreshStore
@@ -20,10 +22,11 @@ import Testing
       .split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
   }
 
-  func json(_ arguments: [String]) throws -> Any {
+  /// A `history` command's JSON, decoded through the contract.
+  func json<T: Decodable>(_ arguments: [String], as type: T.Type) throws -> T {
     let result = fixture.history(arguments)
     #expect(result.status == 0, "\(result.stderr)")
-    return try JSONSerialization.jsonObject(with: result.stdout)
+    return try JSONContract.decode(T.self, from: result.stdout)
   }
 
   func diff(_ arguments: [String]) -> CommandResult {
@@ -108,41 +111,40 @@ import Testing
     let result = diff(["--json"])
     #expect(result.status == 0)
     #expect(!result.stdoutText.contains("secret\""))
-    let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
-    #expect((object["from"] as? [String: Any])?["id"] as? Int == 1)
-    #expect((object["from"] as? [String: Any])?["status"] as? String == "success")
-    #expect((object["to"] as? [String: Any])?["status"] as? String == "failed")
-    let inputs = try #require(object["inputs"] as? [[String: Any]])
-    #expect(inputs.map { $0["change"] as? String } == ["changed", "same", "added"])
-    let keys = try #require(inputs[0]["keys"] as? [[String: Any]])
+    let object = try JSONContract.decode(JSONContract.Diff.self, from: result.stdout)
+    #expect(object.from.id == 1)
+    #expect(object.from.status == .success)
+    #expect(object.to.status == .failed)
+    let inputs = object.inputs
+    #expect(inputs.map(\.change) == ["changed", "same", "added"])
+    let keys = inputs[0].keys
     #expect(
-      keys.map { $0["key"] as? String } == ["neutron.ovs.bridge_mappings", "neutron.db_password", "servers.1", "debug"])
-    #expect(keys.map { $0["change"] as? String } == ["changed", "changed", "removed", "added"])
-    #expect(keys[1]["from"] as? String == "<masked>")
-    #expect(keys[2]["to"] is NSNull)
-    let scripts = try #require(object["scripts"] as? [[String: Any]])
+      keys.map(\.key) == ["neutron.ovs.bridge_mappings", "neutron.db_password", "servers.1", "debug"])
+    #expect(keys.map(\.change) == ["changed", "changed", "removed", "added"])
+    #expect(keys[1].from == "<masked>")
+    #expect(keys[2].to == nil)
+    let scripts = object.scripts
     #expect(
-      scripts.map { "\($0["phase"]!)/\($0["name"]!) \($0["change"]!)" } == [
+      scripts.map { "\($0.phase.rawValue)/\($0.name) \($0.change)" } == [
         "configure/05-new added", "configure/10-neutron changed", "configure/30-old removed",
         "post-configure/10-restart removed",
       ])
-    #expect(scripts[0]["from"] is NSNull)
-    #expect(scripts[1]["content_changed"] as? Bool == true)
-    #expect(scripts[1]["outcome_changed"] as? Bool == true)
+    #expect(scripts[0].from == nil)
+    #expect(scripts[1].contentChanged)
+    #expect(scripts[1].outcomeChanged)
     #expect(
-      ((scripts[1]["to"] as? [String: Any])?["stderr"] as? [String: Any])?["text"] as? String == "cannot find br-ex2\n")
-    #expect((scripts[1]["to"] as? [String: Any])?["exit_code"] as? Int == 3)
+      scripts[1].to?.stderr.text == "cannot find br-ex2\n")
+    #expect(scripts[1].to?.exitCode == 3)
   }
 
   @Test func aRunComparedWithItselfShowsNothingChanged() throws {
     makeBrokenDeploy()
     let result = diff(["2", "2"])
     #expect(lines(result).last == "Nothing changed.")
-    let object = try #require(
-      try JSONSerialization.jsonObject(with: diff(["2", "2", "--json"]).stdout) as? [String: Any])
-    let changes = ((object["inputs"] as? [[String: Any]]) ?? []) + ((object["scripts"] as? [[String: Any]]) ?? [])
+    let object = try JSONContract.decode(JSONContract.Diff.self, from: diff(["2", "2", "--json"]).stdout)
+    let changes = object.inputs.map(\.change) + object.scripts.map(\.change)
     #expect(!changes.isEmpty)
-    #expect(changes.allSatisfy { $0["change"] as? String == "same" })
+    #expect(changes.allSatisfy { $0 == "same" })
   }
 
   @Test func differentBaseDirectoriesAreSaidFirst() {
@@ -214,11 +216,11 @@ import Testing
     #expect(refresh(environment: ["EXIT_WITH": "2"]).status == 1)
     base.script("configure.d/10-a", "echo edited")
     #expect(refresh().status == 0)
-    let entries = try #require(try json(["script", "configure/10-a", "--json"]) as? [[String: Any]])
-    #expect(entries.map { $0["run_id"] as? Int } == [3, 2, 1])
-    #expect(entries.map { $0["status"] as? String } == ["success", "failed", "success"])
-    #expect(entries.map { $0["exit_code"] as? Int } == [0, 2, 0])
-    #expect(entries.map { $0["content_changed"] as? Bool } == [true, false, false])
+    let entries = try json(["script", "configure/10-a", "--json"], as: [JSONContract.TimelineEntry].self)
+    #expect(entries.map(\.runId) == [3, 2, 1])
+    #expect(entries.map(\.status) == [.success, .failed, .success])
+    #expect(entries.map(\.exitCode) == [0, 2, 0])
+    #expect(entries.map(\.contentChanged) == [true, false, false])
     let human = lines(fixture.history(["script", "configure/10-a", "--limit", "2"]))
     #expect(human.count == 3)
     #expect(human[1].hasSuffix("changed"))
@@ -233,16 +235,16 @@ import Testing
     base.script("configure.d/10-flaky", #"exit "${EXIT_WITH:-0}""#)
     base.script("configure.d/20-steady", "true")
     for exit in ["0", "1", "0", "1", "0"] { _ = refresh(environment: ["EXIT_WITH": exit]) }
-    let stats = try #require(try json(["stats", "--json"]) as? [[String: Any]])
-    let flaky = try #require(stats.first { $0["name"] as? String == "10-flaky" })
-    #expect(flaky["runs"] as? Int == 5)
-    #expect(flaky["failures"] as? Int == 2)
-    #expect(flaky["last_failure_run"] as? Int == 4)
-    #expect((flaky["p95_s"] as? Double ?? -1) >= (flaky["median_s"] as? Double ?? 0))
-    let steady = try #require(stats.first { $0["name"] as? String == "20-steady" })
-    #expect(steady["runs"] as? Int == 3)
-    #expect(steady["failures"] as? Int == 0)
-    #expect(steady["last_failure_run"] is NSNull)
+    let stats = try json(["stats", "--json"], as: [JSONContract.Statistics].self)
+    let flaky = try #require(stats.first { $0.name == "10-flaky" })
+    #expect(flaky.runs == 5)
+    #expect(flaky.failures == 2)
+    #expect(flaky.lastFailureRun == 4)
+    #expect((flaky.p95S ?? -1) >= (flaky.medianS ?? 0))
+    let steady = try #require(stats.first { $0.name == "20-steady" })
+    #expect(steady.runs == 3)
+    #expect(steady.failures == 0)
+    #expect(steady.lastFailureRun == nil)
     let human = lines(fixture.history(["stats"]))
     #expect(human.first == "Slowest (by 95th percentile)")
     #expect(human.contains("Most failing"))
@@ -259,7 +261,7 @@ import Testing
       stat(fixture.database, &info)
       sizes.append(Int(info.st_size))
     }
-    let ids = try #require(try json(["--json", "--limit", "0"]) as? [[String: Any]]).compactMap { $0["id"] as? Int }
+    let ids = try fixture.runs().map(\.id)
     #expect(ids == [41, 40, 39, 38, 37, 1], "the newest five and the newest failed run are kept")
     #expect(sizes[39] <= sizes[19], "the file grew from \(sizes[19]) to \(sizes[39]) bytes under steady pruning")
 
@@ -268,7 +270,7 @@ import Testing
     #expect(
       pruned.stdoutText.wholeMatch(of: #/removed 3 runs, 3 script records, \d+ stored contents \(.+\)\n/#) != nil,
       "\(pruned.stdoutText)")
-    let left = try #require(try json(["--json", "--limit", "0"]) as? [[String: Any]]).compactMap { $0["id"] as? Int }
+    let left = try fixture.runs().map(\.id)
     #expect(left == [41, 40, 1])
     #expect(try fixture.integrity() == "ok")
     let store = try HistoryStore.openForReading(at: fixture.database)
@@ -280,7 +282,7 @@ import Testing
     #expect(
       old.stdoutText.wholeMatch(of: #/removed 1 runs, 1 script records, 1 stored contents \(\d+\.\d KiB\)\n/#) != nil,
       "\(old.stdoutText)")
-    let kept = try #require(try json(["--json", "--limit", "0"]) as? [[String: Any]]).compactMap { $0["id"] as? Int }
+    let kept = try fixture.runs().map(\.id)
     #expect(kept == [41, 1])
     for arguments in [["prune"], ["prune", "--older-than", "soon"], ["prune", "--keep-runs", "0"]] {
       let result = fixture.history(arguments)
@@ -297,12 +299,12 @@ import Testing
     #expect(result.status == 0)
     #expect(result.stdoutText == "login password=hunter2 ok\n")
     #expect(result.stderr.contains("BEGIN KEY abc END KEY\n"))
-    let script = try #require(HistoryFixture.scripts(try fixture.show()).first)
-    #expect((script["stdout"] as? [String: Any])?["text"] as? String == "login <redacted> ok\n")
-    #expect((script["stdout"] as? [String: Any])?["bytes"] as? Int == 26)
-    #expect((script["stderr"] as? [String: Any])?["text"] as? String == "<redacted>\n")
+    let script = try #require(try fixture.show().scripts.first)
+    #expect(script.stdout.text == "login <redacted> ok\n")
+    #expect(script.stdout.bytes == 26)
+    #expect(script.stderr.text == "<redacted>\n")
     let store = try HistoryStore.openForReading(at: fixture.database)
-    let metadata = String(decoding: try store.inputs(run: 1).first?.content ?? [], as: UTF8.self)
+    let metadata = String(decoding: try store.queries.inputs(run: 1).first?.content ?? [], as: UTF8.self)
     #expect(!metadata.contains("tok-123"))
     #expect(metadata.contains(#""url":"http://x""#))
     #expect(metadata.contains("<redacted:sha256:"))
@@ -320,10 +322,10 @@ import Testing
     let result = fixture.history(["export"])
     #expect(result.status == 0)
     let records = try result.stdoutText.split(separator: "\n").map {
-      try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+      try JSONContract.decode(JSONContract.RunDetail.self, from: Data($0.utf8))
     }
-    #expect(records.map { $0["id"] as? Int } == [1, 2, 3])
-    #expect(records.allSatisfy { ($0["phases"] as? [Any])?.count == 4 })
+    #expect(records.map(\.id) == [1, 2, 3])
+    #expect(records.allSatisfy { $0.phases.count == 4 })
     #expect(fixture.history(["export", "--since", "2999-01-01"]).stdoutText == "")
     #expect(fixture.history(["export", "--format", "csv"]).status == 2)
   }

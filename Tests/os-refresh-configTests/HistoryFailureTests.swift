@@ -1,7 +1,8 @@
 import Foundation
+import RefreshStore
+import RefreshVocabulary
+import TestSupport
 import Testing
-
-@testable import RefreshStore
 
 /// Recording never endangers the refresh: each way the database can fail
 /// costs one WARNING, and the scripts run and exit exactly as without it.
@@ -85,7 +86,7 @@ import Testing
     #expect(moved.count == 1)
     #expect(scratch.read("db/" + (moved.first ?? "")) == garbage)
     #expect(try fixture.integrity() == "ok")
-    #expect(try fixture.show()["status"] as? String == "success")
+    #expect(try fixture.show().status == .success)
   }
 
   @Test func aDatabaseTruncatedMidPageIsMovedAside() throws {
@@ -131,12 +132,9 @@ import Testing
     let again = fixture.refresh()
     #expect(again.status == 0)
     #expect(warnings(again).isEmpty, "\(again.stderr)")
-    let runs = fixture.history(["--json"])
-    let statuses = try #require(JSONSerialization.jsonObject(with: runs.stdout) as? [[String: Any]]).compactMap {
-      $0["status"] as? String
-    }
-    #expect(statuses.first == "success")
-    #expect(statuses.dropFirst().first == "abandoned")
+    let statuses = try fixture.statuses()
+    #expect(statuses.first == .success)
+    #expect(statuses.dropFirst().first == .abandoned)
   }
 
   @Test func requireHistoryRefusesToRunWithoutIt() {

@@ -1,20 +1,14 @@
 import Foundation
+import RefreshStore
+import RefreshVocabulary
+import TestSupport
 import Testing
-
-@testable import RefreshStore
 
 /// The audited run history, through the built binary.
 @Suite struct HistoryTests {
   let fixture = HistoryFixture()
   var base: TemporaryDirectory { fixture.base }
   var scratch: TemporaryDirectory { fixture.scratch }
-
-  func statuses() throws -> [String] {
-    let result = fixture.history(["--json", "--limit", "0"])
-    #expect(result.status == 0, "\(result.stderr)")
-    let runs = try #require(JSONSerialization.jsonObject(with: result.stdout) as? [[String: Any]])
-    return runs.compactMap { $0["status"] as? String }
-  }
 
   @Test func everyRunStatusIsRecorded() throws {
     base.script(
@@ -35,16 +29,16 @@ import Testing
 
     let running = fixture.startRefresh(environment: ["GO_SLOW": slow])
     #expect(waitUntil(seconds: 20) { scratch.exists("slow.ready") })
-    #expect(try statuses().first == "running")
+    #expect(try fixture.statuses().first == .running)
     running.signal(SIGKILL)
     _ = running.wait(atMost: 20)
     if let orphan = fixture.pid("slow.pid") { kill(orphan, SIGKILL) }
 
-    let recorded = try statuses()
-    #expect(recorded == ["abandoned", "interrupted", "timeout", "failed", "success"])
+    let recorded = try fixture.statuses()
+    #expect(recorded == [.abandoned, .interrupted, .timeout, .failed, .success])
     let abandoned = try fixture.show()
-    #expect(HistoryFixture.scripts(abandoned).compactMap { $0["status"] as? String } == ["abandoned"])
-    #expect(abandoned["failed_script"] as? String == "10-mode")
+    #expect(abandoned.scripts.map(\.status) == [.abandoned])
+    #expect(abandoned.failedScript == "10-mode")
     #expect(try fixture.integrity() == "ok")
   }
 
@@ -56,30 +50,24 @@ import Testing
     scratch.write("meta.json", #"{"a": 1}"#)
     #expect(fixture.refresh(environment: ["OS_CONFIG_FILES": scratch.url("meta.json")]).status == 1)
     let run = try fixture.show()
-    #expect(run["status"] as? String == "failed")
-    #expect(run["exit_code"] as? Int == 1)
-    #expect(run["failed_phase"] as? String == "configure")
-    #expect(run["failed_script"] as? String == "20-segfault")
-    #expect(run["base_dir"] as? String == base.path)
-    let phases = try #require(run["phases"] as? [[String: Any]])
-    #expect(
-      phases.compactMap { $0["name"] as? String } == [
-        "pre-configure", "configure", "post-configure", "migration", "error",
-      ])
-    #expect(phases.compactMap { $0["status"] as? String } == ["absent", "failed", "skipped", "skipped", "success"])
-    let scripts = HistoryFixture.scripts(run)
-    #expect(scripts.compactMap { $0["name"] as? String } == ["10-ok", "20-segfault", "10-handler"])
-    #expect(scripts.compactMap { $0["status"] as? String } == ["success", "killed", "success"])
-    #expect(scripts[1]["signal"] as? Int == 11)
-    #expect(scripts[1]["exit_code"] is NSNull)
-    #expect((scripts[0]["stdout"] as? [String: Any])?["text"] as? String == "fine\n")
-    #expect((scripts[2]["stderr"] as? [String: Any])?["text"] as? String == "handled\n")
-    let sha = try #require(scripts[0]["sha256"] as? String)
-    #expect(sha == sha256(of: base.url("configure.d/10-ok")))
-    let inputs = try #require(run["inputs"] as? [[String: Any]])
-    #expect(inputs.count == 1)
-    #expect(inputs[0]["path"] as? String == scratch.url("meta.json"))
-    #expect(inputs[0]["sha256"] as? String == sha256(of: scratch.url("meta.json")))
+    #expect(run.status == .failed)
+    #expect(run.exitCode == 1)
+    #expect(run.failedPhase == .configure)
+    #expect(run.failedScript == "20-segfault")
+    #expect(run.baseDir == base.path)
+    #expect(run.phases.map(\.name) == [.preConfigure, .configure, .postConfigure, .migration, .error])
+    #expect(run.phases.map(\.status) == [.absent, .failed, .skipped, .skipped, .success])
+    let scripts = run.scripts
+    #expect(scripts.map(\.name) == ["10-ok", "20-segfault", "10-handler"])
+    #expect(scripts.map(\.status) == [.success, .killed, .success])
+    #expect(scripts[1].signal == 11)
+    #expect(scripts[1].exitCode == nil)
+    #expect(scripts[0].stdout.text == "fine\n")
+    #expect(scripts[2].stderr.text == "handled\n")
+    #expect(scripts[0].sha256 == sha256(of: base.url("configure.d/10-ok")))
+    #expect(run.inputs.count == 1)
+    #expect(run.inputs[0].path == scratch.url("meta.json"))
+    #expect(run.inputs[0].sha256 == sha256(of: scratch.url("meta.json")))
 
     let listing = fixture.history([])
     #expect(listing.status == 0)
@@ -97,15 +85,13 @@ import Testing
   @Test func outputIsTruncatedAtBothEndsWithExactCounts() throws {
     base.script("configure.d/10-long", "printf 0123456789abcdefghijklmnopqrstuvwxyz; printf 12345678901234567890 >&2")
     #expect(fixture.refresh(["--max-output", "10"]).status == 0)
-    let script = try #require(HistoryFixture.scripts(try fixture.show()).first)
-    let stdout = try #require(script["stdout"] as? [String: Any])
-    #expect(stdout["bytes"] as? Int == 36)
-    #expect(stdout["truncated"] as? Bool == true)
-    #expect(stdout["text"] as? String == "0123456789qrstuvwxyz")
-    let stderr = try #require(script["stderr"] as? [String: Any])
-    #expect(stderr["bytes"] as? Int == 20)
-    #expect(stderr["truncated"] as? Bool == false)
-    #expect(stderr["text"] as? String == "12345678901234567890")
+    let script = try #require(try fixture.show().scripts.first)
+    #expect(script.stdout.bytes == 36)
+    #expect(script.stdout.truncated == true)
+    #expect(script.stdout.text == "0123456789qrstuvwxyz")
+    #expect(script.stderr.bytes == 20)
+    #expect(script.stderr.truncated == false)
+    #expect(script.stderr.text == "12345678901234567890")
 
     let raw = fixture.history(["output", "latest", "configure/10-long"])
     #expect(raw.stdoutText == "0123456789qrstuvwxyz")
@@ -122,8 +108,7 @@ import Testing
     #expect(fixture.refresh().status == 0)
     let raw = fixture.history(["output", "1", "configure/10-binary"])
     #expect(raw.stdout == Data([0x61, 0, 0x62, 0xFF, 0xFE, 0x0A]))
-    let text = (HistoryFixture.scripts(try fixture.show()).first?["stdout"] as? [String: Any])?["text"] as? String
-    #expect(text == "a\u{0}b\u{FFFD}\u{FFFD}\n")
+    #expect(try fixture.show().scripts.first?.stdout.text == "a\u{0}b\u{FFFD}\u{FFFD}\n")
   }
 
   @Test func aKillNineAtRandomMomentsLeavesASoundHistory() throws {
@@ -144,16 +129,16 @@ import Testing
       // Either the kill came before the run was recorded (then an earlier
       // round's run is latest) or the run shows abandoned with the script
       // that was running.
-      #expect(["abandoned"].contains(latest["status"] as? String), "round \(round): \(latest["status"] ?? "")")
+      #expect(latest.status == .abandoned, "round \(round): \(latest.status)")
       // Every script that started is there: all ended well but the last,
       // which is abandoned when the kill came while it ran.
-      let scripts = HistoryFixture.scripts(latest)
-      #expect(scripts.dropLast().allSatisfy { $0["status"] as? String == "success" }, "round \(round)")
-      #expect(["success", "abandoned", nil].contains(scripts.last?["status"] as? String), "round \(round)")
+      let scripts = latest.scripts
+      #expect(scripts.dropLast().allSatisfy { $0.status == .success }, "round \(round)")
+      #expect([.success, .abandoned, nil].contains(scripts.last?.status), "round \(round)")
     }
     try? FileManager.default.removeItem(atPath: base.url("post-configure.d/10-waits"))
     #expect(fixture.refresh().status == 0)
-    #expect(try statuses().first == "success")
+    #expect(try fixture.statuses().first == .success)
   }
 
   @Test func aReaderQueryingInALoopDuringARunNeverFails() throws {
@@ -172,7 +157,7 @@ import Testing
     #expect(run.wait(atMost: 30).status == 0)
     #expect(failures == [])
     #expect(queries >= 3)
-    #expect(HistoryFixture.scripts(try fixture.show()).count == 61)
+    #expect(try fixture.show().scripts.count == 61)
   }
 
   @Test func theDatabaseAndItsDirectoryArePrivate() throws {
@@ -241,17 +226,16 @@ import Testing
     #expect(fixture.refresh().status == 0)
     #expect(fixture.refresh(environment: ["EXIT_WITH": "2"]).status == 1)
     #expect(fixture.refresh().status == 0)
-    func ids(_ arguments: [String]) throws -> [Int] {
+    func ids(_ arguments: [String]) throws -> [Int64] {
       let result = fixture.history(arguments + ["--json"])
-      let runs = try #require(JSONSerialization.jsonObject(with: result.stdout) as? [[String: Any]])
-      return runs.compactMap { $0["id"] as? Int }
+      return try JSONContract.decode([JSONContract.RunSummary].self, from: result.stdout).map(\.id)
     }
     #expect(try ids([]) == [3, 2, 1])
     #expect(try ids(["--status", "success"]) == [3, 1])
     #expect(try ids(["--limit", "1"]) == [3])
     #expect(try ids(["--since", "1h"]) == [3, 2, 1])
     #expect(try ids(["--since", "2999-01-01"]) == [])
-    #expect(try fixture.show("last-failure")["id"] as? Int == 2)
-    #expect(try fixture.show("last-success")["id"] as? Int == 3)
+    #expect(try fixture.show("last-failure").id == 2)
+    #expect(try fixture.show("last-success").id == 3)
   }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import RefreshVocabulary
+import TestSupport
 import Testing
 
 @testable import os_refresh_config
@@ -53,6 +55,11 @@ import Testing
     return result.stdoutText.replacingOccurrences(of: "\r", with: "")
   }
 
+  /// Characters that show on a terminal, colour sequences left out.
+  func visibleWidth(_ text: String) -> Int {
+    text.replacing(#/\x1B\[[0-9;]*m/#, with: "").count
+  }
+
   @Test func tablesFitTheTerminalAndColourOnlyThere() throws {
     base.script("configure.d/10-a-script-with-a-rather-long-name-to-fill-the-line", "exit 3")
     #expect(fixture.refresh().status == 1)
@@ -60,7 +67,7 @@ import Testing
     let narrow = onTerminal(command, columns: 50)
     let lines = narrow.split(separator: "\n").map(String.init)
     #expect(lines.count == 2, "\(narrow)")
-    #expect(lines.allSatisfy { HumanFormat.visibleWidth($0) <= 50 }, "\(lines)")
+    #expect(lines.allSatisfy { visibleWidth($0) <= 50 }, "\(lines)")
     #expect(lines[1].hasSuffix("…"))
     #expect(narrow.contains("\u{1B}[31mfailed\u{1B}[0m"))
     #expect(!onTerminal(command, columns: 200, environment: ["NO_COLOR": "1"]).contains("\u{1B}["))
@@ -78,9 +85,9 @@ import Testing
       environment: Binaries.environment(database: fixture.database, ["OS_CONFIG_FILES": files]))
     #expect(result.status == 0)
     #expect(result.stdoutText == files + "\n")
-    let inputs = try #require(try fixture.show()["inputs"] as? [[String: Any]])
-    #expect(inputs.compactMap { $0["path"] as? String } == [scratch.url("heat_local.json"), scratch.url("ec2.json")])
-    #expect(inputs.allSatisfy { ($0["sha256"] as? String)?.count == 64 && $0["kind"] as? String == "config" })
+    let inputs = try fixture.show().inputs
+    #expect(inputs.map(\.path) == [scratch.url("heat_local.json"), scratch.url("ec2.json")])
+    #expect(inputs.allSatisfy { $0.sha256?.count == 64 && $0.kind == .config })
     let example = try String(contentsOfFile: Binaries.packageRoot + "/examples/os-collect-config.conf", encoding: .utf8)
     #expect(example.contains("command = os-refresh-config"))
   }
@@ -121,19 +128,5 @@ import Testing
       #expect(result.stdoutText.hasPrefix("OVERVIEW: "), "\(arguments)")
       #expect(result.stderr == "", "\(arguments)")
     }
-  }
-
-  @Test func durationsAndTimesReadWell() {
-    #expect(HumanFormat.duration(microseconds: 412_000) == "0.41s")
-    #expect(HumanFormat.duration(microseconds: 12_345_000) == "12.3s")
-    #expect(HumanFormat.duration(microseconds: 63_200_000) == "1m03.2s")
-    #expect(HumanFormat.duration(microseconds: 7_500_000_000) == "2h05m")
-    #expect(HumanFormat.duration(microseconds: nil) == "-")
-    #expect(TimeArgument.parse("2026-11-24T10:00:00Z", now: 0) == 1_795_514_400_000_000)
-    #expect(TimeArgument.parse("2026-11-24T11:00:00+01:00", now: 0) == 1_795_514_400_000_000)
-    #expect(TimeArgument.parse("30m", now: 3_600_000_000) == 1_800_000_000)
-    #expect(TimeArgument.parse("2026-13-01", now: 0) == nil)
-    #expect(TimeArgument.parse("yesterday", now: 0) == nil)
-    #expect(HumanFormat.fitted("abcdef", columns: 4) == "abc…")
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Each case of the refresh runner issue, run by ours and by the reference

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What ours does beyond the reference, or where its stderr is its own.

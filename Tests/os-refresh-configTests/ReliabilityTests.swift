@@ -1,4 +1,6 @@
 import Foundation
+import RefreshVocabulary
+import TestSupport
 import Testing
 
 @testable import RefreshStore
@@ -39,10 +41,10 @@ import Testing
     #expect(result.status == 0)
     #expect(result.stdoutText == "before\nafter\nnext\n")
     #expect(kill(daemon, 0) == 0)
-    let script = try #require(HistoryFixture.scripts(try fixture.show()).first)
-    #expect(script["status"] as? String == "success")
-    #expect((script["stdout"] as? [String: Any])?["text"] as? String == "before\nafter\n")
-    #expect((script["stderr"] as? [String: Any])?["text"] as? String == "err-before\n")
+    let script = try #require(try fixture.show().scripts.first)
+    #expect(script.status == .success)
+    #expect(script.stdout.text == "before\nafter\n")
+    #expect(script.stderr.text == "err-before\n")
 
     let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon)/fd").compactMap {
       try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(daemon)/fd/\($0)")
@@ -79,12 +81,8 @@ import Testing
         "Could not lock \(fixture.lock). [Errno 11] Resource temporarily unavailable (held by pid \(first.pid))"))
     scratch.write("go", "")
     #expect(first.wait(atMost: 20).status == 0)
-    let runs = fixture.history(["--json"])
-    let statuses = try #require(JSONSerialization.jsonObject(with: runs.stdout) as? [[String: Any]]).compactMap {
-      $0["status"] as? String
-    }
-    #expect(statuses == ["success"])
-    #expect(HistoryFixture.scripts(try fixture.show()).first?["status"] as? String == "success")
+    #expect(try fixture.statuses() == [.success])
+    #expect(try fixture.show().scripts.first?.status == .success)
   }
 
   // 5
@@ -110,11 +108,10 @@ import Testing
       #expect(waitUntil(seconds: 5) { kill(pid, 0) != 0 }, "\(name) (pid \(pid)) is still there")
     }
     let run = try fixture.show()
-    #expect(run["status"] as? String == "timeout")
-    let scripts = HistoryFixture.scripts(run)
-    #expect(scripts.first?["status"] as? String == "timeout")
-    #expect(scripts.first?["signal"] as? Int == Int(SIGKILL))
-    #expect(scripts.last?["name"] as? String == "10-handler")
+    #expect(run.status == .timeout)
+    #expect(run.scripts.first?.status == .timeout)
+    #expect(run.scripts.first?.signal == Int(SIGKILL))
+    #expect(run.scripts.last?.name == "10-handler")
   }
 
   // 6
@@ -136,9 +133,9 @@ import Testing
     #expect(elapsed >= 1.9 && elapsed < 15, "took \(elapsed) s (systemd waits 90 s)")
     #expect(scratch.read("lock") == "")
     let run = try fixture.show()
-    #expect(run["status"] as? String == "interrupted")
-    #expect(run["exit_code"] as? Int == Int(status))
-    #expect(HistoryFixture.scripts(run).map { $0["status"] as? String } == ["interrupted"])
+    #expect(run.status == .interrupted)
+    #expect(run.exitCode == Int(status))
+    #expect(run.scripts.map(\.status) == [.interrupted])
     #expect(fixture.refresh(["--timeout", "1"]).status == 1, "the lock is free again")
   }
 
@@ -158,18 +155,17 @@ import Testing
         continue
       }
       #expect(try fixture.integrity() == "ok", "round \(round)")
-      let listing = fixture.history(["--json", "--limit", "0"])
-      let runs = try #require(JSONSerialization.jsonObject(with: listing.stdout) as? [[String: Any]], "round \(round)")
-      #expect(runs.allSatisfy { $0["status"] as? String == "abandoned" }, "round \(round)")
-      abandoned = runs.count
+      let statuses = try fixture.statuses()
+      #expect(statuses.allSatisfy { $0 == .abandoned }, "round \(round)")
+      abandoned = statuses.count
     }
     #expect(abandoned >= 5, "kills came after the run was recorded often enough to check it")
     let detail = try fixture.show()
-    let scripts = HistoryFixture.scripts(detail)
-    #expect(scripts.dropLast().allSatisfy { $0["status"] as? String == "success" })
+    let scripts = detail.scripts
+    #expect(scripts.dropLast().allSatisfy { $0.status == .success })
     try FileManager.default.removeItem(atPath: base.url("post-configure.d/10-waits"))
     #expect(fixture.refresh().status == 0)
-    #expect(try fixture.show()["status"] as? String == "success")
+    #expect(try fixture.show().status == .success)
   }
 
   // 9: the directory read-only (a database file we could write is not enough: WAL needs the directory)
@@ -198,16 +194,16 @@ import Testing
     #expect(fixture.refresh().status == 0)
     let reader = try HistoryStore.openForReading(at: fixture.database)
     try reader.database.execute("BEGIN")
-    #expect(try reader.runs(limit: nil).count == 1)
+    #expect(try reader.queries.runs(limit: nil).count == 1)
     let started = Date()
     let result = fixture.refresh(seconds: 120)
     let elapsed = Date().timeIntervalSince(started)
     #expect(result.status == 0)
     #expect(!result.stderr.contains("WARNING"), "\(result.stderr)")
-    #expect(try reader.runs(limit: nil).count == 1, "the reader keeps its snapshot")
+    #expect(try reader.queries.runs(limit: nil).count == 1, "the reader keeps its snapshot")
     try reader.database.execute("COMMIT")
     #expect(elapsed < 30)
-    #expect(HistoryFixture.scripts(try fixture.show()).count == 501)
+    #expect(try fixture.show().scripts.count == 501)
     // The WAL the reader pinned is truncated at the next run's end.
     #expect(fixture.refresh().status == 0)
     var info = stat()
@@ -239,12 +235,11 @@ import Testing
     // stderr also carries our log lines; the flood itself is checked through the history below.
     let peakKiB = Int(file(scratch.url("rss"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? .max
     #expect(peakKiB < 64 * 1024, "peak RSS \(peakKiB) KiB")
-    let script = try #require(HistoryFixture.scripts(try fixture.show()).first)
-    let stdout = try #require(script["stdout"] as? [String: Any])
-    let stderr = try #require(script["stderr"] as? [String: Any])
-    #expect(stdout["bytes"] as? Int == 1 << 30)
-    #expect(stderr["bytes"] as? Int == 1 << 30)
-    #expect(stdout["truncated"] as? Bool == true)
+    let script = try #require(try fixture.show().scripts.first)
+    let stdout = script.stdout
+    #expect(stdout.bytes == 1 << 30)
+    #expect(script.stderr.bytes == 1 << 30)
+    #expect(stdout.truncated == true)
     let line = "stdout line of the flood\n"
     let all = String(repeating: line, count: (1 << 30) / line.utf8.count + 1)
     let head = String(all.utf8.prefix(32768))!
@@ -252,7 +247,7 @@ import Testing
     let tail = String(
       String(repeating: line, count: 2 * 32768 / line.utf8.count + 2).utf8.dropFirst(tailStart % line.utf8.count)
         .prefix(32768))!
-    #expect(stdout["text"] as? String == head + tail)
+    #expect(stdout.text == head + tail)
   }
 
   // 12
@@ -264,8 +259,7 @@ import Testing
     #expect(raw.stdout.count == 8)
     #expect(raw.stdout.prefix(4) == Data([0x61, 0x62, 0x00, 0xC3]))
     #expect(raw.stdout.suffix(4) == Data([0xC3, 0xA9, 0x7A, 0x7A]))
-    let text = (HistoryFixture.scripts(try fixture.show()).first?["stdout"] as? [String: Any])?["text"] as? String
-    #expect(text == "ab\u{0}\u{FFFD}ézz")
+    #expect(try fixture.show().scripts.first?.stdout.text == "ab\u{0}\u{FFFD}ézz")
     let human = fixture.history(["show", "latest"])
     #expect(human.status == 0)
   }
@@ -275,9 +269,9 @@ import Testing
     for index in 0..<5 { base.script("configure.d/\(10 + index)-talk", "seq 1 20000") }
     let result = bash("$ORC $ARGS | head -c 10 > /dev/null; exit ${PIPESTATUS[0]}")
     #expect(result.status == 0, "\(result.stderr)")
-    let scripts = HistoryFixture.scripts(try fixture.show())
+    let scripts = try fixture.show().scripts
     #expect(scripts.count == 5)
-    #expect(scripts.allSatisfy { $0["status"] as? String == "success" })
+    #expect(scripts.allSatisfy { $0.status == .success })
   }
 
   // 14
@@ -290,7 +284,7 @@ import Testing
       let line = listing.split(separator: "\n").first { $0.contains(" \(fd) -> ") }
       #expect(line?.hasSuffix("/dev/null") == true, "fd \(fd): \(line ?? "missing")")
     }
-    #expect(try fixture.show()["status"] as? String == "success")
+    #expect(try fixture.show().status == .success)
   }
 
   // 15
@@ -301,10 +295,10 @@ import Testing
     let vanished = fixture.refresh()
     #expect(vanished.status == 1)
     #expect(vanished.stdoutText == "handled\n")
-    let scripts = HistoryFixture.scripts(try fixture.show())
-    #expect(scripts.map { $0["status"] as? String } == ["success", "failed", "success"])
-    #expect(scripts[1]["exit_code"] as? Int == 127)
-    #expect(scripts[1]["error"] as? String == "cannot execute: No such file or directory")
+    let scripts = try fixture.show().scripts
+    #expect(scripts.map(\.status) == [.success, .failed, .success])
+    #expect(scripts[1].exitCode == 127)
+    #expect(scripts[1].error == "cannot execute: No such file or directory")
 
     let odd = TemporaryDirectory("orc-odd")
     odd.script("configure.d/10-it's", "echo quote")
@@ -314,7 +308,7 @@ import Testing
       environment: Binaries.environment(database: fixture.database, ["RUN_PARTS_REGEX": "^[0-9]+-.*"]))
     #expect(result.status == 0)
     #expect(result.stdoutText == "quote\nnewline\n")
-    let names = HistoryFixture.scripts(try fixture.show()).compactMap { $0["name"] as? String }
+    let names = try fixture.show().scripts.map(\.name)
     #expect(names == ["10-it's", "20-new\nline"])
   }
 
@@ -335,7 +329,7 @@ import Testing
     }
     #expect(fixture.history(["--limit", "1000000000", "--json"]).status == 0)
     #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.database)) == before)
-    #expect(try fixture.show()["status"] as? String == "success")
+    #expect(try fixture.show().status == .success)
   }
 }
 
@@ -356,8 +350,8 @@ extension ReliabilityTests {
     #expect(elapsed < 20, "took \(elapsed) s")
     #expect(result.stderr.contains("our stdout stopped taking output"), "\(result.stderr)")
     #expect(result.stderr.contains("handled\n"))
-    let script = try #require(HistoryFixture.scripts(try fixture.show()).first)
-    #expect(script["status"] as? String == "timeout")
-    #expect((script["stdout"] as? [String: Any])?["bytes"] as? Int ?? 0 > 65536)
+    let script = try #require(try fixture.show().scripts.first)
+    #expect(script.status == .timeout)
+    #expect(script.stdout.bytes > 65536)
   }
 }

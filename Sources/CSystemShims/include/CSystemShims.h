@@ -42,4 +42,12 @@ int orc_terminal_columns(int fd);
 /// less what is unread in it (FIONREAD); -1 when `fd` is not a pipe.
 long orc_pipe_free_space(int fd);
 
+/// A descriptor that becomes readable when process `pid` (our child) ends
+/// (pidfd_open(2), Linux 5.3), close-on-exec. Returns the fd or -1/errno.
+int orc_pidfd_open(int pid);
+
+/// Asks for a pipe of `size` bytes (F_SETPIPE_SZ, capped by
+/// /proc/sys/fs/pipe-max-size). Returns the size given or -1/errno.
+int orc_set_pipe_size(int fd, int size);
+
 #endif

@@ -1,0 +1,104 @@
+import RefreshVocabulary
+
+/// Keeping the history bounded.
+///
+/// Deleted pages go to SQLite's freelist and are reused by later inserts, so
+/// under steady pruning the file stops growing at its high-water mark.
+public struct Retention {
+  let database: Database
+
+  /// The default number of runs kept.
+  public static let defaultKeepRuns = 1000
+
+  /// Deletes runs beyond the newest `keepRuns` (nil or 0: no such limit) and
+  /// runs started before `olderThan` (UTC microseconds, nil: no such limit),
+  /// with the contents no kept run refers to. Never deleted: running runs,
+  /// the newest successful run and the newest failed one (baselines for `diff`).
+  @discardableResult
+  public func prune(keepRuns: Int?, olderThan: Int64?) throws -> PruneReport {
+    let doomed = try doomedRuns(keepRuns: keepRuns, olderThan: olderThan)
+    guard !doomed.isEmpty else { return PruneReport() }
+    return try database.transaction { () throws(SQLiteError) -> PruneReport in
+      try collectReferences(of: doomed)
+      var report = PruneReport()
+      report.runs = Int64(doomed.count)
+      report.scripts =
+        try database.firstRow("SELECT count(*) FROM scripts WHERE run_id IN temp.doomed_runs") { $0.int64(0) } ?? 0
+      if let (count, bytes) = try database.firstRow(
+        """
+        SELECT count(*), coalesce(sum(size), 0) FROM contents
+        WHERE refs <= 0 AND id IN (SELECT id FROM temp.doomed_references)
+        """, [], { ($0.int64(0), $0.int64(1)) })
+      {
+        report.contents = count
+        report.contentBytes = bytes
+      }
+      try database.execute(
+        """
+        DELETE FROM scripts WHERE run_id IN temp.doomed_runs;
+        DELETE FROM phases WHERE run_id IN temp.doomed_runs;
+        DELETE FROM run_inputs WHERE run_id IN temp.doomed_runs;
+        DELETE FROM runs WHERE id IN temp.doomed_runs;
+        DELETE FROM contents WHERE refs <= 0 AND id IN (SELECT id FROM temp.doomed_references);
+        DELETE FROM temp.doomed_runs;
+        DELETE FROM temp.doomed_references;
+        """)
+      return report
+    }
+  }
+
+  /// The runs a prune removes: beyond the newest `keepRuns` or older than
+  /// `olderThan`, never running, never the newest success or failure.
+  private func doomedRuns(keepRuns: Int?, olderThan: Int64?) throws -> Set<Int64> {
+    var doomed = Set<Int64>()
+    let running = Statement.Value.word(RunStatus.running)
+    if let keepRuns, keepRuns > 0 {
+      doomed.formUnion(
+        try database.rows(
+          "SELECT id FROM runs WHERE status != ? AND id < (SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?)",
+          [running, .integer(Int64(keepRuns - 1))], { $0.int64(0) }))
+    }
+    if let olderThan {
+      doomed.formUnion(
+        try database.rows(
+          "SELECT id FROM runs WHERE status != ? AND started_at < ?", [running, .integer(olderThan)], { $0.int64(0) }))
+    }
+    let newestFailure =
+      "SELECT max(id) FROM runs WHERE status IN (\(SQLList.placeholders(RunStatus.failures.count)))"
+    for (sql, values) in [
+      ("SELECT max(id) FROM runs WHERE status = ?", [Statement.Value.word(RunStatus.success)]),
+      (newestFailure, SQLList.values(RunStatus.failures)),
+    ] {
+      if let found = try database.firstRow(sql, values, { $0.optionalInt64(0) }), let id = found {
+        doomed.remove(id)
+      }
+    }
+    return doomed
+  }
+
+  /// Fills `temp.doomed_runs` and `temp.doomed_references` and takes the
+  /// doomed runs' references off the contents' counts.
+  private func collectReferences(of doomed: Set<Int64>) throws(SQLiteError) {
+    try database.execute(
+      """
+      CREATE TEMP TABLE IF NOT EXISTS doomed_runs (id INTEGER PRIMARY KEY);
+      CREATE TEMP TABLE IF NOT EXISTS doomed_references (id INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS temp.doomed_references_id ON doomed_references (id);
+      DELETE FROM temp.doomed_runs;
+      DELETE FROM temp.doomed_references;
+      """)
+    for id in doomed { try database.statement("INSERT INTO temp.doomed_runs (id) VALUES (?)").run([.integer(id)]) }
+    try database.execute(
+      """
+      INSERT INTO temp.doomed_references (id)
+        SELECT content_id FROM run_inputs WHERE run_id IN temp.doomed_runs AND content_id IS NOT NULL
+        UNION ALL SELECT content_id FROM scripts WHERE run_id IN temp.doomed_runs AND content_id IS NOT NULL
+        UNION ALL SELECT stdout_head FROM scripts WHERE run_id IN temp.doomed_runs AND stdout_head IS NOT NULL
+        UNION ALL SELECT stdout_tail FROM scripts WHERE run_id IN temp.doomed_runs AND stdout_tail IS NOT NULL
+        UNION ALL SELECT stderr_head FROM scripts WHERE run_id IN temp.doomed_runs AND stderr_head IS NOT NULL
+        UNION ALL SELECT stderr_tail FROM scripts WHERE run_id IN temp.doomed_runs AND stderr_tail IS NOT NULL;
+      UPDATE contents SET refs = refs - (SELECT count(*) FROM temp.doomed_references d WHERE d.id = contents.id)
+        WHERE id IN (SELECT id FROM temp.doomed_references);
+      """)
+  }
+}

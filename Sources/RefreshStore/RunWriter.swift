@@ -1,0 +1,132 @@
+import RefreshVocabulary
+
+/// Recording a run as it happens.
+///
+/// Durability follows the run: a run's start and each script's start are
+/// committed with `synchronous = FULL` before the script is started, so a
+/// power loss or a reboot by a script can lose at most the end record of the
+/// script in progress (ends are committed with `NORMAL`, and made durable by
+/// the next start or the run's end).
+public struct RunWriter {
+  let database: Database
+
+  /// Records the start of a run with its inputs; durable. Returns the run id.
+  public func beginRun(_ start: RunStart) throws -> Int64 {
+    try database.transaction(durable: true) { () throws(SQLiteError) -> Int64 in
+      try database.statement(
+        """
+        INSERT INTO runs (started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
+                          command_line, planned_scripts)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+      ).run([
+        .integer(start.startedAt), .word(RunStatus.running), .text(start.baseDirectory), .text(start.hostname),
+        .integer(start.pid), .text(start.bootID), .integer(start.processStart), .text(start.version),
+        .text(JSONText.array(start.commandLine)), .integer(Int64(start.plannedScripts)),
+      ])
+      let run = database.lastInsertedRowID
+      var positions: [InputKind: Int64] = [:]
+      for input in start.inputs {
+        let position = positions[input.kind, default: 0]
+        positions[input.kind] = position + 1
+        let content = try input.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+        try database.statement(
+          "INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).run([
+          .integer(run), .word(input.kind), .integer(position), .text(input.path), .text(orNull: input.sha256),
+          .integer(orNull: content), .text(orNull: input.error),
+        ])
+      }
+      return run
+    }
+  }
+
+  /// Records a phase's status (inserted or replaced).
+  public func recordPhase(
+    runID: Int64, phase: Phase, status: PhaseStatus, startedAt: Int64?, finishedAt: Int64?,
+    durationMicroseconds: Int64?
+  ) throws {
+    try database.transaction { () throws(SQLiteError) in
+      try database.statement(
+        """
+        INSERT OR REPLACE INTO phases (run_id, name, position, status, started_at, finished_at, duration_us)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+      ).run([
+        .integer(runID), .word(phase), .integer(Int64(phase.position)), .word(status), .integer(orNull: startedAt),
+        .integer(orNull: finishedAt), .integer(orNull: durationMicroseconds),
+      ])
+    }
+  }
+
+  /// Records that a script starts; durable. Returns the script's row id.
+  public func beginScript(_ start: ScriptStart) throws -> Int64 {
+    try database.transaction(durable: true) { () throws(SQLiteError) -> Int64 in
+      let content = try start.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+      try database.statement(
+        """
+        INSERT INTO scripts (run_id, phase, name, path, position, sha256, content_id, started_at, status)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+      ).run([
+        .integer(start.runID), .word(start.phase), .text(start.name), .text(start.path),
+        .integer(Int64(start.position)), .text(orNull: start.sha256), .integer(orNull: content),
+        .integer(start.startedAt), .word(ScriptStatus.running),
+      ])
+      return database.lastInsertedRowID
+    }
+  }
+
+  /// Records how a script ended, with its captured output.
+  public func finishScript(id: Int64, _ end: ScriptEnd) throws {
+    try database.transaction { () throws(SQLiteError) in
+      let values: [Statement.Value] =
+        [
+          .integer(end.finishedAt), .integer(end.durationMicroseconds), .integer(orNull: end.exitCode),
+          .integer(orNull: end.signal), .word(end.status), .text(orNull: end.error),
+        ] + (try streamValues(end.stdout)) + (try streamValues(end.stderr)) + [.integer(id)]
+      try database.statement(
+        """
+        UPDATE scripts SET finished_at = ?, duration_us = ?, exit_code = ?, signal = ?, status = ?, error = ?,
+          stdout_bytes = ?, stdout_truncated = ?, stdout_head = ?, stdout_tail = ?,
+          stderr_bytes = ?, stderr_truncated = ?, stderr_head = ?, stderr_tail = ?
+        WHERE id = ?
+        """
+      ).run(values)
+    }
+  }
+
+  /// A stream's size, truncation and stored head and tail.
+  private func streamValues(_ stream: CapturedStream) throws(SQLiteError) -> [Statement.Value] {
+    let head = stream.head.isEmpty ? nil : try storeContent(stream.head)
+    let tail = stream.tail.isEmpty ? nil : try storeContent(stream.tail)
+    return [
+      .integer(stream.totalBytes), .integer(stream.truncated ? 1 : 0), .integer(orNull: head), .integer(orNull: tail),
+    ]
+  }
+
+  /// Records how the run ended; durable.
+  public func finishRun(
+    id: Int64, finishedAt: Int64, durationMicroseconds: Int64, status: RunStatus, exitCode: Int64
+  ) throws {
+    try database.transaction(durable: true) { () throws(SQLiteError) in
+      try database.statement(
+        "UPDATE runs SET finished_at = ?, duration_us = ?, status = ?, exit_code = ? WHERE id = ?"
+      ).run([.integer(finishedAt), .integer(durationMicroseconds), .word(status), .integer(exitCode), .integer(id)])
+    }
+  }
+
+  /// Stores `bytes` once per distinct content, counting one more reference
+  /// to it; returns its row id.
+  func storeContent(_ bytes: [UInt8]) throws(SQLiteError) -> Int64 {
+    let digest = ContentDigest.sha256Hex(bytes)
+    if let id = try database.firstRow("SELECT id FROM contents WHERE sha256 = ?", [.text(digest)], { $0.int64(0) }) {
+      try database.statement("UPDATE contents SET refs = refs + 1 WHERE id = ?").run([.integer(id)])
+      return id
+    }
+    try database.statement("INSERT INTO contents (sha256, size, data, refs) VALUES (?, ?, ?, 1)").run([
+      .text(digest), .integer(Int64(bytes.count)), .blob(bytes),
+    ])
+    return database.lastInsertedRowID
+  }
+}

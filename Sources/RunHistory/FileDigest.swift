@@ -1,0 +1,16 @@
+import RefreshStore
+import SystemInterface
+
+/// Reads files for the record: their SHA-256, in chunks so that a large
+/// file is never held in memory whole, and their bytes up to a limit.
+enum FileDigest {
+  /// The SHA-256 of the file at `path`.
+  static func sha256(_ path: String) throws(SystemError) -> String {
+    var hasher = SHA256Hasher()
+    try SmallFile.forEachChunk(path) { chunk in
+      hasher.update(chunk)
+      return true
+    }
+    return ContentDigest.hex(hasher.finalize())
+  }
+}

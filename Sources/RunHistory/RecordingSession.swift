@@ -1,0 +1,39 @@
+import RefreshRunner
+import RefreshStore
+import SystemInterface
+
+/// Opens the history for a refresh and builds its recorder, so that a
+/// database problem costs one WARNING and never the refresh, unless the
+/// audit is mandatory (`--require-history`).
+public enum RecordingSession {
+  /// The recorder to attach, or nil when recording is impossible; `warn`
+  /// receives the WARNING lines.
+  /// - Throws: ``HistoryUnavailable`` only when `required`.
+  public static func recorder(
+    path: String, required: Bool, settings: HistoryRecorder.Settings, warn: @escaping (String) -> Void
+  ) throws(HistoryUnavailable) -> HistoryRecorder? {
+    let store: HistoryStore
+    do {
+      let opened = try HistoryStore.openForRecording(at: path, now: RunClock().wallMicroseconds())
+      store = opened.store
+      if let quarantine = opened.quarantine {
+        warn("history: \(path) was corrupt (\(quarantine.reason)); moved to \(quarantine.movedTo), starting a new one")
+      }
+      try store.abandonStaleRuns(isAlive: ProcessIdentity.isAlive)
+    } catch {
+      if required { throw HistoryUnavailable(path: path, reason: String(describing: error)) }
+      warn("history: cannot record in \(path) (\(error)); the refresh goes on without it")
+      return nil
+    }
+    return HistoryRecorder(store: store, settings: settings, warn: warn)
+  }
+}
+
+/// The history could not be opened and `--require-history` was given.
+public struct HistoryUnavailable: Error, CustomStringConvertible {
+  public let path: String
+  public let reason: String
+  public var description: String {
+    "history required but unavailable at \(path): \(reason); no script was run"
+  }
+}

@@ -1,0 +1,112 @@
+import RefreshStore
+import RefreshVocabulary
+import RunForensics
+
+/// `diff` for people, most important first: the runs' outcomes, inputs,
+/// scripts, then output diffs.
+public struct DiffReport {
+  let comparison: RunComparison
+  let outputs: [OutputDiff]
+
+  /// The report of `comparison` with `outputs`.
+  public init(comparison: RunComparison, outputs: [OutputDiff]) {
+    self.comparison = comparison
+    self.outputs = outputs
+  }
+
+  /// The report's lines.
+  public var text: String {
+    let from = comparison.from.summary
+    let to = comparison.to.summary
+    var lines: [String] = []
+    if comparison.differentBaseDirectories {
+      lines.append("Note: the runs used different base directories: \(from.baseDirectory) and \(to.baseDirectory)")
+    }
+    lines.append("From run \(from.id): \(Self.outcome(from))")
+    lines.append("To   run \(to.id): \(Self.outcome(to))")
+    guard !comparison.isEmpty || !outputs.isEmpty else {
+      lines.append("Nothing changed.")
+      return lines.joined(separator: "\n") + "\n"
+    }
+
+    let inputs = comparison.inputs.filter { $0.change != .same || !$0.keys.isEmpty }
+    if !inputs.isEmpty {
+      lines.append("")
+      lines.append("Inputs")
+      for input in inputs {
+        var line = "  \(input.change.rawValue.padding(7))  \(input.path)"
+        if input.kind == .environment { line += " (environment.d)" }
+        if let note = input.note { line += "  (\(note))" }
+        lines.append(line)
+        for key in input.keys {
+          switch key.change {
+          case .added: lines.append("      + \(key.key) = \(key.to ?? "")")
+          case .removed: lines.append("      - \(key.key) (was \(key.from ?? ""))")
+          case .changed: lines.append("      ~ \(key.key): \(key.from ?? "") -> \(key.to ?? "")")
+          }
+        }
+      }
+    }
+
+    let scripts = comparison.scripts.filter { $0.change != .same }
+    if !scripts.isEmpty {
+      lines.append("")
+      lines.append("Scripts")
+      var rows: [[String]] = []
+      for script in scripts {
+        rows.append(["  \(script.phase.rawValue)/\(script.name)", Self.describe(script)])
+      }
+      lines += HumanFormat.table(rows)
+    }
+
+    for output in outputs {
+      lines.append("")
+      lines.append("Output of \(output.phase.rawValue)/\(output.name) (\(output.stream.rawValue))")
+      lines += output.diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// `success`, `failed in configure/20-neutron (exit 3)`.
+  static func outcome(_ run: RunSummary) -> String {
+    var text = HumanFormat.status(run.status) + ", " + HumanFormat.localTime(microseconds: run.startedAt)
+    let failure = HumanFormat.failure(run)
+    if !failure.isEmpty { text += ", failed in \(failure)" }
+    return text
+  }
+
+  static func describe(_ change: RunComparison.ScriptChange) -> String {
+    switch change.change {
+    case .added:
+      return (change.notReached ? "not reached before, ran now" : "added") + (change.to.map { ", " + ending($0) } ?? "")
+    case .removed: return change.notReached ? "not reached" : "removed"
+    case .same: return "same"
+    case .changed:
+      var parts: [String] = []
+      if change.contentChanged { parts.append("content changed") }
+      if change.outcomeChanged, let old = change.from, let new = change.to {
+        parts.append("\(ending(old)) -> \(ending(new))")
+      }
+      if change.durationChanged, let old = change.from, let new = change.to {
+        let slower = (new.durationMicroseconds ?? 0) > (old.durationMicroseconds ?? 0)
+        parts.append(
+          "\(slower ? "slower" : "faster"): \(HumanFormat.duration(microseconds: old.durationMicroseconds)) -> \(HumanFormat.duration(microseconds: new.durationMicroseconds))"
+        )
+      }
+      return parts.joined(separator: ", ")
+    }
+  }
+
+  /// `success`, `failed (exit 3)`, `killed (SIGSEGV)`.
+  static func ending(_ script: ScriptDetail) -> String {
+    let how = HumanFormat.ending(script)
+    return how.isEmpty || script.status == .success ? script.status.rawValue : "\(script.status.rawValue) (\(how))"
+  }
+}
+
+extension String {
+  /// The string padded with spaces to `width`.
+  func padding(_ width: Int) -> String {
+    count >= width ? self : self + String(repeating: " ", count: width - count)
+  }
+}

@@ -1,0 +1,95 @@
+import RefreshStore
+import RefreshVocabulary
+import SystemInterface
+
+/// The `--json` contract of `history`: field names and types documented in
+/// README.md and kept stable for tools.
+public enum RunJSON {
+  /// Reads one stream of a script's captured output.
+  public typealias OutputReader = (ScriptDetail, ScriptStream) throws -> CapturedStream
+
+  public static func time(_ microseconds: Int64?) -> JSONText {
+    microseconds.map { .string(Timestamp.utcISO8601($0)) } ?? .null
+  }
+
+  public static func seconds(_ microseconds: Int64?) -> JSONText {
+    microseconds.map { .decimal(Double($0) / 1_000_000, decimals: 6) } ?? .null
+  }
+
+  public static func integer(_ value: Int64?) -> JSONText { value.map { .integer($0) } ?? .null }
+
+  public static func string(_ value: String?) -> JSONText { value.map { .string($0) } ?? .null }
+
+  /// The fields of one run in `history --json`.
+  public static func summaryFields(_ run: RunSummary) -> [(String, JSONText)] {
+    [
+      ("id", .integer(run.id)),
+      ("status", .string(run.status.rawValue)),
+      ("started_at", time(run.startedAt)),
+      ("finished_at", time(run.finishedAt)),
+      ("duration_s", seconds(run.durationMicroseconds)),
+      ("exit_code", integer(run.exitCode)),
+      ("base_dir", .string(run.baseDirectory)),
+      ("failed_phase", string(run.failedPhase?.rawValue)),
+      ("failed_script", string(run.failedScript)),
+      ("failed_exit_code", integer(run.failedExitCode)),
+      ("failed_signal", integer(run.failedSignal)),
+      ("scripts_run", .integer(run.scriptsRun)),
+      ("scripts_planned", .integer(run.plannedScripts)),
+    ]
+  }
+
+  /// `history show RUN --json`.
+  public static func detail(_ run: RunDetail, output: OutputReader) rethrows -> JSONText {
+    var fields = summaryFields(run.summary)
+    fields += [
+      ("hostname", .string(run.hostname)),
+      ("pid", .integer(run.pid)),
+      ("version", .string(run.version)),
+      ("command_line", .raw(run.commandLine.isEmpty ? "[]" : run.commandLine)),
+      (
+        "inputs",
+        .array(
+          run.inputs.map { input in
+            .object([
+              ("kind", .string(input.kind.rawValue)), ("path", .string(input.path)), ("sha256", string(input.sha256)),
+              ("error", string(input.error)),
+            ])
+          })
+      ),
+      (
+        "phases",
+        .array(
+          try run.phases.map { phase in
+            .object([
+              ("name", .string(phase.name.rawValue)), ("status", .string(phase.status.rawValue)),
+              ("started_at", time(phase.startedAt)), ("duration_s", seconds(phase.durationMicroseconds)),
+              ("scripts", .array(try phase.scripts.map { try script($0, output: output) })),
+            ])
+          })
+      ),
+    ]
+    return .object(fields)
+  }
+
+  public static func script(_ script: ScriptDetail, output: OutputReader) rethrows
+    -> JSONText
+  {
+    func stream(_ name: ScriptStream, _ summary: StreamSummary) throws -> JSONText {
+      let captured = try output(script, name)
+      return .object([
+        ("bytes", .integer(summary.bytes)), ("truncated", .bool(summary.truncated)),
+        ("text", .string(String(decoding: captured.kept, as: UTF8.self))),
+      ])
+    }
+    return .object([
+      ("name", .string(script.name)), ("path", .string(script.path)), ("sha256", string(script.sha256)),
+      ("status", .string(script.status.rawValue)), ("exit_code", integer(script.exitCode)),
+      ("signal", integer(script.signal)),
+      ("started_at", time(script.startedAt)), ("finished_at", time(script.finishedAt)),
+      ("duration_s", seconds(script.durationMicroseconds)), ("error", string(script.error)),
+      (ScriptStream.stdout.rawValue, try stream(.stdout, script.stdout)),
+      (ScriptStream.stderr.rawValue, try stream(.stderr, script.stderr)),
+    ])
+  }
+}

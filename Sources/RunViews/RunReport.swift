@@ -1,0 +1,102 @@
+import RefreshStore
+import RefreshVocabulary
+
+/// `history show RUN` for people.
+public struct RunReport {
+  let detail: RunDetail
+  let output: RunJSON.OutputReader
+
+  /// The report of `detail`, reading failed scripts' output with `output`.
+  public init(detail: RunDetail, output: @escaping RunJSON.OutputReader) {
+    self.detail = detail
+    self.output = output
+  }
+
+  /// The report's lines.
+  public var text: String {
+    get throws {
+      let lines = heading() + inputs() + phases() + (try failedOutputs())
+      return lines.joined(separator: "\n") + "\n"
+    }
+  }
+
+  private func heading() -> [String] {
+    let run = detail.summary
+    var heading = "Run \(run.id)  \(HumanFormat.status(run.status))"
+    if let code = run.exitCode { heading += " (exit \(code))" }
+    var lines = [heading]
+    lines += HumanFormat.table([
+      ["  Started", HumanFormat.localTime(microseconds: run.startedAt)],
+      ["  Duration", HumanFormat.duration(microseconds: run.durationMicroseconds)],
+      ["  Base", run.baseDirectory],
+      ["  Host", "\(detail.hostname), pid \(detail.pid), os-refresh-config \(detail.version)"],
+      ["  Scripts", "\(run.scriptsRun) run of \(run.plannedScripts)"],
+    ])
+    let failure = HumanFormat.failure(run)
+    if !failure.isEmpty { lines.append("  Failed    \(failure)") }
+    return lines
+  }
+
+  private func inputs() -> [String] {
+    var lines = ["Inputs"]
+    if detail.inputs.isEmpty { lines.append("  (none)") }
+    lines += HumanFormat.table(
+      detail.inputs.map { input in
+        [
+          "  " + input.kind.rawValue, input.path,
+          input.sha256.map { String($0.prefix(12)) } ?? "unreadable: \(input.error ?? "")",
+        ]
+      })
+    return lines
+  }
+
+  private func phases() -> [String] {
+    var rows: [[String]] = []
+    for phase in detail.phases {
+      rows.append([
+        "  " + phase.name.rawValue, HumanFormat.status(phase.status), "",
+        HumanFormat.duration(microseconds: phase.durationMicroseconds), "", "",
+      ])
+      for script in phase.scripts {
+        rows.append([
+          "    " + script.name, HumanFormat.status(script.status), HumanFormat.ending(script),
+          HumanFormat.duration(microseconds: script.durationMicroseconds),
+          "out " + HumanFormat.bytes(script.stdout.bytes), "err " + HumanFormat.bytes(script.stderr.bytes),
+        ])
+      }
+    }
+    return ["Phases"] + HumanFormat.table(rows)
+  }
+
+  /// The captured output of every script that ended other than in success.
+  private func failedOutputs() throws -> [String] {
+    var lines: [String] = []
+    for phase in detail.phases {
+      for script in phase.scripts where script.status.isFailure {
+        for stream in ScriptStream.allCases {
+          let captured = try output(script, stream)
+          guard captured.totalBytes > 0 else { continue }
+          lines.append(
+            "Output of \(phase.name.rawValue)/\(script.name) (\(stream.rawValue), \(HumanFormat.bytes(captured.totalBytes)))"
+          )
+          lines += Self.quoted(captured)
+        }
+      }
+    }
+    return lines
+  }
+
+  /// The kept bytes as `  | ` lines, with a marker where bytes were dropped.
+  static func quoted(_ captured: CapturedStream) -> [String] {
+    var text = String(decoding: captured.head, as: UTF8.self)
+    if captured.truncated {
+      let omitted = captured.totalBytes - Int64(captured.head.count + captured.tail.count)
+      if !text.hasSuffix("\n") { text += "\n" }
+      text += "[… \(omitted) bytes not kept …]\n"
+    }
+    text += String(decoding: captured.tail, as: UTF8.self)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { "  | " + $0 }
+    if lines.last == "  | " { lines.removeLast() }
+    return lines
+  }
+}

@@ -1,0 +1,29 @@
+/// Reads files through one loop: whole (up to a limit) or chunk by chunk.
+public enum SmallFile {
+  /// The bytes of `path`, at most `limit` of them; `complete` is false when
+  /// the file is longer.
+  public static func read(_ path: String, limit: Int) throws(SystemError) -> (bytes: [UInt8], complete: Bool) {
+    var bytes: [UInt8] = []
+    let complete = try forEachChunk(path) { chunk in
+      bytes.append(contentsOf: chunk.prefix(limit + 1 - bytes.count))
+      return bytes.count <= limit
+    }
+    return complete ? (bytes, true) : (Array(bytes.prefix(limit)), false)
+  }
+
+  /// Hands `path`'s bytes to `body` 64 KiB at a time, never holding the whole
+  /// file; `body` returns false to stop early. Returns whether it read to the end.
+  @discardableResult
+  public static func forEachChunk(
+    _ path: String, _ body: (UnsafeRawBufferPointer) -> Bool
+  ) throws(SystemError) -> Bool {
+    let file = try FileDescriptor.open(path, O_RDONLY)
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    defer { chunk.deallocate() }
+    while true {
+      let count = try file.read(into: chunk)
+      if count == 0 { return true }
+      if !body(UnsafeRawBufferPointer(rebasing: chunk[0..<count])) { return false }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import RunViews
+import SystemInterface
+
+/// `history prune`: removes old runs by hand.
+struct HistoryPrune: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "prune",
+    abstract: "Remove old runs and the contents no kept run refers to.",
+    discussion: "The newest successful and the newest failed run are always kept, and running runs are never removed."
+  )
+
+  @OptionGroup var database: DatabaseOptions
+
+  @Option(help: ArgumentHelp("Keep only the newest COUNT runs (1 to 1000000000).", valueName: "count"))
+  var keepRuns: Int?
+
+  @Option(
+    help: ArgumentHelp("Remove runs started more than DURATION ago: 90s, 30m, 12h, 7d, 2w.", valueName: "duration"))
+  var olderThan: String?
+
+  func validate() throws {
+    if let keepRuns, !(1...LimitOption.maximum).contains(keepRuns) {
+      throw ValidationError("--keep-runs must be a whole number from 1 to \(LimitOption.maximum), not \(keepRuns)")
+    }
+    if let olderThan, TimeParser.durationMicroseconds(olderThan) == nil {
+      throw ValidationError("--older-than takes a duration such as 90s, 30m, 12h, 7d or 2w, not '\(olderThan)'")
+    }
+    if keepRuns == nil && olderThan == nil {
+      throw ValidationError("say what to prune: --keep-runs COUNT, --older-than DURATION, or both")
+    }
+  }
+
+  func run() throws {
+    let store = try database.open()
+    let cutoff = olderThan.flatMap(TimeParser.durationMicroseconds).map { RunClock().wallMicroseconds() - $0 }
+    let report = try store.retention.prune(keepRuns: keepRuns, olderThan: cutoff)
+    store.checkpoint()
+    print(
+      "removed \(report.runs) runs, \(report.scripts) script records, \(report.contents) stored contents (\(HumanFormat.bytes(report.contentBytes)))"
+    )
+  }
+}

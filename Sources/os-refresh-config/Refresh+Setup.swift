@@ -1,0 +1,50 @@
+import ArgumentParser
+import RefreshRunner
+import RunHistory
+import RunViews
+
+/// What a refresh sets up before its first phase: redaction, the lock, the recorder.
+extension Refresh {
+  /// The `--redact` and `--redact-file` expressions, compiled; nil when none.
+  func outputRedactor() throws -> OutputRedactor? {
+    var expressions = redactions
+    if let redactFile {
+      guard let fromFile = OutputRedactor.patterns(fromFile: redactFile) else {
+        throw ValidationError("cannot read --redact-file \(redactFile)")
+      }
+      expressions += fromFile
+    }
+    return expressions.isEmpty ? nil : try OutputRedactor(expressions)
+  }
+
+  /// Takes the run lock, or ends the command as the reference does: the
+  /// lock's errno (11) when another refresh holds it.
+  func acquireLock(console: ConsoleLog) throws -> RunLock {
+    do {
+      return try RunLock.acquire(path: lockfile)
+    } catch {
+      console.log(.error, error.description)
+      if case .locked(_, let code, _) = error { throw ExitCode(code) }
+      throw ExitCode(1)
+    }
+  }
+
+  /// The console, and the history recorder unless recording is off or impossible.
+  func attachObservers(
+    console: ConsoleLog, base: BaseDirectory, pattern: RunPartsPattern, redactor: OutputRedactor?
+  ) throws -> [RunObserver] {
+    guard !noHistory else { return [console] }
+    let settings = HistoryRecorder.Settings(
+      maxOutput: maxOutput, plannedScripts: DryRunReport.plannedScripts(baseDirectory: base.path, pattern: pattern),
+      version: OSRefreshConfig.configuration.version, keepRuns: keepRuns, redactor: redactor,
+      redactMetadata: redactMetadata)
+    do {
+      let recorder = try RecordingSession.recorder(
+        path: database.path, required: requireHistory, settings: settings, warn: { console.log(.warning, $0) })
+      return [console] + (recorder.map { [$0] } ?? [])
+    } catch {
+      console.log(.error, error.description)
+      throw ExitCode(1)
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import RefreshStore
+import RefreshVocabulary
+
+/// `--json`, the same flag wherever a command can print its JSON contract.
+struct JSONOption: ParsableArguments {
+  /// Machine-readable output.
+  @Flag(help: "Print JSON instead of text (see README for the fields).")
+  var json = false
+}
+
+/// `--limit COUNT`, the same option and range wherever lists are cut.
+struct LimitOption: ParsableArguments {
+  /// The largest `--limit` accepted.
+  static let maximum = 1_000_000_000
+
+  /// How many to show.
+  @Option(help: ArgumentHelp("Show at most COUNT (0: all; at most 1000000000).", valueName: "count"))
+  var limit: Int = 20
+
+  func validate() throws {
+    guard (0...Self.maximum).contains(limit) else {
+      throw ValidationError("--limit must be a whole number from 0 to \(Self.maximum), not \(limit)")
+    }
+  }
+
+  /// The limit, nil for all.
+  var count: Int? { limit == 0 ? nil : limit }
+}
+
+/// The PHASE/NAME argument naming a script.
+struct ScriptArgument: ParsableArguments {
+  /// The script.
+  @Argument(
+    help: ArgumentHelp("The script as PHASE/NAME, e.g. configure/20-neutron.", valueName: "phase/name"),
+    completion: Completions.scripts)
+  var script: String
+}
+
+extension RunStatus: ExpressibleByArgument {}

@@ -1,0 +1,66 @@
+import Foundation
+import RefreshVocabulary
+import TestSupport
+import Testing
+
+@testable import RefreshStore
+
+/// The vocabulary is the one spelling of the domain's words: the schema's
+/// CHECK lists must say exactly what the enums say.
+@Suite struct VocabularyTests {
+  /// The `CHECK (column IN (…))` list of `column` in `table`, read from the
+  /// schema a fully migrated database holds (sqlite_master keeps each
+  /// table's CREATE statement as the migrations left it).
+  func checkList(table: String, column: String) throws -> [String] {
+    let directory = TemporaryDirectory("orc-vocabulary")
+    let database = try Database(path: directory.url("schema.sqlite"))
+    try Migrator.migrate(database)
+    let sql = try #require(
+      try database.firstRow("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [.text(table)]) {
+        $0.text(0)
+      })
+    let marker = "\(column) TEXT NOT NULL"
+    let start = try #require(sql.range(of: marker), "\(table).\(column) is not in the schema")
+    let rest = sql[start.upperBound...]
+    let check = try #require(rest.range(of: "CHECK"), "\(table).\(column) has no CHECK")
+    #expect(!rest[..<check.lowerBound].contains(","), "the CHECK after \(table).\(column) belongs to another column")
+    let open = try #require(rest[check.upperBound...].range(of: "IN ("))
+    let close = try #require(rest[open.upperBound...].firstIndex(of: ")"))
+    return rest[open.upperBound..<close].split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+    }
+  }
+
+  @Test func runStatusesAreTheSchemasRunStatuses() throws {
+    #expect(try checkList(table: "runs", column: "status") == RunStatus.allCases.map(\.rawValue))
+  }
+
+  @Test func phaseStatusesAreTheSchemasPhaseStatuses() throws {
+    #expect(try checkList(table: "phases", column: "status") == PhaseStatus.allCases.map(\.rawValue))
+  }
+
+  @Test func scriptStatusesAreTheSchemasScriptStatuses() throws {
+    #expect(try checkList(table: "scripts", column: "status") == ScriptStatus.allCases.map(\.rawValue))
+  }
+
+  @Test func phasesAreTheSchemasPhaseNames() throws {
+    #expect(try checkList(table: "phases", column: "name") == Phase.allCases.map(\.rawValue))
+  }
+
+  @Test func inputKindsAreTheSchemasInputKinds() throws {
+    #expect(try checkList(table: "run_inputs", column: "kind") == InputKind.allCases.map(\.rawValue))
+  }
+
+  @Test func aFailedRunIsEveryEndedStatusButSuccess() {
+    #expect(RunStatus.failures == [.failed, .timeout, .interrupted, .abandoned])
+    #expect(RunStatus.allCases.filter(\.isFailure) == RunStatus.failures)
+    #expect(ScriptStatus.allCases.filter(\.isFailure) == [.failed, .killed, .timeout, .interrupted, .abandoned])
+  }
+
+  @Test func phasesRunInTheirDirectoriesOrder() {
+    #expect(
+      Phase.ordered.map(\.directoryName) == ["pre-configure.d", "configure.d", "post-configure.d", "migration.d"])
+    #expect(Phase.allCases.map(\.position) == [0, 1, 2, 3, 4])
+    #expect(Phase.allCases.sorted() == Phase.allCases)
+  }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import SystemInterface
+import TestSupport
+import Testing
+
+/// The POSIX layer: the EINTR funnel, owned descriptors, files, expressions.
+@Suite struct SystemInterfaceTests {
+  @Test func theFunnelRetriesInterruptedCallsAndNamesTheCallThatFailed() {
+    var attempts = 0
+    let value = try? systemCall("test") { () -> Int32 in
+      attempts += 1
+      if attempts < 3 {
+        errno = EINTR
+        return -1
+      }
+      return 7
+    }
+    #expect(value == 7)
+    #expect(attempts == 3)
+    #expect(throws: SystemError(call: "open", code: ENOENT, subject: "/nonexistent/x")) {
+      _ = try FileDescriptor.open("/nonexistent/x", O_RDONLY)
+    }
+  }
+
+  @Test func aDescriptorIsClosedExactlyOnceByItsOwner() throws {
+    let pipe = try PipeEnds()
+    let readEnd = pipe.readEnd.rawValue
+    #expect(fcntl(readEnd, F_GETFD) & FD_CLOEXEC != 0, "pipes are close-on-exec")
+    pipe.readEnd.close()
+    #expect(!pipe.readEnd.isOpen)
+    #expect(fcntl(readEnd, F_GETFD) == -1, "closed")
+    // A number reused by a later open is not closed again by the old owner.
+    let reopened = try FileDescriptor.open("/dev/null", O_RDONLY)
+    pipe.readEnd.close()
+    #expect(fcntl(reopened.rawValue, F_GETFD) != -1)
+  }
+
+  @Test func aDescriptorIsClosedWhenItsOwnerLetsGo() throws {
+    var number: Int32 = -1
+    do {
+      let file = try FileDescriptor.open("/dev/null", O_RDONLY)
+      number = file.rawValue
+      #expect(fcntl(number, F_GETFD) != -1)
+    }
+    #expect(fcntl(number, F_GETFD) == -1)
+  }
+
+  @Test func smallFilesAreReadWholeOrUpToTheLimit() throws {
+    let directory = TemporaryDirectory("orc-system")
+    let path = directory.write("file", "0123456789")
+    #expect(try SmallFile.read(path, limit: 100) == (Array("0123456789".utf8), true))
+    let cut = try SmallFile.read(path, limit: 4)
+    #expect(cut.bytes == Array("0123".utf8))
+    #expect(!cut.complete)
+    var seen = 0
+    #expect(
+      try SmallFile.forEachChunk(path) {
+        seen += $0.count; return true
+      })
+    #expect(seen == 10)
+    #expect(throws: SystemError.self) { _ = try SmallFile.read(directory.url("missing"), limit: 1) }
+  }
+
+  @Test func expressionsMatchAndReportWhereAndRefuseWhatDoesNotCompile() throws {
+    let expression = try RegularExpression("b+")
+    #expect(expression.matches("abbc"))
+    #expect(!expression.matches("ac"))
+    let range = "abbc".withCString { expression.firstMatch(in: $0, notAtLineStart: false) }
+    #expect(range == 1..<3)
+    #expect(throws: RegularExpression.Invalid.self) { _ = try RegularExpression("(unclosed") }
+  }
+
+  @Test func instantsAreFormattedInUTCAndForFileNames() {
+    #expect(Timestamp.utcISO8601(1_795_514_400_123_456) == "2026-11-24T10:00:00.123456Z")
+    #expect(Timestamp.compactUTC(1_795_514_400_123_456) == "20261124T100000Z")
+    #expect(joinPath("", "a") == "a")
+    #expect(joinPath("/b/", "a") == "/b/a")
+    #expect(joinPath("/b", "a") == "/b/a")
+    #expect(signalName(SIGTERM) == "SIGTERM")
+  }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import RefreshVocabulary
+
+/// The documented `--json` contract (README "JSON contract"), as types every
+/// black-box test decodes through: a field renamed, retyped or dropped, or a
+/// status outside the vocabulary, fails the decoding.
+public enum JSONContract {
+  /// Decodes `data` as `T`, with the contract's snake_case keys.
+  public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try decoder.decode(T.self, from: data)
+  }
+
+  /// One run of `history --json`.
+  public struct RunSummary: Decodable, Sendable {
+    public let id: Int64
+    public let status: RunStatus
+    public let startedAt: String
+    public let finishedAt: String?
+    public let durationS: Double?
+    public let exitCode: Int?
+    public let baseDir: String
+    public let failedPhase: Phase?
+    public let failedScript: String?
+    public let failedExitCode: Int?
+    public let failedSignal: Int?
+    public let scriptsRun: Int
+    public let scriptsPlanned: Int
+  }
+
+  /// `history show RUN --json`, and one line of `history export`: the
+  /// summary's fields (read through it, `run.status`) and the details.
+  @dynamicMemberLookup
+  public struct RunDetail: Decodable, Sendable {
+    public let summary: RunSummary
+    public let hostname: String, pid: Int64, version: String
+    public let commandLine: [String]
+    public let inputs: [Input]
+    public let phases: [PhaseRecord]
+
+    private enum CodingKeys: String, CodingKey {
+      case hostname, pid, version, commandLine, inputs, phases
+    }
+
+    public init(from decoder: Decoder) throws {
+      summary = try RunSummary(from: decoder)
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      hostname = try container.decode(String.self, forKey: .hostname)
+      pid = try container.decode(Int64.self, forKey: .pid)
+      version = try container.decode(String.self, forKey: .version)
+      commandLine = try container.decode([String].self, forKey: .commandLine)
+      inputs = try container.decode([Input].self, forKey: .inputs)
+      phases = try container.decode([PhaseRecord].self, forKey: .phases)
+    }
+
+    /// The summary's fields, as `run.status`.
+    public subscript<Value>(dynamicMember field: KeyPath<RunSummary, Value>) -> Value { summary[keyPath: field] }
+
+    /// The scripts of every phase, in order.
+    public var scripts: [Script] { phases.flatMap(\.scripts) }
+  }
+
+  /// An input file of a run.
+  public struct Input: Decodable, Sendable {
+    public let kind: InputKind, path: String, sha256: String?, error: String?
+  }
+
+  /// A phase of a run.
+  public struct PhaseRecord: Decodable, Sendable {
+    public let name: Phase, status: PhaseStatus
+    public let startedAt: String?, durationS: Double?
+    public let scripts: [Script]
+  }
+
+  /// A script of a run.
+  public struct Script: Decodable, Sendable {
+    public let name: String, path: String, sha256: String?
+    public let status: ScriptStatus, exitCode: Int?, signal: Int?
+    public let startedAt: String, finishedAt: String?, durationS: Double?
+    public let error: String?
+    public let stdout: Stream, stderr: Stream
+  }
+
+  /// One captured stream of a script.
+  public struct Stream: Decodable, Sendable {
+    public let bytes: Int64, truncated: Bool, text: String
+  }
+
+  /// `diff --json`.
+  public struct Diff: Decodable, Sendable {
+    public let from: DiffRun, to: DiffRun, differentBaseDirs: Bool
+    public let inputs: [InputChange], scripts: [ScriptChange], outputs: [OutputChange]
+  }
+
+  /// A run compared by `diff`.
+  public struct DiffRun: Decodable, Sendable {
+    public let id: Int64, status: RunStatus, baseDir: String
+    public let failedPhase: Phase?, failedScript: String?
+  }
+
+  /// An input's change.
+  public struct InputChange: Decodable, Sendable {
+    public let kind: InputKind, path: String, change: String, note: String?
+    public let keys: [KeyChange]
+  }
+
+  /// A metadata key's change.
+  public struct KeyChange: Decodable, Sendable {
+    public let key: String, change: String
+    public let from: String?, to: String?
+  }
+
+  /// A script's change.
+  public struct ScriptChange: Decodable, Sendable {
+    public let phase: Phase, name: String, change: String
+    public let contentChanged: Bool, outcomeChanged: Bool, durationChanged: Bool, notReached: Bool
+    public let from: Script?, to: Script?
+  }
+
+  /// A unified diff of a script's output.
+  public struct OutputChange: Decodable, Sendable {
+    public let phase: Phase, name: String, stream: ScriptStream, diff: String
+  }
+
+  /// One run of `history script PHASE/NAME --json`.
+  public struct TimelineEntry: Decodable, Sendable {
+    public let runId: Int64, startedAt: String
+    public let status: ScriptStatus, exitCode: Int?, signal: Int?
+    public let durationS: Double?, sha256: String?, contentChanged: Bool
+  }
+
+  /// One script of `history stats --json`.
+  public struct Statistics: Decodable, Sendable {
+    public let phase: Phase, name: String, runs: Int, failures: Int
+    public let medianS: Double?, p95S: Double?
+    public let lastFailureRun: Int64?, lastFailureAt: String?
+  }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// One command line run by ours and by the reference, each on its own copy
+/// of the same base directory.
+public struct SideBySide {
+  public let ours: CommandResult
+  public let reference: CommandResult
+  /// Ours' stdout with its base directory's path replaced by `BASE`.
+  public let oursStdout: String
+  /// The reference's stdout, likewise.
+  public let referenceStdout: String
+
+  /// Builds a base directory twice with `build`, runs ours and the reference
+  /// on them (`OS_REFRESH_CONFIG_BASE_DIR`, a lock file of their own), and
+  /// returns both results. Fails the test when the reference is not installed.
+  public static func run(
+    _ arguments: [String] = [],
+    environment: [String: String] = [:],
+    seconds: Double = 60,
+    holdingTheLock: Bool = false,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    build: (TemporaryDirectory) -> Void
+  ) throws -> SideBySide {
+    try #require(
+      Binaries.referenceIsInstalled,
+      "the reference is not installed at \(Binaries.reference): run scripts/install-reference",
+      sourceLocation: sourceLocation)
+    func one(_ executable: String) -> (CommandResult, String) {
+      let base = TemporaryDirectory("orc-base")
+      build(base)
+      let lock = TemporaryDirectory("orc-lock")
+      var variables = environment.mapValues { $0.replacingOccurrences(of: "$BASE", with: base.path) }
+      variables["OS_REFRESH_CONFIG_BASE_DIR"] = base.path
+      var holder: RunningCommand?
+      if holdingTheLock {
+        holder = RunningCommand(
+          "/usr/bin/flock", ["-o", lock.url("lock"), "sh", "-c", "touch \(lock.url("held")); sleep 60"],
+          environment: ["PATH": "/usr/bin:/bin"])
+        #expect(waitUntil(seconds: 10) { lock.exists("held") }, sourceLocation: sourceLocation)
+      }
+      defer {
+        holder?.signal(SIGKILL)
+        _ = holder?.wait(atMost: 10)
+      }
+      let result = runCommand(
+        executable, ["--lockfile", lock.url("lock")] + arguments,
+        environment: Binaries.environment(database: lock.url("history.sqlite"), variables),
+        seconds: seconds, sourceLocation: sourceLocation)
+      return (result, result.stdoutText.replacingOccurrences(of: base.path, with: "BASE"))
+    }
+    let (ours, oursStdout) = one(Binaries.ours)
+    let (reference, referenceStdout) = one(Binaries.reference)
+    return SideBySide(ours: ours, reference: reference, oursStdout: oursStdout, referenceStdout: referenceStdout)
+  }
+
+  /// Expects identical stdout and exit status, and that they are `stdout` and `status`.
+  public func expectBoth(stdout: String, status: Int32, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(oursStdout == stdout, "ours' stdout; stderr: \(ours.stderr)", sourceLocation: sourceLocation)
+    #expect(ours.status == status, "ours' status; stderr: \(ours.stderr)", sourceLocation: sourceLocation)
+    #expect(referenceStdout == stdout, "reference's stdout", sourceLocation: sourceLocation)
+    #expect(
+      reference.status == status, "reference's status; stderr: \(reference.stderr)", sourceLocation: sourceLocation)
+  }
+}
