@@ -33,6 +33,12 @@ public struct BaseDirectory: Sendable, Equatable {
     return BaseDirectory(path: defaultPath, isDeprecated: false)
   }
 
+  /// The WARNING the reference gives when the deprecated default is used.
+  public var deprecationWarning: String? {
+    guard isDeprecated else { return nil }
+    return "Base directory \(Self.deprecatedPath) is deprecated. The recommended base directory is \(Self.defaultPath)"
+  }
+
   /// Checks that the directory, when it exists, can be used: a directory we
   /// may list and enter. A missing one is fine: there is nothing to run.
   public func validate() throws(RunnerError) {

@@ -49,6 +49,15 @@ public struct RunComparison: Sendable {
       && from.summary.status == to.summary.status
   }
 
+  /// Compares runs `from` and `to` of the history `queries` reads.
+  public static func load(from: Int64, to: Int64, in queries: HistoryQueries, showSecrets: Bool) throws
+    -> RunComparison
+  {
+    compare(
+      from: try queries.run(from), fromInputs: try queries.inputs(run: from), to: try queries.run(to),
+      toInputs: try queries.inputs(run: to), showSecrets: showSecrets)
+  }
+
   /// Compares run `from` with run `to`.
   public static func compare(
     from: RunDetail, fromInputs: [StoredInput], to: RunDetail, toInputs: [StoredInput], showSecrets: Bool

@@ -29,6 +29,23 @@ public final class OutputRedactor: Sendable {
     }
   }
 
+  /// The redactor for `--redact` expressions and a `--redact-file`; nil when there are none.
+  /// - Throws: ``InvalidExpression``, or ``UnreadablePatternFile`` naming the file.
+  public static func forArguments(_ expressions: [String], file: String?) throws -> OutputRedactor? {
+    var all = expressions
+    if let file {
+      guard let fromFile = patterns(fromFile: file) else { throw UnreadablePatternFile(path: file) }
+      all += fromFile
+    }
+    return all.isEmpty ? nil : try OutputRedactor(all)
+  }
+
+  /// A `--redact-file` that cannot be read.
+  public struct UnreadablePatternFile: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "cannot read --redact-file \(path)" }
+  }
+
   /// Reads patterns from a file: one per line; blank lines and lines starting
   /// with `#` are skipped.
   public static func patterns(fromFile path: String) -> [String]? {

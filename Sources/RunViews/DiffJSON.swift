@@ -4,71 +4,66 @@ import RunForensics
 
 /// The `diff --json` contract.
 public enum DiffJSON {
-  /// `diff --json`.
+  /// `diff --json` of `comparison`, with `outputs` and each script's output read by `output`.
   public static func render(
     _ comparison: RunComparison, outputs: [OutputDiff], output: RunJSON.OutputReader
   ) rethrows -> JSONText {
-    func run(_ detail: RunDetail) -> JSONText {
-      .object([
-        ("id", .integer(detail.summary.id)), ("status", .string(detail.summary.status.rawValue)),
-        ("base_dir", .string(detail.summary.baseDirectory)),
-        ("failed_phase", RunJSON.string(detail.summary.failedPhase?.rawValue)),
-        ("failed_script", RunJSON.string(detail.summary.failedScript)),
-      ])
-    }
-    func script(_ detail: ScriptDetail?) throws -> JSONText {
-      guard let detail else { return .null }
-      return try RunJSON.script(detail, output: output)
-    }
-    return .object([
+    .object([
       ("from", run(comparison.from)),
       ("to", run(comparison.to)),
       ("different_base_dirs", .bool(comparison.differentBaseDirectories)),
-      (
-        "inputs",
-        .array(
-          comparison.inputs.map { input in
-            .object([
-              ("kind", .string(input.kind.rawValue)), ("path", .string(input.path)),
-              ("change", .string(input.change.rawValue)),
-              ("note", RunJSON.string(input.note)),
-              (
-                "keys",
-                .array(
-                  input.keys.map { key in
-                    .object([
-                      ("key", .string(key.key)), ("change", .string(key.change.rawValue)),
-                      ("from", RunJSON.string(key.from)), ("to", RunJSON.string(key.to)),
-                    ])
-                  })
-              ),
-            ])
-          })
-      ),
-      (
-        "scripts",
-        .array(
-          try comparison.scripts.map { change in
-            .object([
-              ("phase", .string(change.phase.rawValue)), ("name", .string(change.name)),
-              ("change", .string(change.change.rawValue)), ("content_changed", .bool(change.contentChanged)),
-              ("outcome_changed", .bool(change.outcomeChanged)), ("duration_changed", .bool(change.durationChanged)),
-              ("not_reached", .bool(change.notReached)),
-              ("from", try script(change.from)), ("to", try script(change.to)),
-            ])
-          })
-      ),
+      ("inputs", .array(comparison.inputs.map(input))),
+      ("scripts", .array(try comparison.scripts.map { try script($0, output: output) })),
       (
         "outputs",
         .array(
           outputs.map { output in
             .object([
               ("phase", .string(output.phase.rawValue)), ("name", .string(output.name)),
-              ("stream", .string(output.stream.rawValue)),
-              ("diff", .string(output.diff)),
+              ("stream", .string(output.stream.rawValue)), ("diff", .string(output.diff)),
             ])
           })
       ),
+    ])
+  }
+
+  private static func run(_ detail: RunDetail) -> JSONText {
+    .object([
+      ("id", .integer(detail.summary.id)), ("status", .string(detail.summary.status.rawValue)),
+      ("base_dir", .string(detail.summary.baseDirectory)),
+      ("failed_phase", RunJSON.string(detail.summary.failedPhase?.rawValue)),
+      ("failed_script", RunJSON.string(detail.summary.failedScript)),
+    ])
+  }
+
+  private static func input(_ input: RunComparison.InputChange) -> JSONText {
+    .object([
+      ("kind", .string(input.kind.rawValue)), ("path", .string(input.path)), ("change", .string(input.change.rawValue)),
+      ("note", RunJSON.string(input.note)),
+      (
+        "keys",
+        .array(
+          input.keys.map { key in
+            .object([
+              ("key", .string(key.key)), ("change", .string(key.change.rawValue)),
+              ("from", RunJSON.string(key.from)), ("to", RunJSON.string(key.to)),
+            ])
+          })
+      ),
+    ])
+  }
+
+  private static func script(_ change: RunComparison.ScriptChange, output: RunJSON.OutputReader) rethrows -> JSONText {
+    func side(_ detail: ScriptDetail?) throws -> JSONText {
+      guard let detail else { return .null }
+      return try RunJSON.script(detail, output: output)
+    }
+    return .object([
+      ("phase", .string(change.phase.rawValue)), ("name", .string(change.name)),
+      ("change", .string(change.change.rawValue)), ("content_changed", .bool(change.contentChanged)),
+      ("outcome_changed", .bool(change.outcomeChanged)), ("duration_changed", .bool(change.durationChanged)),
+      ("not_reached", .bool(change.notReached)),
+      ("from", try side(change.from)), ("to", try side(change.to)),
     ])
   }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RefreshRunner
 import RefreshStore
+import RunViews
 
 /// Shell completion of run references and scripts from the history.
 enum Completions {
@@ -14,29 +15,13 @@ enum Completions {
     return HistoryStore.path(option: path, environment: ProcessEnvironment.current().dictionary)
   }
 
-  /// `latest`, `last-success`, `last-failure` and the newest run ids.
+  /// Run references from the history.
   static let runs = CompletionKind.custom { words, _, prefix in
-    var candidates = ["latest", "last-success", "last-failure"]
-    if let store = try? HistoryStore.openForReading(at: databasePath(words)),
-      let recent = try? store.queries.runs(limit: 50)
-    {
-      candidates += recent.map { String($0.id) }
-    }
-    return candidates.filter { $0.hasPrefix(prefix) }
+    CompletionCandidates.runs(databasePath: databasePath(words), prefix: prefix)
   }
 
-  /// `PHASE/NAME` of the scripts of the newest runs.
+  /// `PHASE/NAME` of recent scripts.
   static let scripts = CompletionKind.custom { words, _, prefix in
-    guard let store = try? HistoryStore.openForReading(at: databasePath(words)),
-      let latest = try? store.queries.runs(limit: 5)
-    else { return [] }
-    var names: [String] = []
-    for run in latest {
-      for script in (try? store.queries.scripts(run: run.id)) ?? [] {
-        let name = script.phase.rawValue + "/" + script.name
-        if name.hasPrefix(prefix) && !names.contains(name) { names.append(name) }
-      }
-    }
-    return names
+    CompletionCandidates.scripts(databasePath: databasePath(words), prefix: prefix)
   }
 }

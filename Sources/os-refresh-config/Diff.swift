@@ -40,9 +40,7 @@ struct Diff: ParsableCommand {
   func run() throws {
     let queries = try database.open().queries
     let (from, to) = try RunPair.resolve(runs, in: queries)
-    let comparison = RunComparison.compare(
-      from: try queries.run(from), fromInputs: try queries.inputs(run: from), to: try queries.run(to),
-      toInputs: try queries.inputs(run: to), showSecrets: showSecrets)
+    let comparison = try RunComparison.load(from: from, to: to, in: queries, showSecrets: showSecrets)
     let reader: RunJSON.OutputReader = { try queries.output(script: $0.id, stream: $1) }
     let outputs = output ? try OutputDiff.between(comparison, output: reader) : []
     if json.json {

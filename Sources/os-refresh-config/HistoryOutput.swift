@@ -1,7 +1,6 @@
 import ArgumentParser
 import RefreshVocabulary
 import RunViews
-import SystemInterface
 
 /// `history output RUN PHASE/SCRIPT`: the captured bytes, raw.
 struct HistoryOutput: ParsableCommand {
@@ -18,14 +17,6 @@ struct HistoryOutput: ParsableCommand {
   func run() throws {
     let (queries, run) = try selection.resolve()
     let found = try queries.script(run: run, reference: script.script)
-    let captured = try queries.output(script: found.id, stream: stderr ? .stderr : .stdout)
-    captured.head.withUnsafeBytes { _ = writeFully(STDOUT_FILENO, $0) }
-    captured.tail.withUnsafeBytes { _ = writeFully(STDOUT_FILENO, $0) }
-    if captured.truncated {
-      let omitted = captured.totalBytes - Int64(captured.head.count + captured.tail.count)
-      ConsoleLog.writeStandardError(
-        "os-refresh-config: note: \(omitted) of \(captured.totalBytes) bytes were not kept, between the first \(captured.head.count) and the last \(captured.tail.count)\n"
-      )
-    }
+    RawOutput.write(try queries.output(script: found.id, stream: stderr ? .stderr : .stdout))
   }
 }

@@ -5,18 +5,6 @@ import RunViews
 
 /// What a refresh sets up before its first phase: redaction, the lock, the recorder.
 extension Refresh {
-  /// The `--redact` and `--redact-file` expressions, compiled; nil when none.
-  func outputRedactor() throws -> OutputRedactor? {
-    var expressions = redactions
-    if let redactFile {
-      guard let fromFile = OutputRedactor.patterns(fromFile: redactFile) else {
-        throw ValidationError("cannot read --redact-file \(redactFile)")
-      }
-      expressions += fromFile
-    }
-    return expressions.isEmpty ? nil : try OutputRedactor(expressions)
-  }
-
   /// Takes the run lock, or ends the command as the reference does: the
   /// lock's errno (11) when another refresh holds it.
   func acquireLock(console: ConsoleLog) throws -> RunLock {

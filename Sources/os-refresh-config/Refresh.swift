@@ -29,7 +29,8 @@ struct Refresh: ParsableCommand {
   var lockfile: String = RunLock.defaultPath
 
   /// The limit on the whole run, after which the running script is killed.
-  @Option(help: ArgumentHelp("Seconds until the current run will be terminated.", valueName: "seconds"))
+  @Option(
+    help: ArgumentHelp("Seconds until the current run will be terminated (0 to 31536000).", valueName: "seconds"))
   var timeout: Int?
 
   /// Where the phase directories are; overrides OS_REFRESH_CONFIG_BASE_DIR.
@@ -42,7 +43,7 @@ struct Refresh: ParsableCommand {
   /// How long a script gets after a passed-on SIGTERM, SIGINT or SIGHUP.
   @Option(
     help: ArgumentHelp(
-      "Seconds a script's processes get after a passed-on termination signal before SIGKILL.",
+      "Seconds a script's processes get after a passed-on termination signal before SIGKILL (0 to 86400).",
       valueName: "seconds"))
   var killAfter: Int = 10
 
@@ -60,7 +61,7 @@ struct Refresh: ParsableCommand {
   /// How much of each output stream the history keeps at each end.
   @Option(
     help: ArgumentHelp(
-      "Bytes of each script's stdout and stderr kept at each end in the history (default 32768).",
+      "Bytes of each script's stdout and stderr kept at each end in the history (0 to 16777216; default 32768).",
       valueName: "bytes"))
   var maxOutput: Int = 32 * 1024
 
@@ -92,20 +93,12 @@ struct Refresh: ParsableCommand {
   var dryRun = false
 
   func validate() throws {
-    if let timeout, timeout < 0 {
-      throw ValidationError("--timeout must be a non-negative number of seconds, not \(timeout)")
-    }
-    if maxOutput < 0 {
-      throw ValidationError("--max-output must be a non-negative number of bytes, not \(maxOutput)")
-    }
-    if keepRuns < 0 {
-      throw ValidationError("--keep-runs must be a non-negative number, not \(keepRuns)")
-    }
+    try OptionRange.check("--timeout", timeout, OptionRange.timeoutSeconds, "seconds")
+    try OptionRange.check("--kill-after", killAfter, OptionRange.killAfterSeconds, "seconds")
+    try OptionRange.check("--max-output", maxOutput, OptionRange.maxOutputBytes, "bytes")
+    try OptionRange.check("--keep-runs", keepRuns, 0...LimitOption.maximum, "runs")
     if noHistory && requireHistory {
       throw ValidationError("--no-history and --require-history exclude each other")
-    }
-    if killAfter < 0 {
-      throw ValidationError("--kill-after must be a non-negative number of seconds, not \(killAfter)")
     }
   }
 
@@ -117,14 +110,9 @@ struct Refresh: ParsableCommand {
       return
     }
     let console = ConsoleLog(threshold: logLevel.level, environment: environment.dictionary)
-    if base.isDeprecated {
-      console.log(
-        .warning,
-        "Base directory \(BaseDirectory.deprecatedPath) is deprecated. The recommended base directory is \(BaseDirectory.defaultPath)"
-      )
-    }
+    if let warning = base.deprecationWarning { console.log(.warning, warning) }
     let pattern = try RunPartsPattern.forEnvironment(environment.dictionary)
-    let redactor = try outputRedactor()
+    let redactor = try OutputRedactor.forArguments(redactions, file: redactFile)
     try base.validate()
     if dryRun {
       print(DryRunReport.text(baseDirectory: base.path, pattern: pattern), terminator: "")

@@ -217,7 +217,7 @@ import Testing
     #expect(result.status == 2)
     #expect(
       result.stderrLines == [
-        "os-refresh-config: error: --timeout must be a non-negative number of seconds, not -3 (see 'os-refresh-config --help')"
+        "os-refresh-config: error: --timeout must be a whole number of seconds from 0 to 31536000, not -3 (see 'os-refresh-config --help')"
       ])
   }
 

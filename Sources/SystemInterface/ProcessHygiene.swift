@@ -1,13 +1,12 @@
 import CSystemShims
-import SystemInterface
 
 /// What the process does first, before it opens anything.
-enum ProcessHygiene {
+public enum ProcessHygiene {
   /// Makes descriptors 0–2 valid (opening /dev/null where one is closed), so
   /// nothing we open later lands on them, and marks every other inherited
   /// descriptor close-on-exec, so no descriptor of our parent's reaches a script;
   /// and ignores SIGPIPE.
-  static func prepare() {
+  public static func prepare() {
     for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 {
       // open(2) takes the lowest free number: this one, or (when a lower one
       // is closed too, filled in its own round) a higher one copied down.

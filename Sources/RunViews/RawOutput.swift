@@ -1,0 +1,18 @@
+import RefreshStore
+import SystemInterface
+
+/// `history output`: the kept bytes exactly as captured, and a note on
+/// stderr when bytes between head and tail were not kept.
+public enum RawOutput {
+  /// Writes `captured` to stdout raw, and the note to stderr when it was cut.
+  public static func write(_ captured: CapturedStream) {
+    captured.head.withUnsafeBytes { _ = writeFully(STDOUT_FILENO, $0) }
+    captured.tail.withUnsafeBytes { _ = writeFully(STDOUT_FILENO, $0) }
+    guard captured.truncated else { return }
+    let omitted = captured.totalBytes - Int64(captured.head.count + captured.tail.count)
+    writeFully(
+      STDERR_FILENO,
+      "os-refresh-config: note: \(omitted) of \(captured.totalBytes) bytes were not kept, between the first \(captured.head.count) and the last \(captured.tail.count)\n"
+    )
+  }
+}
