@@ -69,10 +69,14 @@ let package = Package(
     ),
     .testTarget(name: "RefreshVocabularyTests", dependencies: ["RefreshVocabulary", "RefreshStore", "TestSupport"]),
     .testTarget(name: "SystemInterfaceTests", dependencies: ["SystemInterface", "TestSupport"]),
-    .testTarget(name: "RefreshRunnerTests", dependencies: ["RefreshRunner", "RefreshVocabulary", "TestSupport"]),
+    .testTarget(
+      name: "RefreshRunnerTests", dependencies: ["RefreshRunner", "RefreshVocabulary", "SystemInterface", "TestSupport"]
+    ),
     .testTarget(name: "RefreshStoreTests", dependencies: ["RefreshStore", "RefreshVocabulary", "TestSupport"]),
     .testTarget(
-      name: "RunHistoryTests", dependencies: ["RunHistory", "RefreshRunner", "RefreshStore", "TestSupport"]),
+      name: "RunHistoryTests",
+      dependencies: ["RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
+    ),
     .testTarget(name: "RunForensicsTests", dependencies: ["RunForensics", "RefreshStore", "TestSupport"]),
     .testTarget(name: "RunViewsTests", dependencies: ["RunViews", "RefreshStore", "TestSupport"]),
     .testTarget(

@@ -1,0 +1,131 @@
+import Foundation
+import RefreshRunner
+import RefreshVocabulary
+import SystemInterface
+import TestSupport
+import Testing
+
+/// The runner and its supervisor driven in-process and observed through
+/// `RunObserver`: the order of events, the timeout, signals passed on, and
+/// the streams of daemons a script leaves behind.
+@Suite struct SupervisionTests {
+  let base = TemporaryDirectory("orc-supervised")
+
+  @Test func eventsComeInTheOrderTheRunHappens() throws {
+    base.script("configure.d/10-first", "echo one; echo err >&2")
+    base.script("configure.d/20-second", "echo two")
+    base.script("post-configure.d/10-fails", "exit 3")
+    base.script("error.d/10-handler", "echo handled")
+    base.write("environment.d/10-env", "export GREETING=hello\n")
+    let run = try InProcessRun.run(base: base)
+    #expect(run.outcome.status == .failed)
+    #expect(run.outcome.exitStatus == 1)
+    #expect(
+      run.log.events == [
+        .runWillStart,
+        .phaseDidFinish(.preConfigure, .absent),
+        .phaseWillStart(.configure), .environmentWillLoad(.configure, files: 1),
+        .scriptWillStart(.configure, "10-first"), .scriptDidFinish(.configure, "10-first", .success),
+        .scriptWillStart(.configure, "20-second"), .scriptDidFinish(.configure, "20-second", .success),
+        .phaseDidFinish(.configure, .success),
+        .phaseWillStart(.postConfigure), .environmentWillLoad(.postConfigure, files: 1),
+        .scriptWillStart(.postConfigure, "10-fails"), .scriptDidFinish(.postConfigure, "10-fails", .failed),
+        .phaseDidFinish(.postConfigure, .failed),
+        .phaseDidFinish(.migration, .skipped),
+        .phaseWillStart(.error), .environmentWillLoad(.error, files: 1),
+        .scriptWillStart(.error, "10-handler"), .scriptDidFinish(.error, "10-handler", .success),
+        .phaseDidFinish(.error, .success),
+        .runDidFinish(.failed, 1),
+      ])
+    #expect(run.log.text(.configure, "10-first") == "one\n")
+    #expect(run.log.text(.configure, "10-first", .stderr) == "err\n")
+    #expect(run.log.outcomes["post-configure/10-fails"]?.termination == .exited(3))
+  }
+
+  @Test func theTimeoutKillsTheScriptAndItsChildrenAndRunsTheHandlers() throws {
+    base.script("configure.d/10-hangs", "sleep 300 & echo $! > \(base.url("child")); sleep 300")
+    base.script("error.d/10-handler", "echo handled")
+    let run = try InProcessRun.run(base: base, timeout: 1)
+    #expect(run.seconds < 15)
+    #expect(run.outcome.status == .timeout)
+    #expect(run.outcome.exitStatus == 1)
+    #expect(run.log.outcomes["configure/10-hangs"]?.status == .timeout)
+    #expect(run.log.outcomes["configure/10-hangs"]?.termination == .signaled(SIGKILL))
+    #expect(run.log.events.contains(.scriptDidFinish(.error, "10-handler", .success)))
+    #expect(run.log.logLines.contains("ERROR Timeout reached: 1s. Sending SIGKILL to all children"))
+    let child = try #require(base.read("child").flatMap { pid_t($0.trimmingCharacters(in: .newlines)) })
+    #expect(waitUntil(seconds: 10) { kill(child, 0) != 0 }, "the script's child was killed too")
+  }
+
+  @Test func aTerminationSignalIsPassedOnAndNoFurtherScriptRuns() throws {
+    base.script("configure.d/10-ok", "true")
+    base.script(
+      "configure.d/20-waits", "trap 'echo got TERM; exit 0' TERM; touch \(base.url("ready")); sleep 60 & wait")
+    base.script("configure.d/30-never", "touch \(base.url("never"))")
+    let log = EventLog()
+    // Directed at the runner's own thread, where the runner blocks it and
+    // reads it from its signalfd: the rest of the test process never sees it.
+    let runner = pthread_self()
+    let ready = base.url("ready")
+    log.onScriptStart = { script, _ in
+      guard script.name == "20-waits" else { return }
+      Thread.detachNewThread {
+        _ = waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: ready) }
+        pthread_kill(runner, SIGTERM)
+      }
+    }
+    let run = try InProcessRun.run(base: base, timeout: 30, killAfter: 5, log: log)
+    #expect(run.outcome.status == .interrupted)
+    #expect(run.outcome.exitStatus == 128 + SIGTERM)
+    // The script got the signal, handled it and exited 0: it succeeded,
+    // and the run still ends interrupted, running nothing more.
+    #expect(run.log.outcomes["configure/20-waits"]?.status == .success)
+    #expect(run.log.text(.configure, "20-waits") == "got TERM\n")
+    #expect(!base.exists("never"))
+    #expect(run.log.events.last == .runDidFinish(.interrupted, 128 + SIGTERM))
+  }
+
+  @Test func aScriptThatIgnoresTheSignalIsKilledAfterTheGracePeriod() throws {
+    base.script("configure.d/10-stubborn", "trap '' INT TERM; touch \(base.url("ready")); sleep 60")
+    let log = EventLog()
+    let runner = pthread_self()
+    let ready = base.url("ready")
+    log.onScriptStart = { _, _ in
+      Thread.detachNewThread {
+        _ = waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: ready) }
+        pthread_kill(runner, SIGINT)
+      }
+    }
+    let run = try InProcessRun.run(base: base, timeout: 30, killAfter: 1, log: log)
+    #expect(run.seconds < 15)
+    #expect(run.outcome.status == .interrupted)
+    #expect(run.outcome.exitStatus == 128 + SIGINT)
+    #expect(run.log.outcomes["configure/10-stubborn"]?.status == .interrupted)
+    #expect(run.log.outcomes["configure/10-stubborn"]?.termination == .signaled(SIGKILL))
+  }
+
+  @Test func aDaemonsLaterOutputGoesWhereOursGoesAndToNoOtherScript() throws {
+    let destination = try PipeEnds()
+    destination.readEnd.setNonBlocking()
+    base.script(
+      "configure.d/10-daemon",
+      "(while true; do echo tick; sleep 0.05; done) & echo $! > \(base.url("daemon")); echo started")
+    base.script("configure.d/20-later", "sleep 0.5; echo later")
+    defer {
+      if let daemon = base.read("daemon").flatMap({ pid_t($0.trimmingCharacters(in: .newlines)) }) {
+        kill(daemon, SIGKILL)
+      }
+    }
+    let run = try InProcessRun.run(
+      base: base, passThrough: (destination.writeEnd.rawValue, destination.writeEnd.rawValue))
+    #expect(run.outcome.status == .success)
+    #expect(run.seconds < 10, "the daemon holds up neither script")
+    #expect(run.log.text(.configure, "20-later") == "later\n", "the daemon's ticks are not the next script's")
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    let count = try buffer.withUnsafeMutableBytes { try destination.readEnd.read(into: $0) }
+    let passedOn = String(decoding: buffer[0..<count], as: UTF8.self)
+    #expect(passedOn.contains("started\n"))
+    #expect(passedOn.contains("later\n"))
+    #expect(passedOn.components(separatedBy: "tick\n").count > 4, "ticks written while 20-later ran were passed on")
+  }
+}
