@@ -52,9 +52,12 @@ final class ChildSupervisor {
   func wait(
     for child: pid_t, streams: [ChildStream], deadline: MonotonicInstant?, onTimeout: () -> Void
   ) -> ChildExit {
-    // Readable once the child has ended; without it (a kernel before 5.3, or
-    // a child already reaped) SIGCHLD on the signalfd wakes us instead.
-    let exitNotice = (try? systemCall("pidfd_open") { orc_pidfd_open(child) }).map(FileDescriptor.init(owning:))
+    // Embedded in a process with threads and children of its own, SIGCHLD
+    // may be taken by another thread: a pidfd, readable once the child has
+    // ended, wakes us instead. As the process's only waiter (we reap every
+    // child), SIGCHLD on the signalfd does, a system call cheaper per script.
+    let exitNotice =
+      adoptsOrphans ? nil : (try? systemCall("pidfd_open") { orc_pidfd_open(child) }).map(FileDescriptor.init(owning:))
     var open = streams
     var state = WaitState()
     var family: ProcessFamily?

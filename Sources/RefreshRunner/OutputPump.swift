@@ -21,6 +21,8 @@ final class OutputPump {
   private(set) var stalledDestinations: Set<Int32> = []
   /// Destinations that refused output (closed, EPIPE): dropped silently.
   private var brokenDestinations: Set<Int32> = []
+  /// The poll set, kept between calls so that it is allocated once.
+  private var descriptors: [pollfd] = []
   /// Whether writes to a destination may block (pipes, sockets, terminals).
   private var mayBlock: [Int32: Bool] = [:]
 
@@ -46,22 +48,35 @@ final class OutputPump {
   /// came. Streams that ended are closed and removed. Returns whether
   /// `watched` became ready.
   func pollOnce(streams: inout [ChildStream], watching watched: Int32?, until deadline: MonotonicInstant?) -> Bool {
-    var descriptors = [pollfd(fd: signals.pollDescriptor, events: Int16(POLLIN), revents: 0)]
+    descriptors.removeAll(keepingCapacity: true)
+    descriptors.append(pollfd(fd: signals.pollDescriptor, events: Int16(POLLIN), revents: 0))
     descriptors.append(pollfd(fd: watched ?? -1, events: Int16(POLLIN), revents: 0))
-    for stream in streams + lingering {
+    for stream in streams { descriptors.append(pollfd(fd: stream.source.rawValue, events: Int16(POLLIN), revents: 0)) }
+    for stream in lingering {
       descriptors.append(pollfd(fd: stream.source.rawValue, events: Int16(POLLIN), revents: 0))
     }
     let ready = (try? systemCall("poll") { poll(&descriptors, nfds_t(descriptors.count), timeout(until: deadline)) })
     guard let ready, ready > 0 else { return false }
     // Streams first, so output written just before an exit is read in order.
-    let streamCount = streams.count
-    streams = zip(streams, descriptors[2...]).filter { stream, polled in
-      polled.revents == 0 || copy(stream, untilEmpty: false)
-    }.map(\.0)
-    lingering = zip(lingering, descriptors[(2 + streamCount)...]).filter { stream, polled in
-      polled.revents == 0 || copy(stream, untilEmpty: false)
-    }.map(\.0)
+    let lingeringStart = 2 + streams.count
+    streams = Self.copyReady(streams, revents: descriptors[2..<lingeringStart], copy)
+    lingering = Self.copyReady(lingering, revents: descriptors[lingeringStart...], copy)
     return descriptors[1].revents != 0
+  }
+
+  /// Copies the streams poll found ready, in order; returns those still open.
+  private static func copyReady(
+    _ streams: [ChildStream], revents: ArraySlice<pollfd>, _ copy: (ChildStream, Bool) -> Bool
+  ) -> [ChildStream] {
+    var open = streams
+    var removed = 0
+    for (index, polled) in zip(streams.indices, revents) where polled.revents != 0 {
+      if !copy(streams[index], false) {
+        open.remove(at: index - removed)
+        removed += 1
+      }
+    }
+    return open
   }
 
   /// After the child's exit: takes what is already in the pipes, then closes
