@@ -5,8 +5,12 @@ public struct RefreshConfiguration {
   /// The directory holding `pre-configure.d` … `migration.d`, `error.d` and `environment.d`.
   public var baseDirectory: String
   /// Seconds from the start of the run after which the running script and
-  /// every process it started are killed; nil for no limit.
-  public var timeoutSeconds: Int?
+  /// every process it started are killed; nil (or 0) for no limit.
+  public var timeoutSeconds: Int? {
+    didSet { timeoutNanoseconds = Self.nanoseconds(timeoutSeconds) }
+  }
+  /// The same limit in nanoseconds, which tests may set finer.
+  public var timeoutNanoseconds: Int64?
   /// Seconds a script's processes get after a passed-on termination signal before SIGKILL.
   public var killAfterSeconds: Int
   /// The names scripts must match (`RUN_PARTS_REGEX`).
@@ -36,12 +40,18 @@ public struct RefreshConfiguration {
   ) {
     self.baseDirectory = baseDirectory
     self.timeoutSeconds = timeoutSeconds
+    self.timeoutNanoseconds = Self.nanoseconds(timeoutSeconds)
     self.killAfterSeconds = killAfterSeconds
     self.scriptPattern = scriptPattern
     self.environment = environment
     self.arguments = arguments
     self.passThrough = passThrough
     self.adoptsOrphans = adoptsOrphans
+  }
+
+  private static func nanoseconds(_ seconds: Int?) -> Int64? {
+    guard let seconds, seconds > 0 else { return nil }
+    return Int64(seconds) * 1_000_000_000
   }
 
   /// The path of `name` inside the base directory.

@@ -20,6 +20,9 @@ extension RefreshRun {
       log(.debug, "Not sourcing \(joinPath(directory, entry.name)): \(entry.reason.rawValue)")
     }
     guard !files.paths.isEmpty else { return .success(configuration.environment) }
+    if phase != .error && deadlinePassed() {
+      return .failure(EnvironmentFailure(phaseFailure: .failed("timeout reached before \(directory) was sourced")))
+    }
     for file in files.paths { log(.debug, "Sourcing environment file \(file)") }
     notify { $0.environmentWillLoad(files.paths, for: phase) }
     switch EnvironmentLoader.load(

@@ -39,8 +39,8 @@ public final class RefreshRun {
       killAfterNanoseconds: Int64(configuration.killAfterSeconds) * 1_000_000_000,
       adoptsOrphans: configuration.adoptsOrphans, clock: clock)
     defer { supervisor.pump.closeLingering() }
-    if let seconds = configuration.timeoutSeconds, seconds > 0 {
-      deadline = clock.monotonicNanoseconds() + Int64(seconds) * 1_000_000_000
+    if let nanoseconds = configuration.timeoutNanoseconds {
+      deadline = clock.monotonicNanoseconds() + nanoseconds
     }
     notify { $0.runWillStart(describe()) }
     let outcome = finish(after: runPhases(supervisor), supervisor: supervisor)
@@ -176,6 +176,7 @@ public final class RefreshRun {
     _ script: Script, in phase: Phase, launcher: ScriptLauncher, supervisor: ChildSupervisor
   ) -> PhaseFailure? {
     if let signal = supervisor.checkForTermination() { return .interrupted(signal) }
+    if phase != .error && deadlinePassed() { return .failed("timeout reached before \(script.path) started") }
     let outcome = execute(script, in: phase, launcher: launcher, supervisor: supervisor)
     if let signal = supervisor.checkForTermination(), outcome.status == .success || outcome.status == .interrupted {
       return .interrupted(signal)
@@ -251,6 +252,16 @@ public final class RefreshRun {
   /// The deadline while it has not fired yet: after a timeout, error.d runs
   /// without one, as under the reference (whose one-shot alarm has gone off).
   var activeDeadline: MonotonicInstant? { timedOut ? nil : deadline }
+
+  /// Whether the deadline has passed; fires the timeout when it has not yet
+  /// fired. A deadline, once reached, ends the run however the timing falls:
+  /// between two scripts, or as a script exits.
+  func deadlinePassed() -> Bool {
+    guard let deadline, !timedOut else { return timedOut }
+    guard clock.monotonicNanoseconds() >= deadline else { return false }
+    timeoutReached()
+    return true
+  }
 
   func timeoutReached() {
     timedOut = true

@@ -53,8 +53,10 @@ public struct ScriptOutcome: Sendable {
 
   /// What a supervised child's end means for its script.
   static func status(of exit: ChildExit) -> ScriptStatus {
-    if exit.termination.isSuccess { return .success }
+    // The deadline fired while it ran: a timeout, even if it exited 0 as
+    // the kill came, so the run cannot go on as if nothing had happened.
     if exit.timedOut { return .timeout }
+    if exit.termination.isSuccess { return .success }
     if exit.interruptedBy != nil { return .interrupted }
     if case .signaled = exit.termination { return .killed }
     return .failed

@@ -129,3 +129,32 @@ import Testing
     #expect(passedOn.components(separatedBy: "tick\n").count > 4, "ticks written while 20-later ran were passed on")
   }
 }
+
+/// A deadline, once reached, ends the run however the timing falls: between
+/// two scripts, or as a script exits.
+@Suite struct DeadlineTests {
+  @Test func aDeadlineFallingAsScriptsEndIsNeverLost() throws {
+    let base = TemporaryDirectory("orc-deadline")
+    for index in 0..<150 { base.script("configure.d/\(1000 + index)-quick", "exit 0") }
+    base.script("post-configure.d/10-sleeps", "sleep 30")
+    base.script("error.d/10-handler", "true")
+    let started = Date()
+    var generator = SystemRandomNumberGenerator()
+    var tries = 0
+    // Deadlines from 1 to 40 ms land among the 150 quick scripts (each takes
+    // about half a millisecond), so across the tries they fall before a
+    // script starts, while it runs and as it exits.
+    while tries < 200 && Date().timeIntervalSince(started) < 90 {
+      tries += 1
+      let timeout = Int64.random(in: 1_000_000...40_000_000, using: &generator)
+      let run = try InProcessRun.run(base: base, timeoutNanoseconds: timeout)
+      #expect(run.outcome.status == .timeout, "try \(tries), deadline \(timeout) ns: \(run.log.events.suffix(4))")
+      #expect(run.outcome.exitStatus == 1)
+      #expect(run.seconds < 10, "try \(tries) took \(run.seconds) s")
+      #expect(!run.log.events.contains(.scriptWillStart(.postConfigure, "10-sleeps")))
+      #expect(run.log.events.contains(.scriptDidFinish(.error, "10-handler", .success)))
+      if run.outcome.status != .timeout { break }
+    }
+    #expect(tries >= 50, "only \(tries) tries in 90 s")
+  }
+}

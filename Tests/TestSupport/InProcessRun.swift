@@ -23,16 +23,17 @@ public struct InProcessRun {
   public static func run(
     base: TemporaryDirectory, timeout: Int = 60, killAfter: Int = 10, log: EventLog = EventLog(),
     passThrough: (stdout: Int32, stderr: Int32)? = nil, environment: [String: String] = [:],
-    extraObservers: [RunObserver] = []
+    extraObservers: [RunObserver] = [], timeoutNanoseconds: Int64? = nil
   ) throws -> InProcessRun {
     let null = try FileDescriptor.open("/dev/null", O_WRONLY)
     var entries = ["PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C"]
     entries += environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-    let configuration = RefreshConfiguration(
+    var configuration = RefreshConfiguration(
       baseDirectory: base.path, timeoutSeconds: min(timeout, 60), killAfterSeconds: killAfter,
       scriptPattern: try RunPartsPattern(RunPartsPattern.defaultScriptPattern),
       environment: ProcessEnvironment(entries: entries),
       passThrough: passThrough ?? (null.rawValue, null.rawValue), adoptsOrphans: false)
+    if let timeoutNanoseconds { configuration.timeoutNanoseconds = timeoutNanoseconds }
     let started = Date()
     let outcome = try RefreshRun(configuration: configuration, observers: [log] + extraObservers).run()
     return InProcessRun(outcome: outcome, log: log, seconds: Date().timeIntervalSince(started))
