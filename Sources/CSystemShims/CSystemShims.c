@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,6 +34,19 @@ int orc_signalfd_read(int fd, int *signo) {
     if (n >= 0) errno = EIO;
     return -1;
   }
+}
+
+/* The soft RLIMIT_NOFILE children get back, or -1 to leave theirs alone. */
+static volatile long orc_child_nofile = -1;
+
+long orc_raise_descriptor_limit(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return -1;
+  long original = (long)limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+  orc_child_nofile = original;
+  return original;
 }
 
 /* The kernel's struct sigaction for rt_sigaction(2): no restorer is needed for SIG_DFL. */
@@ -66,6 +80,13 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
       }
     }
     if (close_from >= 0) syscall(SYS_close_range, (unsigned)close_from, ~0U, 0);
+    if (orc_child_nofile >= 0) {
+      struct rlimit limit;
+      if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        limit.rlim_cur = (rlim_t)orc_child_nofile;
+        setrlimit(RLIMIT_NOFILE, &limit);
+      }
+    }
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, NULL, sizeof empty_mask);
     execve(path, argv, envp);
   failed:

@@ -80,16 +80,51 @@ final class OutputPump {
   }
 
   /// After the child's exit: takes what is already in the pipes, then closes
-  /// each stream or, where a process it left still holds the write end, keeps
-  /// copying it in the background (to its destination only).
+  /// each stream or, where a process it left still holds the write end (a
+  /// daemon), hands it to a forwarder that outlives us.
   func finish(streams: [ChildStream]) {
     for stream in streams where copy(stream, untilEmpty: true) {
-      if let destination = stream.passThrough {
-        lingering.append(ChildStream(source: stream.source, passThrough: destination, deliver: { _ in }))
-      } else {
+      guard let destination = stream.passThrough else {
         stream.source.close()
+        continue
+      }
+      if !Self.forward(stream.source, to: destination) {
+        lingering.append(ChildStream(source: stream.source, passThrough: destination, deliver: { _ in }))
       }
     }
+  }
+
+  /// The forwarder: `cat` copying a daemon's pipe to our stdout or stderr.
+  static let forwarder = "/bin/cat"
+
+  /// Hands a pipe a daemon still writes to over to a forwarder process that
+  /// copies it to `destination` until the daemon closes it, and closes ours.
+  ///
+  /// Under the reference a daemon writes to os-refresh-config's own stdout
+  /// and lives on after it; here its pipe would break when we exit and
+  /// SIGPIPE would kill it at its next write. The forwarder is an ordinary
+  /// process, not ours to wait for (it outlives us), and we keep no
+  /// descriptor per daemon. What the daemon writes after its script exits
+  /// reaches our stdout or stderr but is not captured in the history.
+  /// Returns false when no forwarder could be started (the pipe then stays
+  /// with us, copied while we run).
+  static func forward(_ source: FileDescriptor, to destination: Int32) -> Bool {
+    guard let null = try? FileDescriptor.open("/dev/null", O_WRONLY) else { return false }
+    // The forwarder reads as any program does: waiting for data.
+    source.setNonBlocking(false)
+    do {
+      _ = try ProcessSpawner.spawn(
+        path: forwarder, arguments: CStringArray([forwarder]), environment: CStringArray([]),
+        redirections: [
+          .init(source: source.rawValue, target: STDIN_FILENO), .init(source: destination, target: STDOUT_FILENO),
+          .init(source: null.rawValue, target: STDERR_FILENO),
+        ])
+    } catch {
+      source.setNonBlocking()
+      return false
+    }
+    source.close()
+    return true
   }
 
   /// poll(2)'s timeout in milliseconds for `deadline` (-1: none).

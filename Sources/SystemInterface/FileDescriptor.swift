@@ -48,10 +48,12 @@ public final class FileDescriptor: @unchecked Sendable {
   @discardableResult
   public func writeAll(_ bytes: UnsafeRawBufferPointer) -> Bool { writeFully(rawValue, bytes) }
 
-  /// Makes reads and writes return `EAGAIN` instead of waiting.
-  public func setNonBlocking() {
+  /// Makes reads and writes return `EAGAIN` instead of waiting (or, with
+  /// false, wait again): a flag of the open file, shared by every process
+  /// that holds it.
+  public func setNonBlocking(_ nonBlocking: Bool = true) {
     let flags = fcntl(rawValue, F_GETFL)
-    _ = fcntl(rawValue, F_SETFL, flags | O_NONBLOCK)
+    _ = fcntl(rawValue, F_SETFL, nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK)
   }
 
   /// `fstat(2)` of the open file.

@@ -5,7 +5,7 @@ public enum ProcessHygiene {
   /// Makes descriptors 0–2 valid (opening /dev/null where one is closed), so
   /// nothing we open later lands on them, and marks every other inherited
   /// descriptor close-on-exec, so no descriptor of our parent's reaches a script;
-  /// and ignores SIGPIPE.
+  /// raises our descriptor limit; and ignores SIGPIPE.
   public static func prepare() {
     for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 {
       // open(2) takes the lowest free number: this one, or (when a lower one
@@ -17,6 +17,9 @@ public enum ProcessHygiene {
       }
     }
     _ = orc_cloexec_from(3)
+    // Never run out of descriptors ourselves; scripts still get the limit
+    // we were started with (the spawn puts it back in each child).
+    _ = orc_raise_descriptor_limit()
     // A closed or broken stdout (`os-refresh-config | head`) must not kill
     // the refresh: writes then fail with EPIPE and the run goes on. Scripts
     // get the default disposition back when they are spawned.

@@ -40,6 +40,9 @@ public final class RunningCommand {
       ])
   }
 
+  /// The file its stdout goes to.
+  public var outputPath: String { scratch.url("stdout") }
+
   /// Whether it has ended (reaping it when it has).
   public var hasEnded: Bool {
     if status != nil { return true }

@@ -18,11 +18,18 @@ int orc_signalfd_read(int fd, int *signo);
 /// its default disposition and the mask is emptied (through the raw system
 /// calls, so glibc's internal signals 32 and 33 are reset too, which glibc
 /// 2.36's posix_spawn leaves ignored); `redirect_from[i]` is duplicated onto
-/// `redirect_to[i]`, and every descriptor from `close_from` on is closed.
+/// `redirect_to[i]`, every descriptor from `close_from` on is closed, and the
+/// soft RLIMIT_NOFILE is put back as we were started with it
+/// (orc_raise_descriptor_limit).
 /// Returns the pid, or -1 with the errno of the failed step in *error_out.
 int orc_spawn(const char *path, char *const argv[], char *const envp[],
               const int *redirect_from, const int *redirect_to, int redirect_count,
               int close_from, int *error_out);
+
+/// Raises our soft RLIMIT_NOFILE to the hard limit, so that we never run out
+/// of descriptors, and has orc_spawn give children the soft limit we were
+/// started with. Returns that limit, or -1 when nothing was raised.
+long orc_raise_descriptor_limit(void);
 
 /// Sets FD_CLOEXEC on every descriptor from lowfd on (close_range(2) with
 /// CLOSE_RANGE_CLOEXEC). Returns 0 or -1/errno.
