@@ -23,7 +23,7 @@ public final class RunLock {
   public static func acquire(path: String, clock: RunClock = RunClock()) throws(RunnerError) -> RunLock {
     let file: FileDescriptor
     do {
-      file = try FileDescriptor.open(path, O_RDWR | O_APPEND | O_CREAT, mode: 0o666)
+      file = try openLockFile(path)
     } catch {
       throw .lockFileUnavailable(path, reason: error.reason)
     }
@@ -36,6 +36,16 @@ public final class RunLock {
     let line = "Locked by pid==\(getpid()) at \(Timestamp.utcISO8601(clock.wallMicroseconds()))\n"
     writeFully(file.rawValue, line)
     return RunLock(file: file, path: path)
+  }
+
+  /// Opens the lock file: never through a symlink another user planted,
+  /// never hanging on a FIFO, created 0600.
+  private static func openLockFile(_ path: String) throws(SystemError) -> FileDescriptor {
+    let file = try FileDescriptor.open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, mode: 0o600)
+    guard try file.status().st_mode & S_IFMT == S_IFREG else {
+      throw SystemError(call: "open", code: EINVAL, subject: path, explanation: "not a regular file")
+    }
+    return file
   }
 
   /// Empties the file and releases the lock.

@@ -15,12 +15,18 @@ public final class Database {
 
   /// Opens (and with `create`, creates) the database at `path`, with a busy
   /// timeout set before any statement runs and extended result codes on.
-  public init(path: String, readOnly: Bool = false, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5000)
-    throws(SQLiteError)
-  {
+  ///
+  /// With `noFollow`, a symbolic link at `path` is refused: "The database
+  /// filename is not allowed to contain a symbolic link"
+  /// (SQLITE_OPEN_NOFOLLOW, https://sqlite.org/c3ref/open.html).
+  public init(
+    path: String, readOnly: Bool = false, create: Bool = true, noFollow: Bool = false,
+    busyTimeoutMilliseconds: Int32 = 5000
+  ) throws(SQLiteError) {
     var opened: OpaquePointer?
     var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
     if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+    if noFollow { flags |= SQLITE_OPEN_NOFOLLOW }
     flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
     let status = sqlite3_open_v2(path, &opened, flags, nil)
     guard let opened else {

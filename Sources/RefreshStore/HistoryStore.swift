@@ -51,7 +51,10 @@ public final class HistoryStore {
   public static func openForRecording(at path: String, now: Int64) throws -> (
     store: HistoryStore, quarantine: Quarantine?
   ) {
+    try DatabaseLocation.checkName(path)
     try makeDirectory(for: path)
+    try DatabaseLocation.checkDirectory(of: path)
+    try DatabaseLocation.checkFiles(path)
     do {
       return (try openAndMigrate(path), nil)
     } catch let error as SQLiteError where error.isCorruption {
@@ -70,10 +73,10 @@ public final class HistoryStore {
   /// possible, so abandoned runs can be marked; a missing file is an error,
   /// never created.
   public static func openForReading(at path: String) throws -> HistoryStore {
-    guard access(path, F_OK) == 0 else { throw StoreError.noDatabase(path: path) }
+    try DatabaseLocation.checkReadable(path)
     let database: Database
     if access(path, W_OK) == 0 {
-      database = try Database(path: path, create: false)
+      database = try Database(path: path, create: false, noFollow: true)
     } else {
       database = try Database(path: path, readOnly: true, create: false)
     }
@@ -97,9 +100,9 @@ public final class HistoryStore {
     if access(path, F_OK) != 0 {
       // Created here, 0600, so SQLite's -wal and -shm (which copy the
       // database's permissions) are private too.
-      _ = try? FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+      _ = try? FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
     }
-    let database = try Database(path: path)
+    let database = try Database(path: path, noFollow: true)
     // Refuse a newer schema before anything (even the journal mode) is written.
     let version = Int(try database.integerPragma("user_version"))
     if version > Migration.latestVersion {
@@ -200,7 +203,11 @@ public final class HistoryStore {
   /// The schema version of the database at `path`, read without changing
   /// anything; nil when there is no file.
   public static func schemaVersionOnDisk(at path: String) throws -> Int? {
-    guard access(path, F_OK) == 0 else { return nil }
+    do {
+      try DatabaseLocation.checkReadable(path)
+    } catch .noDatabase {
+      return nil
+    }
     let database = try Database(path: path, readOnly: true, create: false)
     return Int(try database.integerPragma("user_version"))
   }

@@ -8,6 +8,10 @@ public enum StoreError: Error, Equatable, Sendable {
   case noDatabase(path: String)
   /// The database's directory cannot be made or used.
   case unusableDirectory(path: String, reason: String)
+  /// A path another user could have planted, or that keeps nothing: refused.
+  case unsafePath(path: String, reason: String)
+  /// The database exists but cannot be read.
+  case unreadable(path: String, reason: String)
   /// A run reference that is neither an id nor a name we know.
   case invalidRunReference(String)
   /// No run matches the reference.
@@ -30,6 +34,10 @@ extension StoreError: CustomStringConvertible {
       return "no history database at \(path) (no refresh has been recorded there yet)"
     case .unusableDirectory(let path, let reason):
       return "cannot use the history directory \(path): \(reason)"
+    case .unsafePath(let path, let reason):
+      return "refusing the history at \(path): \(reason)"
+    case .unreadable(let path, let reason):
+      return "cannot read the history at \(path): \(reason)"
     case .invalidRunReference(let text):
       return "invalid run '\(text)': expected a run id, latest, last-success or last-failure"
     case .unknownRun(let text):

@@ -1,4 +1,8 @@
 /// Reads files through one loop: whole (up to a limit) or chunk by chunk.
+///
+/// Only regular files are read: a FIFO, a device or a socket at the path is
+/// refused at once (it is opened without waiting, O_NONBLOCK), so a path
+/// someone points at a pipe can never hang the reader.
 public enum SmallFile {
   /// The bytes of `path`, at most `limit` of them; `complete` is false when
   /// the file is longer.
@@ -17,7 +21,7 @@ public enum SmallFile {
   public static func forEachChunk(
     _ path: String, _ body: (UnsafeRawBufferPointer) -> Bool
   ) throws(SystemError) -> Bool {
-    let file = try FileDescriptor.open(path, O_RDONLY)
+    let file = try openRegular(path)
     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     defer { chunk.deallocate() }
     while true {
@@ -25,5 +29,14 @@ public enum SmallFile {
       if count == 0 { return true }
       if !body(UnsafeRawBufferPointer(rebasing: chunk[0..<count])) { return false }
     }
+  }
+
+  /// Opens `path` for reading without waiting, and only if it is a regular file.
+  public static func openRegular(_ path: String) throws(SystemError) -> FileDescriptor {
+    let file = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+    guard try file.status().st_mode & S_IFMT == S_IFREG else {
+      throw SystemError(call: "open", code: EINVAL, subject: path, explanation: "not a regular file")
+    }
+    return file
   }
 }

@@ -6,16 +6,19 @@ public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
   public let code: Int32
   /// What the call was applied to (a path, a pid), when that helps the reader.
   public let subject: String?
+  /// Our own words for a refusal the C library has no text for.
+  public let explanation: String?
 
   /// Creates an error for `call` with the given `errno` value.
-  public init(call: String, code: Int32, subject: String? = nil) {
+  public init(call: String, code: Int32, subject: String? = nil, explanation: String? = nil) {
     self.call = call
     self.code = code
     self.subject = subject
+    self.explanation = explanation
   }
 
-  /// The C library's text for the code, e.g. "Permission denied".
-  public var reason: String { String(cString: strerror(code)) }
+  /// The C library's text for the code, e.g. "Permission denied", or ours.
+  public var reason: String { explanation ?? String(cString: strerror(code)) }
 
   public var description: String {
     if let subject { return "\(call) \(subject): \(reason)" }

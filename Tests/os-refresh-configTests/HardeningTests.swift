@@ -59,4 +59,109 @@ import Testing
     #expect(scratch.read("limit") == "64\n", "scripts get the limit we were started with")
     #expect(try fixture.show().scripts.allSatisfy { $0.status == .success })
   }
+
+  // 4
+  @Test func aFIFOAmongTheInputsIsRecordedAsAnErrorAndHangsNothing() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    #expect(mkfifo(scratch.url("fifo"), 0o644) == 0)
+    let started = Date()
+    let result = fixture.refresh(environment: ["OS_CONFIG_FILES": scratch.url("fifo")], seconds: 20)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(Date().timeIntervalSince(started) < 10)
+    let input = try #require(try fixture.show().inputs.first)
+    #expect(input.sha256 == nil)
+    #expect(input.error == "not a regular file")
+
+    let redactFile = fixture.refresh(["--redact-file", scratch.url("fifo")], seconds: 20)
+    #expect(redactFile.status == 1)
+    #expect(redactFile.stderrLines == ["os-refresh-config: error: cannot read --redact-file \(scratch.url("fifo"))"])
+    let version = runCommand(
+      Binaries.ours, ["--version", "--db", scratch.url("fifo")],
+      environment: Binaries.environment(database: fixture.database), seconds: 20)
+    #expect(version.status == 0)
+    #expect(version.stdoutText.contains("\(scratch.url("fifo")): unreadable ("))
+  }
+
+  /// Makes `path` belong to the attacker (uid and gid 65534), without following a symlink.
+  func plantedByAnotherUser(_ path: String) {
+    #expect(lchown(path, 65534, 65534) == 0, "chown needs root")
+  }
+
+  func expectRefused(
+    _ result: CommandResult, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    #expect(result.status == 0, "the refresh goes on: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stdoutText == "ok\n", sourceLocation: sourceLocation)
+    let warnings = result.stderrLines.filter { $0.contains("[WARNING]") }
+    #expect(warnings.count == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(warnings.first?.contains(reason) == true, "\(warnings)", sourceLocation: sourceLocation)
+  }
+
+  // 5
+  @Test func aDatabasePathAnotherUserPlantedIsRefused() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    // A dangling symlink in a directory everyone may write to (as /tmp).
+    let shared = scratch.directory("shared")
+    chmod(shared, 0o1777)
+    #expect(symlink(scratch.url("chosen.sqlite"), scratch.url("shared/history.sqlite")) == 0)
+    plantedByAnotherUser(scratch.url("shared/history.sqlite"))
+    expectRefused(
+      fixture.refresh(["--db", scratch.url("shared/history.sqlite")]), "the directory is writable by others")
+    #expect(!scratch.exists("chosen.sqlite"))
+
+    // A file of theirs, mode 0666, in a directory of ours.
+    scratch.directory("ours")
+    scratch.write("ours/history.sqlite", "theirs", mode: 0o666)
+    plantedByAnotherUser(scratch.url("ours/history.sqlite"))
+    expectRefused(fixture.refresh(["--db", scratch.url("ours/history.sqlite")]), "the file belongs to uid 65534")
+    #expect(scratch.read("ours/history.sqlite") == "theirs")
+
+    // A directory of theirs.
+    scratch.directory("theirs")
+    plantedByAnotherUser(scratch.url("theirs"))
+    expectRefused(
+      fixture.refresh(["--db", scratch.url("theirs/history.sqlite")]), "the directory belongs to uid 65534")
+    #expect(!scratch.exists("theirs/history.sqlite"))
+
+    // A symlink to a file of root's, which must not be overwritten.
+    scratch.write("ours/precious", "")
+    #expect(symlink(scratch.url("ours/precious"), scratch.url("ours/linked.sqlite")) == 0)
+    expectRefused(fixture.refresh(["--db", scratch.url("ours/linked.sqlite")]), "a symbolic link")
+    #expect(scratch.read("ours/precious") == "")
+  }
+
+  @Test func anExistingDatabaseIsTightenedAndPathsAreNeverURIs() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    #expect(fixture.refresh().status == 0)
+    for suffix in ["", "-wal", "-shm"] where scratch.exists("db/history.sqlite" + suffix) {
+      chmod(fixture.database + suffix, 0o644)
+    }
+    #expect(fixture.refresh().status == 0)
+    var info = stat()
+    for suffix in ["", "-wal", "-shm"] where stat(fixture.database + suffix, &info) == 0 {
+      #expect(info.st_mode & 0o777 == 0o600, "history.sqlite\(suffix)")
+    }
+
+    let uri = "file:\(scratch.url("uri.sqlite"))?mode=rwc"
+    expectRefused(fixture.refresh(["--db", uri]), "a URI")
+    #expect(!scratch.exists("uri.sqlite"))
+    for name in ["", ":memory:"] {
+      expectRefused(fixture.refresh(["--db", name]), "keeps nothing")
+    }
+  }
+
+  @Test func theLockFileIsNeverFollowedThroughASymlinkAndIsPrivate() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    scratch.write("precious", "keep me")
+    #expect(symlink(scratch.url("precious"), scratch.url("planted.lock")) == 0)
+    plantedByAnotherUser(scratch.url("planted.lock"))
+    let refused = fixture.refresh(["--lockfile", scratch.url("planted.lock")])
+    #expect(refused.status == 1)
+    #expect(refused.stdoutText == "")
+    #expect(scratch.read("precious") == "keep me")
+    #expect(fixture.refresh(["--lockfile", scratch.url("fresh.lock")]).status == 0)
+    var info = stat()
+    #expect(stat(scratch.url("fresh.lock"), &info) == 0)
+    #expect(info.st_mode & 0o777 == 0o600)
+  }
 }
