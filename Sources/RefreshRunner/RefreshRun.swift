@@ -25,6 +25,8 @@ public final class RefreshRun {
   enum PhaseFailure {
     case failed(String)
     case interrupted(Int32)
+    /// An observer said the run may not go on.
+    case stopped(String)
   }
 
   /// How the run ended and the exit status it gives.
@@ -43,7 +45,8 @@ public final class RefreshRun {
       deadline = clock.monotonicNanoseconds() + nanoseconds
     }
     notify { $0.runWillStart(describe()) }
-    let outcome = finish(after: runPhases(supervisor), supervisor: supervisor)
+    let failure = observersAllow() ? runPhases(supervisor) : (.preConfigure, .stopped("before the first phase"))
+    let outcome = finish(after: failure, supervisor: supervisor)
     notify { $0.runDidFinish(status: outcome.status, exitStatus: outcome.exitStatus) }
     return outcome
   }
@@ -80,6 +83,9 @@ public final class RefreshRun {
       return (.success, 0)
     case .interrupted(let signal):
       return interrupted(by: signal)
+    case .stopped(let when):
+      log(.error, "the run cannot be recorded and recording is required: stopped \(when); nothing more runs")
+      return (.failed, 1)
     case .failed(let reason):
       log(.error, "during \(failure!.phase.rawValue) phase. [\(reason)]")
       let errorDirectory = configuration.path(Phase.error.directoryName)
@@ -177,7 +183,9 @@ public final class RefreshRun {
   ) -> PhaseFailure? {
     if let signal = supervisor.checkForTermination() { return .interrupted(signal) }
     if phase != .error && deadlinePassed() { return .failed("timeout reached before \(script.path) started") }
-    let outcome = execute(script, in: phase, launcher: launcher, supervisor: supervisor)
+    guard let outcome = execute(script, in: phase, launcher: launcher, supervisor: supervisor) else {
+      return .stopped("before \(script.path)")
+    }
     if let signal = supervisor.checkForTermination(), outcome.status == .success || outcome.status == .interrupted {
       return .interrupted(signal)
     }
@@ -186,13 +194,15 @@ public final class RefreshRun {
   }
 
   /// Starts `script`, waits for it while its output is pumped, and reports it.
+  /// Returns nil when an observer stopped the run before the script started.
   private func execute(
     _ script: Script, in phase: Phase, launcher: ScriptLauncher, supervisor: ChildSupervisor
-  ) -> ScriptOutcome {
+  ) -> ScriptOutcome? {
     log(.info, "Running \(script.path)")
     let startedAt = clock.wallMicroseconds()
     let started = clock.monotonicNanoseconds()
     notify { $0.scriptWillStart(script, in: phase, startedAt: startedAt) }
+    guard observersAllow() else { return nil }
     func finish(_ status: ScriptStatus, _ termination: Termination, _ error: SystemError? = nil) -> ScriptOutcome {
       let outcome = ScriptOutcome(
         status: status, termination: termination, spawnError: error, startedAt: startedAt,
@@ -269,6 +279,9 @@ public final class RefreshRun {
   }
 
   // MARK: - Observers
+
+  /// Whether every observer lets the run go on.
+  private func observersAllow() -> Bool { observers.allSatisfy { $0.mayContinue() } }
 
   func notify(_ body: (RunObserver) -> Void) {
     for observer in observers { body(observer) }

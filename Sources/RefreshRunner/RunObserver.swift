@@ -84,6 +84,11 @@ public protocol RunObserver: AnyObject {
   func runDidFinish(status: RunStatus, exitStatus: Int32)
   /// A log message from the runner.
   func log(_ level: LogLevel, _ message: String)
+  /// Whether the run may go on; asked after the run starts and after each
+  /// script is announced, before it is started. An observer that must see
+  /// everything (a mandatory audit) says no once it cannot, and the run
+  /// stops at once: no further script, no error handlers, exit 1.
+  func mayContinue() -> Bool
 }
 
 /// Observers that do not care about some events leave them out.
@@ -99,4 +104,5 @@ extension RunObserver {
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {}
   public func runDidFinish(status: RunStatus, exitStatus: Int32) {}
   public func log(_ level: LogLevel, _ message: String) {}
+  public func mayContinue() -> Bool { true }
 }

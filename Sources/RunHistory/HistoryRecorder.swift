@@ -25,6 +25,9 @@ public final class HistoryRecorder: RunObserver {
     public var redactor: OutputRedactor?
     /// Whether secret-looking values of JSON metadata are stored as hashes.
     public var redactMetadata: Bool
+    /// Whether the audit is mandatory (`--require-history`): when the start
+    /// of the run or of a script cannot be recorded, the run stops.
+    public var required = false
 
     /// Creates settings.
     public init(
@@ -65,15 +68,26 @@ public final class HistoryRecorder: RunObserver {
     stderr = OutputCapture(limit: settings.maxOutput)
   }
 
+  /// Set when a mandatory record could not be written: the run must stop.
+  private var mustStop = false
+
   private func record(_ body: (HistoryStore) throws -> Void) {
     guard let store else { return }
     do {
       try body(store)
     } catch {
       self.store = nil
-      warn("history: recording stopped (\(error)); the refresh goes on without it")
+      if settings.required {
+        mustStop = true
+        warn("history: recording failed (\(error)); recording is required, so the run stops here")
+      } else {
+        warn("history: recording stopped (\(error)); the refresh goes on without it")
+      }
     }
   }
+
+  /// False once a mandatory record could not be written.
+  public func mayContinue() -> Bool { !mustStop && (!settings.required || store != nil) }
 
   // MARK: - Events
 

@@ -22,10 +22,11 @@ extension Refresh {
     console: ConsoleLog, base: BaseDirectory, pattern: RunPartsPattern, redactor: OutputRedactor?
   ) throws -> [RunObserver] {
     guard !noHistory else { return [console] }
-    let settings = HistoryRecorder.Settings(
+    var settings = HistoryRecorder.Settings(
       maxOutput: maxOutput, plannedScripts: DryRunReport.plannedScripts(baseDirectory: base.path, pattern: pattern),
       version: OSRefreshConfig.configuration.version, keepRuns: keepRuns, redactor: redactor,
       redactMetadata: redactMetadata)
+    settings.required = requireHistory
     do {
       let recorder = try RecordingSession.recorder(
         path: database.path, required: requireHistory, settings: settings, warn: { console.log(.warning, $0) })

@@ -164,4 +164,70 @@ import Testing
     #expect(stat(scratch.url("fresh.lock"), &info) == 0)
     #expect(info.st_mode & 0o777 == 0o600)
   }
+
+  /// Holds the database's write lock from another process until killed;
+  /// returns once it holds it.
+  func holdWriteLock() throws -> RunningCommand {
+    let ready = scratch.url("locked")
+    let holder = RunningCommand(
+      "/usr/bin/python3",
+      [
+        "-c",
+        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+          + "c.execute('BEGIN IMMEDIATE'); open(sys.argv[2], 'w').close(); time.sleep(30)",
+        fixture.database, ready,
+      ], environment: ["PATH": "/usr/bin:/bin"])
+    try #require(waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: ready) })
+    return holder
+  }
+
+  // 6
+  @Test func requireHistoryStopsWhenTheRunOrAScriptCannotBeRecorded() throws {
+    base.script("configure.d/10-first", "touch \(scratch.url("first"))")
+    base.script("configure.d/20-second", "touch \(scratch.url("second"))")
+    base.script("error.d/10-handler", "touch \(scratch.url("handler"))")
+    #expect(fixture.refresh(["--require-history"]).status == 0)
+    for name in ["first", "second", "handler"] { unlink(scratch.url(name)) }
+
+    // Another process holds the write lock for longer than we wait for it.
+    let holder = try holdWriteLock()
+    let result = fixture.refresh(["--require-history"], seconds: 30)
+    holder.signal(SIGKILL)
+    _ = holder.wait(atMost: 10)
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(!scratch.exists("first") && !scratch.exists("second") && !scratch.exists("handler"))
+    #expect(result.stderrLines.contains { $0.contains("recording is required, so the run stops here") })
+
+    // Without --require-history the same refresh runs unrecorded.
+    let holderAgain = try holdWriteLock()
+    let relaxed = fixture.refresh([], seconds: 30)
+    holderAgain.signal(SIGKILL)
+    _ = holderAgain.wait(atMost: 10)
+    #expect(relaxed.status == 0)
+    #expect(scratch.exists("first") && scratch.exists("second"))
+
+    for name in ["", ":memory:"] {
+      let refused = fixture.refresh(["--require-history", "--db", name])
+      #expect(refused.status == 1, "--db '\(name)'")
+      #expect(refused.stdoutText == "")
+    }
+  }
+
+  @Test func requireHistoryStopsBeforeAScriptWhoseStartCannotBeRecorded() throws {
+    let ready = scratch.url("locked")
+    // The first script takes the write lock from another process and keeps it.
+    base.script(
+      "configure.d/10-takes-the-lock",
+      "python3 -c \"import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        + "c.execute('BEGIN IMMEDIATE'); open(sys.argv[2], 'w').close(); time.sleep(30)\" "
+        + "\(fixture.database) \(ready) > /dev/null 2>&1 & echo $! > \(scratch.url("holder")); "
+        + "while [ ! -e \(ready) ]; do sleep 0.05; done")
+    base.script("configure.d/20-second", "touch \(scratch.url("second"))")
+    base.script("error.d/10-handler", "touch \(scratch.url("handler"))")
+    defer { killAll("holder") }
+    let result = fixture.refresh(["--require-history"], seconds: 40)
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(!scratch.exists("second"))
+    #expect(!scratch.exists("handler"))
+  }
 }
