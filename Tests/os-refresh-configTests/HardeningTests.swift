@@ -230,4 +230,35 @@ import Testing
     #expect(!scratch.exists("second"))
     #expect(!scratch.exists("handler"))
   }
+
+  // 10
+  @Test func hugeNumbersAreUsageErrorsNeverCrashes() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    #expect(fixture.refresh().status == 0)
+    let history: [[String]] = [
+      ["--since", "999999999w"], ["--since", "106751992d"], ["--since", "999999-1-1"], ["--since", "99999-1-01"],
+      ["--since", "2026-11-24T10:00:00+99:99"], ["stats", "--since", "999999999w"],
+      ["export", "--since", "106751992d"], ["prune", "--older-than", "999999999w"],
+      ["script", "configure/10-ok", "--limit", "9223372036854775807"], ["--limit", "99999999999999999999"],
+      ["stats", "--runs", "9223372036854775807"],
+    ]
+    for arguments in history {
+      let result = fixture.history(arguments)
+      #expect(result.status == 2, "\(arguments): \(result.stderr)")
+      #expect(result.stderrLines.count == 1, "\(arguments): \(result.stderr)")
+      #expect(result.stderrLines.first?.hasPrefix("os-refresh-config: error: ") == true, "\(arguments)")
+    }
+    let refresh: [[String]] = [
+      ["--max-output", "34359738368"], ["--timeout", "10000000000"], ["--kill-after", "10000000000"],
+      ["--keep-runs", "9223372036854775807"], ["--timeout", "-1"],
+    ]
+    for arguments in refresh {
+      let result = fixture.refresh(arguments)
+      #expect(result.status == 2, "\(arguments): \(result.stderr)")
+      #expect(result.stderrLines.count == 1, "\(arguments): \(result.stderr)")
+      #expect(result.stdoutText == "", "\(arguments): nothing ran")
+    }
+    #expect(fixture.history(["--since", "100y"]).status == 2)
+    #expect(fixture.history(["--since", "5200w"]).status == 0, "100 years back is the limit")
+  }
 }
