@@ -11,7 +11,7 @@ public final class Database {
   public let path: String
   private var statements: [String: Statement] = [:]
   /// How long a statement waits for a lock another connection holds.
-  let busyTimeoutMilliseconds: Int32
+  private(set) var busyTimeoutMilliseconds: Int32
 
   /// Opens (and with `create`, creates) the database at `path`, with a busy
   /// timeout set before any statement runs and extended result codes on.
@@ -120,6 +120,12 @@ public final class Database {
     guard level != synchronousLevel else { return }
     try execute("PRAGMA synchronous = \(["OFF", "NORMAL", "FULL"][Int(level)])")
     synchronousLevel = level
+  }
+
+  /// Sets how long statements wait for a lock another connection holds.
+  public func setBusyTimeout(milliseconds: Int32) {
+    busyTimeoutMilliseconds = milliseconds
+    sqlite3_busy_timeout(handle, milliseconds)
   }
 
   /// Runs `body` with another busy timeout, then restores the usual one.

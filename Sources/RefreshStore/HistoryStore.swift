@@ -178,6 +178,10 @@ public final class HistoryStore {
     }
   }
 
+  /// From now on a write that finds the database locked by another process
+  /// fails at once instead of waiting the busy timeout.
+  public func stopWaitingForLocks() { database.setBusyTimeout(milliseconds: 0) }
+
   /// Runs `body` as one transaction without syncing to disk: for tools that
   /// load many runs at once (the benchmark's generator), never for recording.
   public func bulkLoad(_ body: () throws -> Void) throws {

@@ -8,19 +8,20 @@ extension RunSummary {
   static let columns = """
     SELECT r.id, r.started_at, r.finished_at, r.duration_us, r.status, r.exit_code, r.base_dir, r.planned_scripts,
       (SELECT count(*) FROM scripts s WHERE s.run_id = r.id AND s.phase != :error),
-      (SELECT p.name FROM phases p WHERE p.run_id = r.id AND p.status IN (:failed, :abandoned, :running)
+      (SELECT p.name FROM phases p WHERE p.run_id = r.id AND p.status IN (:failed, :abandoned)
          AND p.name != :error ORDER BY p.position LIMIT 1),
       f.phase, f.name, f.exit_code, f.signal
     FROM runs r
     LEFT JOIN scripts f ON f.id = (
-      SELECT s.id FROM scripts s WHERE s.run_id = r.id AND s.phase != :error AND s.status != :success
+      SELECT s.id FROM scripts s WHERE s.run_id = r.id AND s.phase != :error
+        AND s.status NOT IN (:success, :running)
       ORDER BY s.id LIMIT 1)
     """
 
   /// The values of the named parameters of ``columns``.
   static let columnParameters: [(String, Statement.Value)] = [
     (":error", .word(Phase.error)), (":failed", .word(PhaseStatus.failed)),
-    (":abandoned", .word(PhaseStatus.abandoned)), (":running", .word(PhaseStatus.running)),
+    (":abandoned", .word(PhaseStatus.abandoned)), (":running", .word(ScriptStatus.running)),
     (":success", .word(ScriptStatus.success)),
   ]
 

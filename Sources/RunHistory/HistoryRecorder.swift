@@ -71,18 +71,55 @@ public final class HistoryRecorder: RunObserver {
   /// Set when a mandatory record could not be written: the run must stop.
   private var mustStop = false
 
-  private func record(_ body: (HistoryStore) throws -> Void) {
-    guard let store else { return }
+  /// Set once a write failed: recording goes on trying (a full disk may get
+  /// room again), and the WARNING is given once.
+  private var interrupted = false
+  /// Script ends not written yet because a write failed, written first once
+  /// writes work again.
+  private var pendingEnds: [(id: Int64, end: ScriptEnd)] = []
+
+  /// Runs one write. A failure costs one WARNING and never the refresh: later
+  /// events try again, so recording resumes when it can (a full disk that
+  /// got room); with `--require-history` the run stops instead.
+  @discardableResult
+  private func record(_ body: (HistoryStore) throws -> Void) -> Bool {
+    guard let store else { return false }
     do {
+      if interrupted { try flushPendingEnds(store) }
       try body(store)
+      return true
     } catch {
-      self.store = nil
       if settings.required {
+        self.store = nil
         mustStop = true
         warn("history: recording failed (\(error)); recording is required, so the run stops here")
-      } else {
-        warn("history: recording stopped (\(error)); the refresh goes on without it")
+      } else if !interrupted {
+        warn(
+          "history: recording stopped (\(error)); the refresh goes on without it and recording resumes when it can")
+        // Later tries must cost the refresh nothing: no more waiting for a
+        // lock another process holds.
+        store.stopWaitingForLocks()
       }
+      interrupted = true
+      return false
+    }
+  }
+
+  /// Keeps an unwritten script end for later, within 64 MiB of output in all.
+  private func keepForLater(id: Int64, _ end: ScriptEnd) {
+    let size = [end.stdout, end.stderr].reduce(0) { $0 + $1.head.count + $1.tail.count }
+    guard pendingBytes + size <= 64 << 20 else { return }
+    pendingBytes += size
+    pendingEnds.append((id, end))
+  }
+
+  private var pendingBytes = 0
+
+  private func flushPendingEnds(_ store: HistoryStore) throws {
+    while let (id, end) = pendingEnds.first {
+      try store.writer.finishScript(id: id, end)
+      pendingEnds.removeFirst()
+      pendingBytes -= [end.stdout, end.stderr].reduce(0) { $0 + $1.head.count + $1.tail.count }
     }
   }
 
@@ -183,7 +220,7 @@ public final class HistoryRecorder: RunObserver {
       exitCode: exitCode, signal: signal, status: outcome.status,
       error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: redacted(stdout.captured),
       stderr: redacted(stderr.captured))
-    record { try $0.writer.finishScript(id: scriptID, end) }
+    if !record({ try $0.writer.finishScript(id: scriptID, end) }) { keepForLater(id: scriptID, end) }
     self.scriptID = nil
   }
 

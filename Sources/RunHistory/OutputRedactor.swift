@@ -15,14 +15,21 @@ public final class OutputRedactor: Sendable {
   public struct InvalidExpression: Error, CustomStringConvertible {
     public let expression: String
     public let reason: String
-    public var description: String { "invalid --redact expression '\(expression)': \(reason)" }
+    public var description: String {
+      "invalid --redact expression '\(DisplayText.escaped(expression, singleLine: true))': \(reason)"
+    }
   }
 
   /// Compiles `expressions`.
   public init(_ expressions: [String]) throws(InvalidExpression) {
     do {
       self.expressions = try expressions.map { source throws(RegularExpression.Invalid) in
-        try RegularExpression(source)
+        let expression = try RegularExpression(source)
+        // One that matches nothing at all would put <redacted> between every byte.
+        if expression.matches("") {
+          throw RegularExpression.Invalid(source: source, reason: "it matches the empty string")
+        }
+        return expression
       }
     } catch {
       throw InvalidExpression(expression: error.source, reason: error.reason)

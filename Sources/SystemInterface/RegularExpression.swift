@@ -10,6 +10,12 @@ public final class RegularExpression: @unchecked Sendable {
   public struct Invalid: Error, Sendable {
     public let source: String
     public let reason: String
+
+    /// An expression refused for `reason`.
+    public init(source: String, reason: String) {
+      self.source = source
+      self.reason = reason
+    }
   }
 
   /// Compiles `source` with REG_EXTENDED (and REG_NOSUB when only whether it

@@ -261,4 +261,99 @@ import Testing
     #expect(fixture.history(["--since", "100y"]).status == 2)
     #expect(fixture.history(["--since", "5200w"]).status == 0, "100 years back is the limit")
   }
+
+  // 12: a disk that fills and gets room again during the run
+  @Test func aRunWhoseDiskFilledAndGotRoomAgainIsRecordedAsItEnded() throws {
+    let mount = scratch.url("db")
+    try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+    let mounted = runCommand(
+      "/bin/mount", ["-t", "tmpfs", "-o", "size=192k,mode=0700", "tmpfs", mount], environment: [:])
+    try #require(mounted.status == 0, "mounting a tmpfs needs root: \(mounted.stderr)")
+    defer { _ = runCommand("/bin/umount", [mount], environment: [:]) }
+    for index in 0..<6 {
+      base.script("configure.d/\(10 + index)-big", "head -c 61440 /dev/urandom | od -An -v -tx1 | head -c 61440")
+    }
+    base.script("configure.d/50-makes-room", "mount -o remount,size=16m \(mount)")
+    base.script("configure.d/60-after", "echo after")
+    let result = fixture.refresh(["--max-output", "65536"])
+    #expect(result.status == 0)
+    #expect(result.stderrLines.filter { $0.contains("[WARNING]") }.count == 1, "\(result.stderr)")
+    #expect(fixture.refresh().status == 0)
+    let statuses = try fixture.statuses()
+    #expect(statuses == [.success, .success], "the first run ended well and is never called abandoned")
+    let first = try fixture.show("1")
+    #expect(first.scripts.last?.name == "60-after")
+    #expect(first.scripts.last?.status == .success)
+    #expect(first.failedScript == nil)
+  }
+
+  // 12: a running run has no failed script
+  @Test func aRunningScriptIsNotShownAsFailed() throws {
+    base.script("configure.d/10-waits", "touch \(scratch.url("ready")); sleep 30")
+    let running = fixture.startRefresh()
+    defer {
+      running.signal(SIGTERM)
+      _ = running.wait(atMost: 30)
+    }
+    #expect(waitUntil(seconds: 20) { scratch.exists("ready") })
+    let listed = try fixture.runs()
+    #expect(listed.first?.status == .running)
+    #expect(listed.first?.failedScript == nil)
+    #expect(listed.first?.failedPhase == nil)
+    let line = fixture.history([]).stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+    #expect(line.hasSuffix("running  1/1"), "nothing in FAILED: \(line)")
+  }
+
+  // 12: show reads a running run in one snapshot
+  @Test func showOfARunningRunIsOneSnapshot() throws {
+    for index in 0..<400 { base.script("configure.d/\(1000 + index)-step", "exit 0") }
+    base.script("configure.d/0999-started", "touch \(scratch.url("started"))")
+    let run = fixture.startRefresh()
+    #expect(waitUntil(seconds: 20) { scratch.exists("started") })
+    var reads = 0
+    var disagreements: [String] = []
+    while !run.hasEnded && reads < 400 {
+      let shown = try fixture.show()
+      reads += 1
+      let listed = shown.phases.filter { $0.name != .error }.flatMap(\.scripts).count
+      if listed != shown.scriptsRun { disagreements.append("scripts_run \(shown.scriptsRun), listed \(listed)") }
+    }
+    #expect(run.wait(atMost: 60).status == 0)
+    #expect(reads >= 5)
+    #expect(disagreements == [])
+  }
+
+  // 12: what --redact takes, and what an error quotes
+  @Test func redactionRefusesEmptyMatchesAndErrorsNeverEchoRawBytes() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    for expression in ["", "a*", "x?"] {
+      let result = fixture.refresh(["--redact", expression])
+      #expect(result.status == 1, "'\(expression)'")
+      #expect(
+        result.stderrLines == [
+          "os-refresh-config: error: invalid --redact expression '\(expression)': it matches the empty string"
+        ])
+    }
+    try Data([0x28, 0x1B, 0x5D, 0x30, 0x3B, 0x07, 0x9B, 0x0A]).write(to: URL(fileURLWithPath: scratch.url("binary")))
+    let binary = fixture.refresh(["--redact-file", scratch.url("binary")])
+    #expect(binary.status == 1)
+    #expect(binary.stderrLines.count == 1)
+    #expect(!binary.stderr.utf8.contains(0x1B) && !binary.stderr.utf8.contains(0x07))
+    #expect(binary.stderr.contains("\\x1b"), "\(binary.stderr)")
+  }
+
+  // 12: a reader who may not enter the directory is told so
+  @Test func aReaderWithoutPermissionIsToldSo() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    #expect(fixture.refresh().status == 0)
+    let result = runCommand(
+      "/usr/bin/setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.ours, "history", "--db", fixture.database],
+      environment: Binaries.environment(database: fixture.database))
+    #expect(result.status == 1)
+    #expect(
+      result.stderrLines == [
+        "os-refresh-config: error: cannot read the history at \(fixture.database): Permission denied"
+      ])
+  }
 }

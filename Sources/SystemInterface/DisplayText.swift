@@ -1,0 +1,24 @@
+/// Text made safe to show on a terminal: control characters (C0 but for
+/// newline and tab, DEL, C1) become visible escapes such as `\x1b`, so
+/// nothing stored or read from a file can drive the terminal, as
+/// `systemctl status` and `less` neutralise what they display.
+public enum DisplayText {
+  /// `text` with its control characters escaped; newlines and tabs kept
+  /// unless `singleLine`.
+  public static func escaped(_ text: String, singleLine: Bool = false) -> String {
+    var result = ""
+    result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+    for scalar in text.unicodeScalars {
+      let value = scalar.value
+      let isControl = value < 0x20 || (0x7F...0x9F).contains(value)
+      let kept = !singleLine && (scalar == "\n" || scalar == "\t")
+      if isControl && !kept {
+        let hex = String(value, radix: 16)
+        result += "\\x" + (hex.count < 2 ? "0" : "") + hex
+      } else {
+        result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+}
