@@ -160,7 +160,18 @@ public final class HistoryRecorder: RunObserver {
     } catch {
       return InputRecord(kind: kind, path: path, sha256: nil, error: error.reason)
     }
-    var kept: [UInt8]? = complete ? bytes : nil
+    guard complete else {
+      // Too large to keep: hashed all the same, in chunks, so a change is
+      // still seen; the record says what was not kept.
+      do {
+        return InputRecord(
+          kind: kind, path: path, sha256: try FileDigest.sha256(path),
+          error: "content not kept: larger than \(Self.inputContentLimit) bytes")
+      } catch {
+        return InputRecord(kind: kind, path: path, sha256: nil, error: error.reason)
+      }
+    }
+    var kept: [UInt8]? = bytes
     if settings.redactMetadata, let content = kept {
       // Secret-looking values become hashes of themselves; a file that is
       // not JSON cannot be searched for them and is not kept at all.
@@ -168,9 +179,7 @@ public final class HistoryRecorder: RunObserver {
         Array(MetadataDiff.redacted($0, hash: { ContentDigest.sha256Hex(Array($0.utf8)) }).text.utf8)
       }
     }
-    return InputRecord(
-      kind: kind, path: path, sha256: complete ? ContentDigest.sha256Hex(bytes) : nil,
-      content: kept, error: complete ? nil : "larger than \(Self.inputContentLimit) bytes")
+    return InputRecord(kind: kind, path: path, sha256: ContentDigest.sha256Hex(bytes), content: kept)
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String) {

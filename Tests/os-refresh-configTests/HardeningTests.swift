@@ -356,4 +356,26 @@ import Testing
         "os-refresh-config: error: cannot read the history at \(fixture.database): Permission denied"
       ])
   }
+
+  // 9
+  @Test func aChangedMetadataFileOver16MiBIsHashedAndReportedChanged() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    let big = scratch.url("big.json")
+    func write(_ value: String) throws {
+      let padding = String(repeating: "x", count: 17 << 20)
+      try Data("{\"padding\": \"\(padding)\", \"value\": \"\(value)\"}".utf8).write(to: URL(fileURLWithPath: big))
+    }
+    try write("first")
+    #expect(fixture.refresh(environment: ["OS_CONFIG_FILES": big]).status == 0)
+    try write("second")
+    #expect(fixture.refresh(environment: ["OS_CONFIG_FILES": big]).status == 0)
+    let input = try #require(try fixture.show().inputs.first)
+    #expect(input.sha256?.count == 64)
+    #expect(input.error == "content not kept: larger than 16777216 bytes")
+    let diff = runCommand(
+      Binaries.ours, ["diff", "--db", fixture.database], environment: Binaries.environment(database: fixture.database))
+    #expect(diff.status == 0)
+    #expect(!diff.stdoutText.contains("Nothing changed."), "\(diff.stdoutText)")
+    #expect(diff.stdoutText.contains("changed  \(big)  (content not kept: SHA-256 compared)"), "\(diff.stdoutText)")
+  }
 }
