@@ -140,16 +140,18 @@ public final class HistoryStore {
   // MARK: - Housekeeping
 
   /// Whether the process that recorded a run is still that run: same boot,
-  /// same pid, same start time.
-  public typealias LivenessCheck = (_ pid: Int64, _ bootID: String, _ processStart: Int64) -> Bool
+  /// same pid, same start time, judged only from the same PID namespace.
+  public typealias LivenessCheck = (
+    _ pid: Int64, _ bootID: String, _ processStart: Int64, _ pidNamespace: String
+  ) -> Bool
 
   /// Marks runs still `running` whose process is gone as `abandoned`, with
   /// the script and phase they were in. Returns how many runs it marked.
   @discardableResult
   public func abandonStaleRuns(isAlive: LivenessCheck) throws -> Int {
     let stale = try database.rows(
-      "SELECT id, pid, boot_id, process_start FROM runs WHERE status = ?", [.word(RunStatus.running)],
-      { row in isAlive(row.int64(1), row.text(2), row.int64(3)) ? nil : row.int64(0) }
+      "SELECT id, pid, boot_id, process_start, pid_namespace FROM runs WHERE status = ?", [.word(RunStatus.running)],
+      { row in isAlive(row.int64(1), row.text(2), row.int64(3), row.text(4)) ? nil : row.int64(0) }
     ).compactMap { $0 }
     guard !stale.isEmpty else { return 0 }
     // The three tables spell "running" and "abandoned" with the same words.

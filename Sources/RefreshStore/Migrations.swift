@@ -17,6 +17,9 @@ extension Migration {
     Migration(
       version: 2, fileName: "0002_content_references.sql",
       sql: String(decoding: PackageResources._002_content_references_sql, as: UTF8.self)),
+    Migration(
+      version: 3, fileName: "0003_pid_namespace.sql",
+      sql: String(decoding: PackageResources._003_pid_namespace_sql, as: UTF8.self)),
   ]
 
   /// The schema version this binary writes.

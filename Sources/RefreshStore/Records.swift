@@ -55,6 +55,8 @@ public struct RunStart: Sendable {
   public var pid: Int64
   public var bootID: String
   public var processStart: Int64
+  /// The PID namespace the pid belongs to (`pid:[N]`), "" when unknown.
+  public var pidNamespace: String = ""
   public var version: String
   public var commandLine: [String]
   public var plannedScripts: Int
@@ -63,8 +65,9 @@ public struct RunStart: Sendable {
   /// Creates a run start record.
   public init(
     startedAt: Int64, baseDirectory: String, hostname: String, pid: Int64, bootID: String, processStart: Int64,
-    version: String, commandLine: [String], plannedScripts: Int, inputs: [InputRecord]
+    pidNamespace: String = "", version: String, commandLine: [String], plannedScripts: Int, inputs: [InputRecord]
   ) {
+    self.pidNamespace = pidNamespace
     self.startedAt = startedAt
     self.baseDirectory = baseDirectory
     self.hostname = hostname

@@ -16,13 +16,13 @@ public struct RunWriter {
       try database.statement(
         """
         INSERT INTO runs (started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
-                          command_line, planned_scripts)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          command_line, planned_scripts, pid_namespace)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
       ).run([
         .integer(start.startedAt), .word(RunStatus.running), .text(start.baseDirectory), .text(start.hostname),
         .integer(start.pid), .text(start.bootID), .integer(start.processStart), .text(start.version),
-        .text(JSONText.array(start.commandLine)), .integer(Int64(start.plannedScripts)),
+        .text(JSONText.array(start.commandLine)), .integer(Int64(start.plannedScripts)), .text(start.pidNamespace),
       ])
       let run = database.lastInsertedRowID
       var positions: [InputKind: Int64] = [:]

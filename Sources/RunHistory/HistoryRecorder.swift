@@ -140,7 +140,8 @@ public final class HistoryRecorder: RunObserver {
     let identity = ProcessIdentity.current()
     let start = RunStart(
       startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: Self.hostname(), pid: identity.pid,
-      bootID: identity.bootID, processStart: identity.startTicks, version: settings.version,
+      bootID: identity.bootID, processStart: identity.startTicks, pidNamespace: identity.pidNamespace,
+      version: settings.version,
       commandLine: run.arguments, plannedScripts: settings.plannedScripts, inputs: inputs)
     record { runID = try $0.writer.beginRun(start) }
   }

@@ -69,8 +69,8 @@ import Testing
         startedAt: 1))
     try store.writer.recordPhase(
       runID: run, phase: .configure, status: .running, startedAt: 1, finishedAt: nil, durationMicroseconds: nil)
-    #expect(try store.abandonStaleRuns { _, _, _ in true } == 0)
-    #expect(try store.abandonStaleRuns { _, _, _ in false } == 1)
+    #expect(try store.abandonStaleRuns { _, _, _, _ in true } == 0)
+    #expect(try store.abandonStaleRuns { _, _, _, _ in false } == 1)
     let detail = try store.queries.run(run)
     #expect(detail.summary.status == .abandoned)
     #expect(detail.summary.failedScriptPhase == .configure)

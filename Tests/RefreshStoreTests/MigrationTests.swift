@@ -91,6 +91,19 @@ enum Fixtures {
           ("SELECT refs FROM contents WHERE id = 1", 3), ("SELECT refs FROM contents WHERE id = 2", 1),
         ]
       )
+    case 2:
+      // A run recorded before PID namespaces were: it gets '' (unknown).
+      return (
+        """
+        INSERT INTO runs (id, started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
+                          command_line)
+          VALUES (9, 1, 'running', '/b', 'h', 1, 'boot', 1, 'v', '[]');
+        """,
+        [
+          ("SELECT count(*) FROM runs WHERE id = 9 AND pid_namespace = ''", 1),
+          ("SELECT count(*) FROM runs WHERE id = 9 AND status = 'running'", 1),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

@@ -378,4 +378,25 @@ import Testing
     #expect(!diff.stdoutText.contains("Nothing changed."), "\(diff.stdoutText)")
     #expect(diff.stdoutText.contains("changed  \(big)  (content not kept: SHA-256 compared)"), "\(diff.stdoutText)")
   }
+
+  // 11
+  @Test func aRunInAnotherPIDNamespaceIsNeverJudgedDeadFromThisOne() throws {
+    base.script("configure.d/10-ok", "true")
+    #expect(fixture.refresh().status == 0)
+    base.script("configure.d/20-waits", "touch \(scratch.url("ready")); sleep 30")
+    let arguments = ["--base-dir", base.path, "--lockfile", fixture.lock, "--db", fixture.database]
+    let contained = RunningCommand(
+      "/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", Binaries.ours] + arguments,
+      environment: Binaries.environment(database: fixture.database))
+    defer {
+      contained.signal(SIGKILL)
+      _ = contained.wait(atMost: 20)
+    }
+    #expect(waitUntil(seconds: 20) { scratch.exists("ready") })
+    // From the host, the contained run's pid (1 in its namespace) names init.
+    #expect(try fixture.statuses() == [.running, .success])
+    let pruned = fixture.history(["prune", "--keep-runs", "1"])
+    #expect(pruned.status == 0)
+    #expect(try fixture.statuses().first == .running, "a running run is never pruned")
+  }
 }

@@ -18,10 +18,10 @@ import Testing
         Binaries.ours, ["--version", "--db", fixture.database],
         environment: Binaries.environment(database: fixture.database))
     }
-    #expect(version().stdoutText == "os-refresh-config 0.1.0\nhistory schema 2; \(fixture.database): not created yet\n")
+    #expect(version().stdoutText == "os-refresh-config 0.1.0\nhistory schema 3; \(fixture.database): not created yet\n")
     base.script("configure.d/10-a", "true")
     #expect(fixture.refresh().status == 0)
-    #expect(version().stdoutText == "os-refresh-config 0.1.0\nhistory schema 2; \(fixture.database): schema 2\n")
+    #expect(version().stdoutText == "os-refresh-config 0.1.0\nhistory schema 3; \(fixture.database): schema 3\n")
     #expect(!scratch.exists("db/history.sqlite-journal"))
   }
 
