@@ -56,17 +56,65 @@ public final class HistoryStore {
     try DatabaseLocation.checkDirectory(of: path)
     try DatabaseLocation.checkFiles(path)
     do {
-      return (try openAndMigrate(path), nil)
+      return (try openCheckedAndMigrated(path), nil)
     } catch let error as SQLiteError where error.isCorruption {
-      let target = path + ".corrupt-" + Timestamp.compactUTC(now)
-      for suffix in ["", "-wal", "-shm"] where access(path + suffix, F_OK) == 0 {
-        guard rename(path + suffix, target + suffix) == 0 else {
-          throw StoreError.unusableDirectory(
-            path: path, reason: "cannot move the corrupt database aside: \(String(cString: strerror(errno)))")
-        }
-      }
+      let target = try moveAside(path, now: now)
       return (try openAndMigrate(path), Quarantine(movedTo: target, reason: error.description))
     }
+  }
+
+  /// Opens and migrates, then runs `PRAGMA quick_check` when damage is
+  /// likely: a run did not finish (killed, power lost) or a write found the
+  /// database damaged (the marker file). It reads every page, so it is not
+  /// run on every open.
+  private static func openCheckedAndMigrated(_ path: String) throws -> HistoryStore {
+    let store = try openAndMigrate(path)
+    let unfinished =
+      try store.database.firstRow("SELECT count(*) FROM runs WHERE status = ?", [.word(RunStatus.running)]) {
+        $0.int64(0)
+      } ?? 0
+    guard unfinished > 0 || access(path + checkMarkerSuffix, F_OK) == 0 else { return store }
+    let answer = try store.quickCheck()
+    guard answer == "ok" else {
+      throw SQLiteError.corruption("quick_check: \(answer.prefix(300))")
+    }
+    unlink(path + checkMarkerSuffix)
+    return store
+  }
+
+  /// The file whose presence asks the next open for a check.
+  static let checkMarkerSuffix = ".needs-check"
+
+  /// Asks the next open for recording to check the whole database: a write
+  /// found it damaged.
+  public func markForCheck() {
+    _ = try? FileDescriptor.open(path + Self.checkMarkerSuffix, O_WRONLY | O_CREAT | O_NOFOLLOW, mode: 0o600)
+  }
+
+  /// `PRAGMA quick_check`'s answer, "ok" for a sound database: every page
+  /// read and checked, without matching indexes to their tables.
+  func quickCheck() throws -> String {
+    try database.rows("PRAGMA quick_check", []) { $0.text(0) }.joined(separator: "\n")
+  }
+
+  /// Moves a corrupt database (with its -wal and -shm) aside as
+  /// `PATH.corrupt-<UTC time>`, or `…-2`, `…-3` when that name is taken.
+  private static func moveAside(_ path: String, now: Int64) throws -> String {
+    let stem = path + ".corrupt-" + Timestamp.compactUTC(now)
+    var target = stem
+    var attempt = 1
+    while DatabaseLocation.suffixes.contains(where: { access(target + $0, F_OK) == 0 }) {
+      attempt += 1
+      target = stem + "-\(attempt)"
+    }
+    for suffix in DatabaseLocation.suffixes where access(path + suffix, F_OK) == 0 {
+      guard rename(path + suffix, target + suffix) == 0 else {
+        throw StoreError.unusableDirectory(
+          path: path, reason: "cannot move the corrupt database aside: \(String(cString: strerror(errno)))")
+      }
+    }
+    unlink(path + checkMarkerSuffix)
+    return target
   }
 
   /// Opens an existing database for queries. It is opened for writing when
@@ -200,10 +248,7 @@ public final class HistoryStore {
 
   /// `PRAGMA integrity_check`'s answer, "ok" for a sound database.
   public func integrityCheck() throws -> String {
-    let statement = try database.statement("PRAGMA integrity_check")
-    var lines: [String] = []
-    while try statement.step() { lines.append(statement.text(0)) }
-    return lines.joined(separator: "\n")
+    try database.rows("PRAGMA integrity_check", []) { $0.text(0) }.joined(separator: "\n")
   }
 
   /// The schema version of the database at `path`, read without changing

@@ -16,6 +16,11 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
   /// The database file is not a database or is damaged (SQLITE_CORRUPT, SQLITE_NOTADB).
   public var isCorruption: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
 
+  /// Damage found by a check of ours rather than reported by SQLite (SQLITE_CORRUPT).
+  static func corruption(_ message: String) -> SQLiteError {
+    SQLiteError(extendedCode: SQLITE_CORRUPT, message: message, sql: nil)
+  }
+
   public var description: String {
     let name = String(cString: sqlite3_errstr(extendedCode))
     var text = "SQLite error \(extendedCode) (\(name)): \(message)"

@@ -89,6 +89,7 @@ public final class HistoryRecorder: RunObserver {
       try body(store)
       return true
     } catch {
+      if let sqlite = error as? SQLiteError, sqlite.isCorruption { store.markForCheck() }
       if settings.required {
         self.store = nil
         mustStop = true

@@ -99,4 +99,22 @@ import Testing
     #expect(throws: StoreError.noDatabase(path: path)) { _ = try HistoryStore.openForReading(at: path) }
     #expect(try HistoryStore.schemaVersionOnDisk(at: path) == 0)
   }
+
+  @Test func twoQuarantinesInTheSameSecondKeepBothFiles() throws {
+    let path = folder.path + "/db/history.sqlite"
+    try FileManager.default.createDirectory(atPath: folder.path + "/db", withIntermediateDirectories: true)
+    chmod(folder.path + "/db", 0o700)
+    var moved: [String] = []
+    for garbage in ["first garbage", "second garbage"] {
+      try? FileManager.default.removeItem(atPath: path)
+      try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
+      try Data(garbage.utf8).write(to: URL(fileURLWithPath: path))
+      chmod(path, 0o600)
+      let opened = try HistoryStore.openForRecording(at: path, now: 1_795_514_400_000_000)
+      moved.append(try #require(opened.quarantine).movedTo)
+    }
+    #expect(moved == [path + ".corrupt-20261124T100000Z", path + ".corrupt-20261124T100000Z-2"])
+    #expect(try String(contentsOfFile: moved[0], encoding: .utf8) == "first garbage")
+    #expect(try String(contentsOfFile: moved[1], encoding: .utf8) == "second garbage")
+  }
 }

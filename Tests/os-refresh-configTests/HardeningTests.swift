@@ -399,4 +399,48 @@ import Testing
     #expect(pruned.status == 0)
     #expect(try fixture.statuses().first == .running, "a running run is never pruned")
   }
+
+  // 7
+  @Test func damageInsideTheDatabaseIsFoundAndMovedAside() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    for _ in 0..<2 { #expect(fixture.refresh().status == 0) }
+    // Overwrite the root page of the scripts table; the header and the runs
+    // table stay sound, so opening finds nothing wrong.
+    let probe = runCommand(
+      "/usr/bin/python3",
+      [
+        "-c",
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+          + "print(c.execute(\"SELECT rootpage FROM sqlite_master WHERE name = 'scripts'\").fetchone()[0], "
+          + "c.execute('PRAGMA page_size').fetchone()[0])",
+        fixture.database,
+      ], environment: ["PATH": "/usr/bin:/bin"])
+    let numbers = probe.stdoutText.split(separator: " ").compactMap {
+      Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    try #require(numbers.count == 2, "\(probe.stdoutText) \(probe.stderr)")
+    let file = try FileHandle(forWritingTo: URL(fileURLWithPath: fixture.database))
+    try file.seek(toOffset: UInt64((numbers[0] - 1) * numbers[1]))
+    try file.write(contentsOf: Data(repeating: 0xA5, count: numbers[1]))
+    try file.close()
+
+    let damaged = fixture.refresh()
+    #expect(damaged.status == 0)
+    #expect(damaged.stdoutText == "ok\n")
+    let found = damaged.stderrLines.filter { $0.contains("[WARNING]") }
+    #expect(found.count == 1 && found.first?.contains("recording stopped") == true, "\(damaged.stderr)")
+    #expect(scratch.exists("db/history.sqlite.needs-check"))
+
+    let next = fixture.refresh()
+    #expect(next.status == 0)
+    let moved = next.stderrLines.filter { $0.contains("[WARNING]") }
+    #expect(moved.count == 1 && moved.first?.contains("was corrupt") == true, "\(next.stderr)")
+    #expect(!scratch.exists("db/history.sqlite.needs-check"))
+    #expect(try fixture.integrity() == "ok")
+    #expect(try fixture.statuses() == [.success])
+    let aside = try FileManager.default.contentsOfDirectory(atPath: scratch.url("db")).filter {
+      $0.hasPrefix("history.sqlite.corrupt-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm")
+    }
+    #expect(aside.count == 1)
+  }
 }
