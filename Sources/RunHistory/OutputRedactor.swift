@@ -2,14 +2,28 @@ import SystemInterface
 
 /// Replaces every match of the `--redact` expressions in captured output with
 /// `<redacted>` before it is stored. Matching is per line (lines split at
-/// newline and NUL), with POSIX extended regular expressions.
+/// newline and NUL), with POSIX extended regular expressions matched in
+/// linear time (``LinearPattern``): each line may cost at most
+/// ``stepsPerByte`` VM steps per byte and instruction, and a line that would
+/// cost more is redacted from where the search stood to its end — failing
+/// closed, never leaking, never running away.
 public final class OutputRedactor: Sendable {
   /// What a match becomes.
   public static let replacement = Array("<redacted>".utf8)
 
   /// The expressions as given.
   public var sources: [String] { expressions.map(\.source) }
-  private let expressions: [RegularExpression]
+  private let expressions: [LinearPattern]
+
+  /// How many VM steps per byte of a line, per instruction of an
+  /// expression, its redaction may take.
+  public static let stepsPerByte = 16
+  /// The most VM steps one call may take in all, whatever the size and the
+  /// expressions (16.7 million: about 0.2 s on a 2-core EPYC, release
+  /// build), so redaction ends well within a termination signal's grace
+  /// period. A count, not a clock: what is stored never depends on the
+  /// machine's speed.
+  public static let maximumSteps = 1 << 24
 
   /// An expression that does not compile.
   public struct InvalidExpression: Error, CustomStringConvertible {
@@ -23,11 +37,11 @@ public final class OutputRedactor: Sendable {
   /// Compiles `expressions`.
   public init(_ expressions: [String]) throws(InvalidExpression) {
     do {
-      self.expressions = try expressions.map { source throws(RegularExpression.Invalid) in
-        let expression = try RegularExpression(source)
+      self.expressions = try expressions.map { source throws(LinearPattern.Invalid) in
+        let expression = try LinearPattern(source)
         // One that matches nothing at all would put <redacted> between every byte.
-        if expression.matches("") {
-          throw RegularExpression.Invalid(source: source, reason: "it matches the empty string")
+        if expression.matchesEmpty {
+          throw LinearPattern.Invalid(source: source, reason: "it matches the empty string")
         }
         return expression
       }
@@ -64,50 +78,50 @@ public final class OutputRedactor: Sendable {
   /// `bytes` with every match replaced.
   public func redact(_ bytes: [UInt8]) -> [UInt8] {
     guard !expressions.isEmpty, !bytes.isEmpty else { return bytes }
+    var remaining = Self.maximumSteps
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count)
     var start = 0
     for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A || bytes[index] == 0 {
-      output += redactLine(Array(bytes[start..<index]))
+      output += redactLine(Array(bytes[start..<index]), remaining: &remaining)
       if index < bytes.count { output.append(bytes[index]) }
       start = index + 1
     }
     return output
   }
 
-  private func redactLine(_ line: [UInt8]) -> [UInt8] {
+  private func redactLine(_ line: [UInt8], remaining: inout Int) -> [UInt8] {
     var current = line
     for expression in expressions {
-      current = Self.replaceMatches(of: expression, in: current)
+      current = Self.replaceMatches(of: expression, in: current, remaining: &remaining)
     }
     return current
   }
 
   /// `line` with every match of `expression` replaced, left to right.
-  private static func replaceMatches(of expression: RegularExpression, in line: [UInt8]) -> [UInt8] {
-    var result: [UInt8] = []
-    var offset = 0
-    while offset <= line.count {
-      let rest = Array(line[offset...]) + [0]
-      let found = rest.withUnsafeBufferPointer { buffer in
-        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-          expression.firstMatch(in: $0, notAtLineStart: offset != 0)
+  private static func replaceMatches(of expression: LinearPattern, in line: [UInt8], remaining: inout Int) -> [UInt8] {
+    let allowed = min(stepsPerByte * (line.count + 1) * expression.program.count, max(remaining, 0))
+    var budget = allowed
+    defer { remaining -= allowed - max(budget, 0) }
+    if allowed == 0 { return replacement }
+    return line.withUnsafeBufferPointer { bytes in
+      var result: [UInt8] = []
+      var offset = 0
+      while offset <= bytes.count {
+        guard let found = expression.firstMatch(in: bytes, from: offset, budget: &budget) else { break }
+        // Out of budget: the rest of the line is hidden, not searched further.
+        if budget < 0 { return result + replacement }
+        result += bytes[offset..<found.lowerBound]
+        result += replacement
+        if found.isEmpty {
+          if found.lowerBound < bytes.count { result.append(bytes[found.lowerBound]) }
+          offset = found.lowerBound + 1
+        } else {
+          offset = found.upperBound
         }
       }
-      guard let found else { break }
-      let matchStart = offset + found.lowerBound
-      let matchEnd = offset + found.upperBound
-      result += line[offset..<matchStart]
-      result += replacement
-      if matchEnd == matchStart {
-        // An empty match: keep one byte and go on, so the loop ends.
-        if matchStart < line.count { result.append(line[matchStart]) }
-        offset = matchStart + 1
-      } else {
-        offset = matchEnd
-      }
+      if offset < bytes.count { result += bytes[offset...] }
+      return result
     }
-    if offset < line.count { result += line[offset...] }
-    return result
   }
 }

@@ -59,4 +59,35 @@ public final class HistoryFixture {
   public func pid(_ name: String) -> Int32? {
     scratch.read(name).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
   }
+
+  /// Mounts a tmpfs of `size` (`192k`) on the database's directory, to fill
+  /// it; needs root. Call ``unmountDatabaseDisk()`` when done.
+  public func mountDatabaseDisk(size: String) throws -> String {
+    let mount = scratch.url("db")
+    try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+    let mounted = runCommand(
+      "/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0700", "tmpfs", mount], environment: [:])
+    try #require(mounted.status == 0, "mounting a tmpfs needs root: \(mounted.stderr)")
+    return mount
+  }
+
+  /// Unmounts what ``mountDatabaseDisk(size:)`` mounted.
+  public func unmountDatabaseDisk() {
+    _ = runCommand("/bin/umount", [scratch.url("db")], environment: [:])
+  }
+
+  /// Starts a refresh, waits until its script `started` ran, then calls
+  /// `query` until the refresh ends (at most `rounds` times and 60 s).
+  /// Returns the refresh's result and how many queries ran.
+  public func whileRefreshing(rounds: Int, _ query: () throws -> Void) rethrows -> (CommandResult, Int) {
+    let run = startRefresh()
+    #expect(waitUntil(seconds: 20) { scratch.exists("started") })
+    var queries = 0
+    let deadline = Date().addingTimeInterval(60)
+    while !run.hasEnded && queries < rounds && Date() < deadline {
+      try query()
+      queries += 1
+    }
+    return (run.wait(atMost: 60), queries)
+  }
 }

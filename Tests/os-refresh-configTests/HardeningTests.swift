@@ -264,12 +264,8 @@ import Testing
 
   // 12: a disk that fills and gets room again during the run
   @Test func aRunWhoseDiskFilledAndGotRoomAgainIsRecordedAsItEnded() throws {
-    let mount = scratch.url("db")
-    try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-    let mounted = runCommand(
-      "/bin/mount", ["-t", "tmpfs", "-o", "size=192k,mode=0700", "tmpfs", mount], environment: [:])
-    try #require(mounted.status == 0, "mounting a tmpfs needs root: \(mounted.stderr)")
-    defer { _ = runCommand("/bin/umount", [mount], environment: [:]) }
+    let mount = try fixture.mountDatabaseDisk(size: "192k")
+    defer { fixture.unmountDatabaseDisk() }
     for index in 0..<6 {
       base.script("configure.d/\(10 + index)-big", "head -c 61440 /dev/urandom | od -An -v -tx1 | head -c 61440")
     }
@@ -308,17 +304,13 @@ import Testing
   @Test func showOfARunningRunIsOneSnapshot() throws {
     for index in 0..<400 { base.script("configure.d/\(1000 + index)-step", "exit 0") }
     base.script("configure.d/0999-started", "touch \(scratch.url("started"))")
-    let run = fixture.startRefresh()
-    #expect(waitUntil(seconds: 20) { scratch.exists("started") })
-    var reads = 0
     var disagreements: [String] = []
-    while !run.hasEnded && reads < 400 {
+    let (result, reads) = try fixture.whileRefreshing(rounds: 400) {
       let shown = try fixture.show()
-      reads += 1
       let listed = shown.phases.filter { $0.name != .error }.flatMap(\.scripts).count
       if listed != shown.scriptsRun { disagreements.append("scripts_run \(shown.scriptsRun), listed \(listed)") }
     }
-    #expect(run.wait(atMost: 60).status == 0)
+    #expect(result.status == 0)
     #expect(reads >= 5)
     #expect(disagreements == [])
   }
@@ -442,5 +434,25 @@ import Testing
       $0.hasPrefix("history.sqlite.corrupt-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm")
     }
     #expect(aside.count == 1)
+  }
+
+  // 3
+  @Test func redactionIsBoundedAndASignalDuringItEndsTheRunWithinTheGracePeriod() throws {
+    base.script(
+      "configure.d/10-prints",
+      "head -c 16777216 /dev/zero | tr '\\0' a; touch \(scratch.url("printed")); sleep 30")
+    base.script("configure.d/20-never", "touch \(scratch.url("never"))")
+    let refused = fixture.refresh(["--redact", "(a*)*\\1b"])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("back-references (\\1) cannot be matched in linear time"), "\(refused.stderr)")
+
+    let run = fixture.startRefresh(["--redact", "(a|aa)*b", "--max-output", "16777216"])
+    #expect(waitUntil(seconds: 30) { scratch.exists("printed") })
+    let signalled = Date()
+    run.signal(SIGTERM)
+    let result = run.wait(atMost: 30)
+    #expect(result.status == 128 + SIGTERM)
+    #expect(Date().timeIntervalSince(signalled) < 12, "within the 10 s grace period and the redaction's bound")
+    #expect(!scratch.exists("never"))
   }
 }

@@ -107,12 +107,8 @@ import Testing
   }
 
   @Test func aFullDiskStopsTheRecordingButNotTheScripts() throws {
-    let mount = scratch.url("db")
-    try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-    let mounted = runCommand(
-      "/bin/mount", ["-t", "tmpfs", "-o", "size=192k,mode=0700", "tmpfs", mount], environment: [:])
-    try #require(mounted.status == 0, "mounting a tmpfs needs root: \(mounted.stderr)")
-    defer { _ = runCommand("/bin/umount", [mount], environment: [:]) }
+    let mount = try fixture.mountDatabaseDisk(size: "192k")
+    defer { fixture.unmountDatabaseDisk() }
     // Distinct outputs of 60 KiB each fill the 192 KiB disk in a few scripts.
     for index in 0..<8 {
       base.script("post-configure.d/\(10 + index)-big", "head -c 61440 /dev/urandom | od -An -v -tx1 | head -c 61440")
