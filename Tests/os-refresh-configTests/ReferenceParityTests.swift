@@ -133,6 +133,18 @@ import Testing
     #expect(run.ours.stderr == "")
   }
 
+  /// A documented difference (README): the reference's `grep` finds no file
+  /// under `pipefail` and it exits 1; we source nothing and run the phases.
+  @Test func anEmptyEnvironmentDirectoryIsNotAnError() throws {
+    let run = try SideBySide.run { base in
+      base.directory("environment.d")
+      base.script("configure.d/10-ok", "echo ok")
+    }
+    #expect(run.oursStdout == "ok\n")
+    #expect(run.ours.status == 0)
+    #expect(run.reference.status == 1)
+  }
+
   @Test func aMissingBaseDirectoryPrintsNothing() throws {
     let run = try SideBySide.run { base in try? FileManager.default.removeItem(atPath: base.path) }
     run.expectBoth(stdout: "", status: 0)
