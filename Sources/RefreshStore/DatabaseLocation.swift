@@ -59,6 +59,16 @@ enum DatabaseLocation {
     }
   }
 
+  /// Checks the secret key file: a regular file of ours, not a symlink, 0600.
+  static func checkKeyFile(_ path: String) throws(StoreError) {
+    var info = stat()
+    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      throw .unsafePath(path: path, reason: "the secret key is not a regular file")
+    }
+    try checkOwnership(info, of: path, what: "file")
+    if info.st_mode & 0o077 != 0 { chmod(path, 0o600) }
+  }
+
   /// Checks a database to read: it exists and is a regular file (a FIFO
   /// would hang the open).
   static func checkReadable(_ path: String) throws(StoreError) {

@@ -228,6 +228,33 @@ public final class HistoryStore {
     }
   }
 
+  /// The random key secrets are digested under (HMAC-SHA-256), made once per
+  /// database and kept beside it in `PATH.key` (0600), never inside it: a
+  /// copied or exported database alone confirms no guess. Losing the file
+  /// only means later digests no longer match earlier ones.
+  public func secretKey() throws -> [UInt8] {
+    let keyPath = path + Self.keySuffix
+    if let (bytes, _) = try? SmallFile.read(keyPath, limit: 64), bytes.count == 32 {
+      try DatabaseLocation.checkKeyFile(keyPath)
+      return bytes
+    }
+    var generator = SystemRandomNumberGenerator()
+    let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    unlink(keyPath + ".new")
+    let file = try FileDescriptor.open(keyPath + ".new", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
+    guard key.withUnsafeBytes({ file.writeAll($0) }), fsync(file.rawValue) == 0 else {
+      throw StoreError.unusableDirectory(path: keyPath, reason: "cannot write the secret key")
+    }
+    file.close()
+    guard rename(keyPath + ".new", keyPath) == 0 else {
+      throw StoreError.unusableDirectory(path: keyPath, reason: String(cString: strerror(errno)))
+    }
+    return key
+  }
+
+  /// The key file's suffix.
+  public static let keySuffix = ".key"
+
   /// From now on a write that finds the database locked by another process
   /// fails at once instead of waiting the busy timeout.
   public func stopWaitingForLocks() { database.setBusyTimeout(milliseconds: 0) }

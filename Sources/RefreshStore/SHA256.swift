@@ -45,6 +45,11 @@ public struct SHA256Hasher: Sendable {
   }
 
   /// The digest of everything added (the hasher is spent).
+  /// Adds the bytes of an array.
+  public mutating func update(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { update($0) }
+  }
+
   public mutating func finalize() -> [UInt8] {
     let bits = length &* 8
     var tail: [UInt8] = [0x80]

@@ -1,3 +1,5 @@
+import RefreshStore
+
 /// How one key of two JSON documents differs.
 public struct KeyChange: Equatable, Sendable {
   /// `added`, `removed` or `changed`.
@@ -7,27 +9,24 @@ public struct KeyChange: Equatable, Sendable {
   /// The dotted path, list items by index: `neutron.ovs.bridge_mappings`, `servers.0.name`.
   public let key: String
   public let change: Kind
-  /// The old value as JSON text, or `<masked>`; nil when added.
-  public let from: String?
-  /// The new value as JSON text, or `<masked>`; nil when removed.
-  public let to: String?
+  /// The old value, secrets inside masked; nil when added, or when the value
+  /// itself is secret and not shown.
+  public let from: JSONValue?
+  /// The new value likewise; nil when removed or secret.
+  public let to: JSONValue?
+  /// Whether the value is secret (``SecretPolicy``).
+  public let secret: Bool
 }
 
-/// Compares two metadata documents key by key.
+/// Compares two metadata documents key by key, under ``SecretPolicy``.
 public enum MetadataDiff {
-  /// The text shown instead of a secret value.
-  public static let masked = "<masked>"
-  static let secretWords = ["password", "secret", "token", "key", "credential"]
-
-  /// Whether a key name looks like it holds a secret (case-insensitive).
-  public static func looksSecret(_ name: String) -> Bool {
-    let lowered = name.lowercased()
-    return secretWords.contains { lowered.contains($0) }
-  }
+  /// What a secret value is shown as.
+  public static let masked = "<secret>"
 
   /// The changed leaves between `old` and `new`, in document order (old's
-  /// order, then keys only in new). Values under a secret-looking key, at any
-  /// depth, are masked unless `showSecrets`.
+  /// order, then keys only in new). Secret values are never given unless
+  /// `showSecrets`; secrets inside an added, removed or retyped subtree are
+  /// masked in it.
   public static func changes(from old: JSONValue, to new: JSONValue, showSecrets: Bool) -> [KeyChange] {
     var result: [KeyChange] = []
     compare(old, new, path: [], secret: false, showSecrets: showSecrets, into: &result)
@@ -39,16 +38,20 @@ public enum MetadataDiff {
     into result: inout [KeyChange]
   ) {
     if case .object(let a)? = old, case .object(let b)? = new {
-      let newKeys = Dictionary(b.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+      let newMembers = Dictionary(b.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
       let oldKeys = Set(a.map(\.key))
       for member in a {
+        let isSecret =
+          SecretPolicy.isSecretMember(member.key, of: a, inherited: secret)
+          || SecretPolicy.isSecretMember(member.key, of: b, inherited: secret)
         compare(
-          member.value, newKeys[member.key], path: path + [member.key], secret: secret || looksSecret(member.key),
-          showSecrets: showSecrets, into: &result)
+          member.value, newMembers[member.key], path: path + [member.key], secret: isSecret, showSecrets: showSecrets,
+          into: &result)
       }
       for member in b where !oldKeys.contains(member.key) {
         compare(
-          nil, member.value, path: path + [member.key], secret: secret || looksSecret(member.key),
+          nil, member.value, path: path + [member.key],
+          secret: SecretPolicy.isSecretMember(member.key, of: b, inherited: secret),
           showSecrets: showSecrets, into: &result)
       }
       return
@@ -62,27 +65,43 @@ public enum MetadataDiff {
       return
     }
     guard old != new else { return }
-    let key = path.isEmpty ? "." : path.joined(separator: ".")
-    func shown(_ value: JSONValue?) -> String? {
+    func shown(_ value: JSONValue?) -> JSONValue? {
       guard let value else { return nil }
-      return secret && !showSecrets ? masked : value.text
+      if showSecrets { return value }
+      return secret ? nil : masking(value, secret: false, token: { _ in .string(masked) })
     }
     let change: KeyChange.Kind = old == nil ? .added : new == nil ? .removed : .changed
-    result.append(KeyChange(key: key, change: change, from: shown(old), to: shown(new)))
+    result.append(
+      KeyChange(
+        key: path.isEmpty ? "." : path.joined(separator: "."), change: change, from: shown(old), to: shown(new),
+        secret: secret))
   }
 
-  /// A copy of `value` whose secret-looking keys' values are replaced by
-  /// `"<redacted:sha256:HEX>"`, the hash of their JSON text given by `hash`,
-  /// so that two documents still compare equal exactly when the secrets do.
-  public static func redacted(_ value: JSONValue, hash: (String) -> String, secret: Bool = false) -> JSONValue {
+  /// A copy of `value` with every secret leaf replaced by `token(leaf)`.
+  public static func masking(_ value: JSONValue, secret: Bool = false, token: (JSONValue) -> JSONValue)
+    -> JSONValue
+  {
     switch value {
     case .object(let members):
       return .object(
-        members.map { ($0.key, redacted($0.value, hash: hash, secret: secret || looksSecret($0.key))) })
+        members.map { member in
+          let isSecret = SecretPolicy.isSecretMember(member.key, of: members, inherited: secret)
+          return (member.key, masking(member.value, secret: isSecret, token: token))
+        })
     case .array(let values):
-      return .array(values.map { redacted($0, hash: hash, secret: secret) })
+      return .array(values.map { masking($0, secret: secret, token: token) })
     default:
-      return secret ? .string("<redacted:sha256:\(hash(value.text))>") : value
+      return secret ? token(value) : value
     }
+  }
+
+  /// Whether `value` holds any secret leaf.
+  public static func holdsSecrets(_ value: JSONValue) -> Bool {
+    var found = false
+    _ = masking(value) { leaf in
+      found = true
+      return leaf
+    }
+    return found
   }
 }

@@ -92,11 +92,11 @@ public struct RunComparison: Sendable {
       return InputChange(kind: new.kind, path: new.path, change: .same, keys: [], note: nil)
     }
     guard let oldContent = old.content, let newContent = new.content else {
-      let note = new.kind == .config ? "content not kept: SHA-256 compared" : "SHA-256 compared"
+      let note = new.kind == .config ? "content not kept: digest compared" : "digest compared"
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: note)
     }
     guard let oldJSON = JSONValue.parse(oldContent), let newJSON = JSONValue.parse(newContent) else {
-      return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "not JSON: SHA-256 compared")
+      return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "not JSON: digest compared")
     }
     let keys = MetadataDiff.changes(from: oldJSON, to: newJSON, showSecrets: showSecrets)
     return InputChange(

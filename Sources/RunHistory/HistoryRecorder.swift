@@ -23,8 +23,13 @@ public final class HistoryRecorder: RunObserver {
     public var keepRuns: Int
     /// Applied to captured output before it is stored.
     public var redactor: OutputRedactor?
-    /// Whether secret-looking values of JSON metadata are stored as hashes.
+    /// Accepted for compatibility: secrets are never stored in clear unless `storeSecrets`.
     public var redactMetadata: Bool
+    /// Keep secret values of the metadata in clear (`--store-secrets`).
+    public var storeSecrets = false
+    /// The database's key secrets are digested under; nil when it cannot be
+    /// had (then secrets are stored as `<secret>`, without a digest).
+    public var secretKey: [UInt8]?
     /// Whether the audit is mandatory (`--require-history`): when the start
     /// of the run or of a script cannot be recorded, the run stops.
     public var required = false
@@ -148,40 +153,55 @@ public final class HistoryRecorder: RunObserver {
   }
 
   private func input(_ kind: InputKind, _ path: String, keep: Bool) -> InputRecord {
-    guard keep else {
-      do {
-        return InputRecord(kind: kind, path: path, sha256: try FileDigest.sha256(path))
-      } catch {
-        return InputRecord(kind: kind, path: path, sha256: nil, error: error.reason)
-      }
-    }
     let bytes: [UInt8]
     let complete: Bool
     do {
+      guard keep else { return InputRecord(kind: kind, path: path, sha256: try keyedDigest(of: path)) }
       (bytes, complete) = try SmallFile.read(path, limit: Self.inputContentLimit)
+      guard complete else {
+        // Too large to keep: digested all the same, in chunks, so a change
+        // is still seen; the record says what was not kept.
+        return InputRecord(
+          kind: kind, path: path, sha256: try keyedDigest(of: path),
+          error: "content not kept: larger than \(Self.inputContentLimit) bytes")
+      }
     } catch {
       return InputRecord(kind: kind, path: path, sha256: nil, error: error.reason)
     }
-    guard complete else {
-      // Too large to keep: hashed all the same, in chunks, so a change is
-      // still seen; the record says what was not kept.
-      do {
-        return InputRecord(
-          kind: kind, path: path, sha256: try FileDigest.sha256(path),
-          error: "content not kept: larger than \(Self.inputContentLimit) bytes")
-      } catch {
-        return InputRecord(kind: kind, path: path, sha256: nil, error: error.reason)
-      }
+    guard !settings.storeSecrets else {
+      return InputRecord(kind: kind, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes)
     }
-    var kept: [UInt8]? = bytes
-    if settings.redactMetadata, let content = kept {
-      // Secret-looking values become hashes of themselves; a file that is
-      // not JSON cannot be searched for them and is not kept at all.
-      kept = JSONValue.parse(content).map {
-        Array(MetadataDiff.redacted($0, hash: { ContentDigest.sha256Hex(Array($0.utf8)) }).text.utf8)
-      }
+    guard let json = JSONValue.parse(bytes) else {
+      // Not JSON: it cannot be searched for secrets, so it is not kept.
+      return InputRecord(kind: kind, path: path, sha256: keyedDigest(of: bytes), content: nil)
     }
-    return InputRecord(kind: kind, path: path, sha256: ContentDigest.sha256Hex(bytes), content: kept)
+    guard MetadataDiff.holdsSecrets(json) else {
+      return InputRecord(kind: kind, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes)
+    }
+    // Each secret value becomes a keyed digest of itself: equal values
+    // compare equal within this node, and nothing confirms a guess.
+    let masked = MetadataDiff.masking(json) { leaf in .string(secretToken(leaf)) }
+    return InputRecord(
+      kind: kind, path: path, sha256: keyedDigest(of: bytes), content: Array(masked.text.utf8))
+  }
+
+  /// What a secret value is stored as: `<secret:hmac-sha256:HEX>` of its
+  /// JSON text, or `<secret>` without a key.
+  private func secretToken(_ value: JSONValue) -> String {
+    guard let key = settings.secretKey else { return MetadataDiff.masked }
+    return "<secret:hmac-sha256:\(ContentDigest.hmacSHA256Hex(key: key, Array(value.text.utf8)))>"
+  }
+
+  /// The digest kept of content that may hold secrets: keyed, unless secrets are stored.
+  private func keyedDigest(of bytes: [UInt8]) -> String? {
+    if settings.storeSecrets { return ContentDigest.sha256Hex(bytes) }
+    return settings.secretKey.map { ContentDigest.hmacSHA256Hex(key: $0, bytes) }
+  }
+
+  private func keyedDigest(of path: String) throws(SystemError) -> String? {
+    if settings.storeSecrets { return try FileDigest.sha256(path) }
+    guard let key = settings.secretKey else { return nil }
+    return try FileDigest.hmacSHA256(path, key: key)
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String) {

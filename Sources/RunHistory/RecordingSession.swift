@@ -25,6 +25,12 @@ public enum RecordingSession {
       warn("history: cannot record in \(path) (\(error)); the refresh goes on without it")
       return nil
     }
+    var settings = settings
+    do {
+      settings.secretKey = try store.secretKey()
+    } catch {
+      warn("history: no secret key beside \(path) (\(error)); secrets are stored as <secret>, without digests")
+    }
     return HistoryRecorder(store: store, settings: settings, warn: warn)
   }
 }

@@ -44,14 +44,18 @@ public enum DiffJSON {
         "keys",
         .array(
           input.keys.map { key in
-            .object([
-              ("key", .string(key.key)), ("change", .string(key.change.rawValue)),
-              ("from", RunJSON.string(key.from)), ("to", RunJSON.string(key.to)),
-            ])
+            // A secret's value is never given: its key, its change and "secret": true.
+            .object(
+              [("key", .string(key.key)), ("change", .string(key.change.rawValue)), ("secret", .bool(key.secret))]
+                + (key.secret && key.from == nil && key.to == nil
+                  ? [] : [("from", json(key.from)), ("to", json(key.to))]))
           })
       ),
     ])
   }
+
+  /// A metadata value as the JSON it is (objects as objects), or null.
+  private static func json(_ value: JSONValue?) -> JSONText { value.map { .raw($0.text) } ?? .null }
 
   private static func script(_ change: RunComparison.ScriptChange, output: RunJSON.OutputReader) rethrows -> JSONText {
     func side(_ detail: ScriptDetail?) throws -> JSONText {

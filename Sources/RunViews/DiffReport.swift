@@ -38,13 +38,7 @@ public struct DiffReport {
         if input.kind == .environment { line += " (environment.d)" }
         if let note = input.note { line += "  (\(note))" }
         lines.append(line)
-        for key in input.keys {
-          switch key.change {
-          case .added: lines.append("      + \(key.key) = \(key.to ?? "")")
-          case .removed: lines.append("      - \(key.key) (was \(key.from ?? ""))")
-          case .changed: lines.append("      ~ \(key.key): \(key.from ?? "") -> \(key.to ?? "")")
-          }
-        }
+        lines += input.keys.map(Self.describe)
       }
     }
 
@@ -65,6 +59,18 @@ public struct DiffReport {
       lines += output.diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// `+ key = value`, `- key (was value)`, `~ key: old -> new`; a secret's
+  /// value never: `~ db_password: secret changed`.
+  static func describe(_ key: KeyChange) -> String {
+    let secret = key.secret && key.from == nil && key.to == nil
+    switch key.change {
+    case .added: return "      + \(key.key)" + (secret ? " (secret)" : " = \(key.to?.text ?? "")")
+    case .removed: return "      - \(key.key)" + (secret ? " (secret)" : " (was \(key.from?.text ?? ""))")
+    case .changed:
+      return "      ~ \(key.key): " + (secret ? "secret changed" : "\(key.from?.text ?? "") -> \(key.to?.text ?? "")")
+    }
   }
 
   /// `success`, `failed in configure/20-neutron (exit 3)`.

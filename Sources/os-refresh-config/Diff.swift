@@ -27,8 +27,8 @@ struct Diff: ParsableCommand {
   @Flag(help: "Show a unified diff of the captured output of each script whose output changed.")
   var output = false
 
-  /// Shows values of secret-looking keys.
-  @Flag(help: "Show values of secret-looking metadata keys instead of <masked>.")
+  /// Shows secret values (as stored: in clear only with --store-secrets).
+  @Flag(help: "Show secret metadata values as stored (in clear only when recorded with --store-secrets).")
   var showSecrets = false
 
   func validate() throws {

@@ -27,6 +27,8 @@ extension Refresh {
       version: OSRefreshConfig.configuration.version, keepRuns: keepRuns, redactor: redactor,
       redactMetadata: redactMetadata)
     settings.required = requireHistory
+    let variable = ProcessEnvironment.current().dictionary["OS_REFRESH_CONFIG_STORE_SECRETS"] ?? ""
+    settings.storeSecrets = storeSecrets || !["", "0", "false", "no"].contains(variable.lowercased())
     do {
       let recorder = try RecordingSession.recorder(
         path: database.path, required: requireHistory, settings: settings, warn: { console.log(.warning, $0) })

@@ -84,9 +84,13 @@ struct Refresh: ParsableCommand {
     help: ArgumentHelp("A file of --redact expressions, one per line ('#' starts a comment line).", valueName: "path"))
   var redactFile: String?
 
-  /// Store hashes instead of secret-looking metadata values.
-  @Flag(help: "Store secret-looking values of the JSON metadata as hashes only.")
+  /// Accepted for compatibility: secrets are never stored unless asked.
+  @Flag(help: "Accepted and ignored: secret metadata values are stored as keyed digests by default.")
   var redactMetadata = false
+
+  /// Keep secret metadata values in clear.
+  @Flag(help: "Store secret metadata values in clear (also $OS_REFRESH_CONFIG_STORE_SECRETS=1).")
+  var storeSecrets = false
 
   /// Lists what would run, without running or locking anything.
   @Flag(help: "Print the scripts each phase would run, in order, and exit without running them.")

@@ -48,3 +48,22 @@ import Testing
     }
   }
 }
+
+/// HMAC-SHA-256, the keyed digest secrets are stored as.
+@Suite struct HMACTests {
+  @Test func matchesRFC4231() {
+    // Test cases 1 and 2 of RFC 4231.
+    #expect(
+      ContentDigest.hmacSHA256Hex(key: [UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8))
+        == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+    #expect(
+      ContentDigest.hmacSHA256Hex(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8))
+        == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    // Test case 6: a key longer than the block is hashed first.
+    #expect(
+      ContentDigest.hmacSHA256Hex(
+        key: [UInt8](repeating: 0xaa, count: 131),
+        Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+        == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+  }
+}

@@ -29,27 +29,47 @@ import Testing
 @Suite struct MetadataDiffTests {
   func parse(_ text: String) -> JSONValue { JSONValue.parse(Array(text.utf8))! }
 
-  @Test func listsChangedLeavesAsDottedPathsMaskingSecrets() {
+  @Test func listsChangedLeavesAsDottedPathsNamingSecretsWithoutTheirValues() {
     let changes = MetadataDiff.changes(
       from: parse(#"{"a": {"b": 1, "Password": "x"}, "list": [1, 2], "keystone": {"url": "u"}}"#),
       to: parse(#"{"a": {"b": 2, "Password": "y"}, "list": [1], "keystone": {"url": "v"}, "new": null}"#),
       showSecrets: false)
     #expect(
       changes == [
-        KeyChange(key: "a.b", change: .changed, from: "1", to: "2"),
-        KeyChange(key: "a.Password", change: .changed, from: "<masked>", to: "<masked>"),
-        KeyChange(key: "list.1", change: .removed, from: "2", to: nil),
-        KeyChange(key: "keystone.url", change: .changed, from: "<masked>", to: "<masked>"),
-        KeyChange(key: "new", change: .added, from: nil, to: "null"),
+        KeyChange(key: "a.b", change: .changed, from: parse("1"), to: parse("2"), secret: false),
+        KeyChange(key: "a.Password", change: .changed, from: nil, to: nil, secret: true),
+        KeyChange(key: "list.1", change: .removed, from: parse("2"), to: nil, secret: false),
+        KeyChange(key: "keystone.url", change: .changed, from: parse(#""u""#), to: parse(#""v""#), secret: false),
+        KeyChange(key: "new", change: .added, from: nil, to: parse("null"), secret: false),
       ])
   }
 
-  @Test func redactionKeepsEqualityOfSecretsButNotTheirValues() {
-    let hash: (String) -> String = { String($0.count) }
-    let redacted = MetadataDiff.redacted(parse(#"{"token": "abc", "nested": {"api_key": [1, 2]}, "x": 1}"#), hash: hash)
+  @Test func addedRemovedAndRetypedSubtreesShowTheirShapeWithSecretsMasked() {
+    let changes = MetadataDiff.changes(
+      from: parse(
+        #"{"mysql": {"root_password": "OLD", "port": 3306}, "gone": [{"name": "db_password", "value": "p1"}]}"#),
+      to: parse(#"{"mysql": "disabled", "nova": {"api_password": "NEW", "host": "h"}}"#), showSecrets: false)
+    let shown = changes.map { "\($0.key) \($0.change.rawValue) \($0.from?.text ?? "-") \($0.to?.text ?? "-")" }
     #expect(
-      redacted.text
-        == #"{"token":"<redacted:sha256:5>","nested":{"api_key":["<redacted:sha256:1>","<redacted:sha256:1>"]},"x":1}"#)
+      shown == [
+        #"mysql changed {"root_password":"<secret>","port":3306} "disabled""#,
+        #"gone removed [{"name":"db_password","value":"<secret>"}] -"#,
+        #"nova added - {"api_password":"<secret>","host":"h"}"#,
+      ])
+    #expect(!shown.joined().contains("OLD") && !shown.joined().contains("NEW") && !shown.joined().contains("p1"))
+  }
+
+  @Test func heatInputsAreSecretByTheirNameAtAnyDepth() {
+    let deployments = parse(
+      #"{"deployments": [{"inputs": [{"name": "db_password", "value": "hunter2", "type": "String"}, {"name": "bridge", "value": "br-ex"}]}]}"#
+    )
+    let masked = MetadataDiff.masking(deployments) { _ in .string("<secret>") }
+    #expect(
+      masked.text
+        == #"{"deployments":[{"inputs":[{"name":"db_password","value":"<secret>","type":"String"},{"name":"bridge","value":"br-ex"}]}]}"#
+    )
+    #expect(MetadataDiff.holdsSecrets(deployments))
+    #expect(!MetadataDiff.holdsSecrets(parse(#"{"keystone": {"host": "h"}, "monkey": 1}"#)))
   }
 }
 

@@ -107,8 +107,30 @@ public enum JSONContract {
 
   /// A metadata key's change.
   public struct KeyChange: Decodable, Sendable {
-    public let key: String, change: String
-    public let from: String?, to: String?
+    public let key: String, change: String, secret: Bool
+    public let from: Value?, to: Value?
+  }
+
+  /// A JSON value, as metadata values are given.
+  public indirect enum Value: Decodable, Equatable, Sendable {
+    case string(String), number(Double), bool(Bool), null, array([Value]), object([String: Value])
+
+    public init(from decoder: Decoder) throws {
+      let container = try decoder.singleValueContainer()
+      if container.decodeNil() {
+        self = .null
+      } else if let value = try? container.decode(Bool.self) {
+        self = .bool(value)
+      } else if let value = try? container.decode(Double.self) {
+        self = .number(value)
+      } else if let value = try? container.decode(String.self) {
+        self = .string(value)
+      } else if let value = try? container.decode([Value].self) {
+        self = .array(value)
+      } else {
+        self = .object(try container.decode([String: Value].self))
+      }
+    }
   }
 
   /// A script's change.

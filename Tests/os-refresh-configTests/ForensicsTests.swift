@@ -71,7 +71,7 @@ import Testing
         "Inputs",
         "  changed  \(scratch.url("heat.json"))",
         #"      ~ neutron.ovs.bridge_mappings: "datacentre:br-ex" -> "datacentre:br-ex2""#,
-        "      ~ neutron.db_password: <masked> -> <masked>",
+        "      ~ neutron.db_password: secret changed",
         #"      - servers.1 (was "b")"#,
         "      + debug = true",
         "  added    \(base.url("environment.d/20-proxy")) (environment.d)",
@@ -82,10 +82,13 @@ import Testing
         "  configure/30-old           not reached",
         "  post-configure/10-restart  not reached",
       ])
-    #expect(!result.stdoutText.contains("secret"))
+    #expect(!result.stdoutText.contains("old-secret") && !result.stdoutText.contains("new-secret"))
 
+    // Recorded without --store-secrets, the secret was never stored: shown,
+    // it is its keyed digest.
     let shown = diff(["--show-secrets"])
-    #expect(shown.stdoutText.contains(#"      ~ neutron.db_password: "old-secret" -> "new-secret""#))
+    #expect(shown.stdoutText.contains(#"      ~ neutron.db_password: "<secret:hmac-sha256:"#))
+    #expect(!shown.stdoutText.contains("old-secret") && !shown.stdoutText.contains("new-secret"))
 
     let output = diff(["1", "2", "--output"])
     let tail = Array(lines(output).drop { $0 != "Output of configure/10-neutron (stdout)" })
@@ -110,7 +113,7 @@ import Testing
     makeBrokenDeploy()
     let result = diff(["--json"])
     #expect(result.status == 0)
-    #expect(!result.stdoutText.contains("secret\""))
+    #expect(!result.stdoutText.contains("old-secret") && !result.stdoutText.contains("new-secret"))
     let object = try JSONContract.decode(JSONContract.Diff.self, from: result.stdout)
     #expect(object.from.id == 1)
     #expect(object.from.status == .success)
@@ -121,7 +124,10 @@ import Testing
     #expect(
       keys.map(\.key) == ["neutron.ovs.bridge_mappings", "neutron.db_password", "servers.1", "debug"])
     #expect(keys.map(\.change) == ["changed", "changed", "removed", "added"])
-    #expect(keys[1].from == "<masked>")
+    #expect(keys.map(\.secret) == [false, true, false, false])
+    #expect(keys[1].from == nil && keys[1].to == nil)
+    #expect(keys[0].to == .string("datacentre:br-ex2"), "values are JSON values, not JSON text")
+    #expect(keys[3].to == .bool(true))
     #expect(keys[2].to == nil)
     let scripts = object.scripts
     #expect(
@@ -169,7 +175,7 @@ import Testing
         == 0)
     let result = diff([])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(lines(result).contains("  changed  \(scratch.url("heat.json"))  (not JSON: SHA-256 compared)"))
+    #expect(lines(result).contains("  changed  \(scratch.url("heat.json"))  (content not kept: digest compared)"))
     #expect(lines(result).contains("  added    \(scratch.url("missing.json"))"))
   }
 
@@ -307,7 +313,7 @@ import Testing
     let metadata = String(decoding: try store.queries.inputs(run: 1).first?.content ?? [], as: UTF8.self)
     #expect(!metadata.contains("tok-123"))
     #expect(metadata.contains(#""url":"http://x""#))
-    #expect(metadata.contains("<redacted:sha256:"))
+    #expect(metadata.contains("<secret:hmac-sha256:"))
 
     let bad = refresh(["--redact", "(unclosed"])
     #expect(bad.status == 1)

@@ -1,0 +1,88 @@
+/// What counts as secret: the one decision recording, `diff`, `show`,
+/// `export` and the exporters all follow.
+///
+/// A name is secret when one of its words is a secret word. Names are split
+/// at `_ - . space`, at lower→upper case changes, before the last capital of
+/// a run of capitals followed by a lower-case letter (`SSLKey` → ssl, key) and
+/// between letters and digits, then compared without case:
+/// `KeystoneFernetKey0` → keystone, fernet, key, 0 is secret; `keystone`,
+/// `monkey`, `keepalived` and `tokenizer` are single words and are not. A
+/// name ending in a word that names *about* a secret rather than the secret
+/// itself (`key_name`, `password_file`, `token_url`) is not secret.
+///
+/// A value is secret when its key is, when it is anywhere beneath a secret
+/// key, or when it is the `value` of an object whose `name` is secret (Heat
+/// software deployment inputs: `{"name": "db_password", "value": "…"}`), at
+/// any depth, in lists too.
+public enum SecretPolicy {
+  /// The words that make a name secret.
+  public static let secretWords: Set<String> = [
+    "password", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "key", "keys", "credential",
+    "credentials", "cookie", "private", "encryption",
+  ]
+
+  /// Last words that name something about a secret, not the secret.
+  public static let describingWords: Set<String> = ["name", "id", "url", "uri", "path", "file", "type", "size"]
+
+  /// Whether `name` names a secret.
+  public static func isSecretName(_ name: String) -> Bool {
+    let parts = words(of: name)
+    guard let last = parts.last, !describingWords.contains(last) else { return false }
+    return parts.contains { secretWords.contains($0) }
+  }
+
+  /// The lower-cased words of `name`.
+  public static func words(of name: String) -> [String] {
+    var words: [String] = []
+    var current: [Character] = []
+    let characters = Array(name)
+    func flush() {
+      if !current.isEmpty { words.append(String(current).lowercased()) }
+      current.removeAll()
+    }
+    for (index, character) in characters.enumerated() {
+      if "_-. ".contains(character) {
+        flush()
+        continue
+      }
+      if let previous = current.last, startsWord(character, after: previous, next: characters[safe: index + 1]) {
+        flush()
+      }
+      current.append(character)
+    }
+    flush()
+    return words
+  }
+
+  private static func startsWord(_ character: Character, after previous: Character, next: Character?) -> Bool {
+    if previous.isLowercase && character.isUppercase { return true }
+    if previous.isLetter != character.isLetter && (previous.isLetter || previous.isNumber)
+      && (character.isLetter || character.isNumber)
+    {
+      return true
+    }
+    // The last capital of a run before a lower-case letter starts a word: SSLKey.
+    return previous.isUppercase && character.isUppercase && next?.isLowercase == true
+  }
+
+  /// Whether the members of an object hold a Heat input whose `name` is
+  /// secret: then its `value` is.
+  public static func isSecretInput(_ members: [(key: String, value: JSONValue)]) -> Bool {
+    guard let name = members.first(where: { $0.key == "name" })?.value, case .string(let text) = name else {
+      return false
+    }
+    return members.contains { $0.key == "value" } && isSecretName(text)
+  }
+
+  /// Whether member `key` of an object with `members`, itself beneath a
+  /// secret when `inherited`, holds a secret value.
+  public static func isSecretMember(_ key: String, of members: [(key: String, value: JSONValue)], inherited: Bool)
+    -> Bool
+  {
+    inherited || isSecretName(key) || (key == "value" && isSecretInput(members))
+  }
+}
+
+extension Array {
+  fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import RefreshVocabulary
+import TestSupport
+import Testing
+
+/// Secrets in Heat metadata of the shapes os-collect-config caches: never
+/// stored, never shown, unless asked.
+@Suite struct SecretsTests {
+  let fixture = HistoryFixture()
+  var base: TemporaryDirectory { fixture.base }
+  var scratch: TemporaryDirectory { fixture.scratch }
+
+  /// Metadata with secrets as deployments carry them (inputs as name/value
+  /// pairs), TripleO's CamelCase parameters, nested lists, and look-alike
+  /// names that are not secret.
+  func metadata(_ generation: Int) -> String {
+    """
+    {"deployments": [{"name": "ControllerDeployment", "inputs": [
+       {"name": "db_password", "value": "Dbpass-\(generation)-q9", "type": "String"},
+       {"name": "bridge_mappings", "value": "datacentre:br-ex\(generation)", "type": "String"}]}],
+     "parameters": {"RabbitPassword": "Rabbit-\(generation)-x7", "KeystoneFernetKey0": "Fernet-\(generation)-z3",
+       "RabbitCookie": "Cookie-\(generation)-c1", "auth_encryption_key": "Heatkey-\(generation)-k8",
+       "keystone": {"host": "ks-\(generation).example"}, "monkey": "banana-\(generation)", "keepalived_router": "r\(generation)",
+       "tokenizer": "words-\(generation)"},
+     "nested": {"servers": [{"admin_pass": "Serverpw-\(generation)-s5", "name": "node-\(generation)"}]}}
+    """
+  }
+
+  func secrets(_ generation: Int) -> [String] {
+    [
+      "Dbpass-\(generation)-q9", "Rabbit-\(generation)-x7", "Fernet-\(generation)-z3", "Cookie-\(generation)-c1",
+      "Heatkey-\(generation)-k8", "Serverpw-\(generation)-s5",
+    ]
+  }
+
+  func refreshTwice(_ arguments: [String] = []) {
+    base.script("configure.d/10-ok", "echo ok")
+    for generation in 1...2 {
+      scratch.write("heat.json", metadata(generation))
+      #expect(fixture.refresh(arguments, environment: ["OS_CONFIG_FILES": scratch.url("heat.json")]).status == 0)
+    }
+  }
+
+  func diff(_ arguments: [String]) -> CommandResult {
+    runCommand(
+      Binaries.ours, ["diff", "1", "2"] + arguments + ["--db", fixture.database],
+      environment: Binaries.environment(database: fixture.database))
+  }
+
+  @Test func rotatedSecretsAreNeverStoredAndDiffNamesThemWithoutValues() throws {
+    refreshTwice()
+    let files = ["", "-wal", "-shm"].map { fixture.database + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+    for file in files {
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+      for secret in secrets(1) + secrets(2) {
+        #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) in \(file)")
+      }
+    }
+    let text = diff([]).stdoutText
+    for key in [
+      "deployments.0.inputs.0.value", "parameters.RabbitPassword", "parameters.KeystoneFernetKey0",
+      "parameters.RabbitCookie", "parameters.auth_encryption_key", "nested.servers.0.admin_pass",
+    ] {
+      #expect(text.contains("      ~ \(key): secret changed"), "\(key) in:\n\(text)")
+    }
+    #expect(text.contains(#"      ~ parameters.keystone.host: "ks-1.example" -> "ks-2.example""#))
+    #expect(text.contains(#"      ~ parameters.monkey: "banana-1" -> "banana-2""#))
+    #expect(text.contains(#"      ~ parameters.keepalived_router: "r1" -> "r2""#))
+    #expect(text.contains(#"      ~ parameters.tokenizer: "words-1" -> "words-2""#))
+    let json = diff(["--json"])
+    let decoded = try JSONContract.decode(JSONContract.Diff.self, from: json.stdout)
+    let secretKeys = decoded.inputs.flatMap(\.keys).filter(\.secret)
+    #expect(secretKeys.count == 6)
+    #expect(secretKeys.allSatisfy { $0.from == nil && $0.to == nil })
+    for output in [
+      text, json.stdoutText, fixture.history(["show", "2", "--json"]).stdoutText,
+      fixture.history(["show", "2"]).stdoutText, fixture.history(["export"]).stdoutText,
+    ] {
+      for secret in secrets(1) + secrets(2) { #expect(!output.contains(secret), "\(secret)") }
+    }
+  }
+
+  @Test func storeSecretsAndShowSecretsShowThem() throws {
+    refreshTwice(["--store-secrets"])
+    let text = diff(["--show-secrets"]).stdoutText
+    #expect(text.contains(#"      ~ parameters.RabbitPassword: "Rabbit-1-x7" -> "Rabbit-2-x7""#), "\(text)")
+    let hidden = diff([]).stdoutText
+    #expect(hidden.contains("      ~ parameters.RabbitPassword: secret changed"))
+    #expect(!hidden.contains("Rabbit-1-x7"))
+  }
+}
