@@ -25,7 +25,7 @@ public final class ConsoleLog: RunObserver {
     guard level >= threshold else { return }
     let priority = toJournal ? "<\(Self.syslogPriority(level))>" : ""
     let line =
-      "\(priority)[\(Timestamp.logTime(clock.wallMicroseconds()))] (os-refresh-config) [\(level.name)] \(message)\n"
+      "\(priority)[\(Timestamp.logTime(clock.wallMicroseconds()))] (os-refresh-config) [\(level.name)] \(DisplayText.escaped(message, singleLine: true))\n"
     Self.writeStandardError(line)
   }
 
@@ -96,7 +96,7 @@ public final class ConsoleLog: RunObserver {
 
   /// Prints `os-refresh-config: error: message` on stderr.
   public static func printError(_ message: String) {
-    writeStandardError("os-refresh-config: error: \(message)\n")
+    writeStandardError("os-refresh-config: error: \(DisplayText.escaped(message, singleLine: true))\n")
   }
 
   /// Writes `text` to stderr as it is.

@@ -1,6 +1,7 @@
 import RefreshStore
 import RefreshVocabulary
 import RunForensics
+import SystemInterface
 
 /// `diff` for people, most important first: the runs' outcomes, inputs,
 /// scripts, then output diffs.
@@ -20,7 +21,9 @@ public struct DiffReport {
     let to = comparison.to.summary
     var lines: [String] = []
     if comparison.differentBaseDirectories {
-      lines.append("Note: the runs used different base directories: \(from.baseDirectory) and \(to.baseDirectory)")
+      lines.append(
+        "Note: the runs used different base directories: \(HumanFormat.safe(from.baseDirectory)) and \(HumanFormat.safe(to.baseDirectory))"
+      )
     }
     lines.append("From run \(from.id): \(Self.outcome(from))")
     lines.append("To   run \(to.id): \(Self.outcome(to))")
@@ -34,7 +37,7 @@ public struct DiffReport {
       lines.append("")
       lines.append("Inputs")
       for input in inputs {
-        var line = "  \(input.change.rawValue.padding(7))  \(input.path)"
+        var line = "  \(input.change.rawValue.padding(7))  \(HumanFormat.safe(input.path))"
         if input.kind == .environment { line += " (environment.d)" }
         if let note = input.note { line += "  (\(note))" }
         lines.append(line)
@@ -48,7 +51,7 @@ public struct DiffReport {
       lines.append("Scripts")
       var rows: [[String]] = []
       for script in scripts {
-        rows.append(["  \(script.phase.rawValue)/\(script.name)", Self.describe(script)])
+        rows.append(["  \(script.phase.rawValue)/\(HumanFormat.safe(script.name))", Self.describe(script)])
       }
       lines += HumanFormat.table(rows)
     }
@@ -56,7 +59,9 @@ public struct DiffReport {
     for output in outputs {
       lines.append("")
       lines.append("Output of \(output.phase.rawValue)/\(output.name) (\(output.stream.rawValue))")
-      lines += output.diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+      lines += output.diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map {
+        DisplayText.escaped(String($0))
+      }
     }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -65,11 +70,13 @@ public struct DiffReport {
   /// value never: `~ db_password: secret changed`.
   static func describe(_ key: KeyChange) -> String {
     let secret = key.secret && key.from == nil && key.to == nil
+    let (name, from, to) = (
+      HumanFormat.safe(key.key), HumanFormat.safe(key.from?.text ?? ""), HumanFormat.safe(key.to?.text ?? "")
+    )
     switch key.change {
-    case .added: return "      + \(key.key)" + (secret ? " (secret)" : " = \(key.to?.text ?? "")")
-    case .removed: return "      - \(key.key)" + (secret ? " (secret)" : " (was \(key.from?.text ?? ""))")
-    case .changed:
-      return "      ~ \(key.key): " + (secret ? "secret changed" : "\(key.from?.text ?? "") -> \(key.to?.text ?? "")")
+    case .added: return "      + \(name)" + (secret ? " (secret)" : " = \(to)")
+    case .removed: return "      - \(name)" + (secret ? " (secret)" : " (was \(from))")
+    case .changed: return "      ~ \(name): " + (secret ? "secret changed" : "\(from) -> \(to)")
     }
   }
 

@@ -12,7 +12,7 @@ public enum DryRunReport {
   public static func text(baseDirectory: String, pattern: RunPartsPattern) -> String {
     let environment = EnvironmentFiles.list(joinPath(baseDirectory, "environment.d"))
     var lines = [environment.paths.isEmpty ? "environment.d: (no files)" : "environment.d:"]
-    lines += environment.paths.map { "  " + $0 }
+    lines += environment.paths.map { "  " + HumanFormat.safe($0) }
     for phase in Phase.ordered + [.error] {
       switch PhaseDirectory.inspect(joinPath(baseDirectory, phase.directoryName), pattern: pattern) {
       case .absent:
@@ -23,7 +23,7 @@ public enum DryRunReport {
         lines.append("\(phase.rawValue): (cannot list: \(error.reason); the phase would fail)")
       case .listed(let scripts, _):
         lines.append(scripts.isEmpty ? "\(phase.rawValue): (no scripts)" : "\(phase.rawValue):")
-        lines += scripts.map { "  " + $0.path }
+        lines += scripts.map { "  " + HumanFormat.safe($0.path) }
       }
     }
     return lines.joined(separator: "\n") + "\n"

@@ -126,9 +126,15 @@ public enum HumanFormat {
     return "\u{1B}[\(code)m\(status.rawValue)\u{1B}[0m"
   }
 
+  /// Stored text made safe for a terminal, on one line: control characters
+  /// as visible escapes (`\x1b`), as `systemctl status` shows them. Every
+  /// human view passes what it did not write itself through here.
+  public static func safe(_ text: String) -> String { DisplayText.escaped(text, singleLine: true) }
+
   /// `configure/20-neutron (exit 3)`, or the phase alone, or empty: where a run failed.
   public static func failure(_ run: RunSummary) -> String {
-    let place = run.failedScript.map { (run.failedScriptPhase?.rawValue ?? "") + "/" + $0 } ?? run.failedPhase?.rawValue
+    let place =
+      run.failedScript.map { (run.failedScriptPhase?.rawValue ?? "") + "/" + safe($0) } ?? run.failedPhase?.rawValue
     guard let place else { return "" }
     if let code = run.failedExitCode { return "\(place) (exit \(code))" }
     if let signal = run.failedSignal { return "\(place) (\(signalName(Int32(signal))))" }

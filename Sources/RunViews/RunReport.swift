@@ -1,5 +1,6 @@
 import RefreshStore
 import RefreshVocabulary
+import SystemInterface
 
 /// `history show RUN` for people.
 public struct RunReport {
@@ -28,8 +29,8 @@ public struct RunReport {
     lines += HumanFormat.table([
       ["  Started", HumanFormat.localTime(microseconds: run.startedAt)],
       ["  Duration", HumanFormat.duration(microseconds: run.durationMicroseconds)],
-      ["  Base", run.baseDirectory],
-      ["  Host", "\(detail.hostname), pid \(detail.pid), os-refresh-config \(detail.version)"],
+      ["  Base", HumanFormat.safe(run.baseDirectory)],
+      ["  Host", HumanFormat.safe("\(detail.hostname), pid \(detail.pid), os-refresh-config \(detail.version)")],
       ["  Scripts", "\(run.scriptsRun) run of \(run.plannedScripts)"],
     ])
     let failure = HumanFormat.failure(run)
@@ -43,8 +44,8 @@ public struct RunReport {
     lines += HumanFormat.table(
       detail.inputs.map { input in
         [
-          "  " + input.kind.rawValue, input.path,
-          input.sha256.map { String($0.prefix(12)) } ?? "unreadable: \(input.error ?? "")",
+          "  " + input.kind.rawValue, HumanFormat.safe(input.path),
+          input.sha256.map { String($0.prefix(12)) } ?? "unreadable: \(HumanFormat.safe(input.error ?? ""))",
         ]
       })
     return lines
@@ -59,7 +60,7 @@ public struct RunReport {
       ])
       for script in phase.scripts {
         rows.append([
-          "    " + script.name, HumanFormat.status(script.status), HumanFormat.ending(script),
+          "    " + HumanFormat.safe(script.name), HumanFormat.status(script.status), HumanFormat.ending(script),
           HumanFormat.duration(microseconds: script.durationMicroseconds),
           "out " + HumanFormat.bytes(script.stdout.bytes), "err " + HumanFormat.bytes(script.stderr.bytes),
         ])
@@ -77,7 +78,7 @@ public struct RunReport {
           let captured = try output(script, stream)
           guard captured.totalBytes > 0 else { continue }
           lines.append(
-            "Output of \(phase.name.rawValue)/\(script.name) (\(stream.rawValue), \(HumanFormat.bytes(captured.totalBytes)))"
+            "Output of \(phase.name.rawValue)/\(HumanFormat.safe(script.name)) (\(stream.rawValue), \(HumanFormat.bytes(captured.totalBytes)))"
           )
           lines += Self.quoted(captured)
         }
@@ -95,7 +96,9 @@ public struct RunReport {
       text += "[… \(omitted) bytes not kept …]\n"
     }
     text += String(decoding: captured.tail, as: UTF8.self)
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { "  | " + $0 }
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+      "  | " + DisplayText.escaped(String($0))
+    }
     if lines.last == "  | " { lines.removeLast() }
     return lines
   }

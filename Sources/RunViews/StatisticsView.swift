@@ -49,7 +49,7 @@ public struct StatisticsView {
       [["SCRIPT", "RUNS", "FAILURES", "MEDIAN", "P95", "LAST FAILURE"]]
         + entries.map { entry in
           [
-            "\(entry.phase.rawValue)/\(entry.name)", String(entry.runs), String(entry.failures),
+            "\(entry.phase.rawValue)/\(HumanFormat.safe(entry.name))", String(entry.runs), String(entry.failures),
             HumanFormat.duration(microseconds: entry.medianMicroseconds),
             HumanFormat.duration(microseconds: entry.p95Microseconds),
             entry.lastFailureRun.map { "run \($0), " + HumanFormat.localTime(microseconds: entry.lastFailureAt ?? 0) }

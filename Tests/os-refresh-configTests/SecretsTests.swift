@@ -89,3 +89,41 @@ import Testing
     #expect(!hidden.contains("Rabbit-1-x7"))
   }
 }
+
+/// Stored text never drives the operator's terminal.
+@Suite struct DisplaySafetyTests {
+  let fixture = HistoryFixture()
+
+  @Test func noHumanViewWritesRawControlBytesAndOutputStaysRaw() throws {
+    let nasty = #"printf 'title \033]0;pwned\007 clear \033[2J over\rwrite c1 \302\233 del \177\n'"#
+    fixture.base.script("configure.d/10-nasty", nasty + "; exit 3")
+    fixture.base.script("configure.d/20-also", nasty)
+    #expect(fixture.refresh().status == 1)
+    base2Run()
+    let views: [[String]] = [[], ["show", "latest"], ["show", "1"], ["script", "configure/10-nasty"], ["stats"]]
+    for arguments in views {
+      let result = fixture.history(arguments)
+      #expect(result.status == 0, "\(arguments): \(result.stderr)")
+      for byte: UInt8 in [0x1B, 0x07, 0x0D, 0x7F] {
+        #expect(!result.stdout.contains(byte), "\(arguments): raw \(byte)")
+      }
+      #expect(!result.stdoutText.unicodeScalars.contains { (0x80...0x9F).contains($0.value) }, "\(arguments): C1")
+    }
+    #expect(fixture.history(["show", "1"]).stdoutText.contains(#"\x1b]0;pwned\x07"#))
+    for arguments in [["1", "2"], ["1", "2", "--output"]] {
+      let diff = runCommand(
+        Binaries.ours, ["diff"] + arguments + ["--db", fixture.database],
+        environment: Binaries.environment(database: fixture.database))
+      #expect(diff.status == 0)
+      for byte: UInt8 in [0x1B, 0x07, 0x0D, 0x7F] { #expect(!diff.stdout.contains(byte), "diff \(arguments)") }
+    }
+    let raw = fixture.history(["output", "1", "configure/10-nasty"])
+    #expect(raw.stdout.contains(0x1B) && raw.stdout.contains(0x07), "history output is the raw bytes")
+  }
+
+  /// A second run whose nasty script prints something else, for diff --output.
+  func base2Run() {
+    fixture.base.script("configure.d/10-nasty", #"printf 'other \033[31m red\n'; exit 3"#)
+    #expect(fixture.refresh().status == 1)
+  }
+}
