@@ -34,7 +34,8 @@ let package = Package(
     .target(name: "RefreshRunner", dependencies: ["CSystemShims", "RefreshVocabulary", "SystemInterface"]),
     // Bridges the two: records a run's events in the store.
     .target(
-      name: "RunHistory", dependencies: ["RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics"]),
+      name: "RunHistory",
+      dependencies: ["CSystemShims", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
     .target(name: "RunForensics", dependencies: ["RefreshStore", "RefreshVocabulary"]),
     // Renderings of run records: human tables and reports, the JSON contract,

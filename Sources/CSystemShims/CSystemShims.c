@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
 
 int orc_set_child_subreaper(void) {
@@ -141,4 +142,8 @@ int orc_pidfd_open(int pid) {
 
 int orc_set_pipe_size(int fd, int size) {
   return fcntl(fd, F_SETPIPE_SZ, size);
+}
+
+const void *orc_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+  return memmem(haystack, haystack_length, needle, needle_length);
 }

@@ -148,7 +148,8 @@ public final class HistoryRecorder: RunObserver {
       startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: Self.hostname(), pid: identity.pid,
       bootID: identity.bootID, processStart: identity.startTicks, pidNamespace: identity.pidNamespace,
       version: settings.version,
-      commandLine: run.arguments, plannedScripts: settings.plannedScripts, inputs: inputs)
+      commandLine: Self.scrubbed(run.arguments), plannedScripts: settings.plannedScripts, inputs: inputs)
+    if !settings.storeSecrets { knownSecrets = KnownSecrets(from: knownDocuments) }
     record { runID = try $0.writer.beginRun(start) }
   }
 
@@ -175,6 +176,7 @@ public final class HistoryRecorder: RunObserver {
       // Not JSON: it cannot be searched for secrets, so it is not kept.
       return InputRecord(kind: kind, path: path, sha256: keyedDigest(of: bytes), content: nil)
     }
+    knownDocuments.append(json)
     guard MetadataDiff.holdsSecrets(json) else {
       return InputRecord(kind: kind, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes)
     }
@@ -184,6 +186,10 @@ public final class HistoryRecorder: RunObserver {
     return InputRecord(
       kind: kind, path: path, sha256: keyedDigest(of: bytes), content: Array(masked.text.utf8))
   }
+
+  /// The metadata documents of this run, whose secret values are hidden in stored output.
+  private var knownDocuments: [JSONValue] = []
+  private var knownSecrets = KnownSecrets()
 
   /// What a secret value is stored as: `<secret:hmac-sha256:HEX>` of its
   /// JSON text, or `<secret>` without a key.
@@ -249,8 +255,8 @@ public final class HistoryRecorder: RunObserver {
     let end = ScriptEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: outcome.durationNanoseconds / 1000,
       exitCode: exitCode, signal: signal, status: outcome.status,
-      error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: redacted(stdout.captured),
-      stderr: redacted(stderr.captured))
+      error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: stdout.captured(hiding: hiddenRanges),
+      stderr: stderr.captured(hiding: hiddenRanges))
     if !record({ try $0.writer.finishScript(id: scriptID, end) }) { keepForLater(id: scriptID, end) }
     self.scriptID = nil
   }
@@ -278,11 +284,30 @@ public final class HistoryRecorder: RunObserver {
     }
   }
 
-  private func redacted(_ stream: CapturedStream) -> CapturedStream {
-    guard let redactor = settings.redactor else { return stream }
-    var result = stream
-    result.head = redactor.redact(stream.head)
-    result.tail = redactor.redact(stream.tail)
+  /// What stored output hides: matches of `--redact` and this run's known secrets.
+  private func hiddenRanges(_ bytes: [UInt8]) -> [Range<Int>] {
+    let found = (settings.redactor?.ranges(in: bytes) ?? []) + knownSecrets.ranges(in: bytes)
+    return found.isEmpty ? [] : OutputRedactor.merged(found)
+  }
+
+  /// Our command line as recorded: the values of `--redact` (usually the
+  /// secret itself) replaced by `<redacted>`.
+  static func scrubbed(_ arguments: [String]) -> [String] {
+    var result: [String] = []
+    var hideNext = false
+    for argument in arguments {
+      if hideNext {
+        result.append("<redacted>")
+        hideNext = false
+      } else if argument == "--redact" {
+        result.append(argument)
+        hideNext = true
+      } else if argument.hasPrefix("--redact=") {
+        result.append("--redact=<redacted>")
+      } else {
+        result.append(argument)
+      }
+    }
     return result
   }
 

@@ -77,51 +77,76 @@ public final class OutputRedactor: Sendable {
 
   /// `bytes` with every match replaced.
   public func redact(_ bytes: [UInt8]) -> [UInt8] {
-    guard !expressions.isEmpty, !bytes.isEmpty else { return bytes }
+    Self.replacing(ranges(in: bytes), of: bytes, in: 0..<bytes.count)
+  }
+
+  /// The ranges of `bytes` to hide, in original offsets, sorted and merged:
+  /// matches of every expression, line by line (lines split at newline and NUL).
+  public func ranges(in bytes: [UInt8]) -> [Range<Int>] {
+    guard !expressions.isEmpty, !bytes.isEmpty else { return [] }
     var remaining = Self.maximumSteps
-    var output: [UInt8] = []
-    output.reserveCapacity(bytes.count)
+    var found: [Range<Int>] = []
     var start = 0
     for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A || bytes[index] == 0 {
-      output += redactLine(Array(bytes[start..<index]), remaining: &remaining)
-      if index < bytes.count { output.append(bytes[index]) }
+      if index > start || index == bytes.count {
+        let line = Array(bytes[start..<index])
+        for expression in expressions {
+          found += Self.matches(of: expression, in: line, remaining: &remaining).map {
+            ($0.lowerBound + start)..<($0.upperBound + start)
+          }
+        }
+      }
       start = index + 1
     }
+    return Self.merged(found)
+  }
+
+  /// Sorted, overlapping or touching ranges joined.
+  public static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] {
+    var result: [Range<Int>] = []
+    for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+      if let last = result.last, range.lowerBound <= last.upperBound {
+        result[result.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+      } else {
+        result.append(range)
+      }
+    }
+    return result
+  }
+
+  /// The bytes of `window` with each of `ranges` (in original offsets) that
+  /// touches it replaced by `<redacted>` once.
+  public static func replacing(_ ranges: [Range<Int>], of bytes: [UInt8], in window: Range<Int>) -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(window.count)
+    var position = window.lowerBound
+    for range in ranges where range.upperBound > window.lowerBound && range.lowerBound < window.upperBound {
+      let start = max(range.lowerBound, window.lowerBound)
+      if start > position { output += bytes[position..<start] }
+      output += replacement
+      position = min(range.upperBound, window.upperBound)
+    }
+    if position < window.upperBound { output += bytes[position..<window.upperBound] }
     return output
   }
 
-  private func redactLine(_ line: [UInt8], remaining: inout Int) -> [UInt8] {
-    var current = line
-    for expression in expressions {
-      current = Self.replaceMatches(of: expression, in: current, remaining: &remaining)
-    }
-    return current
-  }
-
-  /// `line` with every match of `expression` replaced, left to right.
-  private static func replaceMatches(of expression: LinearPattern, in line: [UInt8], remaining: inout Int) -> [UInt8] {
+  /// Every match of `expression` in `line`, left to right; past the budget
+  /// the rest of the line is one range (failing closed).
+  private static func matches(of expression: LinearPattern, in line: [UInt8], remaining: inout Int) -> [Range<Int>] {
     let allowed = min(stepsPerByte * (line.count + 1) * expression.program.count, max(remaining, 0))
     var budget = allowed
     defer { remaining -= allowed - max(budget, 0) }
-    if allowed == 0 { return replacement }
+    if allowed == 0 { return line.isEmpty ? [] : [0..<line.count] }
     return line.withUnsafeBufferPointer { bytes in
-      var result: [UInt8] = []
+      var found: [Range<Int>] = []
       var offset = 0
       while offset <= bytes.count {
-        guard let found = expression.firstMatch(in: bytes, from: offset, budget: &budget) else { break }
-        // Out of budget: the rest of the line is hidden, not searched further.
-        if budget < 0 { return result + replacement }
-        result += bytes[offset..<found.lowerBound]
-        result += replacement
-        if found.isEmpty {
-          if found.lowerBound < bytes.count { result.append(bytes[found.lowerBound]) }
-          offset = found.lowerBound + 1
-        } else {
-          offset = found.upperBound
-        }
+        guard let match = expression.firstMatch(in: bytes, from: offset, budget: &budget) else { break }
+        if budget < 0 { return found + [offset..<bytes.count] }
+        if !match.isEmpty { found.append(match) }
+        offset = match.isEmpty ? match.lowerBound + 1 : match.upperBound
       }
-      if offset < bytes.count { result += bytes[offset...] }
-      return result
+      return found
     }
   }
 }

@@ -80,6 +80,38 @@ import Testing
     }
   }
 
+  @Test func aScriptEchoingAMetadataSecretReachesTheConsoleButNotTheHistory() throws {
+    scratch.write("heat.json", metadata(1))
+    base.script(
+      "configure.d/10-leaks", "echo \"connecting with Rabbit-1-x7 and Dbpass-1-q9\"; echo 'pw Serverpw-1-s5' >&2")
+    let result = fixture.refresh(environment: ["OS_CONFIG_FILES": scratch.url("heat.json")])
+    #expect(result.status == 0)
+    #expect(result.stdoutText == "connecting with Rabbit-1-x7 and Dbpass-1-q9\n")
+    #expect(result.stderr.contains("pw Serverpw-1-s5\n"))
+    let script = try #require(try fixture.show().scripts.first)
+    #expect(script.stdout.text == "connecting with <redacted> and <redacted>\n")
+    #expect(script.stderr.text == "pw <redacted>\n")
+    #expect(script.stdout.bytes == 44, "byte counts stay those of the real output")
+  }
+
+  @Test(arguments: [(32768, 32768 - 4, 40_000), (100, 96, 150), (100, 96, 70_000)])
+  func aRedactedSecretStraddlingTheCutIsNeverStored(maxOutput: Int, offset: Int, length: Int) throws {
+    // The secret starts a few bytes before the head's cut and ends after it.
+    let secret = "TOPSECRET-4711"
+    let before = String(repeating: "a", count: offset)
+    let after = String(repeating: "b", count: length - offset - secret.count)
+    scratch.write("out", before + secret + after)
+    base.script("configure.d/10-prints", "cat \(scratch.url("out"))")
+    #expect(fixture.refresh(["--redact", "TOPSECRET-[0-9]+", "--max-output", String(maxOutput)]).status == 0)
+    let raw = fixture.history(["output", "latest", "configure/10-prints"]).stdoutText
+    #expect(!raw.contains("TOPSECRET") && !raw.contains("TOPSEC") && !raw.contains("-4711"), "\(raw.suffix(40))")
+    #expect(raw.contains("<redacted>"))
+    let shown = fixture.history(["show", "latest", "--json"]).stdoutText
+    let exported = fixture.history(["export"]).stdoutText
+    #expect(!shown.contains("TOPSECRET") && !exported.contains("TOPSECRET"), "no --redact argument is stored")
+    #expect(try fixture.show().commandLine.contains("<redacted>"))
+  }
+
   @Test func storeSecretsAndShowSecretsShowThem() throws {
     refreshTwice(["--store-secrets"])
     let text = diff(["--show-secrets"]).stdoutText

@@ -2,6 +2,7 @@
 #define CSYSTEMSHIMS_H
 
 #include <signal.h>
+#include <stddef.h>
 
 /// Makes the calling process a subreaper: orphaned descendants are re-parented
 /// to it instead of to init (prctl(2), PR_SET_CHILD_SUBREAPER). Returns 0 or -1/errno.
@@ -56,5 +57,9 @@ int orc_pidfd_open(int pid);
 /// Asks for a pipe of `size` bytes (F_SETPIPE_SZ, capped by
 /// /proc/sys/fs/pipe-max-size). Returns the size given or -1/errno.
 int orc_set_pipe_size(int fd, int size);
+
+/// memmem(3), a GNU extension Swift's Glibc module does not export: the
+/// first occurrence of `needle` in `haystack`, found in linear time, or NULL.
+const void *orc_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
 #endif

@@ -1,0 +1,60 @@
+import CSystemShims
+import RefreshStore
+import RunForensics
+import SystemInterface
+
+/// The secret values of this run's metadata, found in captured output and
+/// hidden before it is stored: a script that echoes a password it was given
+/// does not put it in the history. What passes through to the console is
+/// untouched.
+public struct KnownSecrets: Sendable {
+  /// Values shorter than this are not searched for (too likely to be words).
+  public static let minimumLength = 6
+  /// At most this many distinct values are searched for.
+  public static let maximumCount = 1000
+
+  /// The values, longest first.
+  let values: [[UInt8]]
+
+  /// No values.
+  public init() { values = [] }
+
+  /// The secret leaves of `documents` (strings as their text, other values as JSON).
+  public init(from documents: [JSONValue]) {
+    var found = Set<[UInt8]>()
+    for document in documents {
+      _ = MetadataDiff.masking(document) { leaf in
+        let bytes: [UInt8]
+        if case .string(let text) = leaf { bytes = Array(text.utf8) } else { bytes = Array(leaf.text.utf8) }
+        if bytes.count >= Self.minimumLength && found.count < Self.maximumCount { found.insert(bytes) }
+        return leaf
+      }
+    }
+    values = found.sorted { $0.count > $1.count }
+  }
+
+  /// Whether there is nothing to look for.
+  public var isEmpty: Bool { values.isEmpty }
+
+  /// Where the values occur in `bytes` (memmem(3), linear in the text per value).
+  public func ranges(in bytes: [UInt8]) -> [Range<Int>] {
+    guard !values.isEmpty, !bytes.isEmpty else { return [] }
+    var found: [Range<Int>] = []
+    bytes.withUnsafeBytes { text in
+      guard let base = text.baseAddress else { return }
+      for value in values {
+        value.withUnsafeBytes { needle in
+          var offset = 0
+          while offset + needle.count <= text.count,
+            let hit = orc_memmem(base + offset, text.count - offset, needle.baseAddress, needle.count)
+          {
+            let start = base.distance(to: UnsafeRawPointer(hit))
+            found.append(start..<(start + needle.count))
+            offset = start + 1
+          }
+        }
+      }
+    }
+    return found
+  }
+}
