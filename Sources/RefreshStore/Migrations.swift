@@ -20,6 +20,9 @@ extension Migration {
     Migration(
       version: 3, fileName: "0003_pid_namespace.sql",
       sql: String(decoding: PackageResources._003_pid_namespace_sql, as: UTF8.self)),
+    Migration(
+      version: 4, fileName: "0004_scrub_secrets.sql",
+      sql: String(decoding: PackageResources._004_scrub_secrets_sql, as: UTF8.self)),
   ]
 
   /// The schema version this binary writes.

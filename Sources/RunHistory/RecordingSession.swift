@@ -31,6 +31,13 @@ public enum RecordingSession {
     } catch {
       warn("history: no secret key beside \(path) (\(error)); secrets are stored as <secret>, without digests")
     }
+    if store.secretsScrubPending && !settings.storeSecrets {
+      do {
+        try SecretScrub.run(store, key: settings.secretKey)
+      } catch {
+        warn("history: cannot yet remove secrets an earlier version stored (\(error)); the next refresh tries again")
+      }
+    }
     return HistoryRecorder(store: store, settings: settings, warn: warn)
   }
 }

@@ -63,6 +63,14 @@ import Testing
 /// there after the upgrade. Version 0 is an empty database (nothing to keep
 /// but its existence); each later migration adds its version here.
 enum Fixtures {
+  /// A run row with the columns every version has.
+  static func run(_ id: Int, status: String) -> String {
+    """
+    INSERT INTO runs (id, started_at, status, base_dir, hostname, pid, boot_id, process_start, version, command_line)
+      VALUES (\(id), 1, '\(status)', '/b', 'h', 1, 'boot', 1, 'v', '[]');
+    """
+  }
+
   static func rows(at version: Int) -> (insert: String, checks: [(String, Int64)]) {
     switch version {
     case 0:
@@ -94,15 +102,18 @@ enum Fixtures {
     case 2:
       // A run recorded before PID namespaces were: it gets '' (unknown).
       return (
-        """
-        INSERT INTO runs (id, started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
-                          command_line)
-          VALUES (9, 1, 'running', '/b', 'h', 1, 'boot', 1, 'v', '[]');
-        """,
+        run(9, status: "running"),
         [
           ("SELECT count(*) FROM runs WHERE id = 9 AND pid_namespace = ''", 1),
           ("SELECT count(*) FROM runs WHERE id = 9 AND status = 'running'", 1),
         ]
+      )
+    case 3:
+      // Version 4 marks a scrub of secrets stored in clear as pending; the
+      // rows themselves are rewritten by the first refresh, in code.
+      return (
+        run(11, status: "success"),
+        [("SELECT count(*) FROM runs WHERE id = 11", 1), ("SELECT count(*) FROM secrets_scrub_pending", 1)]
       )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")

@@ -1,4 +1,5 @@
 import Foundation
+import RefreshStore
 import RefreshVocabulary
 import TestSupport
 import Testing
@@ -18,10 +19,15 @@ import Testing
         Binaries.ours, ["--version", "--db", fixture.database],
         environment: Binaries.environment(database: fixture.database))
     }
-    #expect(version().stdoutText == "os-refresh-config 0.1.0\nhistory schema 3; \(fixture.database): not created yet\n")
+    let schema = Migration.latestVersion
+    #expect(
+      version().stdoutText
+        == "os-refresh-config 0.1.0\nhistory schema \(schema); \(fixture.database): not created yet\n")
     base.script("configure.d/10-a", "true")
     #expect(fixture.refresh().status == 0)
-    #expect(version().stdoutText == "os-refresh-config 0.1.0\nhistory schema 3; \(fixture.database): schema 3\n")
+    #expect(
+      version().stdoutText
+        == "os-refresh-config 0.1.0\nhistory schema \(schema); \(fixture.database): schema \(schema)\n")
     #expect(!scratch.exists("db/history.sqlite-journal"))
   }
 

@@ -3,6 +3,8 @@ import RefreshVocabulary
 import TestSupport
 import Testing
 
+@testable import RefreshStore
+
 /// Secrets in Heat metadata of the shapes os-collect-config caches: never
 /// stored, never shown, unless asked.
 @Suite struct SecretsTests {
@@ -157,5 +159,53 @@ import Testing
   func base2Run() {
     fixture.base.script("configure.d/10-nasty", #"printf 'other \033[31m red\n'; exit 3"#)
     #expect(fixture.refresh().status == 1)
+  }
+}
+
+/// Databases an earlier version wrote with secrets in clear are scrubbed.
+@Suite struct SecretScrubTests {
+  let fixture = HistoryFixture()
+
+  @Test func upgradingADatabaseWithClearSecretsScrubsThem() throws {
+    // A history as version 3 of the schema left it: metadata kept whole,
+    // a --redact pattern in a command line, an unsalted hash of a secret.
+    try FileManager.default.createDirectory(atPath: fixture.scratch.url("db"), withIntermediateDirectories: true)
+    chmod(fixture.scratch.url("db"), 0o700)
+    do {
+      let database = try Database(path: fixture.database)
+      try database.execute("PRAGMA journal_mode = WAL")
+      try Migrator.migrate(database, upTo: 3)
+      let metadata =
+        #"{"parameters": {"RabbitPassword": "Clear-Rabbit-91", "host": "h1"}, "deployments": [{"inputs": [{"name": "db_password", "value": "Clear-Db-92"}]}], "old": {"token": "<redacted:sha256:aaaa>"}}"#
+      try database.statement("INSERT INTO contents (id, sha256, size, data, refs) VALUES (1, 'x', ?, ?, 1)").run([
+        .integer(Int64(metadata.utf8.count)), .blob(Array(metadata.utf8)),
+      ])
+      try database.execute(
+        """
+        INSERT INTO runs (id, started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
+                          command_line, planned_scripts)
+          VALUES (1, 1, 'success', '/b', 'h', 1, 'boot', 1, 'v',
+                  '["os-refresh-config","--redact","Clear-Pattern-93"]', 0);
+        INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id)
+          VALUES (1, 'config', 0, '/heat.json', 'plain', 1);
+        """)
+      chmod(fixture.database, 0o600)
+    }
+    fixture.base.script("configure.d/10-ok", "echo ok")
+    let result = fixture.refresh()
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(!result.stderr.contains("WARNING"), "\(result.stderr)")
+    for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: fixture.database + suffix) {
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.database + suffix))
+      for secret in ["Clear-Rabbit-91", "Clear-Db-92", "Clear-Pattern-93", "<redacted:sha256:aaaa>"] {
+        #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) in history.sqlite\(suffix)")
+      }
+    }
+    let store = try HistoryStore.openForReading(at: fixture.database)
+    #expect(!store.secretsScrubPending)
+    let kept = String(decoding: try store.queries.inputs(run: 1).first?.content ?? [], as: UTF8.self)
+    #expect(kept.contains(#""host":"h1""#), "what is not secret is kept: \(kept)")
+    #expect(kept.contains("<secret:hmac-sha256:"))
+    #expect(try fixture.show("1").commandLine == ["os-refresh-config", "--redact", "<redacted>"])
   }
 }

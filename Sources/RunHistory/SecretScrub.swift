@@ -1,0 +1,32 @@
+import RefreshStore
+import RunForensics
+
+/// Rewrites what earlier versions stored in clear under today's secret
+/// policy: metadata with secrets (and the unsalted hashes `--redact-metadata`
+/// kept) becomes keyed digests, metadata that is not JSON is dropped (its
+/// digest keyed), and `--redact` values leave the command lines.
+enum SecretScrub {
+  static func run(_ store: HistoryStore, key: [UInt8]?) throws {
+    func token(_ leaf: JSONValue) -> JSONValue {
+      guard let key else { return .string(MetadataDiff.masked) }
+      return .string("<secret:hmac-sha256:\(ContentDigest.hmacSHA256Hex(key: key, Array(leaf.text.utf8)))>")
+    }
+    func digest(_ bytes: [UInt8]) -> String? { key.map { ContentDigest.hmacSHA256Hex(key: $0, bytes) } }
+    try store.scrubSecrets(
+      content: { bytes in
+        guard let json = JSONValue.parse(bytes) else { return (nil, digest(bytes)) }
+        guard MetadataDiff.holdsSecrets(json) else { return nil }
+        return (Array(MetadataDiff.masking(json, token: token).text.utf8), digest(bytes))
+      },
+      commandLine: { line in
+        guard line.contains("--redact"), case .array(let values)? = JSONValue.parse(Array(line.utf8)) else {
+          return nil
+        }
+        let arguments = values.compactMap { value -> String? in
+          if case .string(let text) = value { return text }
+          return nil
+        }
+        return JSONText.array(HistoryRecorder.scrubbed(arguments))
+      })
+  }
+}
