@@ -5,7 +5,8 @@ import RunViews
 /// `history output RUN PHASE/SCRIPT`: the captured bytes, raw.
 struct HistoryOutput: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "output", abstract: "The captured stdout (or stderr) of one script, raw.")
+    commandName: "output", abstract: "The captured stdout (or stderr) of one script, raw.",
+    discussion: "The bytes as stored, control characters included, for a pipe or a file: history show escapes them.")
 
   @OptionGroup var selection: RunSelection
   @OptionGroup var script: ScriptArgument

@@ -24,7 +24,10 @@ import Testing
        "RabbitCookie": "Cookie-\(generation)-c1", "auth_encryption_key": "Heatkey-\(generation)-k8",
        "keystone": {"host": "ks-\(generation).example"}, "monkey": "banana-\(generation)", "keepalived_router": "r\(generation)",
        "tokenizer": "words-\(generation)"},
-     "nested": {"servers": [{"admin_pass": "Serverpw-\(generation)-s5", "name": "node-\(generation)"}]}}
+     "nested": {"servers": [{"admin_pass": "Serverpw-\(generation)-s5", "name": "node-\(generation)"}]},
+     \(generation == 1
+      ? #""mysql": {"root_password": "Mysqlroot-1-m2", "port": 3306}"#
+      : #""mysql": "disabled", "nova": {"api_password": "Novapi-2-n4", "host": "n"}"#)}
     """
   }
 
@@ -69,10 +72,16 @@ import Testing
     #expect(text.contains(#"      ~ parameters.monkey: "banana-1" -> "banana-2""#))
     #expect(text.contains(#"      ~ parameters.keepalived_router: "r1" -> "r2""#))
     #expect(text.contains(#"      ~ parameters.tokenizer: "words-1" -> "words-2""#))
+    // A retyped and an added key with secrets inside: their shape, secrets masked.
+    #expect(text.contains(#"      ~ mysql: {"root_password":"<secret>","port":3306} -> "disabled""#), "\(text)")
+    #expect(text.contains(#"      + nova = {"api_password":"<secret>","host":"n"}"#), "\(text)")
     let json = diff(["--json"])
     let decoded = try JSONContract.decode(JSONContract.Diff.self, from: json.stdout)
     let secretKeys = decoded.inputs.flatMap(\.keys).filter(\.secret)
     #expect(secretKeys.count == 6)
+    let retyped = try #require(decoded.inputs.flatMap(\.keys).first { $0.key == "mysql" })
+    #expect(retyped.from == .object(["root_password": .string("<secret>"), "port": .number(3306)]))
+    #expect(retyped.to == .string("disabled"))
     #expect(secretKeys.allSatisfy { $0.from == nil && $0.to == nil })
     for output in [
       text, json.stdoutText, fixture.history(["show", "2", "--json"]).stdoutText,
