@@ -1,5 +1,6 @@
 # Installs os-refresh-config the usual way: `make install` (PREFIX=/usr/local,
-# DESTDIR for staging), `make uninstall`. `make test` runs the whole suite.
+# DESTDIR for staging), `make uninstall`; `make deb` builds the Debian package
+# into dist/. `make test` runs the whole suite.
 PREFIX ?= /usr/local
 DESTDIR ?=
 STATEDIR ?= /var/lib/os-refresh-config
@@ -8,28 +9,42 @@ MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-BINARY = .build/release/os-refresh-config
+# The Swift runtime is linked in, so the binary needs no toolchain on a node
+# (libc, libm, libstdc++, libgcc_s and libsqlite3 only), and carries no
+# RUNPATH. bench/run builds with the same flags.
+SWIFT_RELEASE = swift build -c release --product os-refresh-config --static-swift-stdlib --disable-local-rpath
+BUILT = .build/release/os-refresh-config
 GENERATED = .build/generated
+BINARY = $(GENERATED)/os-refresh-config
+# What `install` installs: the stripped binary (debian/rules installs the
+# unstripped one, and dh_strip splits its debug symbols into a -dbgsym package).
+INSTALL_BINARY ?= $(BINARY)
 MANUAL = .build/plugins/GenerateManual/outputs/os-refresh-config/os-refresh-config.1
 
-.PHONY: all build install uninstall test clean
+.PHONY: all build install uninstall test clean deb
 
 all: build
 
 # The man page and the completions are generated from the command's own
 # definitions (swift-argument-parser), so they cannot drift from the code.
+# The installed binary is stripped; its debug information is kept beside it
+# in os-refresh-config.debug (linked by .gnu_debuglink) for crash analysis.
+# The plugin builds the package in release mode itself, without our flags:
+# it runs first, so that the static build is the one left.
 build:
-	swift build -c release --product os-refresh-config
 	swift package --allow-writing-to-package-directory generate-manual --authors "os-refresh-config developers"
+	$(SWIFT_RELEASE)
 	mkdir -p $(GENERATED)
+	objcopy --only-keep-debug $(BUILT) $(GENERATED)/os-refresh-config.debug
+	objcopy --strip-all --add-gnu-debuglink=$(GENERATED)/os-refresh-config.debug $(BUILT) $(BINARY)
 	sed 's/^$$/.Pp/' $(MANUAL) > $(GENERATED)/os-refresh-config.1
-	$(BINARY) --generate-completion-script bash > $(GENERATED)/os-refresh-config.bash
+	$(BINARY) --generate-completion-script bash | sed '1{/^#!/d}' > $(GENERATED)/os-refresh-config.bash
 	$(BINARY) --generate-completion-script zsh > $(GENERATED)/_os-refresh-config
 	$(BINARY) --generate-completion-script fish > $(GENERATED)/os-refresh-config.fish
 
 install: build
 	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
-	install -m 0755 $(BINARY) $(BINDIR)/os-refresh-config
+	install -m 0755 $(INSTALL_BINARY) $(BINDIR)/os-refresh-config
 	install -m 0644 $(GENERATED)/os-refresh-config.1 $(MANDIR)/os-refresh-config.1
 	install -m 0644 $(GENERATED)/os-refresh-config.bash $(BASHDIR)/os-refresh-config
 	install -m 0644 $(GENERATED)/_os-refresh-config $(ZSHDIR)/_os-refresh-config
@@ -41,8 +56,15 @@ uninstall:
 	  $(ZSHDIR)/_os-refresh-config $(FISHDIR)/os-refresh-config.fish
 	-rmdir $(DESTDIR)$(STATEDIR) 2>/dev/null
 
+# The Debian package, built as Debian builds packages (debhelper), into dist/.
+deb:
+	dpkg-buildpackage -b -us -uc
+	mkdir -p dist
+	mv ../os-refresh-config-swift_*.deb ../os-refresh-config-swift-dbgsym_*.deb ../os-refresh-config-swift_*.buildinfo \
+	  ../os-refresh-config-swift_*.changes dist/ 2>/dev/null || true
+
 test:
 	bash .ci/run
 
 clean:
-	rm -rf $(GENERATED)
+	rm -rf $(GENERATED) dist
