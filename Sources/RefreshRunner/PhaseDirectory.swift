@@ -75,7 +75,10 @@ public struct EnvironmentFiles: Sendable {
   public let passedOver: [PassedOverEntry]
 
   /// Lists `directory` as dib-run-parts does: regular files after following
-  /// symlinks whose names match `[0-9A-Za-z_.-]+`, in `sort -n` order. A
+  /// symlinks whose names match `[0-9A-Za-z_.-]+`, in the order of
+  /// `LANG=C sort -n` on their *full paths*. No path starts with a number, so
+  /// that is plain byte order of the names (`010-c 1.5-d 10-b 9-a Z-f _e`), not
+  /// the numeric order phase scripts get. A
   /// missing or unlistable directory yields no files, as `[ -d ]` and `find`
   /// make it in dib-run-parts.
   public static func list(
@@ -96,7 +99,9 @@ public struct EnvironmentFiles: Sendable {
       }
     }
     return EnvironmentFiles(
-      paths: RunPartsOrder.sorted(chosen).map { joinPath(directory, $0) },
+      paths: chosen.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.map {
+        joinPath(directory, $0)
+      },
       passedOver: passedOver.sorted { $0.name < $1.name }
     )
   }

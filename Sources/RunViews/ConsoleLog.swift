@@ -54,8 +54,22 @@ public final class ConsoleLog: RunObserver {
     durations.append((script.name, outcome.durationNanoseconds))
   }
 
+  public func environmentWillLoad(_ files: [String], for phase: Phase) { scriptsSinceEnvironment = 0 }
+
+  public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {
+    scriptsSinceEnvironment = scriptsSinceEnvironment.map { $0 + 1 }
+  }
+
+  /// Scripts started since environment.d was last sourced (nil: not sourced).
+  private var scriptsSinceEnvironment: Int?
+
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {
-    defer { durations.removeAll() }
+    defer {
+      durations.removeAll()
+      scriptsSinceEnvironment = nil
+    }
+    // environment.d failed before any script: dib-run-parts never got to its table.
+    if status == .failed && scriptsSinceEnvironment == 0 { return }
     guard status == .success || status == .failed, threshold <= .info else { return }
     for line in Self.profilingTable(directoryName: phase.directoryName, durations: durations) {
       log(.info, line)

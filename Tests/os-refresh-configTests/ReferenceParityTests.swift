@@ -71,6 +71,25 @@ import Testing
     run.expectBoth(stdout: "", status: 1)
   }
 
+  @Test func environmentFilesAreSourcedInByteOrderOfTheirNamesAsTheReferenceSortsThem() throws {
+    let names = ["9-a", "10-b", "010-c", "1.5-d", "_e", "Z-f", "set_var.bash"]
+    let run = try SideBySide.run(environment: ["TRACE": "$BASE/trace"]) { base in
+      for name in names { base.write("environment.d/\(name)", "echo \(name) >> \"$TRACE\"\n") }
+      base.script("configure.d/10-show", "cat \"$TRACE\" | tr '\\n' ' '; echo")
+    }
+    run.expectBoth(stdout: "010-c 1.5-d 10-b 9-a Z-f _e set_var.bash \n", status: 0)
+  }
+
+  @Test func noProfilingTableFollowsAFailingEnvironmentFile() throws {
+    let run = try SideBySide.run { base in
+      base.write("environment.d/10-fails", "false\n")
+      base.script("configure.d/10-never", Self.echoName)
+    }
+    run.expectBoth(stdout: "", status: 1)
+    #expect(!run.ours.stderr.contains("PROFILING"), "\(run.ours.stderr)")
+    #expect(!run.reference.stderr.contains("PROFILING"))
+  }
+
   @Test func anUnsetVariableInAnEnvironmentFileFailsThePhase() throws {
     let run = try SideBySide.run { base in
       base.write("environment.d/10-unset", "export X=\"$SURELY_NOT_SET_ANYWHERE\"\n")
