@@ -29,6 +29,8 @@ public struct InputSummary: Sendable, Equatable {
   public var path: String
   public var sha256: String?
   public var error: String?
+  /// Where its name came from; nil for environment.d files and older runs.
+  public var source: String?
 }
 
 /// The size of one captured stream.

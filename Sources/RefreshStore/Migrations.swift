@@ -23,6 +23,9 @@ extension Migration {
     Migration(
       version: 4, fileName: "0004_scrub_secrets.sql",
       sql: String(decoding: PackageResources._004_scrub_secrets_sql, as: UTF8.self)),
+    Migration(
+      version: 5, fileName: "0005_input_source.sql",
+      sql: String(decoding: PackageResources._005_input_source_sql, as: UTF8.self)),
   ]
 
   /// The schema version this binary writes.

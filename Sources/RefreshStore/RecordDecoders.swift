@@ -69,10 +69,12 @@ extension PhaseDetail {
 
 extension InputSummary {
   /// The columns ``init(row:)`` reads, from `run_inputs`.
-  static let columns = "SELECT kind, path, sha256, error FROM run_inputs"
+  static let columns = "SELECT kind, path, sha256, error, source FROM run_inputs"
 
   init(row: Statement) throws(SQLiteError) {
-    self.init(kind: try row.word(0), path: row.text(1), sha256: row.optionalText(2), error: row.optionalText(3))
+    self.init(
+      kind: try row.word(0), path: row.text(1), sha256: row.optionalText(2), error: row.optionalText(3),
+      source: row.optionalText(4))
   }
 }
 

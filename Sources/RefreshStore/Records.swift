@@ -36,6 +36,8 @@ public struct InputRecord: Sendable, Equatable {
   public var content: [UInt8]?
   /// Why it could not be read.
   public var error: String?
+  /// Where its name came from (`OS_CONFIG_FILES`, a list file, fallback metadata).
+  public var source: String?
 
   /// Creates an input record.
   public init(kind: InputKind, path: String, sha256: String?, content: [UInt8]? = nil, error: String? = nil) {

@@ -31,10 +31,13 @@ public struct RunWriter {
         positions[input.kind] = position + 1
         let content = try input.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
         try database.statement(
-          "INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error) VALUES (?, ?, ?, ?, ?, ?, ?)"
+          """
+          INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error, source)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          """
         ).run([
           .integer(run), .word(input.kind), .integer(position), .text(input.path), .text(orNull: input.sha256),
-          .integer(orNull: content), .text(orNull: input.error),
+          .integer(orNull: content), .text(orNull: input.error), .text(orNull: input.source),
         ])
       }
       return run

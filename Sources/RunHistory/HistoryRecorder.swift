@@ -137,8 +137,10 @@ public final class HistoryRecorder: RunObserver {
   public func runWillStart(_ run: RunDescription) {
     runStarted = clock.monotonicNanoseconds()
     var inputs: [InputRecord] = []
-    for path in run.configFiles {
-      inputs.append(input(.config, path, keep: true))
+    for (path, source) in MetadataFiles.resolve(run.environment.dictionary) {
+      var record = input(.config, path, keep: true)
+      record.source = source
+      inputs.append(record)
     }
     for path in EnvironmentFiles.list(joinPath(run.baseDirectory, "environment.d")).paths {
       inputs.append(input(.environment, path, keep: false))

@@ -53,7 +53,7 @@ public enum RunJSON {
           run.inputs.map { input in
             .object([
               ("kind", .string(input.kind.rawValue)), ("path", .string(input.path)), ("sha256", string(input.sha256)),
-              ("error", string(input.error)),
+              ("error", string(input.error)), ("source", string(input.source)),
             ])
           })
       ),

@@ -115,6 +115,13 @@ enum Fixtures {
         run(11, status: "success"),
         [("SELECT count(*) FROM runs WHERE id = 11", 1), ("SELECT count(*) FROM secrets_scrub_pending", 1)]
       )
+    case 4:
+      // Inputs recorded before their source was: NULL.
+      return (
+        run(12, status: "success")
+          + "INSERT INTO run_inputs (run_id, kind, position, path) VALUES (12, 'config', 0, '/m.json');",
+        [("SELECT count(*) FROM run_inputs WHERE run_id = 12 AND source IS NULL", 1)]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

@@ -80,6 +80,23 @@ import Testing
     #expect(!fixture.history([]).stdoutText.contains("\u{1B}["), "no colour into a pipe or file")
   }
 
+  /// Rerun by hand after a failure, without OS_CONFIG_FILES: the inputs are
+  /// the files os-apply-config would read, from os-collect-config's list.
+  @Test func aRefreshByHandRecordsTheMetadataOsApplyConfigWouldRead() throws {
+    scratch.write("heat_local.json", #"{"deployments": []}"#)
+    scratch.write("cfn.json", #"{"a": 1}"#)
+    let list = scratch.write(
+      "os_config_files.json", "[\"\(scratch.url("heat_local.json"))\", \"\(scratch.url("cfn.json"))\"]")
+    base.script("configure.d/10-ok", "true")
+    let result = runCommand(
+      "/bin/sh", ["-c", "\(Binaries.ours) --base-dir \(base.path) --lockfile \(fixture.lock)"],
+      environment: Binaries.environment(database: fixture.database, ["OS_CONFIG_FILES_PATH": list]))
+    #expect(result.status == 0, "\(result.stderr)")
+    let inputs = try fixture.show().inputs
+    #expect(inputs.map(\.path) == [scratch.url("heat_local.json"), scratch.url("cfn.json")])
+    #expect(inputs.allSatisfy { $0.source == list && $0.kind == .config && $0.sha256 != nil })
+  }
+
   @Test func theOsCollectConfigWayRecordsTheMetadataFiles() throws {
     scratch.write("heat_local.json", #"{"deployments": []}"#)
     scratch.write("ec2.json", #"{"instance-id": "i-1"}"#)
@@ -94,6 +111,7 @@ import Testing
     let inputs = try fixture.show().inputs
     #expect(inputs.map(\.path) == [scratch.url("heat_local.json"), scratch.url("ec2.json")])
     #expect(inputs.allSatisfy { $0.sha256?.count == 64 && $0.kind == .config })
+    #expect(inputs.allSatisfy { $0.source == "OS_CONFIG_FILES" })
     let example = try String(contentsOfFile: Binaries.packageRoot + "/examples/os-collect-config.conf", encoding: .utf8)
     #expect(example.contains("command = os-refresh-config"))
   }
