@@ -52,11 +52,9 @@ public final class RefreshRun {
   }
 
   private func describe() -> RunDescription {
-    let configFiles = (configuration.environment.dictionary["OS_CONFIG_FILES"] ?? "")
-      .split(separator: ":").map(String.init)
-    return RunDescription(
+    RunDescription(
       baseDirectory: configuration.baseDirectory, arguments: configuration.arguments,
-      environment: configuration.environment, configFiles: configFiles, startedAt: clock.wallMicroseconds())
+      environment: configuration.environment, startedAt: clock.wallMicroseconds())
   }
 
   /// Runs the four phases until one fails; the phases not reached are skipped.

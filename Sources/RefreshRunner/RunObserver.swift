@@ -31,8 +31,6 @@ public struct RunDescription: Sendable {
   public let arguments: [String]
   /// The environment we were started with.
   public let environment: ProcessEnvironment
-  /// The files named by `OS_CONFIG_FILES` (colon-separated), in order.
-  public let configFiles: [String]
   /// When the run started, UTC microseconds.
   public let startedAt: Int64
 }

@@ -17,21 +17,9 @@ public enum ContentDigest {
   /// digest only the key's holder can make, so equal values compare equal
   /// and a copied database alone confirms no guess.
   public static func hmacSHA256Hex(key: [UInt8], _ message: [UInt8]) -> String {
-    var block = key.count > 64 ? hashed(key) : key
-    block += [UInt8](repeating: 0, count: 64 - block.count)
-    var inner = SHA256Hasher()
-    inner.update(block.map { $0 ^ 0x36 })
-    inner.update(message)
-    var outer = SHA256Hasher()
-    outer.update(block.map { $0 ^ 0x5c })
-    outer.update(inner.finalize())
-    return hex(outer.finalize())
-  }
-
-  private static func hashed(_ bytes: [UInt8]) -> [UInt8] {
-    var hasher = SHA256Hasher()
-    hasher.update(bytes)
-    return hasher.finalize()
+    var hmac = HMACSHA256(key: key)
+    message.withUnsafeBytes { hmac.update($0) }
+    return hmac.finalizeHex()
   }
 
   /// Bytes as lowercase hex.

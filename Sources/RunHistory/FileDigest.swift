@@ -14,20 +14,13 @@ enum FileDigest {
     return ContentDigest.hex(hasher.finalize())
   }
 
-  /// HMAC-SHA-256 of the file at `path` under `key` (at most 64 bytes:
-  /// ours are 32), read in chunks.
+  /// HMAC-SHA-256 of the file at `path` under `key`, read in chunks.
   static func hmacSHA256(_ path: String, key: [UInt8]) throws(SystemError) -> String {
-    var block = Array(key.prefix(64))
-    block += [UInt8](repeating: 0, count: 64 - block.count)
-    var inner = SHA256Hasher()
-    inner.update(block.map { $0 ^ 0x36 })
+    var hmac = HMACSHA256(key: key)
     try SmallFile.forEachChunk(path) { chunk in
-      inner.update(chunk)
+      hmac.update(chunk)
       return true
     }
-    var outer = SHA256Hasher()
-    outer.update(block.map { $0 ^ 0x5c })
-    outer.update(inner.finalize())
-    return ContentDigest.hex(outer.finalize())
+    return hmac.finalizeHex()
   }
 }

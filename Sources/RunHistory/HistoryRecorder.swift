@@ -23,8 +23,6 @@ public final class HistoryRecorder: RunObserver {
     public var keepRuns: Int
     /// Applied to captured output before it is stored.
     public var redactor: OutputRedactor?
-    /// Accepted for compatibility: secrets are never stored in clear unless `storeSecrets`.
-    public var redactMetadata: Bool
     /// Keep secret values of the metadata in clear (`--store-secrets`).
     public var storeSecrets = false
     /// The database's key secrets are digested under; nil when it cannot be
@@ -37,14 +35,13 @@ public final class HistoryRecorder: RunObserver {
     /// Creates settings.
     public init(
       maxOutput: Int, plannedScripts: Int, version: String, keepRuns: Int = Retention.defaultKeepRuns,
-      redactor: OutputRedactor? = nil, redactMetadata: Bool = false
+      redactor: OutputRedactor? = nil
     ) {
       self.maxOutput = maxOutput
       self.plannedScripts = plannedScripts
       self.version = version
       self.keepRuns = keepRuns
       self.redactor = redactor
-      self.redactMetadata = redactMetadata
     }
   }
 
@@ -113,7 +110,7 @@ public final class HistoryRecorder: RunObserver {
 
   /// Keeps an unwritten script end for later, within 64 MiB of output in all.
   private func keepForLater(id: Int64, _ end: ScriptEnd) {
-    let size = [end.stdout, end.stderr].reduce(0) { $0 + $1.head.count + $1.tail.count }
+    let size = Self.keptBytes(end)
     guard pendingBytes + size <= 64 << 20 else { return }
     pendingBytes += size
     pendingEnds.append((id, end))
@@ -125,8 +122,13 @@ public final class HistoryRecorder: RunObserver {
     while let (id, end) = pendingEnds.first {
       try store.writer.finishScript(id: id, end)
       pendingEnds.removeFirst()
-      pendingBytes -= [end.stdout, end.stderr].reduce(0) { $0 + $1.head.count + $1.tail.count }
+      pendingBytes -= Self.keptBytes(end)
     }
+  }
+
+  /// The output bytes a script end holds.
+  private static func keptBytes(_ end: ScriptEnd) -> Int {
+    [end.stdout, end.stderr].reduce(0) { $0 + $1.head.count + $1.tail.count }
   }
 
   /// False once a mandatory record could not be written.
@@ -184,7 +186,7 @@ public final class HistoryRecorder: RunObserver {
     }
     // Each secret value becomes a keyed digest of itself: equal values
     // compare equal within this node, and nothing confirms a guess.
-    let masked = MetadataDiff.masking(json) { leaf in .string(secretToken(leaf)) }
+    let masked = MetadataDiff.masking(json, token: SecretDigests(key: settings.secretKey).token)
     return InputRecord(
       kind: kind, path: path, sha256: keyedDigest(of: bytes), content: Array(masked.text.utf8))
   }
@@ -193,17 +195,10 @@ public final class HistoryRecorder: RunObserver {
   private var knownDocuments: [JSONValue] = []
   private var knownSecrets = KnownSecrets()
 
-  /// What a secret value is stored as: `<secret:hmac-sha256:HEX>` of its
-  /// JSON text, or `<secret>` without a key.
-  private func secretToken(_ value: JSONValue) -> String {
-    guard let key = settings.secretKey else { return MetadataDiff.masked }
-    return "<secret:hmac-sha256:\(ContentDigest.hmacSHA256Hex(key: key, Array(value.text.utf8)))>"
-  }
-
   /// The digest kept of content that may hold secrets: keyed, unless secrets are stored.
   private func keyedDigest(of bytes: [UInt8]) -> String? {
     if settings.storeSecrets { return ContentDigest.sha256Hex(bytes) }
-    return settings.secretKey.map { ContentDigest.hmacSHA256Hex(key: $0, bytes) }
+    return SecretDigests(key: settings.secretKey).digest(bytes)
   }
 
   private func keyedDigest(of path: String) throws(SystemError) -> String? {

@@ -7,16 +7,12 @@ import RunForensics
 /// digest keyed), and `--redact` values leave the command lines.
 enum SecretScrub {
   static func run(_ store: HistoryStore, key: [UInt8]?) throws {
-    func token(_ leaf: JSONValue) -> JSONValue {
-      guard let key else { return .string(MetadataDiff.masked) }
-      return .string("<secret:hmac-sha256:\(ContentDigest.hmacSHA256Hex(key: key, Array(leaf.text.utf8)))>")
-    }
-    func digest(_ bytes: [UInt8]) -> String? { key.map { ContentDigest.hmacSHA256Hex(key: $0, bytes) } }
+    let secrets = SecretDigests(key: key)
     try store.scrubSecrets(
       content: { bytes in
-        guard let json = JSONValue.parse(bytes) else { return (nil, digest(bytes)) }
+        guard let json = JSONValue.parse(bytes) else { return (nil, secrets.digest(bytes)) }
         guard MetadataDiff.holdsSecrets(json) else { return nil }
-        return (Array(MetadataDiff.masking(json, token: token).text.utf8), digest(bytes))
+        return (Array(MetadataDiff.masking(json, token: secrets.token).text.utf8), secrets.digest(bytes))
       },
       commandLine: { line in
         guard line.contains("--redact"), case .array(let values)? = JSONValue.parse(Array(line.utf8)) else {

@@ -24,8 +24,7 @@ extension Refresh {
     guard !noHistory else { return [console] }
     var settings = HistoryRecorder.Settings(
       maxOutput: maxOutput, plannedScripts: DryRunReport.plannedScripts(baseDirectory: base.path, pattern: pattern),
-      version: OSRefreshConfig.configuration.version, keepRuns: keepRuns, redactor: redactor,
-      redactMetadata: redactMetadata)
+      version: OSRefreshConfig.configuration.version, keepRuns: keepRuns, redactor: redactor)
     settings.required = requireHistory
     let variable = ProcessEnvironment.current().dictionary["OS_REFRESH_CONFIG_STORE_SECRETS"] ?? ""
     settings.storeSecrets = storeSecrets || !["", "0", "false", "no"].contains(variable.lowercased())

@@ -1,0 +1,30 @@
+/// HMAC-SHA-256 (RFC 2104), fed in pieces: for keys of at most 64 bytes
+/// (ours are 32), the key padded to SHA-256's block.
+public struct HMACSHA256: Sendable {
+  private var inner = SHA256Hasher()
+  private let outerBlock: [UInt8]
+
+  /// Starts a digest under `key`; a key longer than the block is hashed first.
+  public init(key: [UInt8]) {
+    var block = key
+    if block.count > 64 {
+      var hasher = SHA256Hasher()
+      hasher.update(key)
+      block = hasher.finalize()
+    }
+    block += [UInt8](repeating: 0, count: 64 - block.count)
+    inner.update(block.map { $0 ^ 0x36 })
+    outerBlock = block.map { $0 ^ 0x5c }
+  }
+
+  /// Adds bytes.
+  public mutating func update(_ bytes: UnsafeRawBufferPointer) { inner.update(bytes) }
+
+  /// The digest in lowercase hex.
+  public mutating func finalizeHex() -> String {
+    var outer = SHA256Hasher()
+    outer.update(outerBlock)
+    outer.update(inner.finalize())
+    return ContentDigest.hex(outer.finalize())
+  }
+}
