@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <string.h>
@@ -60,12 +61,13 @@ struct orc_kernel_sigaction {
 
 int orc_spawn(const char *path, char *const argv[], char *const envp[],
               const int *redirect_from, const int *redirect_to, int redirect_count,
-              int close_from, int *error_out) {
+              int close_from, const struct orc_child_state *state, int *error_out, int *step_out) {
   unsigned long block_all = ~0UL, saved_mask = 0, empty_mask = 0;
   /* Block everything (internal signals too) so that no handler of ours runs
      in the child, which shares our memory until it calls execve. */
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &block_all, &saved_mask, sizeof block_all);
   volatile int child_error = 0;
+  volatile int child_step = 2;
   pid_t pid = vfork();
   if (pid == 0) {
     struct orc_kernel_sigaction default_action = {SIG_DFL, 0, 0, 0};
@@ -88,7 +90,21 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
         setrlimit(RLIMIT_NOFILE, &limit);
       }
     }
+    if (state != NULL) {
+      for (int i = 0; i < state->limit_count; i++) {
+        struct rlimit limit = {(rlim_t)state->limit_soft[i], (rlim_t)state->limit_hard[i]};
+        /* The shell that sourced environment.d set it with our credentials;
+           a limit it could set, we can. */
+        setrlimit(state->limit_resources[i], &limit);
+      }
+      if (state->umask >= 0) umask((mode_t)state->umask);
+      if (state->directory != NULL && chdir(state->directory) != 0) {
+        child_step = 1;
+        goto failed;
+      }
+    }
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, NULL, sizeof empty_mask);
+    child_step = 0;
     execve(path, argv, envp);
   failed:
     child_error = errno ? errno : EIO;
@@ -98,12 +114,14 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved_mask, NULL, sizeof saved_mask);
   if (pid < 0) {
     *error_out = fork_error;
+    *step_out = 2;
     return -1;
   }
   if (child_error != 0) {
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     *error_out = child_error;
+    *step_out = child_step;
     return -1;
   }
   return pid;

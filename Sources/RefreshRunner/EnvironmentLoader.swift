@@ -3,8 +3,9 @@ import SystemInterface
 
 /// What sourcing the environment.d files gave.
 enum EnvironmentLoad {
-  /// Every file was sourced; scripts get this environment.
-  case loaded(ProcessEnvironment)
+  /// Every file was sourced; scripts get this environment and start with
+  /// this state of the shell.
+  case loaded(ProcessEnvironment, ShellState)
   /// Sourcing failed in `file` (nil when bash failed before the first one).
   case failed(file: String?, exit: ChildExit)
   /// bash could not be started.
@@ -12,34 +13,48 @@ enum EnvironmentLoad {
 }
 
 /// Sources environment.d files in bash, as dib-run-parts does (`set -eu`,
-/// `pipefail`), and returns what they export.
+/// `pipefail`), and returns what a child of that shell would inherit.
 ///
-/// bash prints the exported variables to a pipe on descriptor 3 before and
-/// after sourcing, NUL-separated; the difference is applied to our own
-/// environment, so bash's own variables (`SHLVL`, `_`) do not leak into scripts
-/// and nothing is traced: unlike dib-run-parts' `set -x`, no value reaches
-/// the log. The files' own output goes to our stdout and stderr.
+/// bash reports its state to a pipe on descriptor 3 before and after
+/// sourcing: its umask, physical working directory, resource limits (from
+/// /proc) and, through `env -0` (a child of it, so exported functions come
+/// in bash's own form), its environment. The difference is applied to our
+/// own, so bash's own variables (`SHLVL`, `_`) do not leak into scripts and
+/// nothing is traced: unlike dib-run-parts' `set -x`, no value reaches the
+/// log. The files' own output goes to our stdout and stderr.
 enum EnvironmentLoader {
   static let bash = "/bin/bash"
+  /// Lists a child's environment, NUL-separated (coreutils, always present).
+  static let env = "/usr/bin/env"
 
   static let script = """
     set -eu -o pipefail
-    __orc_dump() {
-      local __orc_name
-      for __orc_name in $(compgen -e); do
-        if [[ -v $__orc_name ]]; then printf '%s=%s\\0' "$__orc_name" "${!__orc_name}"; fi
-      done
-      printf '\\0'
+    __orc_report() {
+      builtin printf '#state\\0U' >&3
+      builtin umask >&3
+      builtin printf '\\0D' >&3
+      builtin pwd -P >&3 || true
+      builtin printf '\\0' >&3
+      if [[ -r /proc/$$/limits ]]; then
+        local __orc_line
+        builtin printf L >&3
+        while IFS= builtin read -r __orc_line; do builtin printf '%s\\n' "$__orc_line"; done </proc/$$/limits >&3
+        builtin unset __orc_line
+        builtin printf '\\0' >&3
+      fi
+      builtin printf '#env\\0' >&3
+      \(env) -0 >&3
+      builtin printf '\\0' >&3
     }
-    __orc_dump >&3
+    __orc_report
     __orc_files=("$@")
     set --
     for __orc_file in "${__orc_files[@]}"; do
-      printf '>%s\\0' "$__orc_file" >&3
-      source "$__orc_file" 3>&-
+      builtin printf '>%s\\0' "$__orc_file" >&3
+      builtin source "$__orc_file" 3>&-
     done
-    unset __orc_file __orc_files
-    __orc_dump >&3
+    builtin unset __orc_file __orc_files
+    __orc_report
     """
 
   static func load(
@@ -76,40 +91,64 @@ enum EnvironmentLoader {
     guard exit.termination.isSuccess, exit.interruptedBy == nil, let after = records.after else {
       return .failed(file: records.lastFile, exit: exit)
     }
-    return .loaded(environment.applying(from: records.before, to: after))
+    return .loaded(
+      environment.applying(from: records.before.variables, to: after.variables),
+      ShellState.change(from: records.before.state, to: after.state))
+  }
+
+  /// One report of the shell: its state and its exported variables.
+  struct Report {
+    var state = ShellState.Snapshot()
+    var variables: [String: String] = [:]
   }
 
   struct Records {
-    var before: [String: String] = [:]
-    var after: [String: String]?
+    var before = Report()
+    var after: Report?
     var lastFile: String?
   }
 
-  /// Parses `before NUL… NUL (>file NUL)* after NUL… NUL`.
+  /// Parses `report (>file NUL)* report`, where a report is
+  /// `#state NUL (Uumask NUL) (Dpath NUL) (Llimits NUL)? #env NUL (NAME=value NUL)* NUL`.
   static func parse(_ bytes: [UInt8]) -> Records {
     var records = Records()
-    var section = 0
-    var current: [String: String] = [:]
+    var reports = 0
+    var current = Report()
+    var section: Substring?
     // Every record ends in NUL, so the last split field is the empty remainder.
     for field in bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast() {
-      if field.isEmpty {
-        if section == 0 {
-          records.before = current
-        } else if section == 1 {
-          records.after = current
-        }
-        current = [:]
-        section += 1
-        continue
-      }
       let text = String(decoding: field, as: UTF8.self)
-      if field.first == UInt8(ascii: ">") {
-        records.lastFile = String(text.dropFirst())
-        continue
+      switch section {
+      case nil where text == "#state":
+        section = "state"
+      case nil:
+        if text.first == ">" { records.lastFile = String(text.dropFirst()) }
+      case "state" where text == "#env":
+        section = "env"
+      case "state":
+        apply(stateRecord: text, to: &current.state)
+      default:
+        if !field.isEmpty {
+          let (name, value) = ProcessEnvironment.split(text)
+          if name != "_" { current.variables[name] = value }
+          continue
+        }
+        if reports == 0 { records.before = current } else { records.after = current }
+        reports += 1
+        current = Report()
+        section = nil
       }
-      let (name, value) = ProcessEnvironment.split(text)
-      if name != "_" { current[name] = value }
     }
     return records
+  }
+
+  private static func apply(stateRecord text: String, to state: inout ShellState.Snapshot) {
+    let value = String(text.dropFirst())
+    switch text.first {
+    case "U": state.umask = ShellState.parseUmask(value)
+    case "D": state.directory = value.hasSuffix("\n") ? String(value.dropLast()) : nil
+    case "L": state.limits = ShellState.parseLimits(value)
+    default: break
+    }
   }
 }

@@ -11,15 +11,24 @@ extension RefreshRun {
     }
   }
 
+  /// What scripts of a phase start with: the environment and the state of
+  /// the shell that sourced environment.d.
+  struct ScriptSetting {
+    let environment: ProcessEnvironment
+    let state: ShellState
+  }
+
   func loadEnvironment(for phase: Phase, supervisor: ChildSupervisor)
-    -> Swift.Result<ProcessEnvironment, EnvironmentFailure>
+    -> Swift.Result<ScriptSetting, EnvironmentFailure>
   {
     let directory = configuration.path("environment.d")
     let files = EnvironmentFiles.list(directory)
     for entry in files.passedOver {
       log(.debug, "Not sourcing \(joinPath(directory, entry.name)): \(entry.reason.rawValue)")
     }
-    guard !files.paths.isEmpty else { return .success(configuration.environment) }
+    guard !files.paths.isEmpty else {
+      return .success(ScriptSetting(environment: configuration.environment, state: ShellState()))
+    }
     if phase != .error && deadlinePassed() {
       return .failure(EnvironmentFailure(phaseFailure: .failed("timeout reached before \(directory) was sourced")))
     }
@@ -29,8 +38,8 @@ extension RefreshRun {
       files: files.paths, into: configuration.environment, supervisor: supervisor,
       deadline: activeDeadline, onTimeout: timeoutReached)
     {
-    case .loaded(let environment):
-      return .success(environment)
+    case .loaded(let environment, let state):
+      return .success(ScriptSetting(environment: environment, state: state))
     case .notStarted(let error):
       return .failure(EnvironmentFailure(phaseFailure: .failed("cannot source environment files: \(error)")))
     case .failed(let file, let exit):

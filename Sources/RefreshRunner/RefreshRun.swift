@@ -117,14 +117,14 @@ public final class RefreshRun {
     }
     if phase != .error { log(.info, "Starting phase \(phase.rawValue)") }
     notify { $0.phaseWillStart(phase, directory: directory) }
-    let environment: ProcessEnvironment
+    let setting: ScriptSetting
     switch loadEnvironment(for: phase, supervisor: supervisor) {
-    case .success(let loaded): environment = loaded
+    case .success(let loaded): setting = loaded
     case .failure(let reason):
       finishPhase(phase, reason.isInterruption ? .skipped : .failed, since: started)
       return reason.phaseFailure
     }
-    let launcher = ScriptLauncher(environment: CStringArray(environment.entries))
+    let launcher = ScriptLauncher(environment: CStringArray(setting.environment.entries), state: setting.state)
     for script in scripts {
       if let reason = runScript(script, in: phase, launcher: launcher, supervisor: supervisor) {
         finishPhase(phase, .failed, since: started)

@@ -20,6 +20,8 @@ struct ScriptLauncher {
 
   /// The environment scripts get.
   let environment: CStringArray
+  /// The umask, directory and limits environment.d left, which scripts start with.
+  let state: ShellState
 
   /// Starts `script` with new pipes on its stdout and stderr.
   func launch(_ script: Script) throws(Failure) -> Launched {
@@ -52,11 +54,12 @@ struct ScriptLauncher {
   private func spawn(_ path: String, redirections: [ProcessSpawner.Redirection]) throws(SystemError) -> pid_t {
     do {
       return try ProcessSpawner.spawn(
-        path: path, arguments: CStringArray([path]), environment: environment, redirections: redirections)
+        path: path, arguments: CStringArray([path]), environment: environment, redirections: redirections,
+        state: state)
     } catch  where error.code == ENOEXEC {
       return try ProcessSpawner.spawn(
         path: EnvironmentLoader.bash, arguments: CStringArray([EnvironmentLoader.bash, path]),
-        environment: environment, redirections: redirections)
+        environment: environment, redirections: redirections, state: state)
     }
   }
 

@@ -18,17 +18,54 @@ import Testing
     #expect(ours.dictionary == ["A": "1"])
   }
 
+  static let limitsText = """
+    Limit                     Soft Limit           Hard Limit           Units     
+    Max cpu time              unlimited            unlimited            seconds   
+    Max file size             unlimited            unlimited            bytes     
+    Max data size             1024                 unlimited            bytes     
+
+    """
+
   @Test func bashReportsAreParsedIntoBeforeFilesAndAfter() {
-    let report = Array("A=1\0_=x\0\0>/e/10-a\0>/e/20-b\0A=1\0B=two\nlines\0\0".utf8)
-    let records = EnvironmentLoader.parse(report)
-    #expect(records.before == ["A": "1"])
-    #expect(records.after == ["A": "1", "B": "two\nlines"])
+    let before = "#state\0U0022\n\0D/\n\0L\(Self.limitsText)\0#env\0A=1\0_=x\0\0"
+    let after = "#state\0U0077\n\0D/srv/a b\n\0#env\0A=1\0B=two\nlines\0BASH_FUNC_f%%=() {  echo\n}\0\0"
+    let records = EnvironmentLoader.parse(Array((before + ">/e/10-a\0>/e/20-b\0" + after).utf8))
+    #expect(records.before.variables == ["A": "1"])
+    #expect(records.before.state.umask == 0o022)
+    #expect(records.before.state.directory == "/")
+    #expect(records.before.state.limits?[2].map { [$0.soft, $0.hard] } == [1024, UInt.max])
+    #expect(records.after?.variables == ["A": "1", "B": "two\nlines", "BASH_FUNC_f%%": "() {  echo\n}"])
+    #expect(records.after?.state.umask == 0o077)
+    #expect(records.after?.state.directory == "/srv/a b")
+    #expect(records.after?.state.limits == nil)
     #expect(records.lastFile == "/e/20-b")
   }
 
   @Test func aReportCutShortHasNoAfter() {
-    let records = EnvironmentLoader.parse(Array("A=1\0\0>/e/10-a\0A=1\0".utf8))
+    let records = EnvironmentLoader.parse(Array("#state\0U0022\n\0#env\0A=1\0\0>/e/10-a\0#state\0U0077\n\0".utf8))
     #expect(records.after == nil)
     #expect(records.lastFile == "/e/10-a")
+  }
+
+  @Test func onlyWhatTheShellChangedIsKept() {
+    let limits = ShellState.parseLimits(Self.limitsText)
+    var changed = limits
+    changed?[2] = (512, 512)
+    let before = ShellState.Snapshot(umask: 0o022, directory: "/", limits: limits)
+    #expect(ShellState.change(from: before, to: before).isEmpty)
+    let after = ShellState.Snapshot(umask: 0o022, directory: "/srv", limits: changed)
+    let state = ShellState.change(from: before, to: after)
+    #expect(state.umask == nil)
+    #expect(state.directory == "/srv")
+    #expect(state.limits == [ShellState.Limit(resource: 2, soft: 512, hard: 512)])
+    // Without /proc on either side, limits are left alone.
+    #expect(ShellState.change(from: before, to: ShellState.Snapshot(umask: 0o022, directory: "/")).isEmpty)
+  }
+
+  @Test func umaskAndLimitsRejectWhatTheyCannotBe() {
+    #expect(ShellState.parseUmask("0077\n") == 0o077)
+    #expect(ShellState.parseUmask("0999") == nil)
+    #expect(ShellState.parseUmask("") == nil)
+    #expect(ShellState.parseLimits("Limit\nMax cpu time   short\n") == nil)
   }
 }

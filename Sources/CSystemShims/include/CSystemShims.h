@@ -15,17 +15,34 @@ int orc_signalfd(const sigset_t *mask);
 /// Returns 1 when a record was read, 0 when none was ready, -1/errno on error.
 int orc_signalfd_read(int fd, int *signo);
 
+/// What a child starts with beyond our own state: the state the shell that
+/// sourced environment.d left (umask, working directory, resource limits).
+struct orc_child_state {
+  /// The working directory, or NULL for ours.
+  const char *directory;
+  /// The umask, or -1 for ours.
+  int umask;
+  /// How many resource limits follow.
+  int limit_count;
+  /// RLIMIT_* numbers, and each one's soft and hard limit.
+  const int *limit_resources;
+  const unsigned long *limit_soft;
+  const unsigned long *limit_hard;
+};
+
 /// Starts `path` with vfork(2) and execve(2). In the child, every signal gets
 /// its default disposition and the mask is emptied (through the raw system
 /// calls, so glibc's internal signals 32 and 33 are reset too, which glibc
 /// 2.36's posix_spawn leaves ignored); `redirect_from[i]` is duplicated onto
 /// `redirect_to[i]`, every descriptor from `close_from` on is closed, and the
 /// soft RLIMIT_NOFILE is put back as we were started with it
-/// (orc_raise_descriptor_limit).
-/// Returns the pid, or -1 with the errno of the failed step in *error_out.
+/// (orc_raise_descriptor_limit). Then `state`, when not NULL, is applied:
+/// its limits (after ours, so they win), its umask and its directory.
+/// Returns the pid, or -1 with the errno of the failed step in *error_out
+/// and, in *step_out, 0 when execve failed, 1 when chdir did, 2 for the rest.
 int orc_spawn(const char *path, char *const argv[], char *const envp[],
               const int *redirect_from, const int *redirect_to, int redirect_count,
-              int close_from, int *error_out);
+              int close_from, const struct orc_child_state *state, int *error_out, int *step_out);
 
 /// Raises our soft RLIMIT_NOFILE to the hard limit, so that we never run out
 /// of descriptors, and has orc_spawn give children the soft limit we were

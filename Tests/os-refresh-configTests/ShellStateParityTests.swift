@@ -1,0 +1,76 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Scripts start with the state of the shell that sourced environment.d, as
+/// they do as that shell's children under the reference: not only exported
+/// variables but exported functions, unset variables, the umask, the working
+/// directory and resource limits. Each case runs side by side.
+@Suite struct ShellStateParityTests {
+  @Test func aUmaskSetInAnEnvironmentFileReachesTheFilesScriptsCreate() throws {
+    let run = try SideBySide.run { base in
+      base.write("environment.d/10-umask", "umask 077\n")
+      base.script(
+        "configure.d/10-write", #"umask; echo secret > "$(dirname "$0")/made"; stat -c %a "$(dirname "$0")/made""#)
+    }
+    run.expectBoth(stdout: "0077\n600\n", status: 0)
+  }
+
+  @Test func scriptsKeepOurUmaskWhenNoEnvironmentFileChangesIt() throws {
+    let run = try SideBySide.run { base in
+      base.write("environment.d/10-plain", "export PLAIN=1\n")
+      base.script("configure.d/10-write", "umask")
+    }
+    let ours = umask(0o022)
+    umask(ours)
+    run.expectBoth(stdout: String(format: "%04o\n", ours), status: 0)
+  }
+
+  @Test func aDirectoryChangedToInAnEnvironmentFileIsTheScriptsWorkingDirectory() throws {
+    let run = try SideBySide.run { base in
+      base.directory("work place")
+      base.write("environment.d/10-cd", "cd \"$(dirname \"${BASH_SOURCE[0]}\")/../work place\"\n")
+      base.script("configure.d/10-where", #"basename "$(pwd -P)"; basename "$PWD"; [ -n "$OLDPWD" ] && echo old-set"#)
+    }
+    run.expectBoth(stdout: "work place\nwork place\nold-set\n", status: 0)
+  }
+
+  @Test func resourceLimitsSetInAnEnvironmentFileBindScripts() throws {
+    let run = try SideBySide.run { base in
+      base.write("environment.d/10-limits", "ulimit -n 512\nulimit -S -c 0\nulimit -S -s 4096\n")
+      base.script("configure.d/10-limits", "ulimit -Sn; ulimit -Hn; ulimit -Sc; ulimit -Ss")
+    }
+    run.expectBoth(stdout: "512\n512\n0\n4096\n", status: 0)
+  }
+
+  @Test func anExportedFunctionIsCallableFromBashScripts() throws {
+    let run = try SideBySide.run { base in
+      base.write(
+        "environment.d/10-function", "greet() {\n  local who=$1\n  echo \"hello, $who\"\n}\nexport -f greet\n")
+      base.write("configure.d/10-call", "#!/bin/bash\ngreet script\n", mode: 0o755)
+      base.write("configure.d/20-again", "#!/bin/bash\ngreet again; bash -c 'greet grandchild'\n", mode: 0o755)
+    }
+    run.expectBoth(stdout: "hello, script\nhello, again\nhello, grandchild\n", status: 0)
+  }
+
+  @Test func aVariableWeWereStartedWithAndUnsetInAnEnvironmentFileIsGone() throws {
+    let run = try SideBySide.run(environment: ["ORC_DROPPED": "present", "ORC_KEPT": "kept"]) { base in
+      base.write("environment.d/10-unset", "unset ORC_DROPPED\n")
+      base.script("configure.d/10-show", #"echo "${ORC_DROPPED-unset} ${ORC_KEPT-unset}""#)
+    }
+    run.expectBoth(stdout: "unset kept\n", status: 0)
+  }
+
+  @Test func laterPhasesSourceAgainFromOurOwnState() throws {
+    // Each phase's shell starts from ours: a umask set while sourcing for one
+    // phase holds for that phase only when the file sets it every time.
+    let run = try SideBySide.run(environment: ["MARK": "$BASE/mark"]) { base in
+      base.write("environment.d/10-once", "if [ ! -e \"$MARK\" ]; then umask 077; : > \"$MARK\"; fi\n")
+      base.script("pre-configure.d/10-umask", "umask")
+      base.script("configure.d/10-umask", "umask")
+    }
+    let ours = umask(0o022)
+    umask(ours)
+    run.expectBoth(stdout: "0077\n" + String(format: "%04o\n", ours), status: 0)
+  }
+}
