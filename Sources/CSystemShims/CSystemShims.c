@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <stdlib.h>
+#include <termios.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -164,4 +166,40 @@ int orc_set_pipe_size(int fd, int size) {
 
 const void *orc_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
   return memmem(haystack, haystack_length, needle, needle_length);
+}
+
+int orc_copy_window_size(int size_from, int controller) {
+  struct winsize size;
+  if (ioctl(size_from, TIOCGWINSZ, &size) != 0) return -1;
+  return ioctl(controller, TIOCSWINSZ, &size);
+}
+
+int orc_open_terminal(int size_from, int *controller, int *terminal) {
+  int ours = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (ours < 0) return -1;
+  char name[128];
+  int theirs = -1;
+  if (grantpt(ours) != 0 || unlockpt(ours) != 0 || ptsname_r(ours, name, sizeof name) != 0) goto failed;
+  theirs = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (theirs < 0) goto failed;
+  struct termios settings;
+  if (tcgetattr(theirs, &settings) != 0) goto failed;
+  cfmakeraw(&settings);
+  if (tcsetattr(theirs, TCSANOW, &settings) != 0) goto failed;
+  orc_copy_window_size(size_from, ours);
+  *controller = ours;
+  *terminal = theirs;
+  return 0;
+failed:;
+  int error = errno;
+  if (theirs >= 0) close(theirs);
+  close(ours);
+  errno = error;
+  return -1;
+}
+
+int orc_same_file(int a, int b) {
+  struct stat first, second;
+  if (fstat(a, &first) != 0 || fstat(b, &second) != 0) return 0;
+  return first.st_dev == second.st_dev && first.st_ino == second.st_ino;
 }

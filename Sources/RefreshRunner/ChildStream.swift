@@ -11,6 +11,9 @@ struct ChildStream {
   let passThrough: Int32?
   /// Receives every chunk as it is read.
   let deliver: (UnsafeRawBufferPointer) -> Void
+  /// `source` is a pseudo-terminal's controller, whose window follows the
+  /// size of the terminal `passThrough`.
+  var isTerminal = false
 }
 
 /// How a supervised child ended, and what we did to it.

@@ -7,7 +7,7 @@ enum EnvironmentLoad {
   /// this state of the shell.
   case loaded(ProcessEnvironment, ShellState)
   /// Sourcing failed in `file` (nil when bash failed before the first one).
-  case failed(file: String?, exit: ChildExit)
+  case failed(file: String?, exit: ChildExit, channels: OutputChannels)
   /// bash could not be started.
   case notStarted(SystemError)
 }
@@ -21,7 +21,9 @@ enum EnvironmentLoad {
 /// in bash's own form), its environment. The difference is applied to our
 /// own, so bash's own variables (`SHLVL`, `_`) do not leak into scripts and
 /// nothing is traced: unlike dib-run-parts' `set -x`, no value reaches the
-/// log. The files' own output goes to our stdout and stderr.
+/// log. The files' own output goes to our stdout and stderr through
+/// channels like a script's (OutputChannels), and to `deliver`, so that a
+/// failure can be recorded with what the shell said.
 enum EnvironmentLoader {
   static let bash = "/bin/bash"
   /// Lists a child's environment, NUL-separated (coreutils, always present).
@@ -61,27 +63,43 @@ enum EnvironmentLoader {
     files: [String],
     into environment: ProcessEnvironment,
     supervisor: ChildSupervisor,
+    output: (channels: OutputChannels, passThrough: (stdout: Int32, stderr: Int32)),
+    deliver: @escaping (ScriptStream, UnsafeRawBufferPointer) -> Void,
     deadline: MonotonicInstant?,
     onTimeout: () -> Void
   ) -> EnvironmentLoad {
     let report: PipeEnds
+    let opened: [OutputChannels.Channel]
     let pid: pid_t
     do {
       report = try ScriptLauncher.outputPipe()
-      defer { report.writeEnd.close() }
+      opened = try output.channels.open(sizeFrom: output.passThrough)
+      defer {
+        report.writeEnd.close()
+        for channel in opened { channel.theirs.close() }
+      }
       pid = try ProcessSpawner.spawn(
         path: bash,
         arguments: CStringArray([bash, "-c", script, "os-refresh-config"] + files),
         environment: CStringArray(environment.entries),
-        redirections: [.init(source: report.writeEnd.rawValue, target: 3)]
+        redirections: [
+          .init(source: opened[0].theirs.rawValue, target: STDOUT_FILENO),
+          .init(source: opened[opened.count - 1].theirs.rawValue, target: STDERR_FILENO),
+          .init(source: report.writeEnd.rawValue, target: 3),
+        ]
       )
     } catch {
       return .notStarted(error)
     }
     var collected: [UInt8] = []
+    let outputs = zip(opened, [ScriptStream.stdout, .stderr]).map { channel, stream in
+      ChildStream(
+        source: channel.ours, passThrough: stream == .stdout ? output.passThrough.stdout : output.passThrough.stderr,
+        deliver: { deliver(stream, $0) }, isTerminal: channel.isTerminal)
+    }
     let exit = supervisor.wait(
       for: pid,
-      streams: [
+      streams: outputs + [
         ChildStream(source: report.readEnd, passThrough: nil, deliver: { collected.append(contentsOf: $0) })
       ],
       deadline: deadline,
@@ -89,7 +107,7 @@ enum EnvironmentLoader {
     )
     let records = parse(collected)
     guard exit.termination.isSuccess, exit.interruptedBy == nil, let after = records.after else {
-      return .failed(file: records.lastFile, exit: exit)
+      return .failed(file: records.lastFile, exit: exit, channels: output.channels)
     }
     return .loaded(
       environment.applying(from: records.before.variables, to: after.variables),

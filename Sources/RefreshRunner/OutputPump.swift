@@ -48,6 +48,12 @@ final class OutputPump {
   /// came. Streams that ended are closed and removed. Returns whether
   /// `watched` became ready.
   func pollOnce(streams: inout [ChildStream], watching watched: Int32?, until deadline: MonotonicInstant?) -> Bool {
+    if signals.windowChanged {
+      signals.windowChanged = false
+      for stream in streams + lingering where stream.isTerminal {
+        if let terminal = stream.passThrough { _ = orc_copy_window_size(terminal, stream.source.rawValue) }
+      }
+    }
     descriptors.removeAll(keepingCapacity: true)
     descriptors.append(pollfd(fd: signals.pollDescriptor, events: Int16(POLLIN), revents: 0))
     descriptors.append(pollfd(fd: watched ?? -1, events: Int16(POLLIN), revents: 0))
@@ -89,7 +95,9 @@ final class OutputPump {
         continue
       }
       if !Self.forward(stream.source, to: destination) {
-        lingering.append(ChildStream(source: stream.source, passThrough: destination, deliver: { _ in }))
+        lingering.append(
+          ChildStream(source: stream.source, passThrough: destination, deliver: { _ in }, isTerminal: stream.isTerminal)
+        )
       }
     }
   }
@@ -99,6 +107,8 @@ final class OutputPump {
 
   /// Hands a pipe a daemon still writes to over to a forwarder process that
   /// copies it to `destination` until the daemon closes it, and closes ours.
+  /// (A pseudo-terminal's controller reads EIO once the daemon closes its
+  /// end; cat's complaint about it goes to /dev/null.)
   ///
   /// Under the reference a daemon writes to os-refresh-config's own stdout
   /// and lives on after it; here its pipe would break when we exit and

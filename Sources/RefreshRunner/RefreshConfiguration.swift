@@ -21,6 +21,9 @@ public struct RefreshConfiguration {
   public var arguments: [String]
   /// Where scripts' output is copied as it comes: our stdout and stderr.
   public var passThrough: (stdout: Int32, stderr: Int32)
+  /// How scripts' stdout and stderr are connected; nil to match where ours
+  /// go (OutputChannels.matching), as the binary does.
+  public var outputChannels: OutputChannels?
   /// Whether we are the subreaper: orphans of scripts come back to us, count
   /// in their script's family (a timeout kills them too) and are reaped by
   /// us. Only a process whose every child is the runner's may say yes; a

@@ -34,15 +34,24 @@ extension RefreshRun {
     }
     for file in files.paths { log(.debug, "Sourcing environment file \(file)") }
     notify { $0.environmentWillLoad(files.paths, for: phase) }
+    let observers = self.observers
     switch EnvironmentLoader.load(
       files: files.paths, into: configuration.environment, supervisor: supervisor,
+      output: (channels, configuration.passThrough),
+      deliver: { stream, bytes in
+        for observer in observers { observer.environment(for: phase, wrote: bytes, to: stream) }
+      },
       deadline: activeDeadline, onTimeout: timeoutReached)
     {
     case .loaded(let environment, let state):
       return .success(ScriptSetting(environment: environment, state: state))
     case .notStarted(let error):
+      notify { $0.environmentDidFail(for: phase, file: nil, termination: nil, error: error, channels: channels) }
       return .failure(EnvironmentFailure(phaseFailure: .failed("cannot source environment files: \(error)")))
-    case .failed(let file, let exit):
+    case .failed(let file, let exit, let channels):
+      notify {
+        $0.environmentDidFail(for: phase, file: file, termination: exit.termination, error: nil, channels: channels)
+      }
       if let signal = exit.interruptedBy {
         return .failure(EnvironmentFailure(phaseFailure: .interrupted(signal)))
       }

@@ -7,18 +7,23 @@ import SystemInterface
 /// reports every event to its observers.
 public final class RefreshRun {
   let configuration: RefreshConfiguration
-  private let observers: [RunObserver]
+  let observers: [RunObserver]
   let clock: RunClock
   private var deadline: MonotonicInstant?
   private var timedOut = false
   /// Destinations already reported as stalled.
   private var reportedStalls: Set<Int32> = []
+  /// How children's stdout and stderr are connected, from where ours go.
+  let channels: OutputChannels
 
   /// Prepares a run; nothing happens until ``run()``.
   public init(configuration: RefreshConfiguration, observers: [RunObserver], clock: RunClock = RunClock()) {
     self.configuration = configuration
     self.observers = observers
     self.clock = clock
+    channels =
+      configuration.outputChannels
+      ?? OutputChannels.matching(stdout: configuration.passThrough.stdout, stderr: configuration.passThrough.stderr)
   }
 
   /// Why a phase did not complete.
@@ -124,7 +129,9 @@ public final class RefreshRun {
       finishPhase(phase, reason.isInterruption ? .skipped : .failed, since: started)
       return reason.phaseFailure
     }
-    let launcher = ScriptLauncher(environment: CStringArray(setting.environment.entries), state: setting.state)
+    let launcher = ScriptLauncher(
+      environment: CStringArray(setting.environment.entries), state: setting.state, channels: channels,
+      terminals: configuration.passThrough)
     for script in scripts {
       if let reason = runScript(script, in: phase, launcher: launcher, supervisor: supervisor) {
         finishPhase(phase, .failed, since: started)
@@ -204,7 +211,7 @@ public final class RefreshRun {
     func finish(_ status: ScriptStatus, _ termination: Termination, _ error: SystemError? = nil) -> ScriptOutcome {
       let outcome = ScriptOutcome(
         status: status, termination: termination, spawnError: error, startedAt: startedAt,
-        durationNanoseconds: clock.monotonicNanoseconds() - started)
+        durationNanoseconds: clock.monotonicNanoseconds() - started, channels: channels)
       notify { $0.scriptDidFinish(script, in: phase, outcome: outcome) }
       if status == .success { log(.info, "\(script.name) completed") }
       return outcome
@@ -217,11 +224,7 @@ public final class RefreshRun {
       return finish(.failed, .exited(error.shellStatus), error.error)
     }
     let exit = supervisor.wait(
-      for: launched.pid,
-      streams: [
-        stream(launched.stdout, of: script, in: phase, .stdout, to: configuration.passThrough.stdout),
-        stream(launched.stderr, of: script, in: phase, .stderr, to: configuration.passThrough.stderr),
-      ],
+      for: launched.pid, streams: launched.outputs.map { stream($0, of: script, in: phase) },
       deadline: activeDeadline, onTimeout: timeoutReached)
     reportStalls(supervisor.pump.stalledDestinations)
     let outcome = finish(ScriptOutcome.status(of: exit), exit.termination)
@@ -233,15 +236,15 @@ public final class RefreshRun {
     return outcome
   }
 
-  private func stream(
-    _ source: FileDescriptor, of script: Script, in phase: Phase, _ stream: ScriptStream, to destination: Int32
-  ) -> ChildStream {
+  private func stream(_ output: ScriptLauncher.Output, of script: Script, in phase: Phase) -> ChildStream {
     let observers = self.observers
+    let stream = output.stream
     return ChildStream(
-      source: source, passThrough: destination,
+      source: output.source,
+      passThrough: stream == .stdout ? configuration.passThrough.stdout : configuration.passThrough.stderr,
       deliver: { bytes in
         for observer in observers { observer.script(script, in: phase, wrote: bytes, to: stream) }
-      })
+      }, isTerminal: output.isTerminal)
   }
 
   private func reportStalls(_ stalled: Set<Int32>) {

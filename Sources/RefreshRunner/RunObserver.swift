@@ -48,6 +48,9 @@ public struct ScriptOutcome: Sendable {
   public let startedAt: Int64
   /// Duration on the monotonic clock, nanoseconds.
   public let durationNanoseconds: Int64
+  /// How its stdout and stderr were connected: one channel for both (all
+  /// its output was delivered as stdout, in the order written), terminals.
+  public let channels: OutputChannels
 
   /// What a supervised child's end means for its script.
   static func status(of exit: ChildExit) -> ScriptStatus {
@@ -70,6 +73,14 @@ public protocol RunObserver: AnyObject {
   func phaseWillStart(_ phase: Phase, directory: String)
   /// environment.d files are about to be sourced for `phase`.
   func environmentWillLoad(_ files: [String], for phase: Phase)
+  /// The shell sourcing environment.d for `phase` wrote `bytes` (valid only
+  /// during the call) to `stream` (stdout carries both when combined).
+  func environment(for phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream)
+  /// Sourcing environment.d for `phase` failed: in `file` (nil when the
+  /// shell failed before the first one), ending with `termination`, or, with
+  /// `error`, the shell could not be started.
+  func environmentDidFail(
+    for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels)
   /// A script is about to be started.
   func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64)
   /// A script wrote `bytes` (valid only during the call) to `stream`.
@@ -94,6 +105,10 @@ extension RunObserver {
   public func runWillStart(_ run: RunDescription) {}
   public func phaseWillStart(_ phase: Phase, directory: String) {}
   public func environmentWillLoad(_ files: [String], for phase: Phase) {}
+  public func environment(for phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {}
+  public func environmentDidFail(
+    for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels
+  ) {}
   public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {}
   public func script(
     _ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream

@@ -12,6 +12,15 @@ public enum RunnerError: Error, Equatable, Sendable {
   case locked(path: String, errno: Int32, holder: Int32?)
 }
 
+extension RunnerError {
+  /// The exit status it ends a refresh with: flock's errno when another
+  /// refresh holds the lock (11, as the reference), else 1.
+  public var exitStatus: Int32 {
+    if case .locked(_, let code, _) = self { return code }
+    return 1
+  }
+}
+
 extension RunnerError: CustomStringConvertible {
   public var description: String {
     switch self {

@@ -1,13 +1,23 @@
 import CSystemShims
+import RefreshVocabulary
 import SystemInterface
 
-/// Starts scripts with their output on pipes of ours.
+/// Starts scripts with their output on channels of ours: pipes, or
+/// pseudo-terminals, one for both streams when ours are one (OutputChannels).
 struct ScriptLauncher {
-  /// A started script: its pid and the read ends of its stdout and stderr.
+  /// A started script: its pid and our ends of its output channels.
   struct Launched {
     let pid: pid_t
-    let stdout: FileDescriptor
-    let stderr: FileDescriptor
+    /// stdout's channel (carrying stderr too when combined), then stderr's.
+    let outputs: [Output]
+  }
+
+  /// Our end of one of a script's output channels.
+  struct Output {
+    let source: FileDescriptor
+    /// The stream it carries; stdout for a combined channel.
+    let stream: ScriptStream
+    let isTerminal: Bool
   }
 
   /// Why a script could not be started, and the status a shell gives for it.
@@ -22,29 +32,38 @@ struct ScriptLauncher {
   let environment: CStringArray
   /// The umask, directory and limits environment.d left, which scripts start with.
   let state: ShellState
+  /// How scripts' stdout and stderr are connected.
+  let channels: OutputChannels
+  /// Our stdout and stderr, whose window size pseudo-terminals get.
+  let terminals: (stdout: Int32, stderr: Int32)
 
-  /// Starts `script` with new pipes on its stdout and stderr.
+  /// Starts `script` with new channels on its stdout and stderr.
   func launch(_ script: Script) throws(Failure) -> Launched {
-    let stdout: PipeEnds
-    let stderr: PipeEnds
+    let opened: [OutputChannels.Channel]
     do {
-      stdout = try Self.outputPipe()
-      stderr = try Self.outputPipe()
+      opened = try channels.open(sizeFrom: terminals)
     } catch {
       throw Failure(error: error)
     }
-    defer {
-      stdout.writeEnd.close()
-      stderr.writeEnd.close()
+    defer { for channel in opened { channel.theirs.close() } }
+    let redirections: [ProcessSpawner.Redirection] =
+      opened.count == 1
+      ? [
+        .init(source: opened[0].theirs.rawValue, target: STDOUT_FILENO),
+        .init(source: opened[0].theirs.rawValue, target: STDERR_FILENO),
+      ]
+      : [
+        .init(source: opened[0].theirs.rawValue, target: STDOUT_FILENO),
+        .init(source: opened[1].theirs.rawValue, target: STDERR_FILENO),
+      ]
+    let outputs = zip(opened, [ScriptStream.stdout, .stderr]).map {
+      Output(source: $0.ours, stream: $1, isTerminal: $0.isTerminal)
     }
-    let redirections: [ProcessSpawner.Redirection] = [
-      .init(source: stdout.writeEnd.rawValue, target: STDOUT_FILENO),
-      .init(source: stderr.writeEnd.rawValue, target: STDERR_FILENO),
-    ]
     do {
       let pid = try spawn(script.path, redirections: redirections)
-      return Launched(pid: pid, stdout: stdout.readEnd, stderr: stderr.readEnd)
+      return Launched(pid: pid, outputs: outputs)
     } catch {
+      for output in outputs { output.source.close() }
       throw Failure(error: error)
     }
   }

@@ -16,6 +16,8 @@ final class SignalWatcher {
   private(set) var terminationSignal: Int32?
   /// A termination signal arrived after the first one, not yet acted upon.
   var repeatedSignal = false
+  /// Our terminal's window changed size (SIGWINCH) since this was last cleared.
+  var windowChanged = false
   /// Children reaped by the sweep whose statuses were not asked for yet.
   private var reaped: [pid_t: Termination] = [:]
 
@@ -36,6 +38,9 @@ final class SignalWatcher {
     var mask = sigset_t()
     sigemptyset(&mask)
     sigaddset(&mask, SIGCHLD)
+    // Ignored by default, so blocking it changes nothing but that we see it:
+    // scripts on pseudo-terminals get our new window size.
+    sigaddset(&mask, SIGWINCH)
     for signal in Self.watchedTerminationSignals() { sigaddset(&mask, signal) }
     pthread_sigmask(SIG_BLOCK, &mask, &previousMask)
     descriptor = FileDescriptor(owning: try systemCall("signalfd") { orc_signalfd(&mask) })
@@ -60,6 +65,8 @@ final class SignalWatcher {
     while orc_signalfd_read(descriptor.rawValue, &signal) == 1 {
       if signal == SIGCHLD {
         sawChild = true
+      } else if signal == SIGWINCH {
+        windowChanged = true
       } else if terminationSignal == nil {
         terminationSignal = signal
       } else {

@@ -56,6 +56,10 @@ public struct ScriptDetail: Sendable, Equatable {
   public var error: String?
   public var stdout: StreamSummary
   public var stderr: StreamSummary
+  /// One channel carried stdout and stderr: `stdout` holds both, in the order written.
+  public var combinedOutput = false
+  /// The script wrote to a pseudo-terminal.
+  public var terminal = false
 }
 
 /// A phase of a run with its scripts.
@@ -65,6 +69,8 @@ public struct PhaseDetail: Sendable, Equatable {
   public var startedAt: Int64?
   public var durationMicroseconds: Int64?
   public var scripts: [ScriptDetail]
+  /// Why environment.d failed for this phase, when it did.
+  public var environmentFailure: EnvironmentFailureRecord?
 }
 
 /// Everything recorded of one run.

@@ -17,6 +17,8 @@ extension Migration {
     embedded("0003_pid_namespace.sql", PackageResources._003_pid_namespace_sql),
     embedded("0004_scrub_secrets.sql", PackageResources._004_scrub_secrets_sql),
     embedded("0005_input_source.sql", PackageResources._005_input_source_sql),
+    embedded(
+      "0006_channels_and_environment_failures.sql", PackageResources._006_channels_and_environment_failures_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN

@@ -40,7 +40,8 @@ extension ScriptDetail {
   /// The columns ``init(row:)`` reads, from `scripts`.
   static let columns = """
     SELECT id, phase, name, path, position, sha256, status, exit_code, signal, started_at, finished_at,
-      duration_us, error, stdout_bytes, stdout_truncated, stderr_bytes, stderr_truncated
+      duration_us, error, stdout_bytes, stdout_truncated, stderr_bytes, stderr_truncated, output_combined,
+      output_terminal
     FROM scripts
     """
 
@@ -51,19 +52,30 @@ extension ScriptDetail {
       signal: row.optionalInt64(8), startedAt: row.int64(9), finishedAt: row.optionalInt64(10),
       durationMicroseconds: row.optionalInt64(11), error: row.optionalText(12),
       stdout: StreamSummary(bytes: row.int64(13), truncated: row.int64(14) != 0),
-      stderr: StreamSummary(bytes: row.int64(15), truncated: row.int64(16) != 0))
+      stderr: StreamSummary(bytes: row.int64(15), truncated: row.int64(16) != 0), combinedOutput: row.int64(17) != 0,
+      terminal: row.int64(18) != 0)
   }
 }
 
 extension PhaseDetail {
   /// The columns ``init(row:scripts:)`` reads, from `phases`.
-  static let columns = "SELECT name, status, started_at, duration_us FROM phases"
+  static let columns = """
+    SELECT name, status, started_at, duration_us, environment_failed, environment_file, environment_exit_code,
+      environment_signal, environment_output, environment_output_combined
+    FROM phases
+    """
 
   init(row: Statement, scripts: [Phase: [ScriptDetail]]) throws(SQLiteError) {
     let name: Phase = try row.word(0)
+    let failure =
+      row.int64(4) == 0
+      ? nil
+      : EnvironmentFailureRecord(
+        file: row.optionalText(5), exitCode: row.optionalInt64(6), signal: row.optionalInt64(7),
+        output: row.isNull(8) ? [] : row.blob(8), combinedOutput: row.int64(9) != 0)
     self.init(
       name: name, status: try row.word(1), startedAt: row.optionalInt64(2), durationMicroseconds: row.optionalInt64(3),
-      scripts: scripts[name] ?? [])
+      scripts: scripts[name] ?? [], environmentFailure: failure)
   }
 }
 

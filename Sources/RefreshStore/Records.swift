@@ -122,12 +122,19 @@ public struct ScriptEnd: Sendable {
   public var error: String?
   public var stdout: CapturedStream
   public var stderr: CapturedStream
+  /// One channel carried stdout and stderr; `stdout` holds both, in order.
+  public var combinedOutput: Bool
+  /// The script wrote to a pseudo-terminal.
+  public var terminal: Bool
 
   /// Creates a script end record.
   public init(
     finishedAt: Int64, durationMicroseconds: Int64, exitCode: Int64?, signal: Int64?, status: ScriptStatus,
-    error: String?, stdout: CapturedStream, stderr: CapturedStream
+    error: String?, stdout: CapturedStream, stderr: CapturedStream, combinedOutput: Bool = false,
+    terminal: Bool = false
   ) {
+    self.combinedOutput = combinedOutput
+    self.terminal = terminal
     self.finishedAt = finishedAt
     self.durationMicroseconds = durationMicroseconds
     self.exitCode = exitCode
@@ -136,5 +143,25 @@ public struct ScriptEnd: Sendable {
     self.error = error
     self.stdout = stdout
     self.stderr = stderr
+  }
+}
+
+/// An environment.d file that failed while sourced for a phase.
+public struct EnvironmentFailureRecord: Sendable, Equatable {
+  /// The file; nil when the shell failed before the first one (or could not start).
+  public var file: String?
+  public var exitCode: Int64?
+  public var signal: Int64?
+  /// The last bytes the shell wrote to stderr (both streams when combined), secrets hidden.
+  public var output: [UInt8]
+  public var combinedOutput: Bool
+
+  /// Creates a record.
+  public init(file: String?, exitCode: Int64?, signal: Int64?, output: [UInt8], combinedOutput: Bool) {
+    self.file = file
+    self.exitCode = exitCode
+    self.signal = signal
+    self.output = output
+    self.combinedOutput = combinedOutput
   }
 }

@@ -52,12 +52,30 @@ public struct RunWriter {
     try database.transaction { () throws(SQLiteError) in
       try database.statement(
         """
-        INSERT OR REPLACE INTO phases (run_id, name, position, status, started_at, finished_at, duration_us)
+        INSERT INTO phases (run_id, name, position, status, started_at, finished_at, duration_us)
         VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
+          finished_at = excluded.finished_at, duration_us = excluded.duration_us
         """
       ).run([
         .integer(runID), .word(phase), .integer(Int64(phase.position)), .word(status), .integer(orNull: startedAt),
         .integer(orNull: finishedAt), .integer(orNull: durationMicroseconds),
+      ])
+    }
+  }
+
+  /// Records why environment.d failed for a phase already recorded as started.
+  public func recordEnvironmentFailure(runID: Int64, phase: Phase, _ failure: EnvironmentFailureRecord) throws {
+    try database.transaction { () throws(SQLiteError) in
+      try database.statement(
+        """
+        UPDATE phases SET environment_failed = 1, environment_file = ?, environment_exit_code = ?,
+          environment_signal = ?, environment_output = ?, environment_output_combined = ?
+        WHERE run_id = ? AND name = ?
+        """
+      ).run([
+        .text(orNull: failure.file), .integer(orNull: failure.exitCode), .integer(orNull: failure.signal),
+        .blob(failure.output), .integer(failure.combinedOutput ? 1 : 0), .integer(runID), .word(phase),
       ])
     }
   }
@@ -87,12 +105,15 @@ public struct RunWriter {
         [
           .integer(end.finishedAt), .integer(end.durationMicroseconds), .integer(orNull: end.exitCode),
           .integer(orNull: end.signal), .word(end.status), .text(orNull: end.error),
-        ] + (try streamValues(end.stdout)) + (try streamValues(end.stderr)) + [.integer(id)]
+        ] + (try streamValues(end.stdout)) + (try streamValues(end.stderr)) + [
+          .integer(end.combinedOutput ? 1 : 0), .integer(end.terminal ? 1 : 0), .integer(id),
+        ]
       try database.statement(
         """
         UPDATE scripts SET finished_at = ?, duration_us = ?, exit_code = ?, signal = ?, status = ?, error = ?,
           stdout_bytes = ?, stdout_truncated = ?, stdout_head = ?, stdout_tail = ?,
-          stderr_bytes = ?, stderr_truncated = ?, stderr_head = ?, stderr_tail = ?
+          stderr_bytes = ?, stderr_truncated = ?, stderr_head = ?, stderr_tail = ?,
+          output_combined = ?, output_terminal = ?
         WHERE id = ?
         """
       ).run(values)

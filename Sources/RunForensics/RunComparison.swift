@@ -35,17 +35,29 @@ public struct RunComparison: Sendable {
     public let to: ScriptDetail?
   }
 
+  /// How sourcing environment.d for a phase ended differently: `added`
+  /// when it fails only in `to`, `removed` when only in `from`, `changed`
+  /// when it fails in both but in another file or with another status.
+  public struct EnvironmentChange: Sendable {
+    public let phase: Phase
+    public let change: ChangeKind
+    public let from: EnvironmentFailureRecord?
+    public let to: EnvironmentFailureRecord?
+  }
+
   public let from: RunDetail
   public let to: RunDetail
   public let inputs: [InputChange]
   public let scripts: [ScriptChange]
+  /// Phases whose environment.d failure differs (only those).
+  public let environment: [EnvironmentChange]
 
   /// Whether the two runs used different base directories.
   public var differentBaseDirectories: Bool { from.summary.baseDirectory != to.summary.baseDirectory }
 
   /// Whether nothing at all differs.
   public var isEmpty: Bool {
-    inputs.allSatisfy { $0.change == .same } && scripts.allSatisfy { $0.change == .same }
+    inputs.allSatisfy { $0.change == .same } && scripts.allSatisfy { $0.change == .same } && environment.isEmpty
       && from.summary.status == to.summary.status
   }
 
@@ -64,7 +76,26 @@ public struct RunComparison: Sendable {
   ) -> RunComparison {
     RunComparison(
       from: from, to: to, inputs: compareInputs(fromInputs, toInputs, showSecrets: showSecrets),
-      scripts: compareScripts(from, to))
+      scripts: compareScripts(from, to), environment: compareEnvironment(from, to))
+  }
+
+  // MARK: - environment.d
+
+  static func compareEnvironment(_ from: RunDetail, _ to: RunDetail) -> [EnvironmentChange] {
+    func failure(_ run: RunDetail, _ phase: Phase) -> EnvironmentFailureRecord? {
+      run.phases.first { $0.name == phase }?.environmentFailure
+    }
+    return Phase.allCases.compactMap { phase in
+      let (old, new) = (failure(from, phase), failure(to, phase))
+      switch (old, new) {
+      case (nil, nil): return nil
+      case (nil, .some): return EnvironmentChange(phase: phase, change: .added, from: nil, to: new)
+      case (.some, nil): return EnvironmentChange(phase: phase, change: .removed, from: old, to: nil)
+      case (.some(let old), .some(let new)):
+        let same = old.file == new.file && old.exitCode == new.exitCode && old.signal == new.signal
+        return same ? nil : EnvironmentChange(phase: phase, change: .changed, from: old, to: new)
+      }
+    }
   }
 
   // MARK: - Inputs

@@ -60,6 +60,10 @@ public final class HistoryRecorder: RunObserver {
   private var scriptID: Int64?
   private var stdout: OutputCapture
   private var stderr: OutputCapture
+  /// What the shell sourcing environment.d writes, kept for the record of a failure.
+  private var environmentOutput: (stdout: OutputCapture, stderr: OutputCapture)?
+  /// Bytes kept at each end of an environment.d shell's output.
+  static let environmentOutputLimit = 8 * 1024
 
   /// Records into `store`; `warn` receives the one message when recording stops.
   public init(store: HistoryStore, settings: Settings, warn: @escaping (String) -> Void) {
@@ -218,6 +222,48 @@ public final class HistoryRecorder: RunObserver {
     }
   }
 
+  public func environmentWillLoad(_ files: [String], for phase: Phase) {
+    environmentOutput = (
+      OutputCapture(limit: Self.environmentOutputLimit), OutputCapture(limit: Self.environmentOutputLimit)
+    )
+  }
+
+  public func environment(for phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
+    guard store != nil, let environmentOutput else { return }
+    switch stream {
+    case .stdout: environmentOutput.stdout.append(bytes)
+    case .stderr: environmentOutput.stderr.append(bytes)
+    }
+  }
+
+  public func environmentDidFail(
+    for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels
+  ) {
+    defer { environmentOutput = nil }
+    guard let runID else { return }
+    var output: [UInt8]
+    if let error {
+      output = Array("cannot start the shell: \(error.reason)".utf8)
+    } else if let capture = channels.combined ? environmentOutput?.stdout : environmentOutput?.stderr {
+      output = capture.captured(hiding: hiddenRanges).kept
+    } else {
+      output = []
+    }
+    let (exitCode, signal) = Self.split(termination)
+    let failure = EnvironmentFailureRecord(
+      file: file, exitCode: exitCode, signal: signal, output: output, combinedOutput: channels.combined)
+    record { try $0.writer.recordEnvironmentFailure(runID: runID, phase: phase, failure) }
+  }
+
+  /// An exit status or a signal, as recorded.
+  private static func split(_ termination: Termination?) -> (exitCode: Int64?, signal: Int64?) {
+    switch termination {
+    case .exited(let status): (Int64(status), nil)
+    case .signaled(let number): (nil, Int64(number))
+    case nil: (nil, nil)
+    }
+  }
+
   public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {
     stdout = OutputCapture(limit: settings.maxOutput)
     stderr = OutputCapture(limit: settings.maxOutput)
@@ -243,17 +289,13 @@ public final class HistoryRecorder: RunObserver {
 
   public func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome) {
     guard let scriptID else { return }
-    var exitCode: Int64?
-    var signal: Int64?
-    switch outcome.termination {
-    case .exited(let status): exitCode = Int64(status)
-    case .signaled(let number): signal = Int64(number)
-    }
+    let (exitCode, signal) = Self.split(outcome.termination)
     let end = ScriptEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: outcome.durationNanoseconds / 1000,
       exitCode: exitCode, signal: signal, status: outcome.status,
       error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: stdout.captured(hiding: hiddenRanges),
-      stderr: stderr.captured(hiding: hiddenRanges))
+      stderr: stderr.captured(hiding: hiddenRanges), combinedOutput: outcome.channels.combined,
+      terminal: outcome.channels.anyTerminal)
     if !record({ try $0.writer.finishScript(id: scriptID, end) }) { keepForLater(id: scriptID, end) }
     self.scriptID = nil
   }

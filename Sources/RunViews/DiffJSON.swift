@@ -15,6 +15,17 @@ public enum DiffJSON {
       ("inputs", .array(comparison.inputs.map(input))),
       ("scripts", .array(try comparison.scripts.map { try script($0, output: output) })),
       (
+        "environment_failures",
+        .array(
+          comparison.environment.map { change in
+            .object([
+              ("phase", .string(change.phase.rawValue)), ("change", .string(change.change.rawValue)),
+              ("from", change.from.map(RunJSON.environmentFailure) ?? .null),
+              ("to", change.to.map(RunJSON.environmentFailure) ?? .null),
+            ])
+          })
+      ),
+      (
         "outputs",
         .array(
           outputs.map { output in

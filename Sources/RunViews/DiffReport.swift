@@ -45,6 +45,17 @@ public struct DiffReport {
       }
     }
 
+    if !comparison.environment.isEmpty {
+      lines.append("")
+      lines.append("Environment")
+      for change in comparison.environment {
+        let describe = { (failure: EnvironmentFailureRecord?) in
+          failure.map { "failed in " + HumanFormat.environmentFailure($0) } ?? "sourced"
+        }
+        lines.append("  \(change.phase.rawValue): \(describe(change.from)) -> \(describe(change.to))")
+      }
+    }
+
     let scripts = comparison.scripts.filter { $0.change != .same }
     if !scripts.isEmpty {
       lines.append("")

@@ -147,4 +147,18 @@ public enum HumanFormat {
     if let signal = script.signal { return signalName(Int32(signal)) }
     return ""
   }
+
+  /// `environment.d file /b/environment.d/10-x (exit 1)`: where and how
+  /// sourcing environment.d failed.
+  public static func environmentFailure(_ failure: EnvironmentFailureRecord) -> String {
+    var text = failure.file.map { "environment.d file " + safe($0) } ?? "environment.d"
+    if let code = failure.exitCode {
+      text += " (exit \(code))"
+    } else if let signal = failure.signal {
+      text += " (\(signalName(Int32(signal))))"
+    } else {
+      text += " (not sourced)"
+    }
+    return text
+  }
 }

@@ -15,4 +15,14 @@ public enum RawOutput {
       "os-refresh-config: note: \(omitted) of \(captured.totalBytes) bytes were not kept, between the first \(captured.head.count) and the last \(captured.tail.count)\n"
     )
   }
+
+  /// Writes the note `history output --stderr` gives for a script whose
+  /// stdout and stderr were one channel: they cannot be told apart, so both
+  /// follow, in the order written.
+  public static func noteCombined(_ script: String) {
+    writeFully(
+      STDERR_FILENO,
+      "os-refresh-config: note: \(DisplayText.escaped(script, singleLine: true)) wrote stdout and stderr to one channel (ours were one file, socket or terminal); both follow, in the order written\n"
+    )
+  }
 }

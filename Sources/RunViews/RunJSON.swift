@@ -64,6 +64,7 @@ public enum RunJSON {
             .object([
               ("name", .string(phase.name.rawValue)), ("status", .string(phase.status.rawValue)),
               ("started_at", time(phase.startedAt)), ("duration_s", seconds(phase.durationMicroseconds)),
+              ("environment_failure", phase.environmentFailure.map(environmentFailure) ?? .null),
               ("scripts", .array(try phase.scripts.map { try script($0, output: output) })),
             ])
           })
@@ -90,6 +91,19 @@ public enum RunJSON {
       ("duration_s", seconds(script.durationMicroseconds)), ("error", string(script.error)),
       (ScriptStream.stdout.rawValue, try stream(.stdout, script.stdout)),
       (ScriptStream.stderr.rawValue, try stream(.stderr, script.stderr)),
+      // "combined": stdout and stderr were one channel; "stdout" holds both
+      // in the order written and "stderr" is empty.
+      ("streams", .string(script.combinedOutput ? "combined" : "separate")),
+      ("terminal", .bool(script.terminal)),
+    ])
+  }
+
+  /// Where and how sourcing environment.d failed, and what its shell said.
+  public static func environmentFailure(_ failure: EnvironmentFailureRecord) -> JSONText {
+    .object([
+      ("file", string(failure.file)), ("exit_code", integer(failure.exitCode)), ("signal", integer(failure.signal)),
+      ("output", .string(String(decoding: failure.output, as: UTF8.self))),
+      ("streams", .string(failure.combinedOutput ? "combined" : ScriptStream.stderr.rawValue)),
     ])
   }
 }

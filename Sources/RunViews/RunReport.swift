@@ -58,11 +58,17 @@ public struct RunReport {
         "  " + phase.name.rawValue, HumanFormat.status(phase.status), "",
         HumanFormat.duration(microseconds: phase.durationMicroseconds), "", "",
       ])
+      if let failure = phase.environmentFailure {
+        rows.append([
+          "    " + HumanFormat.environmentFailure(failure), HumanFormat.status(PhaseStatus.failed), "", "", "", "",
+        ])
+      }
       for script in phase.scripts {
         rows.append([
           "    " + HumanFormat.safe(script.name), HumanFormat.status(script.status), HumanFormat.ending(script),
           HumanFormat.duration(microseconds: script.durationMicroseconds),
-          "out " + HumanFormat.bytes(script.stdout.bytes), "err " + HumanFormat.bytes(script.stderr.bytes),
+          "out " + HumanFormat.bytes(script.stdout.bytes),
+          script.combinedOutput ? "err combined" : "err " + HumanFormat.bytes(script.stderr.bytes),
         ])
       }
     }
@@ -73,12 +79,19 @@ public struct RunReport {
   private func failedOutputs() throws -> [String] {
     var lines: [String] = []
     for phase in detail.phases {
+      if let failure = phase.environmentFailure, !failure.output.isEmpty {
+        let stream = failure.combinedOutput ? "stdout and stderr" : ScriptStream.stderr.rawValue
+        lines.append("Output of environment.d for \(phase.name.rawValue) (\(stream), last bytes kept)")
+        lines += Self.quoted(
+          CapturedStream(head: failure.output, tail: [], totalBytes: Int64(failure.output.count), truncated: false))
+      }
       for script in phase.scripts where script.status.isFailure {
         for stream in ScriptStream.allCases {
           let captured = try output(script, stream)
           guard captured.totalBytes > 0 else { continue }
+          let name = script.combinedOutput ? "stdout and stderr" : stream.rawValue
           lines.append(
-            "Output of \(phase.name.rawValue)/\(HumanFormat.safe(script.name)) (\(stream.rawValue), \(HumanFormat.bytes(captured.totalBytes)))"
+            "Output of \(phase.name.rawValue)/\(HumanFormat.safe(script.name)) (\(name), \(HumanFormat.bytes(captured.totalBytes)))"
           )
           lines += Self.quoted(captured)
         }

@@ -18,6 +18,7 @@ struct HistoryOutput: ParsableCommand {
   func run() throws {
     let (queries, run) = try selection.resolve()
     let found = try queries.script(run: run, reference: script.script)
-    RawOutput.write(try queries.output(script: found.id, stream: stderr ? .stderr : .stdout))
+    if stderr && found.combinedOutput { RawOutput.noteCombined(script.script) }
+    RawOutput.write(try queries.output(script: found.id, stream: stderr && !found.combinedOutput ? .stderr : .stdout))
   }
 }

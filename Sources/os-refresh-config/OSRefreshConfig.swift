@@ -9,6 +9,7 @@ struct OSRefreshConfig: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "os-refresh-config",
     abstract: "Apply a node's configuration by running the scripts of its phase directories.",
+    usage: "os-refresh-config [<refresh-options>]\nos-refresh-config <subcommand> [<options>]",
     discussion: CommandHelp.discussion,
     version: "0.1.0",
     subcommands: [Refresh.self, History.self, Diff.self],
@@ -25,6 +26,10 @@ struct OSRefreshConfig: ParsableCommand {
       print(
         VersionReport.text(version: configuration.version, databasePath: Completions.databasePath(arguments)),
         terminator: "")
+      Glibc.exit(0)
+    }
+    if ["--help", "-h", "help"].contains(arguments.first ?? "") && arguments.count == 1 {
+      print(CommandHelp.withRefreshOptions(helpMessage(), refresh: helpMessage(for: Refresh.self)))
       Glibc.exit(0)
     }
     var command: ParsableCommand

@@ -4,7 +4,7 @@ import RunHistory
 import RunViews
 
 /// What a refresh sets up before its first phase: redaction, the lock, the recorder.
-extension Refresh {
+extension RefreshOptions {
   /// Takes the run lock, or ends the command as the reference does: the
   /// lock's errno (11) when another refresh holds it.
   func acquireLock(console: ConsoleLog) throws -> RunLock {
@@ -12,8 +12,7 @@ extension Refresh {
       return try RunLock.acquire(path: lockfile)
     } catch {
       console.log(.error, error.description)
-      if case .locked(_, let code, _) = error { throw ExitCode(code) }
-      throw ExitCode(1)
+      throw ExitCode(error.exitStatus)
     }
   }
 

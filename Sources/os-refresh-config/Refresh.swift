@@ -6,12 +6,20 @@ import RunHistory
 import RunViews
 import SystemInterface
 
-/// A refresh: the default subcommand, with the reference's options.
+/// A refresh, as `os-refresh-config refresh`; a bare `os-refresh-config`
+/// does the same with the same options (they are the root command's, so its
+/// --help and the man page list them).
 struct Refresh: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Run the phases once (the default when no subcommand is given)."
-  )
+    abstract: "Run the phases once (the default when no subcommand is given).")
 
+  @OptionGroup var options: RefreshOptions
+
+  func run() throws { try options.refresh() }
+}
+
+/// The reference's options, and ours.
+struct RefreshOptions: ParsableArguments {
   /// Prints the base directory and exits, as the reference does.
   @Flag(help: "Print base dir and exit.")
   var printBase = false
@@ -61,7 +69,7 @@ struct Refresh: ParsableCommand {
   /// How much of each output stream the history keeps at each end.
   @Option(
     help: ArgumentHelp(
-      "Bytes of each script's stdout and stderr kept at each end in the history (0 to 16777216; default 32768).",
+      "Bytes of each script's stdout and stderr kept at each end in the history (0 to 16777216).",
       valueName: "bytes"))
   var maxOutput: Int = 32 * 1024
 
@@ -106,7 +114,7 @@ struct Refresh: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func refresh() throws {
     let environment = ProcessEnvironment.current()
     let base = BaseDirectory.resolve(option: baseDir, environment: environment.dictionary)
     if printBase || printPhases {

@@ -38,20 +38,3 @@ struct ScriptArgument: ParsableArguments {
 }
 
 extension RunStatus: ExpressibleByArgument {}
-
-/// The documented range of each numeric option, checked in one place.
-enum OptionRange {
-  /// `--timeout`: up to a year.
-  static let timeoutSeconds = 0...31_536_000
-  /// `--kill-after`: up to a day.
-  static let killAfterSeconds = 0...86_400
-  /// `--max-output`: up to 16 MiB at each end of each stream.
-  static let maxOutputBytes = 0...16_777_216
-
-  /// Throws a usage error naming the option, its range and the value given when it is outside.
-  static func check(_ name: String, _ value: Int?, _ range: ClosedRange<Int>, _ unit: String) throws {
-    guard let value, !range.contains(value) else { return }
-    throw ValidationError(
-      "\(name) must be a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound), not \(value)")
-  }
-}

@@ -122,6 +122,21 @@ enum Fixtures {
           + "INSERT INTO run_inputs (run_id, kind, position, path) VALUES (12, 'config', 0, '/m.json');",
         [("SELECT count(*) FROM run_inputs WHERE run_id = 12 AND source IS NULL", 1)]
       )
+    case 5:
+      // Scripts and phases recorded before channels and environment.d
+      // failures were: separate, no terminal, no failure.
+      return (
+        run(13, status: "failed")
+          + """
+          INSERT INTO phases (run_id, name, position, status) VALUES (13, 'configure', 1, 'failed');
+          INSERT INTO scripts (run_id, phase, name, path, position, started_at, status)
+            VALUES (13, 'configure', '10-a', '/b/configure.d/10-a', 0, 1, 'failed');
+          """,
+        [
+          ("SELECT count(*) FROM scripts WHERE run_id = 13 AND output_combined = 0 AND output_terminal = 0", 1),
+          ("SELECT count(*) FROM phases WHERE run_id = 13 AND environment_failed = 0 AND environment_file IS NULL", 1),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

@@ -25,7 +25,9 @@ public final class RunningCommand {
   private let scratch: TemporaryDirectory
   private var status: Int32?
 
-  public init(_ executable: String, _ arguments: [String], environment: [String: String]) {
+  /// With `combinedOutput`, stderr goes to stdout's file, as `> log 2>&1` does.
+  public init(_ executable: String, _ arguments: [String], environment: [String: String], combinedOutput: Bool = false)
+  {
     scratch = TemporaryDirectory("orc-output")
     let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
     let output = open(scratch.url("stdout"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -36,7 +38,8 @@ public final class RunningCommand {
       arguments: CStringArray([executable] + arguments),
       environment: CStringArray(environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }),
       redirections: [
-        .init(source: input, target: 0), .init(source: output, target: 1), .init(source: error, target: 2),
+        .init(source: input, target: 0), .init(source: output, target: 1),
+        .init(source: combinedOutput ? output : error, target: 2),
       ])
   }
 
@@ -85,8 +88,8 @@ public func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
 /// Runs a command to its end (at most `seconds`).
 public func runCommand(
   _ executable: String, _ arguments: [String], environment: [String: String], seconds: Double = 60,
-  sourceLocation: SourceLocation = #_sourceLocation
+  combinedOutput: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
 ) -> CommandResult {
-  RunningCommand(executable, arguments, environment: environment).wait(
+  RunningCommand(executable, arguments, environment: environment, combinedOutput: combinedOutput).wait(
     atMost: seconds, sourceLocation: sourceLocation)
 }

@@ -14,16 +14,19 @@ public final class HistoryFixture {
   /// A fresh base directory and scratch directory.
   public init() {}
 
-  public func startRefresh(_ arguments: [String] = [], environment: [String: String] = [:]) -> RunningCommand {
+  public func startRefresh(
+    _ arguments: [String] = [], environment: [String: String] = [:], combinedOutput: Bool = false
+  ) -> RunningCommand {
     RunningCommand(
       Binaries.ours, ["--base-dir", base.path, "--lockfile", lock, "--db", database] + arguments,
-      environment: Binaries.environment(database: database, environment))
+      environment: Binaries.environment(database: database, environment), combinedOutput: combinedOutput)
   }
 
-  public func refresh(_ arguments: [String] = [], environment: [String: String] = [:], seconds: Double = 60)
-    -> CommandResult
-  {
-    startRefresh(arguments, environment: environment).wait(atMost: seconds)
+  public func refresh(
+    _ arguments: [String] = [], environment: [String: String] = [:], seconds: Double = 60,
+    combinedOutput: Bool = false
+  ) -> CommandResult {
+    startRefresh(arguments, environment: environment, combinedOutput: combinedOutput).wait(atMost: seconds)
   }
 
   public func history(_ arguments: [String], seconds: Double = 30) -> CommandResult {

@@ -70,7 +70,16 @@ public enum JSONContract {
   public struct PhaseRecord: Decodable, Sendable {
     public let name: Phase, status: PhaseStatus
     public let startedAt: String?, durationS: Double?
+    public let environmentFailure: EnvironmentFailure?
     public let scripts: [Script]
+  }
+
+  /// Where and how sourcing environment.d failed for a phase.
+  public struct EnvironmentFailure: Decodable, Sendable, Equatable {
+    public let file: String?, exitCode: Int?, signal: Int?
+    public let output: String
+    /// `stderr`, or `combined` when the shell's stdout and stderr were one channel.
+    public let streams: String
   }
 
   /// A script of a run.
@@ -80,6 +89,10 @@ public enum JSONContract {
     public let startedAt: String, finishedAt: String?, durationS: Double?
     public let error: String?
     public let stdout: Stream, stderr: Stream
+    /// `separate`, or `combined`: stdout holds both streams in the order written.
+    public let streams: String
+    /// It wrote to a pseudo-terminal.
+    public let terminal: Bool
   }
 
   /// One captured stream of a script.
@@ -91,6 +104,13 @@ public enum JSONContract {
   public struct Diff: Decodable, Sendable {
     public let from: DiffRun, to: DiffRun, differentBaseDirs: Bool
     public let inputs: [InputChange], scripts: [ScriptChange], outputs: [OutputChange]
+    public let environmentFailures: [EnvironmentChange]
+  }
+
+  /// A phase whose environment.d failure differs between two runs.
+  public struct EnvironmentChange: Decodable, Sendable {
+    public let phase: Phase, change: String
+    public let from: EnvironmentFailure?, to: EnvironmentFailure?
   }
 
   /// A run compared by `diff`.

@@ -14,11 +14,18 @@ public struct SideBySide {
   /// Builds a base directory twice with `build`, runs ours and the reference
   /// on them (`OS_REFRESH_CONFIG_BASE_DIR`, a lock file of their own), and
   /// returns both results. Fails the test when the reference is not installed.
+  /// - Parameters:
+  ///   - combinedOutput: stderr goes to stdout's file (`> log 2>&1`).
+  ///   - terminal: run under util-linux `script`, on a pseudo-terminal of
+  ///     120 columns and 33 rows for stdin, stdout and stderr (all output
+  ///     then arrives as stdout, with the terminal's CR LF line ends).
   public static func run(
     _ arguments: [String] = [],
     environment: [String: String] = [:],
     seconds: Double = 60,
     holdingTheLock: Bool = false,
+    combinedOutput: Bool = false,
+    terminal: Bool = false,
     sourceLocation: SourceLocation = #_sourceLocation,
     build: (TemporaryDirectory) -> Void
   ) throws -> SideBySide {
@@ -43,10 +50,15 @@ public struct SideBySide {
         holder?.signal(SIGKILL)
         _ = holder?.wait(atMost: 10)
       }
+      var command = (executable: executable, arguments: ["--lockfile", lock.url("lock")] + arguments)
+      if terminal {
+        let line = ([executable] + command.arguments).map { "'" + $0 + "'" }.joined(separator: " ")
+        command = ("/usr/bin/script", ["-qefc", "stty cols 120 rows 33; exec \(line)", "/dev/null"])
+      }
       let result = runCommand(
-        executable, ["--lockfile", lock.url("lock")] + arguments,
+        command.executable, command.arguments,
         environment: Binaries.environment(database: lock.url("history.sqlite"), variables),
-        seconds: seconds, sourceLocation: sourceLocation)
+        seconds: seconds, combinedOutput: combinedOutput, sourceLocation: sourceLocation)
       return (result, result.stdoutText.replacingOccurrences(of: base.path, with: "BASE"))
     }
     let (ours, oursStdout) = one(Binaries.ours)

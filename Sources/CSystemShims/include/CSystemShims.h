@@ -75,6 +75,21 @@ int orc_pidfd_open(int pid);
 /// /proc/sys/fs/pipe-max-size). Returns the size given or -1/errno.
 int orc_set_pipe_size(int fd, int size);
 
+/// Opens a pseudo-terminal for a child's output: *controller is ours
+/// (close-on-exec), *terminal the child's end, both O_NOCTTY so that it is
+/// nobody's controlling terminal. The terminal is put in raw mode (bytes
+/// pass unchanged: no CR before LF) and given the window size of
+/// `size_from` when that is a terminal. Returns 0 or -1/errno.
+int orc_open_terminal(int size_from, int *controller, int *terminal);
+
+/// Gives the pseudo-terminal `controller` the window size of the terminal
+/// `size_from` (TIOCGWINSZ, TIOCSWINSZ). Returns 0 or -1/errno.
+int orc_copy_window_size(int size_from, int controller);
+
+/// Whether descriptors `a` and `b` are the same file, pipe, socket or
+/// terminal (the same device and inode).
+int orc_same_file(int a, int b);
+
 /// memmem(3), a GNU extension Swift's Glibc module does not export: the
 /// first occurrence of `needle` in `haystack`, found in linear time, or NULL.
 const void *orc_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
