@@ -143,6 +143,25 @@ import Testing
     #expect(scripts.stdoutText == "configure/10-a\n")
   }
 
+  /// A bare invocation refreshes, so the top-level help lists the refresh
+  /// options, as the parser declares them, before the subcommands.
+  @Test func topLevelHelpListsTheRefreshOptions() {
+    let help = runCommand(Binaries.ours, ["--help"], environment: Binaries.environment(database: fixture.database))
+    let refresh = runCommand(
+      Binaries.ours, ["refresh", "--help"], environment: Binaries.environment(database: fixture.database))
+    #expect(help.status == 0 && refresh.status == 0)
+    let text = help.stdoutText
+    #expect(
+      text.contains("USAGE: os-refresh-config [<refresh-options>]\n       os-refresh-config <subcommand> [<options>]\n")
+    )
+    let section = text.components(separatedBy: "REFRESH OPTIONS (a bare os-refresh-config refreshes):\n").last ?? ""
+    for option in ["--timeout <seconds>", "--base-dir <path>", "--db <path>", "--no-history", "--dry-run"] {
+      #expect(section.contains("  \(option)"), "\(option)")
+      #expect(refresh.stdoutText.contains("  \(option)"), "\(option)")
+    }
+    #expect(text.contains("SUBCOMMANDS:\n  refresh (default)"))
+  }
+
   @Test func helpAnswersForEveryCommand() {
     for arguments in [
       ["--help"], ["-h"], ["history", "--help"], ["history", "show", "--help"], ["help", "diff"], ["diff", "-h"],
