@@ -26,6 +26,7 @@ public struct SideBySide {
     holdingTheLock: Bool = false,
     combinedOutput: Bool = false,
     terminal: Bool = false,
+    resize: (after: String, rows: Int, columns: Int)? = nil,
     sourceLocation: SourceLocation = #_sourceLocation,
     build: (TemporaryDirectory) -> Void
   ) throws -> SideBySide {
@@ -53,7 +54,16 @@ public struct SideBySide {
       var command = (executable: executable, arguments: ["--lockfile", lock.url("lock")] + arguments)
       if terminal {
         let line = ([executable] + command.arguments).map { "'" + $0 + "'" }.joined(separator: " ")
-        command = ("/usr/bin/script", ["-qefc", "stty cols 120 rows 33; exec \(line)", "/dev/null"])
+        // With `resize`, a background shell shrinks the terminal (SIGWINCH to
+        // the foreground group) once the file `after` appears in the base.
+        let resizing = resize.map { resize in
+          let mark = base.url(resize.after)
+          return "(i=0; until [ -e '\(mark)' ] || [ $i -ge 200 ]; do sleep 0.05; i=$((i+1)); done; "
+            + "stty cols \(resize.columns) rows \(resize.rows) </dev/tty) & "
+        }
+        command = (
+          "/usr/bin/script", ["-qefc", "stty cols 120 rows 33; \(resizing ?? "")exec \(line)", "/dev/null"]
+        )
       }
       let result = runCommand(
         command.executable, command.arguments,

@@ -66,6 +66,28 @@ import Testing
     #expect(!run.oursStdout.contains("\r\r"))
   }
 
+  @Test func aScriptSeesOurWindowChangeAsUnderTheReference() throws {
+    // The script waits (5 s at most) for the outer terminal to shrink and
+    // for its own terminal to follow; `script` resizes it from a background
+    // shell once the script is running.
+    let run = try SideBySide.run(
+      ["--log-level", "ERROR"], environment: ["MARKS": "$BASE"], terminal: true,
+      resize: (after: "ready", rows: 20, columns: 90)
+    ) { base in
+      base.script(
+        "configure.d/10-window",
+        #"""
+        stty size; touch "$MARKS/ready"; i=0
+        while [ "$(stty size)" != "20 90" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        stty size
+        """#)
+    }
+    #expect(run.ours.status == 0 && run.reference.status == 0)
+    let sizes = { (text: String) in text.split(separator: "\r\n").filter { $0.wholeMatch(of: #/\d+ \d+/#) != nil } }
+    #expect(sizes(run.oursStdout) == ["33 120", "20 90"], "\(run.oursStdout)")
+    #expect(sizes(run.referenceStdout) == ["33 120", "20 90"])
+  }
+
   @Test func theHistoryKeepsOneChannelAsOneStreamAndSaysSo() throws {
     let fixture = HistoryFixture()
     Self.build(fixture.base)
