@@ -50,7 +50,7 @@ import Testing
         "configure.d/10-terminal",
         #"""
         for fd in 0 1 2; do if [ -t $fd ]; then echo "fd$fd terminal"; else echo "fd$fd not"; fi; done
-        stty size; printf 'raw\tbytes\n'
+        stty size <&2; printf 'raw\tbytes\n'
         """#)
     }
     #expect(run.ours.status == 0 && run.reference.status == 0)
@@ -77,9 +77,9 @@ import Testing
       base.script(
         "configure.d/10-window",
         #"""
-        stty size; touch "$MARKS/ready"; i=0
-        while [ "$(stty size)" != "20 90" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
-        stty size
+        stty size <&2; touch "$MARKS/ready"; i=0
+        while [ "$(stty size <&2)" != "20 90" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        stty size <&2
         """#)
     }
     #expect(run.ours.status == 0 && run.reference.status == 0)
