@@ -96,6 +96,7 @@ public final class Database {
     do {
       let value = try body()
       try statement("COMMIT").run()
+      logSync?.noteCommit(durable: durable)
       return value
     } catch {
       _ = try? statement("ROLLBACK").run()
@@ -114,6 +115,9 @@ public final class Database {
   }
 
   private var synchronousLevel: Int32 = -1
+
+  /// Syncs commits made with `NORMAL` off the calling thread, when started.
+  public var logSync: LogSync?
 
   /// Sets `PRAGMA synchronous`: 0 OFF, 1 NORMAL, 2 FULL (only when it changes).
   func setSynchronous(_ level: Int32) throws(SQLiteError) {

@@ -215,6 +215,17 @@ public final class HistoryStore {
     return stale.count
   }
 
+  /// Starts syncing commits made with `NORMAL` off the calling thread (LogSync).
+  public func startLogSync() {
+    if database.logSync == nil { database.logSync = LogSync(databasePath: path) }
+  }
+
+  /// Syncs what is pending and stops the sync thread.
+  public func stopLogSync() {
+    database.logSync?.stop()
+    database.logSync = nil
+  }
+
   /// Folds the write-ahead log back into the database and truncates it
   /// (`PRAGMA wal_checkpoint(TRUNCATE)`).
   ///

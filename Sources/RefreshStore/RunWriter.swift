@@ -2,11 +2,13 @@ import RefreshVocabulary
 
 /// Recording a run as it happens.
 ///
-/// Durability follows the run: a run's start and each script's start are
-/// committed with `synchronous = FULL` before the script is started, so a
-/// power loss or a reboot by a script can lose at most the end record of the
-/// script in progress (ends are committed with `NORMAL`, and made durable by
-/// the next start or the run's end).
+/// Durability follows the run. A run's start and end are committed with
+/// `synchronous = FULL`. A script's start is committed before the script is
+/// started, together with the end of the script before it (one transaction
+/// per script boundary), with `NORMAL`: written to the WAL, so `kill -9` of
+/// us loses nothing, and made durable off the runner's thread by
+/// ``LogSync`` within its interval, so a power loss loses at most the
+/// records of that interval and the database is never corrupt.
 public struct RunWriter {
   let database: Database
 
@@ -80,9 +82,13 @@ public struct RunWriter {
     }
   }
 
-  /// Records that a script starts; durable. Returns the script's row id.
-  public func beginScript(_ start: ScriptStart) throws -> Int64 {
-    try database.transaction(durable: true) { () throws(SQLiteError) -> Int64 in
+  /// Records that a script starts and, in the same transaction, how the
+  /// script before it ended (`finishing`). Returns the script's row id.
+  public func beginScript(_ start: ScriptStart, finishing previous: (id: Int64, end: ScriptEnd)? = nil) throws
+    -> Int64
+  {
+    try database.transaction { () throws(SQLiteError) -> Int64 in
+      if let previous { try updateScript(id: previous.id, previous.end) }
       let content = try start.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
       try database.statement(
         """
@@ -98,26 +104,29 @@ public struct RunWriter {
     }
   }
 
-  /// Records how a script ended, with its captured output.
-  public func finishScript(id: Int64, _ end: ScriptEnd) throws {
-    try database.transaction { () throws(SQLiteError) in
-      let values: [Statement.Value] =
-        [
-          .integer(end.finishedAt), .integer(end.durationMicroseconds), .integer(orNull: end.exitCode),
-          .integer(orNull: end.signal), .word(end.status), .text(orNull: end.error),
-        ] + (try streamValues(end.stdout)) + (try streamValues(end.stderr)) + [
-          .integer(end.combinedOutput ? 1 : 0), .integer(end.terminal ? 1 : 0), .integer(id),
-        ]
-      try database.statement(
-        """
-        UPDATE scripts SET finished_at = ?, duration_us = ?, exit_code = ?, signal = ?, status = ?, error = ?,
-          stdout_bytes = ?, stdout_truncated = ?, stdout_head = ?, stdout_tail = ?,
-          stderr_bytes = ?, stderr_truncated = ?, stderr_head = ?, stderr_tail = ?,
-          output_combined = ?, output_terminal = ?
-        WHERE id = ?
-        """
-      ).run(values)
-    }
+  /// Records how a script ended, with its captured output; `durable` for
+  /// an end that matters at once (a failure).
+  public func finishScript(id: Int64, _ end: ScriptEnd, durable: Bool = false) throws {
+    try database.transaction(durable: durable) { () throws(SQLiteError) in try updateScript(id: id, end) }
+  }
+
+  private func updateScript(id: Int64, _ end: ScriptEnd) throws(SQLiteError) {
+    let values: [Statement.Value] =
+      [
+        .integer(end.finishedAt), .integer(end.durationMicroseconds), .integer(orNull: end.exitCode),
+        .integer(orNull: end.signal), .word(end.status), .text(orNull: end.error),
+      ] + (try streamValues(end.stdout)) + (try streamValues(end.stderr)) + [
+        .integer(end.combinedOutput ? 1 : 0), .integer(end.terminal ? 1 : 0), .integer(id),
+      ]
+    try database.statement(
+      """
+      UPDATE scripts SET finished_at = ?, duration_us = ?, exit_code = ?, signal = ?, status = ?, error = ?,
+        stdout_bytes = ?, stdout_truncated = ?, stdout_head = ?, stdout_tail = ?,
+        stderr_bytes = ?, stderr_truncated = ?, stderr_head = ?, stderr_tail = ?,
+        output_combined = ?, output_terminal = ?
+      WHERE id = ?
+      """
+    ).run(values)
   }
 
   /// A stream's size, truncation and stored head and tail.

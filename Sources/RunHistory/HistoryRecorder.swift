@@ -74,6 +74,10 @@ public final class HistoryRecorder: RunObserver {
     stderr = OutputCapture(limit: settings.maxOutput)
   }
 
+  /// The end of the last script, when it succeeded: written with the next
+  /// script's start, in one transaction (or at the next phase or run event).
+  private var heldEnd: (id: Int64, end: ScriptEnd)?
+
   /// Set when a mandatory record could not be written: the run must stop.
   private var mustStop = false
 
@@ -122,6 +126,13 @@ public final class HistoryRecorder: RunObserver {
 
   private var pendingBytes = 0
 
+  /// Writes the held end of the last script now (a phase or the run ends).
+  private func flushHeldEnd() {
+    guard let held = heldEnd else { return }
+    heldEnd = nil
+    if !record({ try $0.writer.finishScript(id: held.id, held.end) }) { keepForLater(id: held.id, held.end) }
+  }
+
   private func flushPendingEnds(_ store: HistoryStore) throws {
     while let (id, end) = pendingEnds.first {
       try store.writer.finishScript(id: id, end)
@@ -159,6 +170,7 @@ public final class HistoryRecorder: RunObserver {
       commandLine: Self.scrubbed(run.arguments), plannedScripts: settings.plannedScripts, inputs: inputs)
     if !settings.storeSecrets { knownSecrets = KnownSecrets(from: knownDocuments) }
     record { runID = try $0.writer.beginRun(start) }
+    if runID != nil { store?.startLogSync() }
   }
 
   private func input(_ kind: InputKind, _ path: String, keep: Bool) -> InputRecord {
@@ -212,6 +224,7 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String) {
+    flushHeldEnd()
     let started = (wall: clock.wallMicroseconds(), monotonic: clock.monotonicNanoseconds())
     phaseStarts[phase] = started
     guard let runID else { return }
@@ -241,6 +254,7 @@ public final class HistoryRecorder: RunObserver {
   ) {
     defer { environmentOutput = nil }
     guard let runID else { return }
+    flushHeldEnd()
     var output: [UInt8]
     if let error {
       output = Array("cannot start the shell: \(error.reason)".utf8)
@@ -276,7 +290,11 @@ public final class HistoryRecorder: RunObserver {
     let start = ScriptStart(
       runID: runID, phase: phase, name: script.name, path: script.path, position: script.position,
       sha256: digest, content: contents?.complete == true ? contents?.bytes : nil, startedAt: startedAt)
-    record { scriptID = try $0.writer.beginScript(start) }
+    let held = heldEnd
+    heldEnd = nil
+    if !record({ scriptID = try $0.writer.beginScript(start, finishing: held) }), let held {
+      keepForLater(id: held.id, held.end)
+    }
   }
 
   public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
@@ -296,12 +314,19 @@ public final class HistoryRecorder: RunObserver {
       error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: stdout.captured(hiding: hiddenRanges),
       stderr: stderr.captured(hiding: hiddenRanges), combinedOutput: outcome.channels.combined,
       terminal: outcome.channels.anyTerminal)
-    if !record({ try $0.writer.finishScript(id: scriptID, end) }) { keepForLater(id: scriptID, end) }
     self.scriptID = nil
+    // A success is written with the next script's start; anything else
+    // ends the phase, and is written (durably) at once.
+    guard outcome.status != .success else {
+      heldEnd = (scriptID, end)
+      return
+    }
+    if !record({ try $0.writer.finishScript(id: scriptID, end, durable: true) }) { keepForLater(id: scriptID, end) }
   }
 
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {
     guard let runID else { return }
+    flushHeldEnd()
     let started = phaseStarts[phase]
     record {
       try $0.writer.recordPhase(
@@ -313,6 +338,8 @@ public final class HistoryRecorder: RunObserver {
 
   public func runDidFinish(status: RunStatus, exitStatus: Int32) {
     guard let runID else { return }
+    flushHeldEnd()
+    defer { store?.stopLogSync() }
     let duration = (clock.monotonicNanoseconds() - runStarted) / 1000
     record {
       try $0.writer.finishRun(

@@ -1,0 +1,89 @@
+import Synchronization
+import SystemInterface
+
+/// Makes recent commits durable off the runner's thread.
+///
+/// Script records are committed with `synchronous = NORMAL`: in WAL mode a
+/// commit is a write to the `-wal` file, with no fsync. That survives
+/// `kill -9` of our process (the bytes are in the page cache), and the
+/// database is never corrupt after a power loss ("WAL mode is always
+/// consistent with synchronous=NORMAL", https://sqlite.org/pragma.html#pragma_synchronous),
+/// but recent commits could roll back. This thread bounds how far: every
+/// `interval` it fdatasyncs the WAL when something was committed since the
+/// last sync, as journald syncs on a timer and auditd flushes
+/// incrementally. So a power loss loses at most the records committed in
+/// the last `interval` plus the time one fdatasync takes; the runner never
+/// waits for a disk between one script's exit and the next script's exec.
+public final class LogSync: @unchecked Sendable {
+  /// How often pending commits are synced.
+  public static let intervalMilliseconds: Int32 = 100
+
+  private let log: FileDescriptor
+  private let wake: PipeEnds
+  private let committed = Atomic<Int>(0)
+  private let synced = Atomic<Int>(0)
+  private var thread = pthread_t()
+  private var running = false
+
+  /// Starts syncing the write-ahead log of the database at `databasePath`;
+  /// nil when it cannot be opened (not ours, a symlink, absent) or no thread
+  /// can be started: commits then stay as durable as SQLite makes them.
+  public init?(databasePath: String) {
+    guard let log = try? FileDescriptor.open(databasePath + "-wal", O_RDONLY | O_NOFOLLOW),
+      let status = try? log.status(), status.st_uid == geteuid(), (status.st_mode & S_IFMT) == S_IFREG,
+      let wake = try? PipeEnds()
+    else { return nil }
+    self.log = log
+    self.wake = wake
+    // The thread starts with every signal blocked, so a termination signal
+    // is never taken by it (its default action would end the process
+    // before the runner could pass it on); the runner's mask comes back.
+    var all = sigset_t()
+    var previous = sigset_t()
+    sigfillset(&all)
+    pthread_sigmask(SIG_SETMASK, &all, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    let started = pthread_create(
+      &thread, nil,
+      { context in
+        Unmanaged<LogSync>.fromOpaque(context!).takeUnretainedValue().loop()
+        return nil
+      }, Unmanaged.passUnretained(self).toOpaque())
+    guard started == 0 else { return nil }
+    running = true
+  }
+
+  deinit { stop() }
+
+  /// A commit was made; `durable` when it was synced already (`FULL`).
+  public func noteCommit(durable: Bool) {
+    let count = committed.add(1, ordering: .releasing).newValue
+    if durable { synced.store(count, ordering: .releasing) }
+  }
+
+  /// Commits not yet known to be on disk.
+  public var pendingCommits: Int {
+    committed.load(ordering: .acquiring) - synced.load(ordering: .acquiring)
+  }
+
+  /// Syncs what is pending and ends the thread; waits for it.
+  public func stop() {
+    guard running else { return }
+    running = false
+    _ = writeFully(wake.writeEnd.rawValue, "x")
+    pthread_join(thread, nil)
+  }
+
+  private func loop() {
+    var descriptors = [pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
+    while true {
+      let ready = poll(&descriptors, 1, Self.intervalMilliseconds)
+      let target = committed.load(ordering: .acquiring)
+      if target != synced.load(ordering: .acquiring) {
+        _ = fdatasync(log.rawValue)
+        synced.store(target, ordering: .releasing)
+      }
+      if ready > 0 { return }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import RefreshVocabulary
+import TestSupport
+import Testing
+
+@testable import RefreshStore
+
+/// What a power loss can leave of the history, simulated at the file level:
+/// the database and its WAL copied at random moments of a run (as the disk
+/// could hold them), the WAL's unsynced tail then cut short or a block of it
+/// lost. Every such copy must open clean and hold a prefix of what was
+/// committed: the runs and scripts in order, none half-written.
+@Suite struct PowerLossTests {
+  let folder = TemporaryDirectory("orc-power")
+
+  static let end = ScriptEnd(
+    finishedAt: 3, durationMicroseconds: 1, exitCode: 0, signal: nil, status: .success, error: nil,
+    stdout: CapturedStream(head: Array("ok\n".utf8), tail: [], totalBytes: 3, truncated: false),
+    stderr: CapturedStream())
+
+  /// Records `runs` runs of `scripts` scripts with the refresh's own
+  /// transactions, calling `snapshot` after each commit.
+  func record(runs: Int, scripts: Int, _ snapshot: (Int) throws -> Void) throws {
+    let store = try HistoryStore.openForRecording(at: folder.path + "/db/history.sqlite", now: 0).store
+    var commits = 0
+    for _ in 0..<runs {
+      let run = try store.writer.beginRun(
+        RunStart(
+          startedAt: 1, baseDirectory: "/b", hostname: "node", pid: 1, bootID: "boot", processStart: 1,
+          version: "test", commandLine: [], plannedScripts: scripts, inputs: []))
+      store.startLogSync()
+      var previous: (id: Int64, end: ScriptEnd)?
+      for position in 0..<scripts {
+        let id = try store.writer.beginScript(
+          ScriptStart(
+            runID: run, phase: .configure, name: String(format: "%03d", position), path: "/b/configure.d/x",
+            position: position, sha256: "ab", content: Array("#!/bin/sh\necho \(position)\n".utf8), startedAt: 2),
+          finishing: previous)
+        previous = (id, Self.end)
+        commits += 1
+        try snapshot(commits)
+      }
+      if let previous { try store.writer.finishScript(id: previous.id, previous.end) }
+      try store.writer.finishRun(id: run, finishedAt: 4, durationMicroseconds: 3, status: .success, exitCode: 0)
+      store.stopLogSync()
+    }
+  }
+
+  /// Copies the database and its WAL to `name`, the WAL damaged by `damage`.
+  func copy(to name: String, damage: (inout [UInt8]) -> Void) throws -> String {
+    let target = folder.path + "/" + name
+    try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+    let source = folder.path + "/db/history.sqlite"
+    try FileManager.default.copyItem(atPath: source, toPath: target + "/history.sqlite")
+    var log = [UInt8](FileManager.default.contents(atPath: source + "-wal") ?? Data())
+    damage(&log)
+    _ = FileManager.default.createFile(atPath: target + "/history.sqlite-wal", contents: Data(log))
+    return target + "/history.sqlite"
+  }
+
+  /// Opens a copy as the next refresh would and checks what it holds.
+  func check(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let opened = try HistoryStore.openForRecording(at: path, now: 0)
+    #expect(opened.quarantine == nil, "not taken for corrupt", sourceLocation: sourceLocation)
+    let store = opened.store
+    #expect(try store.integrityCheck() == "ok", sourceLocation: sourceLocation)
+    let runs = try store.database.rows("SELECT id FROM runs ORDER BY id", []) { $0.int64(0) }
+    #expect(!runs.isEmpty, "the first run's start was durable", sourceLocation: sourceLocation)
+    #expect(runs == (0..<runs.count).map { Int64($0 + 1) }, sourceLocation: sourceLocation)
+    for run in runs {
+      let names = try store.database.rows(
+        "SELECT name, status FROM scripts WHERE run_id = ? ORDER BY id", [.integer(run)]
+      ) { ($0.text(0), $0.text(1)) }
+      // A prefix of the scripts, every one but the last ended.
+      #expect(names.map(\.0) == (0..<names.count).map { String(format: "%03d", $0) }, sourceLocation: sourceLocation)
+      #expect(names.dropLast().allSatisfy { $0.1 == "success" }, sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test func aCopyTakenAtAnyMomentWithItsLogTornOpensCleanWithAPrefix() throws {
+    var generator = SystemRandomNumberGenerator()
+    var taken = 0
+    try record(runs: 3, scripts: 120) { commit in
+      guard Int.random(in: 0..<12, using: &generator) == 0 else { return }
+      taken += 1
+      try check(try copy(to: "whole-\(commit)") { _ in })
+      try check(
+        try copy(to: "cut-\(commit)") { log in
+          log.removeLast(Int.random(in: 0...min(log.count, 64 * 1024), using: &generator))
+        })
+      try check(
+        try copy(to: "hole-\(commit)") { log in
+          guard log.count > 8192 else { return }
+          let start = Int.random(in: (log.count / 2)..<(log.count - 4096), using: &generator)
+          for index in start..<(start + 4096) { log[index] = 0 }
+        })
+    }
+    #expect(taken > 5, "only \(taken) copies")
+  }
+
+  @Test func commitsWithoutFsyncAreSyncedWithinTheInterval() throws {
+    let store = try HistoryStore.openForRecording(at: folder.path + "/db/history.sqlite", now: 0).store
+    let run = try store.writer.beginRun(
+      RunStart(
+        startedAt: 1, baseDirectory: "/b", hostname: "node", pid: 1, bootID: "boot", processStart: 1,
+        version: "test", commandLine: [], plannedScripts: 1, inputs: []))
+    store.startLogSync()
+    let sync = try #require(store.database.logSync, "the sync thread starts")
+    for position in 0..<20 {
+      _ = try store.writer.beginScript(
+        ScriptStart(
+          runID: run, phase: .configure, name: "\(position)", path: "/b/x", position: position, sha256: nil,
+          content: nil, startedAt: 2))
+    }
+    let committed = Date()
+    #expect(waitUntil(seconds: 5) { sync.pendingCommits == 0 })
+    // The documented bound: the interval plus one fdatasync (generous on a busy machine).
+    #expect(Date().timeIntervalSince(committed) < Double(LogSync.intervalMilliseconds) / 1000 + 1)
+    store.stopLogSync()
+    #expect(store.database.logSync == nil)
+  }
+}
