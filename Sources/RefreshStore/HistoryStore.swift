@@ -216,14 +216,20 @@ public final class HistoryStore {
   }
 
   /// Starts syncing commits made with `NORMAL` off the calling thread (LogSync).
+  /// Our automatic checkpoints are off meanwhile: the sync thread checkpoints.
   public func startLogSync() {
-    if database.logSync == nil { database.logSync = LogSync(databasePath: path) }
+    guard database.logSync == nil, let sync = LogSync(databasePath: path) else { return }
+    database.logSync = sync
+    _ = try? database.execute("PRAGMA wal_autocheckpoint = 0")
   }
 
-  /// Syncs what is pending and stops the sync thread.
+  /// Syncs what is pending and stops the sync thread; automatic checkpoints
+  /// are back.
   public func stopLogSync() {
-    database.logSync?.stop()
+    guard let sync = database.logSync else { return }
+    sync.stop()
     database.logSync = nil
+    _ = try? database.execute("PRAGMA wal_autocheckpoint = 1000")
   }
 
   /// Folds the write-ahead log back into the database and truncates it

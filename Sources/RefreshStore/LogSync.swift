@@ -14,10 +14,19 @@ import SystemInterface
 /// incrementally. So a power loss loses at most the records committed in
 /// the last `interval` plus the time one fdatasync takes; the runner never
 /// waits for a disk between one script's exit and the next script's exec.
+///
+/// It also checkpoints (`PRAGMA wal_checkpoint(PASSIVE)`, on a connection
+/// of its own) once the WAL passes ``checkpointBytes``, so the WAL stays
+/// bounded while the runner's connection has its automatic checkpoints
+/// (which sync on the runner's thread) turned off.
 public final class LogSync: @unchecked Sendable {
   /// How often pending commits are synced.
   public static let intervalMilliseconds: Int32 = 100
+  /// The WAL size past which the thread checkpoints (SQLite's own default
+  /// is 1000 pages, 4 MiB).
+  public static let checkpointBytes = 4 << 20
 
+  private let databasePath: String
   private let log: FileDescriptor
   private let wake: PipeEnds
   private let committed = Atomic<Int>(0)
@@ -35,6 +44,7 @@ public final class LogSync: @unchecked Sendable {
     else { return nil }
     self.log = log
     self.wake = wake
+    self.databasePath = databasePath
     // The thread starts with every signal blocked, so a termination signal
     // is never taken by it (its default action would end the process
     // before the runner could pass it on); the runner's mask comes back.
@@ -76,12 +86,20 @@ public final class LogSync: @unchecked Sendable {
 
   private func loop() {
     var descriptors = [pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
+    // This thread's own connection, for checkpoints: opened when first needed.
+    var checkpointer: Database?
     while true {
       let ready = poll(&descriptors, 1, Self.intervalMilliseconds)
       let target = committed.load(ordering: .acquiring)
       if target != synced.load(ordering: .acquiring) {
         _ = fdatasync(log.rawValue)
         synced.store(target, ordering: .releasing)
+        if let size = try? log.status().st_size, size > Self.checkpointBytes {
+          if checkpointer == nil {
+            checkpointer = try? Database(path: databasePath, create: false, noFollow: true, busyTimeoutMilliseconds: 0)
+          }
+          _ = try? checkpointer?.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        }
       }
       if ready > 0 { return }
     }

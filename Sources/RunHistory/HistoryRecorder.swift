@@ -279,8 +279,8 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {
-    stdout = OutputCapture(limit: settings.maxOutput)
-    stderr = OutputCapture(limit: settings.maxOutput)
+    stdout.reset()
+    stderr.reset()
     scriptID = nil
     guard let runID, store != nil else { return }
     let contents = try? SmallFile.read(script.path, limit: Self.scriptContentLimit)

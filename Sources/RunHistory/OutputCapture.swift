@@ -36,6 +36,14 @@ public final class OutputCapture {
     ring.deallocate()
   }
 
+  /// Empties the capture for the next script, keeping its buffers.
+  public func reset() {
+    headCount = 0
+    ringCount = 0
+    ringStart = 0
+    total = 0
+  }
+
   /// Adds a chunk the script wrote.
   public func append(_ bytes: UnsafeRawBufferPointer) {
     total += Int64(bytes.count)
