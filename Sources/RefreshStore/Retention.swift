@@ -1,4 +1,5 @@
 import RefreshVocabulary
+import SystemInterface
 
 /// Keeping the history bounded.
 ///
@@ -9,6 +10,43 @@ public struct Retention {
 
   /// The default number of runs kept.
   public static let defaultKeepRuns = 1000
+  /// The default byte budget of the database file: 256 MiB.
+  public static let defaultMaxBytes: Int64 = 256 << 20
+
+  /// The bytes the database's pages hold (the file less its free pages).
+  public func usedBytes() throws -> Int64 {
+    let pages = try database.integerPragma("page_count") - database.integerPragma("freelist_count")
+    return pages * (try database.integerPragma("page_size"))
+  }
+
+  /// The database file's size in bytes (its WAL apart).
+  public func fileBytes() -> Int64 {
+    var info = stat()
+    return stat(database.path, &info) == 0 ? Int64(info.st_size) : 0
+  }
+
+  /// Keeps the database file within `maxBytes`: deletes the oldest runs
+  /// (never running ones, the newest success or the newest failure) until
+  /// what the pages hold leaves `headroom` free (room for the next run:
+  /// freed pages are reused, so the file stops growing), then, if the file
+  /// itself is still larger (a budget lowered), rewrites it (VACUUM).
+  @discardableResult
+  public func shrink(toBytes maxBytes: Int64, headroom: Int64) throws -> PruneReport {
+    var report = PruneReport()
+    let target = max(maxBytes / 2, maxBytes - max(headroom, maxBytes / 16))
+    while try usedBytes() > target {
+      guard let oldest = try doomedRuns(keepRuns: 1, olderThan: nil).min() else { break }
+      let removed = try delete([oldest])
+      report.runs += removed.runs
+      report.scripts += removed.scripts
+      report.contents += removed.contents
+      report.contentBytes += removed.contentBytes
+    }
+    if fileBytes() > maxBytes {
+      try database.execute("VACUUM")
+    }
+    return report
+  }
 
   /// Deletes runs beyond the newest `keepRuns` (nil or 0: no such limit) and
   /// runs started before `olderThan` (UTC microseconds, nil: no such limit),
@@ -16,7 +54,11 @@ public struct Retention {
   /// the newest successful run and the newest failed one (baselines for `diff`).
   @discardableResult
   public func prune(keepRuns: Int?, olderThan: Int64?) throws -> PruneReport {
-    let doomed = try doomedRuns(keepRuns: keepRuns, olderThan: olderThan)
+    try delete(try doomedRuns(keepRuns: keepRuns, olderThan: olderThan))
+  }
+
+  /// Deletes `doomed` runs with the contents no kept run refers to.
+  private func delete(_ doomed: Set<Int64>) throws -> PruneReport {
     guard !doomed.isEmpty else { return PruneReport() }
     return try database.transaction { () throws(SQLiteError) -> PruneReport in
       try collectReferences(of: doomed)

@@ -23,6 +23,8 @@ public final class HistoryRecorder: RunObserver {
     public var keepRuns: Int
     /// Applied to captured output before it is stored.
     public var redactor: OutputRedactor?
+    /// The database file's byte budget (0: none), kept at the end of each run.
+    public var maxDatabaseBytes = Retention.defaultMaxBytes
     /// Keep secret values of the metadata in clear (`--store-secrets`).
     public var storeSecrets = false
     /// The database's key secrets are digested under; nil when it cannot be
@@ -73,6 +75,9 @@ public final class HistoryRecorder: RunObserver {
     stdout = OutputCapture(limit: settings.maxOutput)
     stderr = OutputCapture(limit: settings.maxOutput)
   }
+
+  /// The bytes the database's pages held when the run started.
+  private var usedAtStart: Int64?
 
   /// The end of the last script, when it succeeded: written with the next
   /// script's start, in one transaction (or at the next phase or run event).
@@ -171,6 +176,7 @@ public final class HistoryRecorder: RunObserver {
     if !settings.storeSecrets { knownSecrets = KnownSecrets(from: knownDocuments) }
     record { runID = try $0.writer.beginRun(start) }
     if runID != nil { store?.startLogSync() }
+    usedAtStart = (try? store?.retention.usedBytes()) ?? nil
   }
 
   private func input(_ kind: InputKind, _ path: String, keep: Bool) -> InputRecord {
@@ -346,6 +352,11 @@ public final class HistoryRecorder: RunObserver {
         id: runID, finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status,
         exitCode: Int64(exitStatus))
       if settings.keepRuns > 0 { try $0.retention.prune(keepRuns: settings.keepRuns, olderThan: nil) }
+      if settings.maxDatabaseBytes > 0 {
+        // Room for a run like this one, so the file stops growing.
+        let growth = try $0.retention.usedBytes() - (usedAtStart ?? 0)
+        try $0.retention.shrink(toBytes: settings.maxDatabaseBytes, headroom: growth)
+      }
       $0.checkpoint()
     }
   }

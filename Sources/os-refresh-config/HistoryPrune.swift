@@ -20,9 +20,7 @@ struct HistoryPrune: ParsableCommand {
   var olderThan: String?
 
   func validate() throws {
-    if let keepRuns, !(1...LimitOption.maximum).contains(keepRuns) {
-      throw ValidationError("--keep-runs must be a whole number from 1 to \(LimitOption.maximum), not \(keepRuns)")
-    }
+    try OptionRange.check("--keep-runs", keepRuns, 1...LimitOption.maximum, "runs")
     if let olderThan, TimeParser.durationMicroseconds(olderThan) == nil {
       throw ValidationError("--older-than takes a duration such as 90s, 30m, 12h, 7d or 2w, not '\(olderThan)'")
     }

@@ -25,6 +25,7 @@ extension RefreshOptions {
       maxOutput: maxOutput, plannedScripts: DryRunReport.plannedScripts(baseDirectory: base.path, pattern: pattern),
       version: OSRefreshConfig.configuration.version, keepRuns: keepRuns, redactor: redactor)
     settings.required = requireHistory
+    if let budget = try? ByteSize.databaseBudget(maxDbSize) { settings.maxDatabaseBytes = budget }
     let variable = ProcessEnvironment.current().dictionary["OS_REFRESH_CONFIG_STORE_SECRETS"] ?? ""
     settings.storeSecrets = storeSecrets || !["", "0", "false", "no"].contains(variable.lowercased())
     do {

@@ -6,9 +6,7 @@ import RunHistory
 import RunViews
 import SystemInterface
 
-/// A refresh, as `os-refresh-config refresh`; a bare `os-refresh-config`
-/// does the same with the same options (they are the root command's, so its
-/// --help and the man page list them).
+/// A refresh: `os-refresh-config refresh`, the default subcommand.
 struct Refresh: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run the phases once (the default when no subcommand is given).")
@@ -79,6 +77,13 @@ struct RefreshOptions: ParsableArguments {
       "Runs kept in the history; older ones are pruned at the end of the run (0 keeps all).", valueName: "count"))
   var keepRuns: Int = Retention.defaultKeepRuns
 
+  /// The history file's byte budget.
+  @Option(
+    help: ArgumentHelp(
+      "Byte budget of the history file: the oldest runs are pruned to keep within it (0: none; 1M to 1T).",
+      valueName: "size"))
+  var maxDbSize = "256M"
+
   /// Expressions whose matches are hidden in stored output.
   @Option(
     name: .customLong("redact"),
@@ -109,6 +114,7 @@ struct RefreshOptions: ParsableArguments {
     try OptionRange.check("--kill-after", killAfter, OptionRange.killAfterSeconds, "seconds")
     try OptionRange.check("--max-output", maxOutput, OptionRange.maxOutputBytes, "bytes")
     try OptionRange.check("--keep-runs", keepRuns, 0...LimitOption.maximum, "runs")
+    _ = try ByteSize.databaseBudget(maxDbSize)
     if noHistory && requireHistory {
       throw ValidationError("--no-history and --require-history exclude each other")
     }

@@ -28,3 +28,15 @@ import Testing
     #expect(HumanFormat.table([["A", "BB", "C"], ["aaa", "b", ""]], columns: nil) == ["A    BB  C", "aaa  b"])
   }
 }
+
+@Suite struct ByteSizeTests {
+  @Test func sizesParseInBinaryUnitsAndOverflowIsRefused() {
+    #expect(ByteSize.parse("1048576") == 1 << 20)
+    #expect(ByteSize.parse("256M") == 256 << 20)
+    #expect(ByteSize.parse("2g") == 2 << 30)
+    #expect(ByteSize.parse("64MiB") == 64 << 20)
+    #expect(ByteSize.parse("512KB") == 512 << 10)
+    #expect(ByteSize.parse("1T") == 1 << 40)
+    for bad in ["", "M", "1.5G", "-1", "1X", "9999999999T", "١٢M"] { #expect(ByteSize.parse(bad) == nil, "\(bad)") }
+  }
+}
