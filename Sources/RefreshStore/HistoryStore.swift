@@ -87,8 +87,11 @@ public final class HistoryStore {
 
   /// Asks the next open for recording to check the whole database: a write
   /// found it damaged.
-  public func markForCheck() {
-    _ = try? FileDescriptor.open(path + Self.checkMarkerSuffix, O_WRONLY | O_CREAT | O_NOFOLLOW, mode: 0o600)
+  public func markForCheck() { Self.markForCheck(databasePath: path) }
+
+  /// Leaves the marker that has the next open check the database at `databasePath`.
+  public static func markForCheck(databasePath: String) {
+    _ = try? FileDescriptor.open(databasePath + checkMarkerSuffix, O_WRONLY | O_CREAT | O_NOFOLLOW, mode: 0o600)
   }
 
   /// `PRAGMA quick_check`'s answer, "ok" for a sound database: every page
@@ -140,6 +143,11 @@ public final class HistoryStore {
         throw StoreError.olderSchema(path: path, found: version, known: Migration.latestVersion)
       }
       try Migrator.migrate(database)
+    }
+    // What a killed run left in the pending log is added before anything
+    // is read (when the file can be written and no live refresh holds it).
+    if access(path, W_OK) == 0, let log = pendingLogToRecover(databasePath: path) {
+      _ = try? store.recoverPending(from: log)
     }
     return store
   }
@@ -217,11 +225,17 @@ public final class HistoryStore {
 
   /// Starts syncing commits made with `NORMAL` off the calling thread (LogSync).
   /// Our automatic checkpoints are off meanwhile: the sync thread checkpoints.
-  public func startLogSync() {
-    guard database.logSync == nil, let sync = LogSync(databasePath: path) else { return }
+  public func startLogSync(alsoSyncing pending: PendingLog? = nil) {
+    guard database.logSync == nil, let sync = LogSync(databasePath: path, alsoSyncing: pending?.descriptor) else {
+      return
+    }
     database.logSync = sync
     _ = try? database.execute("PRAGMA wal_autocheckpoint = 0")
   }
+
+  /// Something was written that is not synced yet (the pending log): the
+  /// sync thread syncs it within its interval.
+  public func noteUnsyncedWrite() { database.logSync?.noteCommit(durable: false) }
 
   /// Syncs what is pending and stops the sync thread; automatic checkpoints
   /// are back.
@@ -230,6 +244,39 @@ public final class HistoryStore {
     sync.stop()
     database.logSync = nil
     _ = try? database.execute("PRAGMA wal_autocheckpoint = 1000")
+  }
+
+  /// Applies what a run left in the pending log (killed before its writer
+  /// caught up), durably, then empties the log. Returns how many records
+  /// were applied; records of runs no longer in the database, or already
+  /// applied, are passed over.
+  @discardableResult
+  public func recoverPending(from log: PendingLog) throws -> Int {
+    let records = log.records()
+    guard !records.isEmpty else {
+      log.empty()
+      return 0
+    }
+    var applied: [Int64: Int64] = [:]
+    for run in Set(records.map(\.runID)) {
+      let through = try database.firstRow("SELECT logged_through FROM runs WHERE id = ?", [.integer(run)]) {
+        row throws(SQLiteError) in row.int64(0)
+      }
+      if let through { applied[run] = through }
+    }
+    let fresh = records.filter { record in applied[record.runID].map { record.sequence > $0 } ?? false }
+    var rows: [Int64: Int64] = [:]
+    try writer.apply(fresh, rows: &rows, durable: true)
+    log.empty()
+    return fresh.count
+  }
+
+  /// A dead run's pending log, locked, when there is one with records:
+  /// nil when it is empty or absent, or a live refresh holds it.
+  static func pendingLogToRecover(databasePath: String) -> PendingLog? {
+    var info = stat()
+    guard lstat(PendingLog.path(forDatabase: databasePath), &info) == 0, info.st_size > 0 else { return nil }
+    return PendingLog.openForRun(databasePath: databasePath)
   }
 
   /// Folds the write-ahead log back into the database and truncates it

@@ -27,6 +27,8 @@ public final class LogSync: @unchecked Sendable {
   public static let checkpointBytes = 4 << 20
 
   private let databasePath: String
+  /// The pending log, synced first when the recorder writes through it.
+  private let pending: FileDescriptor?
   private let log: FileDescriptor
   private let wake: PipeEnds
   private let committed = Atomic<Int>(0)
@@ -37,7 +39,7 @@ public final class LogSync: @unchecked Sendable {
   /// Starts syncing the write-ahead log of the database at `databasePath`;
   /// nil when it cannot be opened (not ours, a symlink, absent) or no thread
   /// can be started: commits then stay as durable as SQLite makes them.
-  public init?(databasePath: String) {
+  public init?(databasePath: String, alsoSyncing pending: FileDescriptor? = nil) {
     guard let log = try? FileDescriptor.open(databasePath + "-wal", O_RDONLY | O_NOFOLLOW),
       let status = try? log.status(), status.st_uid == geteuid(), (status.st_mode & S_IFMT) == S_IFREG,
       let wake = try? PipeEnds()
@@ -45,21 +47,11 @@ public final class LogSync: @unchecked Sendable {
     self.log = log
     self.wake = wake
     self.databasePath = databasePath
-    // The thread starts with every signal blocked, so a termination signal
-    // is never taken by it (its default action would end the process
-    // before the runner could pass it on); the runner's mask comes back.
-    var all = sigset_t()
-    var previous = sigset_t()
-    sigfillset(&all)
-    pthread_sigmask(SIG_SETMASK, &all, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    let started = pthread_create(
-      &thread, nil,
-      { context in
-        Unmanaged<LogSync>.fromOpaque(context!).takeUnretainedValue().loop()
-        return nil
-      }, Unmanaged.passUnretained(self).toOpaque())
-    guard started == 0 else { return nil }
+    self.pending = pending
+    // Not retained by its thread: deinit joins the thread (stop) before
+    // anything the loop uses goes away.
+    guard let started = QuietThread.start({ [unowned(unsafe) self] in self.loop() }) else { return nil }
+    thread = started
     running = true
   }
 
@@ -92,6 +84,7 @@ public final class LogSync: @unchecked Sendable {
       let ready = poll(&descriptors, 1, Self.intervalMilliseconds)
       let target = committed.load(ordering: .acquiring)
       if target != synced.load(ordering: .acquiring) {
+        if let pending { _ = fdatasync(pending.rawValue) }
         _ = fdatasync(log.rawValue)
         synced.store(target, ordering: .releasing)
         if let size = try? log.status().st_size, size > Self.checkpointBytes {

@@ -51,35 +51,45 @@ public struct RunWriter {
     runID: Int64, phase: Phase, status: PhaseStatus, startedAt: Int64?, finishedAt: Int64?,
     durationMicroseconds: Int64?
   ) throws {
-    try database.transaction { () throws(SQLiteError) in
-      try database.statement(
-        """
-        INSERT INTO phases (run_id, name, position, status, started_at, finished_at, duration_us)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
-          finished_at = excluded.finished_at, duration_us = excluded.duration_us
-        """
-      ).run([
-        .integer(runID), .word(phase), .integer(Int64(phase.position)), .word(status), .integer(orNull: startedAt),
-        .integer(orNull: finishedAt), .integer(orNull: durationMicroseconds),
-      ])
-    }
+    let record = PhaseRecord(
+      phase: phase, status: status, startedAt: startedAt, finishedAt: finishedAt,
+      durationMicroseconds: durationMicroseconds)
+    try database.transaction { () throws(SQLiteError) in try upsertPhase(runID: runID, record) }
+  }
+
+  private func upsertPhase(runID: Int64, _ record: PhaseRecord) throws(SQLiteError) {
+    try database.statement(
+      """
+      INSERT INTO phases (run_id, name, position, status, started_at, finished_at, duration_us)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
+        finished_at = excluded.finished_at, duration_us = excluded.duration_us
+      """
+    ).run([
+      .integer(runID), .word(record.phase), .integer(Int64(record.phase.position)), .word(record.status),
+      .integer(orNull: record.startedAt), .integer(orNull: record.finishedAt),
+      .integer(orNull: record.durationMicroseconds),
+    ])
   }
 
   /// Records why environment.d failed for a phase already recorded as started.
   public func recordEnvironmentFailure(runID: Int64, phase: Phase, _ failure: EnvironmentFailureRecord) throws {
-    try database.transaction { () throws(SQLiteError) in
-      try database.statement(
-        """
-        UPDATE phases SET environment_failed = 1, environment_file = ?, environment_exit_code = ?,
-          environment_signal = ?, environment_output = ?, environment_output_combined = ?
-        WHERE run_id = ? AND name = ?
-        """
-      ).run([
-        .text(orNull: failure.file), .integer(orNull: failure.exitCode), .integer(orNull: failure.signal),
-        .blob(failure.output), .integer(failure.combinedOutput ? 1 : 0), .integer(runID), .word(phase),
-      ])
-    }
+    try database.transaction { () throws(SQLiteError) in try updateEnvironmentFailure(runID: runID, phase, failure) }
+  }
+
+  private func updateEnvironmentFailure(runID: Int64, _ phase: Phase, _ failure: EnvironmentFailureRecord)
+    throws(SQLiteError)
+  {
+    try database.statement(
+      """
+      UPDATE phases SET environment_failed = 1, environment_file = ?, environment_exit_code = ?,
+        environment_signal = ?, environment_output = ?, environment_output_combined = ?
+      WHERE run_id = ? AND name = ?
+      """
+    ).run([
+      .text(orNull: failure.file), .integer(orNull: failure.exitCode), .integer(orNull: failure.signal),
+      .blob(failure.output), .integer(failure.combinedOutput ? 1 : 0), .integer(runID), .word(phase),
+    ])
   }
 
   /// Records that a script starts and, in the same transaction, how the
@@ -89,18 +99,57 @@ public struct RunWriter {
   {
     try database.transaction { () throws(SQLiteError) -> Int64 in
       if let previous { try updateScript(id: previous.id, previous.end) }
-      let content = try start.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
-      try database.statement(
-        """
-        INSERT INTO scripts (run_id, phase, name, path, position, sha256, content_id, started_at, status)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
-      ).run([
-        .integer(start.runID), .word(start.phase), .text(start.name), .text(start.path),
-        .integer(Int64(start.position)), .text(orNull: start.sha256), .integer(orNull: content),
-        .integer(start.startedAt), .word(ScriptStatus.running),
-      ])
-      return database.lastInsertedRowID
+      return try insertScript(start, sequence: nil)
+    }
+  }
+
+  private func insertScript(_ start: ScriptStart, sequence: Int64?) throws(SQLiteError) -> Int64 {
+    let content = try start.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+    try database.statement(
+      """
+      INSERT INTO scripts (run_id, phase, name, path, position, sha256, content_id, started_at, status, log_seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """
+    ).run([
+      .integer(start.runID), .word(start.phase), .text(start.name), .text(start.path),
+      .integer(Int64(start.position)), .text(orNull: start.sha256), .integer(orNull: content),
+      .integer(start.startedAt), .word(ScriptStatus.running), .integer(orNull: sequence),
+    ])
+    return database.lastInsertedRowID
+  }
+
+  /// Applies pending-log records in one transaction and notes, per run, the
+  /// highest sequence applied. `rows` maps start records to their rows; an
+  /// end whose start is not in it is found by `log_seq`.
+  public func apply(_ records: [LogRecord], rows: inout [Int64: Int64], durable: Bool = false) throws {
+    guard !records.isEmpty else { return }
+    try database.transaction(durable: durable) { () throws(SQLiteError) in
+      var through: [Int64: Int64] = [:]
+      for record in records {
+        switch record {
+        case .scriptStart(let sequence, let start):
+          rows[sequence] = try insertScript(start, sequence: sequence)
+        case .scriptEnd(_, let start, let run, let end):
+          var row = rows[start]
+          if row == nil {
+            row = try database.firstRow(
+              "SELECT id FROM scripts WHERE run_id = ? AND log_seq = ?", [.integer(run), .integer(start)]
+            ) { row throws(SQLiteError) in row.int64(0) }
+          }
+          if let row { try updateScript(id: row, end) }
+        case .phase(_, let run, let phase):
+          try upsertPhase(runID: run, phase)
+        case .environmentFailure(_, let run, let phase, let failure):
+          try updateEnvironmentFailure(runID: run, phase, failure)
+        case .runEnd(_, let run, let end):
+          try updateRun(id: run, end)
+        }
+        through[record.runID] = max(through[record.runID] ?? 0, record.sequence)
+      }
+      for (run, sequence) in through {
+        try database.statement("UPDATE runs SET logged_through = max(logged_through, ?) WHERE id = ?")
+          .run([.integer(sequence), .integer(run)])
+      }
     }
   }
 
@@ -142,11 +191,18 @@ public struct RunWriter {
   public func finishRun(
     id: Int64, finishedAt: Int64, durationMicroseconds: Int64, status: RunStatus, exitCode: Int64
   ) throws {
-    try database.transaction(durable: true) { () throws(SQLiteError) in
-      try database.statement(
-        "UPDATE runs SET finished_at = ?, duration_us = ?, status = ?, exit_code = ? WHERE id = ?"
-      ).run([.integer(finishedAt), .integer(durationMicroseconds), .word(status), .integer(exitCode), .integer(id)])
-    }
+    let end = RunEnd(
+      finishedAt: finishedAt, durationMicroseconds: durationMicroseconds, status: status, exitCode: exitCode)
+    try database.transaction(durable: true) { () throws(SQLiteError) in try updateRun(id: id, end) }
+  }
+
+  private func updateRun(id: Int64, _ end: RunEnd) throws(SQLiteError) {
+    try database.statement(
+      "UPDATE runs SET finished_at = ?, duration_us = ?, status = ?, exit_code = ? WHERE id = ?"
+    ).run([
+      .integer(end.finishedAt), .integer(end.durationMicroseconds), .word(end.status), .integer(end.exitCode),
+      .integer(id),
+    ])
   }
 
   /// Stores `bytes` once per distinct content, counting one more reference

@@ -59,7 +59,11 @@ public final class HistoryRecorder: RunObserver {
   private var runID: Int64?
   private var runStarted: MonotonicInstant = 0
   private var phaseStarts: [Phase: (wall: Int64, monotonic: MonotonicInstant)] = [:]
-  private var scriptID: Int64?
+  /// The sequence number of the running script's start record.
+  private var currentStart: Int64?
+  /// Where script records go; nil when the pending log cannot be had.
+  private var journal: ScriptJournal?
+  private var pendingLog: PendingLog?
   private var stdout: OutputCapture
   private var stderr: OutputCapture
   /// What the shell sourcing environment.d writes, kept for the record of a failure.
@@ -67,11 +71,16 @@ public final class HistoryRecorder: RunObserver {
   /// Bytes kept at each end of an environment.d shell's output.
   static let environmentOutputLimit = 8 * 1024
 
-  /// Records into `store`; `warn` receives the one message when recording stops.
-  public init(store: HistoryStore, settings: Settings, warn: @escaping (String) -> Void) {
+  /// Records into `store`, script records through `pendingLog` (opened and
+  /// locked here when not given); `warn` receives the one message when
+  /// recording stops.
+  public init(
+    store: HistoryStore, settings: Settings, pendingLog: PendingLog? = nil, warn: @escaping (String) -> Void
+  ) {
     self.store = store
     self.settings = settings
     self.warn = warn
+    self.pendingLog = pendingLog ?? PendingLog.openForRun(databasePath: store.path)
     stdout = OutputCapture(limit: settings.maxOutput)
     stderr = OutputCapture(limit: settings.maxOutput)
   }
@@ -80,8 +89,8 @@ public final class HistoryRecorder: RunObserver {
   private var usedAtStart: Int64?
 
   /// The end of the last script, when it succeeded: written with the next
-  /// script's start, in one transaction (or at the next phase or run event).
-  private var heldEnd: (id: Int64, end: ScriptEnd)?
+  /// script's start, in one append (or at the next phase or run event).
+  private var heldEnd: (start: Int64, end: ScriptEnd)?
 
   /// Set when a mandatory record could not be written: the run must stop.
   private var mustStop = false
@@ -89,9 +98,6 @@ public final class HistoryRecorder: RunObserver {
   /// Set once a write failed: recording goes on trying (a full disk may get
   /// room again), and the WARNING is given once.
   private var interrupted = false
-  /// Script ends not written yet because a write failed, written first once
-  /// writes work again.
-  private var pendingEnds: [(id: Int64, end: ScriptEnd)] = []
 
   /// Runs one write. A failure costs one WARNING and never the refresh: later
   /// events try again, so recording resumes when it can (a full disk that
@@ -100,11 +106,20 @@ public final class HistoryRecorder: RunObserver {
   private func record(_ body: (HistoryStore) throws -> Void) -> Bool {
     guard let store else { return false }
     do {
-      if interrupted { try flushPendingEnds(store) }
       try body(store)
       return true
     } catch {
       if let sqlite = error as? SQLiteError, sqlite.isCorruption { store.markForCheck() }
+      failed(String(describing: error))
+      return false
+    }
+  }
+
+  /// A record could not be written: one WARNING, or with `--require-history`
+  /// the run stops.
+  private func failed(_ error: String) {
+    guard let store else { return }
+    do {
       if settings.required {
         self.store = nil
         mustStop = true
@@ -117,38 +132,38 @@ public final class HistoryRecorder: RunObserver {
         store.stopWaitingForLocks()
       }
       interrupted = true
-      return false
     }
   }
 
-  /// Keeps an unwritten script end for later, within 64 MiB of output in all.
-  private func keepForLater(id: Int64, _ end: ScriptEnd) {
-    let size = Self.keptBytes(end)
-    guard pendingBytes + size <= 64 << 20 else { return }
-    pendingBytes += size
-    pendingEnds.append((id, end))
+  /// Appends script records to the journal. Returns false when they could
+  /// not be written (kept for the next append; the failure is reported).
+  @discardableResult
+  private func append(_ records: [LogRecord]) -> Bool {
+    guard let journal else { return false }
+    guard journal.append(records) else {
+      failed("cannot write \(journal.log.path)")
+      return false
+    }
+    store?.noteUnsyncedWrite()
+    reportWriterFailure()
+    return true
   }
 
-  private var pendingBytes = 0
+  /// Says once that the database stopped taking records. They are safe in
+  /// the pending log, so the run goes on even when recording is required,
+  /// and the next run (or reader) adds them.
+  private func reportWriterFailure() {
+    guard let journal, let failure = journal.writerFailure, !interrupted else { return }
+    interrupted = true
+    warn(
+      "history: recording stopped (\(failure)); the records are kept in \(journal.log.path) and the next run adds them")
+  }
 
   /// Writes the held end of the last script now (a phase or the run ends).
   private func flushHeldEnd() {
-    guard let held = heldEnd else { return }
+    guard let held = heldEnd, let runID, let journal else { return }
     heldEnd = nil
-    if !record({ try $0.writer.finishScript(id: held.id, held.end) }) { keepForLater(id: held.id, held.end) }
-  }
-
-  private func flushPendingEnds(_ store: HistoryStore) throws {
-    while let (id, end) = pendingEnds.first {
-      try store.writer.finishScript(id: id, end)
-      pendingEnds.removeFirst()
-      pendingBytes -= Self.keptBytes(end)
-    }
-  }
-
-  /// The output bytes a script end holds.
-  private static func keptBytes(_ end: ScriptEnd) -> Int {
-    [end.stdout, end.stderr].reduce(0) { $0 + $1.head.count + $1.tail.count }
+    append([.scriptEnd(sequence: journal.nextSequence(), start: held.start, runID: runID, held.end)])
   }
 
   /// False once a mandatory record could not be written.
@@ -175,7 +190,13 @@ public final class HistoryRecorder: RunObserver {
       commandLine: Self.scrubbed(run.arguments), plannedScripts: settings.plannedScripts, inputs: inputs)
     if !settings.storeSecrets { knownSecrets = KnownSecrets(from: knownDocuments) }
     record { runID = try $0.writer.beginRun(start) }
-    if runID != nil { store?.startLogSync() }
+    if runID != nil, let store {
+      if let pendingLog { journal = ScriptJournal(log: pendingLog, databasePath: store.path) }
+      if journal == nil {
+        failed("cannot open \(PendingLog.path(forDatabase: store.path)) (another refresh holds it?)")
+      }
+      store.startLogSync(alsoSyncing: pendingLog)
+    }
     usedAtStart = (try? store?.retention.usedBytes()) ?? nil
   }
 
@@ -230,15 +251,27 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String) {
-    flushHeldEnd()
     let started = (wall: clock.wallMicroseconds(), monotonic: clock.monotonicNanoseconds())
     phaseStarts[phase] = started
-    guard let runID else { return }
-    record {
-      try $0.writer.recordPhase(
-        runID: runID, phase: phase, status: .running, startedAt: started.wall, finishedAt: nil,
-        durationMicroseconds: nil)
+    appendEvent { sequence, runID in
+      .phase(
+        sequence: sequence, runID: runID,
+        PhaseRecord(
+          phase: phase, status: .running, startedAt: started.wall, finishedAt: nil, durationMicroseconds: nil))
     }
+  }
+
+  /// Appends an event's record after the held end of the last script.
+  @discardableResult
+  private func appendEvent(_ make: (_ sequence: Int64, _ runID: Int64) -> LogRecord) -> Bool {
+    guard let journal, let runID else { return false }
+    var records: [LogRecord] = []
+    if let held = heldEnd {
+      records.append(.scriptEnd(sequence: journal.nextSequence(), start: held.start, runID: runID, held.end))
+      heldEnd = nil
+    }
+    records.append(make(journal.nextSequence(), runID))
+    return append(records)
   }
 
   public func environmentWillLoad(_ files: [String], for phase: Phase) {
@@ -259,8 +292,6 @@ public final class HistoryRecorder: RunObserver {
     for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels
   ) {
     defer { environmentOutput = nil }
-    guard let runID else { return }
-    flushHeldEnd()
     var output: [UInt8]
     if let error {
       output = Array("cannot start the shell: \(error.reason)".utf8)
@@ -272,7 +303,7 @@ public final class HistoryRecorder: RunObserver {
     let (exitCode, signal) = Self.split(termination)
     let failure = EnvironmentFailureRecord(
       file: file, exitCode: exitCode, signal: signal, output: output, combinedOutput: channels.combined)
-    record { try $0.writer.recordEnvironmentFailure(runID: runID, phase: phase, failure) }
+    appendEvent { .environmentFailure(sequence: $0, runID: $1, phase, failure) }
   }
 
   /// An exit status or a signal, as recorded.
@@ -287,8 +318,8 @@ public final class HistoryRecorder: RunObserver {
   public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {
     stdout.reset()
     stderr.reset()
-    scriptID = nil
-    guard let runID, store != nil else { return }
+    currentStart = nil
+    guard let runID, store != nil, let journal else { return }
     let contents = try? SmallFile.read(script.path, limit: Self.scriptContentLimit)
     let digest = contents.flatMap {
       $0.complete ? ContentDigest.sha256Hex($0.bytes) : try? FileDigest.sha256(script.path)
@@ -296,11 +327,14 @@ public final class HistoryRecorder: RunObserver {
     let start = ScriptStart(
       runID: runID, phase: phase, name: script.name, path: script.path, position: script.position,
       sha256: digest, content: contents?.complete == true ? contents?.bytes : nil, startedAt: startedAt)
-    let held = heldEnd
-    heldEnd = nil
-    if !record({ scriptID = try $0.writer.beginScript(start, finishing: held) }), let held {
-      keepForLater(id: held.id, held.end)
+    var records: [LogRecord] = []
+    if let held = heldEnd {
+      records.append(.scriptEnd(sequence: journal.nextSequence(), start: held.start, runID: runID, held.end))
+      heldEnd = nil
     }
+    let sequence = journal.nextSequence()
+    records.append(.scriptStart(sequence: sequence, start))
+    if append(records) { currentStart = sequence }
   }
 
   public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
@@ -312,7 +346,7 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome) {
-    guard let scriptID else { return }
+    guard let start = currentStart, let runID, let journal else { return }
     let (exitCode, signal) = Self.split(outcome.termination)
     let end = ScriptEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: outcome.durationNanoseconds / 1000,
@@ -320,37 +354,68 @@ public final class HistoryRecorder: RunObserver {
       error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: stdout.captured(hiding: hiddenRanges),
       stderr: stderr.captured(hiding: hiddenRanges), combinedOutput: outcome.channels.combined,
       terminal: outcome.channels.anyTerminal)
-    self.scriptID = nil
+    currentStart = nil
     // A success is written with the next script's start; anything else
-    // ends the phase, and is written (durably) at once.
+    // ends the phase, and is written and synced at once.
     guard outcome.status != .success else {
-      heldEnd = (scriptID, end)
+      heldEnd = (start, end)
       return
     }
-    if !record({ try $0.writer.finishScript(id: scriptID, end, durable: true) }) { keepForLater(id: scriptID, end) }
+    if append([.scriptEnd(sequence: journal.nextSequence(), start: start, runID: runID, end)]) { journal.log.sync() }
   }
 
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {
-    guard let runID else { return }
-    flushHeldEnd()
     let started = phaseStarts[phase]
-    record {
-      try $0.writer.recordPhase(
-        runID: runID, phase: phase, status: status, startedAt: started?.wall,
-        finishedAt: started == nil ? nil : clock.wallMicroseconds(),
-        durationMicroseconds: started == nil ? nil : durationNanoseconds / 1000)
-    }
+    let record = PhaseRecord(
+      phase: phase, status: status, startedAt: started?.wall,
+      finishedAt: started == nil ? nil : clock.wallMicroseconds(),
+      durationMicroseconds: started == nil ? nil : durationNanoseconds / 1000)
+    appendEvent { .phase(sequence: $0, runID: $1, record) }
   }
 
   public func runDidFinish(status: RunStatus, exitStatus: Int32) {
     guard let runID else { return }
-    flushHeldEnd()
-    defer { store?.stopLogSync() }
     let duration = (clock.monotonicNanoseconds() - runStarted) / 1000
+    let end = RunEnd(
+      finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status, exitCode: Int64(exitStatus))
+    // The run's end goes to the pending log too, with the held script end,
+    // so it is kept even when the database cannot take it now.
+    let logged = appendEvent { .runEnd(sequence: $0, runID: $1, end) }
+    let applied = journal?.finish() ?? false
+    if journal?.writerFailure != nil {
+      // The database did not take records during the run: the run's end
+      // does not wait for it either (it is in the pending log).
+      store?.stopWaitingForLocks()
+    }
+    reportWriterFailure()
+    let finish = { (store: HistoryStore) throws in
+      try store.writer.finishRun(
+        id: runID, finishedAt: end.finishedAt, durationMicroseconds: end.durationMicroseconds, status: status,
+        exitCode: end.exitCode)
+    }
+    var finished = false
+    if logged, let store {
+      // Kept in the pending log already: a database that cannot take it now
+      // costs a WARNING, never a required recording.
+      do {
+        try finish(store)
+        finished = true
+      } catch {
+        if !interrupted {
+          warn("history: the run's end waits in \(PendingLog.path(forDatabase: store.path)) (\(error))")
+        }
+        interrupted = true
+      }
+    } else {
+      finished = record(finish)
+    }
+    // The run's end was synced, and with it every record before it: the
+    // pending log has nothing left to give.
+    if applied && finished { journal?.log.empty() }
+    journal = nil
+    store?.stopLogSync()
+    guard finished else { return }
     record {
-      try $0.writer.finishRun(
-        id: runID, finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status,
-        exitCode: Int64(exitStatus))
       if settings.keepRuns > 0 { try $0.retention.prune(keepRuns: settings.keepRuns, olderThan: nil) }
       if settings.maxDatabaseBytes > 0 {
         // Room for a run like this one, so the file stops growing.

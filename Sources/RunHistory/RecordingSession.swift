@@ -13,12 +13,17 @@ public enum RecordingSession {
     path: String, required: Bool, settings: HistoryRecorder.Settings, warn: @escaping (String) -> Void
   ) throws(HistoryUnavailable) -> HistoryRecorder? {
     let store: HistoryStore
+    var pendingLog: PendingLog?
     do {
       let opened = try HistoryStore.openForRecording(at: path, now: RunClock().wallMicroseconds())
       store = opened.store
       if let quarantine = opened.quarantine {
         warn("history: \(path) was corrupt (\(quarantine.reason)); moved to \(quarantine.movedTo), starting a new one")
       }
+      // What a killed run left in the pending log comes first, so the runs
+      // it marks abandoned have every script they started.
+      pendingLog = PendingLog.openForRun(databasePath: path)
+      if let pendingLog { try store.recoverPending(from: pendingLog) }
       try store.abandonStaleRuns(isAlive: ProcessIdentity.isAlive)
     } catch {
       if required { throw HistoryUnavailable(path: path, reason: String(describing: error)) }
@@ -38,7 +43,7 @@ public enum RecordingSession {
         warn("history: cannot yet remove secrets an earlier version stored (\(error)); the next refresh tries again")
       }
     }
-    return HistoryRecorder(store: store, settings: settings, warn: warn)
+    return HistoryRecorder(store: store, settings: settings, pendingLog: pendingLog, warn: warn)
   }
 }
 

@@ -137,6 +137,19 @@ enum Fixtures {
           ("SELECT count(*) FROM phases WHERE run_id = 13 AND environment_failed = 0 AND environment_file IS NULL", 1),
         ]
       )
+    case 6:
+      // Runs recorded before the pending log: nothing applied from it.
+      return (
+        run(14, status: "success")
+          + """
+          INSERT INTO scripts (run_id, phase, name, path, position, started_at, status)
+            VALUES (14, 'configure', '10-a', '/b/configure.d/10-a', 0, 1, 'success');
+          """,
+        [
+          ("SELECT count(*) FROM runs WHERE id = 14 AND logged_through = 0", 1),
+          ("SELECT count(*) FROM scripts WHERE run_id = 14 AND log_seq IS NULL", 1),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

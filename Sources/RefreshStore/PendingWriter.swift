@@ -1,0 +1,121 @@
+import Synchronization
+import SystemInterface
+
+/// Applies pending-log records to the database on a thread of its own, in
+/// batches (one transaction per batch, `synchronous = NORMAL`), while the
+/// runner goes on to the next script.
+///
+/// The records are already in the pending log when they get here, so
+/// nothing is lost if this thread falls behind, fails or dies with the
+/// process: whoever opens the database next applies the rest.
+public final class PendingWriter: @unchecked Sendable {
+  private let databasePath: String
+  private let queue = Mutex<[LogRecord]>([])
+  private let wake: PipeEnds
+  private let done: PipeEnds
+  private let drainRequested = Atomic<Bool>(false)
+  private let stopRequested = Atomic<Bool>(false)
+  private let failure = Mutex<String?>(nil)
+  private var thread = pthread_t()
+  private var running = false
+
+  /// Starts the thread; nil when it cannot be started.
+  public init?(databasePath: String) {
+    guard let wake = try? PipeEnds(), let done = try? PipeEnds() else { return nil }
+    self.databasePath = databasePath
+    self.wake = wake
+    self.done = done
+    wake.readEnd.setNonBlocking()
+    wake.writeEnd.setNonBlocking()
+    // Not retained by its thread: deinit joins the thread (stop) before
+    // anything the loop uses goes away.
+    guard let started = QuietThread.start({ [unowned(unsafe) self] in self.loop() }) else { return nil }
+    thread = started
+    running = true
+  }
+
+  deinit { stop() }
+
+  /// Queues records for the database (they are in the pending log already).
+  public func submit(_ records: [LogRecord]) {
+    queue.withLock { $0 += records }
+    poke()
+  }
+
+  /// Why applying failed, once it has: the records stay in the pending log.
+  public var failed: String? { failure.withLock { $0 } }
+
+  /// Waits (at most `seconds`) until every queued record is applied or
+  /// applying failed. Returns whether the queue was emptied without failure.
+  @discardableResult
+  public func drain(seconds: Int32 = 60) -> Bool {
+    guard running else { return false }
+    drainRequested.store(true, ordering: .releasing)
+    poke()
+    var descriptor = [pollfd(fd: done.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
+    guard (try? systemCall("poll") { poll(&descriptor, 1, seconds * 1000) }) == 1 else { return false }
+    var byte: UInt8 = 0
+    _ = read(done.readEnd.rawValue, &byte, 1)
+    return failed == nil
+  }
+
+  /// Applies what is queued and ends the thread.
+  public func stop() {
+    guard running else { return }
+    running = false
+    stopRequested.store(true, ordering: .releasing)
+    poke()
+    pthread_join(thread, nil)
+  }
+
+  /// Wakes the thread; a full pipe already will.
+  private func poke() {
+    var byte: UInt8 = 0x78
+    _ = write(wake.writeEnd.rawValue, &byte, 1)
+  }
+
+  /// How long the thread waits for a lock another process holds, and then
+  /// between tries while the database does not take records.
+  static let retryMilliseconds: Int32 = 1000
+
+  private func loop() {
+    var database: Database?
+    var rows: [Int64: Int64] = [:]
+    var descriptor = [pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
+    var scratch = [UInt8](repeating: 0, count: 256)
+    var waiting: [LogRecord] = []
+    while true {
+      _ = poll(&descriptor, 1, waiting.isEmpty ? -1 : Self.retryMilliseconds)
+      while scratch.withUnsafeMutableBytes({ read(wake.readEnd.rawValue, $0.baseAddress, $0.count) }) > 0 {}
+      waiting += queue.withLock { records -> [LogRecord] in
+        defer { records.removeAll(keepingCapacity: true) }
+        return records
+      }
+      if !waiting.isEmpty {
+        do {
+          if database == nil {
+            database = try Database(
+              path: databasePath, create: false, noFollow: true, busyTimeoutMilliseconds: Self.retryMilliseconds)
+          }
+          // A failed transaction wrote nothing: the whole batch is tried again.
+          try RunWriter(database: database!).apply(waiting, rows: &rows)
+          waiting.removeAll()
+          failure.withLock { $0 = nil }
+        } catch {
+          if let sqlite = error as? SQLiteError, sqlite.isCorruption {
+            HistoryStore.markForCheck(databasePath: databasePath)
+          }
+          failure.withLock { $0 = String(describing: error) }
+        }
+      }
+      // Answered when everything is applied, or when the database does not
+      // take records (they stay in the pending log for the next run).
+      // (Records queued while this batch was applied are not settled yet.)
+      let settled = (waiting.isEmpty && queue.withLock { $0.isEmpty }) || failed != nil
+      if settled && drainRequested.exchange(false, ordering: .acquiringAndReleasing) {
+        _ = writeFully(done.writeEnd.rawValue, "x")
+      }
+      if settled && stopRequested.load(ordering: .acquiring) { return }
+    }
+  }
+}
