@@ -36,11 +36,14 @@ public final class PendingWriter: @unchecked Sendable {
 
   deinit { stop() }
 
-  /// Queues records for the database (they are in the pending log already).
+  /// Queues records for the database (they are in the pending log
+  /// already). No system call: the thread looks every ``batchMilliseconds``.
   public func submit(_ records: [LogRecord]) {
     queue.withLock { $0 += records }
-    poke()
   }
+
+  /// How often the thread takes what was queued: one transaction per batch.
+  static let batchMilliseconds: Int32 = 20
 
   /// Why applying failed, once it has: the records stay in the pending log.
   public var failed: String? { failure.withLock { $0 } }
@@ -85,7 +88,7 @@ public final class PendingWriter: @unchecked Sendable {
     var scratch = [UInt8](repeating: 0, count: 256)
     var waiting: [LogRecord] = []
     while true {
-      _ = poll(&descriptor, 1, waiting.isEmpty ? -1 : Self.retryMilliseconds)
+      _ = poll(&descriptor, 1, waiting.isEmpty ? Self.batchMilliseconds : Self.retryMilliseconds)
       while scratch.withUnsafeMutableBytes({ read(wake.readEnd.rawValue, $0.baseAddress, $0.count) }) > 0 {}
       waiting += queue.withLock { records -> [LogRecord] in
         defer { records.removeAll(keepingCapacity: true) }
