@@ -136,4 +136,23 @@ public struct HistoryQueries {
     }
     return script
   }
+
+  /// The digests of files as last read, with their identities then, by path.
+  public func fileDigests() throws -> [String: (identity: FileIdentity, sha256: String)] {
+    var digests: [String: (identity: FileIdentity, sha256: String)] = [:]
+    for (path, identity, digest) in try database.rows(
+      "SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256 FROM file_digests", [],
+      { row in
+        (
+          row.text(0),
+          FileIdentity(
+            device: row.int64(1), inode: row.int64(2), size: row.int64(3), modifiedNanoseconds: row.int64(4),
+            changedNanoseconds: row.int64(5)), row.text(6)
+        )
+      })
+    {
+      digests[path] = (identity, digest)
+    }
+    return digests
+  }
 }

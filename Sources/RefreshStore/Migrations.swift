@@ -20,6 +20,7 @@ extension Migration {
     embedded(
       "0006_channels_and_environment_failures.sql", PackageResources._006_channels_and_environment_failures_sql),
     embedded("0007_pending_log.sql", PackageResources._007_pending_log_sql),
+    embedded("0008_file_digests.sql", PackageResources._008_file_digests_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN

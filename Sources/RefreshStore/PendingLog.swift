@@ -166,6 +166,13 @@ public enum LogRecord: Sendable {
       out.optionalText(start.sha256)
       out.optionalBytes(start.content)
       out.int(start.startedAt)
+      out.byte(start.contentByDigest ? 1 : 0)
+      out.byte(start.identity == nil ? 0 : 1)
+      if let identity = start.identity {
+        for value in [
+          identity.device, identity.inode, identity.size, identity.modifiedNanoseconds, identity.changedNanoseconds,
+        ] { out.int(value) }
+      }
     case .scriptEnd(let sequence, let start, let runID, let end):
       out.header(2, sequence, runID)
       out.int(start)
@@ -204,20 +211,33 @@ public enum LogRecord: Sendable {
     return out.output
   }
 
+  private static func scriptStart(runID: Int64, from input: inout RecordDecoder) -> ScriptStart? {
+    guard let phase = input.text().flatMap(Phase.init), let name = input.text(), let path = input.text(),
+      let position = input.int(),
+      let sha256 = input.optionalText(), let content = input.optionalBytes(), let startedAt = input.int(),
+      let byDigest = input.byte(), let hasIdentity = input.byte()
+    else { return nil }
+    var start = ScriptStart(
+      runID: runID, phase: phase, name: name, path: path, position: Int(position), sha256: sha256,
+      content: content, startedAt: startedAt)
+    start.contentByDigest = byDigest == 1
+    if hasIdentity == 1 {
+      let values = (0..<5).compactMap { _ in input.int() }
+      guard values.count == 5 else { return nil }
+      start.identity = FileIdentity(
+        device: values[0], inode: values[1], size: values[2], modifiedNanoseconds: values[3],
+        changedNanoseconds: values[4])
+    }
+    return start
+  }
+
   init?(decoding payload: ArraySlice<UInt8>) {
     var input = RecordDecoder(remaining: payload)
     guard let kind = input.byte(), let sequence = input.int(), let runID = input.int() else { return nil }
     switch kind {
     case 1:
-      guard let phase = input.text().flatMap(Phase.init), let name = input.text(), let path = input.text(),
-        let position = input.int(),
-        let sha256 = input.optionalText(), let content = input.optionalBytes(), let startedAt = input.int()
-      else { return nil }
-      self = .scriptStart(
-        sequence: sequence,
-        ScriptStart(
-          runID: runID, phase: phase, name: name, path: path, position: Int(position), sha256: sha256,
-          content: content, startedAt: startedAt))
+      guard let start = Self.scriptStart(runID: runID, from: &input) else { return nil }
+      self = .scriptStart(sequence: sequence, start)
     case 2:
       guard let start = input.int(), let finishedAt = input.int(),
         let duration = input.int(), let exitCode = input.optionalInt(), let signal = input.optionalInt(),

@@ -94,6 +94,12 @@ public struct ScriptStart: Sendable {
   /// The script's content, stored once per distinct content.
   public var content: [UInt8]?
   public var startedAt: Int64
+  /// The file's identity when it was read and hashed now: remembered, so
+  /// the next run need not read it again.
+  public var identity: FileIdentity?
+  /// Not read now (its identity is unchanged): `sha256` is the one
+  /// remembered, and its content is the one stored under it.
+  public var contentByDigest = false
 
   /// Creates a script start record.
   public init(

@@ -104,7 +104,15 @@ public struct RunWriter {
   }
 
   private func insertScript(_ start: ScriptStart, sequence: Int64?) throws(SQLiteError) -> Int64 {
-    let content = try start.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+    var content = try start.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+    if start.contentByDigest, let digest = start.sha256 {
+      content = try contentReference(digest: digest)
+      // Its content is no longer stored: the next run reads the file again.
+      if content == nil { try forgetDigest(path: start.path) }
+    }
+    if let identity = start.identity, let digest = start.sha256 {
+      try rememberDigest(path: start.path, identity: identity, sha256: digest)
+    }
     try database.statement(
       """
       INSERT INTO scripts (run_id, phase, name, path, position, sha256, content_id, started_at, status, log_seq)
@@ -203,6 +211,32 @@ public struct RunWriter {
       .integer(end.finishedAt), .integer(end.durationMicroseconds), .word(end.status), .integer(end.exitCode),
       .integer(id),
     ])
+  }
+
+  /// One more reference to the content stored under `digest`; nil when none is.
+  private func contentReference(digest: String) throws(SQLiteError) -> Int64? {
+    guard
+      let id = try database.firstRow(
+        "SELECT id FROM contents WHERE sha256 = ?", [.text(digest)], { row throws(SQLiteError) in row.int64(0) })
+    else { return nil }
+    try database.statement("UPDATE contents SET refs = refs + 1 WHERE id = ?").run([.integer(id)])
+    return id
+  }
+
+  private func rememberDigest(path: String, identity: FileIdentity, sha256: String) throws(SQLiteError) {
+    try database.statement(
+      """
+      INSERT OR REPLACE INTO file_digests (path, device, inode, size, mtime_ns, ctime_ns, sha256)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
+      """
+    ).run([
+      .text(path), .integer(identity.device), .integer(identity.inode), .integer(identity.size),
+      .integer(identity.modifiedNanoseconds), .integer(identity.changedNanoseconds), .text(sha256),
+    ])
+  }
+
+  private func forgetDigest(path: String) throws(SQLiteError) {
+    try database.statement("DELETE FROM file_digests WHERE path = ?").run([.text(path)])
   }
 
   /// Stores `bytes` once per distinct content, counting one more reference

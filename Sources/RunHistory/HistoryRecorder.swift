@@ -198,6 +198,7 @@ public final class HistoryRecorder: RunObserver {
       store.startLogSync(alsoSyncing: pendingLog)
     }
     usedAtStart = (try? store?.retention.usedBytes()) ?? nil
+    digestCache = (try? store?.queries.fileDigests()) ?? [:]
   }
 
   private func input(_ kind: InputKind, _ path: String, keep: Bool) -> InputRecord {
@@ -320,13 +321,7 @@ public final class HistoryRecorder: RunObserver {
     stderr.reset()
     currentStart = nil
     guard let runID, store != nil, let journal else { return }
-    let contents = try? SmallFile.read(script.path, limit: Self.scriptContentLimit)
-    let digest = contents.flatMap {
-      $0.complete ? ContentDigest.sha256Hex($0.bytes) : try? FileDigest.sha256(script.path)
-    }
-    let start = ScriptStart(
-      runID: runID, phase: phase, name: script.name, path: script.path, position: script.position,
-      sha256: digest, content: contents?.complete == true ? contents?.bytes : nil, startedAt: startedAt)
+    let start = scriptStart(script, in: phase, runID: runID, startedAt: startedAt)
     var records: [LogRecord] = []
     if let held = heldEnd {
       records.append(.scriptEnd(sequence: journal.nextSequence(), start: held.start, runID: runID, held.end))
@@ -336,6 +331,34 @@ public final class HistoryRecorder: RunObserver {
     records.append(.scriptStart(sequence: sequence, start))
     if append(records) { currentStart = sequence }
   }
+
+  /// A script's start record: its digest remembered from an earlier run
+  /// when its identity has not changed since (nothing read), else read and
+  /// hashed now (a large file in chunks, its content not kept).
+  private func scriptStart(_ script: Script, in phase: Phase, runID: Int64, startedAt: Int64) -> ScriptStart {
+    var start = ScriptStart(
+      runID: runID, phase: phase, name: script.name, path: script.path, position: script.position, sha256: nil,
+      content: nil, startedAt: startedAt)
+    let identity = FileIdentity.of(script.path)
+    if let identity, let known = digestCache[script.path], known.identity == identity {
+      start.sha256 = known.sha256
+      start.contentByDigest = identity.size <= Self.scriptContentLimit
+      return start
+    }
+    guard let contents = try? SmallFile.read(script.path, limit: Self.scriptContentLimit) else { return start }
+    start.sha256 = contents.complete ? ContentDigest.sha256Hex(contents.bytes) : try? FileDigest.sha256(script.path)
+    start.content = contents.complete ? contents.bytes : nil
+    // Remembered only when the file did not change while it was read, and
+    // last changed well before: file times advance in clock ticks, so a
+    // write in the same tick as our read could leave them as they were
+    // (git's "racy clean" case).
+    let settled = (identity?.changedNanoseconds ?? .max) < clock.wallMicroseconds() &* 1000 &- 2_000_000_000
+    if settled, identity == FileIdentity.of(script.path) { start.identity = identity }
+    return start
+  }
+
+  /// Digests of scripts as last read, by path (loaded when the run starts).
+  private var digestCache: [String: (identity: FileIdentity, sha256: String)] = [:]
 
   public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
     guard store != nil else { return }

@@ -18,9 +18,17 @@ import Testing
     stdout: CapturedStream(head: Array("ok\n".utf8), tail: [], totalBytes: 3, truncated: false),
     stderr: CapturedStream())
 
+  /// The WAL's length after the last durable commit (a run's start): a
+  /// power loss can take what came after it, never that.
+  func walLength() -> Int {
+    var info = stat()
+    return stat(folder.path + "/db/history.sqlite-wal", &info) == 0 ? Int(info.st_size) : 0
+  }
+
   /// Records `runs` runs of `scripts` scripts with the refresh's own
-  /// transactions, calling `snapshot` after each commit.
-  func record(runs: Int, scripts: Int, _ snapshot: (Int) throws -> Void) throws {
+  /// transactions, calling `snapshot` after each commit with the WAL length
+  /// that was durable then.
+  func record(runs: Int, scripts: Int, _ snapshot: (Int, Int) throws -> Void) throws {
     let store = try HistoryStore.openForRecording(at: folder.path + "/db/history.sqlite", now: 0).store
     var commits = 0
     for _ in 0..<runs {
@@ -28,6 +36,7 @@ import Testing
         RunStart(
           startedAt: 1, baseDirectory: "/b", hostname: "node", pid: 1, bootID: "boot", processStart: 1,
           version: "test", commandLine: [], plannedScripts: scripts, inputs: []))
+      let durable = walLength()
       store.startLogSync()
       var previous: (id: Int64, end: ScriptEnd)?
       for position in 0..<scripts {
@@ -38,7 +47,7 @@ import Testing
           finishing: previous)
         previous = (id, Self.end)
         commits += 1
-        try snapshot(commits)
+        try snapshot(commits, durable)
       }
       if let previous { try store.writer.finishScript(id: previous.id, previous.end) }
       try store.writer.finishRun(id: run, finishedAt: 4, durationMicroseconds: 3, status: .success, exitCode: 0)
@@ -80,18 +89,18 @@ import Testing
   @Test func aCopyTakenAtAnyMomentWithItsLogTornOpensCleanWithAPrefix() throws {
     var generator = SystemRandomNumberGenerator()
     var taken = 0
-    try record(runs: 3, scripts: 120) { commit in
+    try record(runs: 3, scripts: 120) { commit, durable in
       guard Int.random(in: 0..<12, using: &generator) == 0 else { return }
       taken += 1
       try check(try copy(to: "whole-\(commit)") { _ in })
       try check(
         try copy(to: "cut-\(commit)") { log in
-          log.removeLast(Int.random(in: 0...min(log.count, 64 * 1024), using: &generator))
+          log.removeLast(Int.random(in: 0...max(0, log.count - durable), using: &generator))
         })
       try check(
         try copy(to: "hole-\(commit)") { log in
-          guard log.count > 8192 else { return }
-          let start = Int.random(in: (log.count / 2)..<(log.count - 4096), using: &generator)
+          guard log.count - durable > 4096 else { return }
+          let start = Int.random(in: durable..<(log.count - 4096), using: &generator)
           for index in start..<(start + 4096) { log[index] = 0 }
         })
     }
@@ -118,5 +127,71 @@ import Testing
     #expect(Date().timeIntervalSince(committed) < Double(LogSync.intervalMilliseconds) / 1000 + 1)
     store.stopLogSync()
     #expect(store.database.logSync == nil)
+  }
+
+  /// The refresh's own path: records go to the pending log first and a
+  /// writer applies them behind. A copy taken while the writer lags (the
+  /// database holding fewer records than the log), with the log's unsynced
+  /// tail cut anywhere, opens clean and, once the log is applied, holds a
+  /// prefix of the run: every record the cut left, none twice.
+  @Test func aCopyWithTheWriterBehindAndItsPendingLogCutRecoversAPrefix() throws {
+    let path = folder.path + "/db/history.sqlite"
+    let store = try HistoryStore.openForRecording(at: path, now: 0).store
+    let run = try store.writer.beginRun(
+      RunStart(
+        startedAt: 1, baseDirectory: "/b", hostname: "node", pid: 1, bootID: "boot", processStart: 1,
+        version: "test", commandLine: [], plannedScripts: 200, inputs: []))
+    let log = try #require(PendingLog.openForRun(databasePath: path))
+    let writer = try #require(PendingWriter(databasePath: path))
+    var generator = SystemRandomNumberGenerator()
+    var sequence: Int64 = 0
+    var previous: Int64?
+    var checked = 0
+    // Records the writer has not been given yet: it lags, in order, as it
+    // does when the database is slower than the scripts.
+    var behind: [LogRecord] = []
+    for position in 0..<200 {
+      var records: [LogRecord] = []
+      if let previous {
+        sequence += 1
+        records.append(.scriptEnd(sequence: sequence, start: previous, runID: run, Self.end))
+      }
+      sequence += 1
+      records.append(
+        .scriptStart(
+          sequence: sequence,
+          ScriptStart(
+            runID: run, phase: .configure, name: String(format: "%03d", position), path: "/b/configure.d/x",
+            position: position, sha256: "ab", content: Array("#!/bin/sh\necho \(position)\n".utf8), startedAt: 2)))
+      previous = sequence
+      #expect(log.append(records))
+      behind += records
+      if Bool.random(using: &generator) {
+        writer.submit(behind)
+        behind.removeAll()
+      }
+      guard Int.random(in: 0..<15, using: &generator) == 0 else { continue }
+      #expect(writer.drain())
+      let target = folder.path + "/lag-\(position)"
+      try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+      for suffix in ["", "-wal"] {
+        try FileManager.default.copyItem(atPath: path + suffix, toPath: target + "/history.sqlite" + suffix)
+      }
+      var pending = [UInt8](FileManager.default.contents(atPath: log.path) ?? Data())
+      pending.removeLast(Int.random(in: 0...pending.count, using: &generator))
+      _ = FileManager.default.createFile(atPath: target + "/history.sqlite-pending", contents: Data(pending))
+      let kept = PendingLog.parse(pending)
+      let copy = try HistoryStore.openForReading(at: target + "/history.sqlite")
+      #expect(try copy.integrityCheck() == "ok")
+      let names = try copy.database.rows(
+        "SELECT name FROM scripts WHERE run_id = ? ORDER BY id", [.integer(run)]
+      ) { $0.text(0) }
+      #expect(names == (0..<names.count).map { String(format: "%03d", $0) }, "a prefix, none twice")
+      let started = kept.filter { if case .scriptStart = $0 { true } else { false } }.count
+      #expect(names.count >= started, "every start the cut left is there")
+      checked += 1
+    }
+    writer.stop()
+    #expect(checked > 3, "only \(checked) copies")
   }
 }
