@@ -203,3 +203,12 @@ int orc_same_file(int a, int b) {
   if (fstat(a, &first) != 0 || fstat(b, &second) != 0) return 0;
   return first.st_dev == second.st_dev && first.st_ino == second.st_ino;
 }
+
+long orc_tee(int from, int to, size_t length) {
+  return (long)tee(from, to, length, SPLICE_F_NONBLOCK);
+}
+
+int orc_pipe_unread(int fd) {
+  int unread = 0;
+  return ioctl(fd, FIONREAD, &unread) == 0 ? unread : -1;
+}

@@ -148,9 +148,22 @@ final class OutputPump {
   /// file or on an error (the stream is then closed), true while it may have more.
   private func copy(_ stream: ChildStream, untilEmpty: Bool) -> Bool {
     repeat {
+      var limit = buffer.count
+      var passedThrough = false
+      if let destination = stream.passThrough, !stream.isTerminal {
+        switch duplicate(from: stream.source, to: destination) {
+        case .duplicated(let count):
+          limit = count
+          passedThrough = true
+        case .nothingYet:
+          return true
+        case .copyInstead:
+          break
+        }
+      }
       let count: Int
       do {
-        count = try stream.source.read(into: buffer)
+        count = try stream.source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit]))
       } catch  where error.code == EAGAIN {
         return true
       } catch {
@@ -161,10 +174,55 @@ final class OutputPump {
         return false
       }
       let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-      if let destination = stream.passThrough { passThrough(bytes, to: destination) }
+      if !passedThrough, let destination = stream.passThrough { passThrough(bytes, to: destination) }
       stream.deliver(bytes)
     } while untilEmpty
     return true
+  }
+
+  private enum Duplication {
+    /// This many bytes are in the destination already; read them for the rest.
+    case duplicated(Int)
+    /// The source has nothing yet.
+    case nothingYet
+    /// Pass them through by copying (not two pipes, stalled, broken, or at the end).
+    case copyInstead
+  }
+
+  /// Destinations tee(2) cannot write to (not pipes).
+  private var cannotTee: Set<Int32> = []
+
+  /// From a pipe to a pipe (our stdout under the journal's or a reader's
+  /// pipe), the kernel duplicates the bytes into the destination without a
+  /// copy through us (tee(2)); we then read them once, for the history.
+  /// Saves one copy of every byte when a script writes a lot.
+  private func duplicate(from source: FileDescriptor, to destination: Int32) -> Duplication {
+    guard !cannotTee.contains(destination), !brokenDestinations.contains(destination),
+      !stalledDestinations.contains(destination)
+    else { return .copyInstead }
+    while true {
+      let count: Int
+      do {
+        count = try systemCall("tee") { orc_tee(source.rawValue, destination, buffer.count) }
+      } catch {
+        switch error.code {
+        case EAGAIN:
+          // Nothing to take, or no room: only the second is ours to wait for.
+          guard orc_pipe_unread(source.rawValue) > 0 else { return .nothingYet }
+          switch waitForRoom(in: destination) {
+          case .room: continue
+          case .stalled: stalledDestinations.insert(destination)
+          case .broken: brokenDestinations.insert(destination)
+          }
+        case EINVAL:
+          cannotTee.insert(destination)
+        default:
+          brokenDestinations.insert(destination)
+        }
+        return .copyInstead
+      }
+      return count > 0 ? .duplicated(count) : .copyInstead
+    }
   }
 
   // MARK: - Passing output through

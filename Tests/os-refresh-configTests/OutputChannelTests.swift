@@ -122,4 +122,30 @@ import Testing
     #expect(script.streams == "separate")
     #expect(script.stdout.text == "out\n" && script.stderr.text == "err\n")
   }
+
+  /// Our stdout a pipe to a reader (the journal's case): the kernel
+  /// duplicates the bytes into it (tee(2)); what the reader gets and what
+  /// the history keeps are the script's bytes exactly.
+  @Test func throughAPipeToAReaderEveryByteArrivesAndIsCaptured() throws {
+    let fixture = HistoryFixture()
+    let expected = fixture.scratch.url("expected")
+    fixture.base.script("configure.d/10-binary", "head -c 3000000 /dev/urandom | tee '\(expected)'")
+    let received = fixture.scratch.url("received")
+    let result = runCommand(
+      "/bin/sh",
+      [
+        "-c",
+        "'\(Binaries.ours)' --base-dir '\(fixture.base.path)' --lockfile '\(fixture.lock)' --max-output 65536 "
+          + "2>/dev/null | cat > '\(received)'",
+      ],
+      environment: Binaries.environment(database: fixture.database))
+    #expect(result.status == 0)
+    let sent = try #require(FileManager.default.contents(atPath: expected))
+    #expect(sent.count == 3_000_000)
+    #expect(FileManager.default.contents(atPath: received) == sent, "the reader got every byte, in order")
+    let raw = fixture.history(["output", "latest", "configure/10-binary"])
+    #expect(raw.stdout == sent.prefix(65536) + sent.suffix(65536), "head and tail as written")
+    let script = try #require(try fixture.show().scripts.first)
+    #expect(script.stdout.bytes == 3_000_000 && script.stdout.truncated)
+  }
 }

@@ -90,6 +90,14 @@ int orc_copy_window_size(int size_from, int controller);
 /// terminal (the same device and inode).
 int orc_same_file(int a, int b);
 
+/// tee(2) with SPLICE_F_NONBLOCK: duplicates up to `length` bytes from the
+/// pipe `from` into the pipe `to` without consuming them. Returns the count
+/// (0 at end of input) or -1/errno (EAGAIN: nothing to take, or no room).
+long orc_tee(int from, int to, size_t length);
+
+/// The bytes waiting in pipe `fd` (FIONREAD), or -1.
+int orc_pipe_unread(int fd);
+
 /// memmem(3), a GNU extension Swift's Glibc module does not export: the
 /// first occurrence of `needle` in `haystack`, found in linear time, or NULL.
 const void *orc_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
