@@ -18,8 +18,29 @@ extension HistoryQueries {
 
   /// The input files of run `id` with their kept contents.
   public func inputs(run id: Int64) throws -> [StoredInput] {
-    try database.rows(
-      StoredInput.columns + " WHERE i.run_id = ? ORDER BY i.kind, i.position", [.integer(id)], StoredInput.init(row:))
+    let rows = try database.rows(
+      StoredInput.columns + " WHERE i.run_id = ? ORDER BY i.kind, i.position", [.integer(id)]
+    ) { row throws(SQLiteError) in (try StoredInput(row: row), row.int64(5) != 0, row.int64(6)) }
+    return try rows.map { input, chunked, position in
+      guard chunked else { return input }
+      var whole = input
+      whole.content = try chunks(run: id, kind: input.kind, position: position)
+      return whole
+    }
+  }
+
+  /// A chunked input's content: its chunks in order, concatenated.
+  func chunks(run id: Int64, kind: InputKind, position: Int64) throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    for chunk in try database.rows(
+      """
+      SELECT c.data FROM input_chunks i JOIN contents c ON c.id = i.content_id
+      WHERE i.run_id = ? AND i.kind = ? AND i.position = ? ORDER BY i.seq
+      """, [.integer(id), .word(kind), .integer(position)], { $0.blob(0) })
+    {
+      bytes += chunk
+    }
+    return bytes
   }
 
   /// Script `phase/name` across runs, newest first.

@@ -21,6 +21,7 @@ extension Migration {
       "0006_channels_and_environment_failures.sql", PackageResources._006_channels_and_environment_failures_sql),
     embedded("0007_pending_log.sql", PackageResources._007_pending_log_sql),
     embedded("0008_file_digests.sql", PackageResources._008_file_digests_sql),
+    embedded("0009_input_chunks.sql", PackageResources._009_input_chunks_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN

@@ -93,7 +93,7 @@ extension InputSummary {
 extension StoredInput {
   /// The columns ``init(row:)`` reads, from `run_inputs i` and `contents c`.
   static let columns = """
-    SELECT i.kind, i.path, i.sha256, c.data, i.content_id FROM run_inputs i
+    SELECT i.kind, i.path, i.sha256, c.data, i.content_id, i.chunked, i.position FROM run_inputs i
     LEFT JOIN contents c ON c.id = i.content_id
     """
 

@@ -79,6 +79,7 @@ public struct Retention {
         """
         DELETE FROM scripts WHERE run_id IN temp.doomed_runs;
         DELETE FROM phases WHERE run_id IN temp.doomed_runs;
+        DELETE FROM input_chunks WHERE run_id IN temp.doomed_runs;
         DELETE FROM run_inputs WHERE run_id IN temp.doomed_runs;
         DELETE FROM runs WHERE id IN temp.doomed_runs;
         DELETE FROM contents WHERE refs <= 0 AND id IN (SELECT id FROM temp.doomed_references);
@@ -134,6 +135,7 @@ public struct Retention {
       """
       INSERT INTO temp.doomed_references (id)
         SELECT content_id FROM run_inputs WHERE run_id IN temp.doomed_runs AND content_id IS NOT NULL
+        UNION ALL SELECT content_id FROM input_chunks WHERE run_id IN temp.doomed_runs
         UNION ALL SELECT content_id FROM scripts WHERE run_id IN temp.doomed_runs AND content_id IS NOT NULL
         UNION ALL SELECT stdout_head FROM scripts WHERE run_id IN temp.doomed_runs AND stdout_head IS NOT NULL
         UNION ALL SELECT stdout_tail FROM scripts WHERE run_id IN temp.doomed_runs AND stdout_tail IS NOT NULL

@@ -31,16 +31,26 @@ public struct RunWriter {
       for input in start.inputs {
         let position = positions[input.kind, default: 0]
         positions[input.kind] = position + 1
-        let content = try input.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+        let chunked = (input.content?.count ?? 0) >= ContentChunks.threshold
+        let content = try chunked ? nil : input.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
         try database.statement(
           """
-          INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error, source)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error, source, chunked)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
           """
         ).run([
           .integer(run), .word(input.kind), .integer(position), .text(input.path), .text(orNull: input.sha256),
           .integer(orNull: content), .text(orNull: input.error), .text(orNull: input.source),
+          .integer(chunked ? 1 : 0),
         ])
+        if chunked, let bytes = input.content {
+          for (sequence, range) in ContentChunks.ranges(of: bytes).enumerated() {
+            let chunk = try storeContent(Array(bytes[range]))
+            try database.statement(
+              "INSERT INTO input_chunks (run_id, kind, position, seq, content_id) VALUES (?, ?, ?, ?, ?)"
+            ).run([.integer(run), .word(input.kind), .integer(position), .integer(Int64(sequence)), .integer(chunk)])
+          }
+        }
       }
       return run
     }

@@ -153,6 +153,16 @@ enum Fixtures {
     case 7:
       // No digest remembered yet: every script is read by the first run.
       return (run(15, status: "success"), [("SELECT count(*) FROM file_digests", 0)])
+    case 8:
+      // Inputs recorded before chunking: stored whole.
+      return (
+        run(16, status: "success")
+          + "INSERT INTO run_inputs (run_id, kind, position, path) VALUES (16, 'config', 0, '/m.json');",
+        [
+          ("SELECT count(*) FROM run_inputs WHERE run_id = 16 AND chunked = 0", 1),
+          ("SELECT count(*) FROM input_chunks", 0),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

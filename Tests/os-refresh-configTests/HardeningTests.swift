@@ -214,9 +214,9 @@ import Testing
   }
 
   @Test func requireHistoryStopsBeforeAScriptWhoseStartCannotBeRecorded() throws {
-    _ = try fixture.mountDatabaseDisk(size: "256k")
+    _ = try fixture.mountDatabaseDisk(size: "320k")
     defer { fixture.unmountDatabaseDisk() }
-    // Distinct outputs of 60 KiB each fill the 256 KiB disk in a few scripts.
+    // Distinct outputs of 60 KiB each fill the 320 KiB disk in a few scripts.
     for index in 0..<8 {
       base.script(
         "configure.d/\(10 + index)-big",
@@ -297,7 +297,7 @@ import Testing
 
   // 12: a disk that fills and gets room again during the run
   @Test func aRunWhoseDiskFilledAndGotRoomAgainIsRecordedAsItEnded() throws {
-    let mount = try fixture.mountDatabaseDisk(size: "192k")
+    let mount = try fixture.mountDatabaseDisk(size: "256k")
     defer { fixture.unmountDatabaseDisk() }
     for index in 0..<6 {
       base.script("configure.d/\(10 + index)-big", "head -c 61440 /dev/urandom | od -An -v -tx1 | head -c 61440")

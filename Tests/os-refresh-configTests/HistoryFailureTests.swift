@@ -107,9 +107,9 @@ import Testing
   }
 
   @Test func aFullDiskStopsTheRecordingButNotTheScripts() throws {
-    let mount = try fixture.mountDatabaseDisk(size: "192k")
+    let mount = try fixture.mountDatabaseDisk(size: "256k")
     defer { fixture.unmountDatabaseDisk() }
-    // Distinct outputs of 60 KiB each fill the 192 KiB disk in a few scripts.
+    // Distinct outputs of 60 KiB each fill the 256 KiB disk in a few scripts.
     for index in 0..<8 {
       base.script("post-configure.d/\(10 + index)-big", "head -c 61440 /dev/urandom | od -An -v -tx1 | head -c 61440")
     }
