@@ -165,35 +165,44 @@ struct JSONParser {
 
   mutating func string() -> String? {
     index += 1
-    var scalars = String.UnicodeScalarView()
-    var run: [UInt8] = []
-    func flush() {
-      if !run.isEmpty {
-        scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars)
-        run.removeAll(keepingCapacity: true)
+    // Most strings have no escape: found in one scan and made in one step
+    // (large Heat configs are tens of kilobytes of plain text).
+    let start = index
+    let end = bytes.withUnsafeBufferPointer { buffer -> Int? in
+      var position = start
+      while position < buffer.count {
+        let byte = buffer[position]
+        if byte == UInt8(ascii: "\"") { return position }
+        if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+        position += 1
       }
+      return nil
     }
+    if let end {
+      index = end + 1
+      return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+    // With escapes: the UTF-8 of the string, built once. Raw bytes that are
+    // not UTF-8 become U+FFFD, as String(decoding:) repairs them.
+    var utf8: [UInt8] = []
+    utf8.reserveCapacity(64)
     while index < bytes.count {
       let byte = bytes[index]
       index += 1
       switch byte {
       case UInt8(ascii: "\""):
-        flush()
-        return String(scalars)
+        return String(decoding: utf8, as: UTF8.self)
       case UInt8(ascii: "\\"):
-        flush()
         guard index < bytes.count else { return nil }
         let escape = bytes[index]
         index += 1
         switch escape {
-        case UInt8(ascii: "\""): scalars.append("\"")
-        case UInt8(ascii: "\\"): scalars.append("\\")
-        case UInt8(ascii: "/"): scalars.append("/")
-        case UInt8(ascii: "b"): scalars.append("\u{08}")
-        case UInt8(ascii: "f"): scalars.append("\u{0C}")
-        case UInt8(ascii: "n"): scalars.append("\n")
-        case UInt8(ascii: "r"): scalars.append("\r")
-        case UInt8(ascii: "t"): scalars.append("\t")
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+        case UInt8(ascii: "b"): utf8.append(0x08)
+        case UInt8(ascii: "f"): utf8.append(0x0C)
+        case UInt8(ascii: "n"): utf8.append(0x0A)
+        case UInt8(ascii: "r"): utf8.append(0x0D)
+        case UInt8(ascii: "t"): utf8.append(0x09)
         case UInt8(ascii: "u"):
           guard var code = hex4() else { return nil }
           if (0xD800...0xDBFF).contains(code), bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
@@ -203,13 +212,13 @@ struct JSONParser {
             guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
           }
-          scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+          utf8.append(contentsOf: String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8)
         default: return nil
         }
       case 0x00..<0x20:
         return nil
       default:
-        run.append(byte)
+        utf8.append(byte)
       }
     }
     return nil

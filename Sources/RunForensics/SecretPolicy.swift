@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What counts as secret: the one decision recording, `diff`, `show`,
 /// `export` and the exporters all follow.
 ///
@@ -26,6 +28,17 @@ public enum SecretPolicy {
 
   /// Whether `name` names a secret.
   public static func isSecretName(_ name: String) -> Bool {
+    // Metadata repeats its key names thousands of times (`name`, `value`,
+    // `inputs`…): each is split into words once per process.
+    if let known = answers.withLock({ $0[name] }) { return known }
+    let answer = judgeName(name)
+    answers.withLock { if $0.count < 1 << 16 { $0[name] = answer } }
+    return answer
+  }
+
+  private static let answers = Mutex<[String: Bool]>([:])
+
+  private static func judgeName(_ name: String) -> Bool {
     let parts = words(of: name)
     guard let last = parts.last, !describingWords.contains(last) else { return false }
     return parts.contains { secretWords.contains($0) }
