@@ -29,17 +29,22 @@ extension HistoryQueries {
     }
   }
 
-  /// A chunked input's content: its chunks in order, concatenated.
+  /// A chunked input's content: its chunks in order, concatenated (sized
+  /// first, so each chunk is copied once).
   func chunks(run id: Int64, kind: InputKind, position: Int64) throws -> [UInt8] {
+    let key: [Statement.Value] = [.integer(id), .word(kind), .integer(position)]
+    let size = try database.firstRow(
+      """
+      SELECT coalesce(sum(c.size), 0) FROM input_chunks i JOIN contents c ON c.id = i.content_id
+      WHERE i.run_id = ? AND i.kind = ? AND i.position = ?
+      """, key, { $0.int64(0) }) ?? 0
     var bytes: [UInt8] = []
-    for chunk in try database.rows(
+    bytes.reserveCapacity(Int(clamping: size))
+    _ = try database.rows(
       """
       SELECT c.data FROM input_chunks i JOIN contents c ON c.id = i.content_id
       WHERE i.run_id = ? AND i.kind = ? AND i.position = ? ORDER BY i.seq
-      """, [.integer(id), .word(kind), .integer(position)], { $0.blob(0) })
-    {
-      bytes += chunk
-    }
+      """, key, { $0.appendBlob(0, to: &bytes) })
     return bytes
   }
 

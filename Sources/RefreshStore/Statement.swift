@@ -123,6 +123,13 @@ public final class Statement {
   }
 
   /// Column `index` as bytes.
+  /// Appends column `index`'s bytes to `bytes`, copied once.
+  public func appendBlob(_ index: Int32, to bytes: inout [UInt8]) {
+    let count = Int(sqlite3_column_bytes(handle, index))
+    guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return }
+    bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count))
+  }
+
   public func blob(_ index: Int32) -> [UInt8] {
     let count = Int(sqlite3_column_bytes(handle, index))
     guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }

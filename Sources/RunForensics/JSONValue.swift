@@ -165,63 +165,71 @@ struct JSONParser {
 
   mutating func string() -> String? {
     index += 1
-    // Most strings have no escape: found in one scan and made in one step
-    // (large Heat configs are tens of kilobytes of plain text).
-    let start = index
-    let end = bytes.withUnsafeBufferPointer { buffer -> Int? in
-      var position = start
-      while position < buffer.count {
-        let byte = buffer[position]
-        if byte == UInt8(ascii: "\"") { return position }
-        if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
-        position += 1
-      }
-      return nil
-    }
-    if let end {
-      index = end + 1
-      return String(decoding: bytes[start..<end], as: UTF8.self)
-    }
-    // With escapes: the UTF-8 of the string, built once. Raw bytes that are
-    // not UTF-8 become U+FFFD, as String(decoding:) repairs them.
+    // Plain runs are found in one scan and copied in one step (large Heat
+    // configs are tens of kilobytes of text with a `\n` escape per line);
+    // the string is made from its UTF-8 once. Raw bytes that are not UTF-8
+    // become U+FFFD, as String(decoding:) repairs them.
     var utf8: [UInt8] = []
-    utf8.reserveCapacity(64)
-    while index < bytes.count {
-      let byte = bytes[index]
-      index += 1
-      switch byte {
+    while true {
+      let start = index
+      let special = nextSpecial(from: start)
+      guard special < bytes.count else { return nil }
+      if bytes[special] == UInt8(ascii: "\"") && utf8.isEmpty {
+        index = special + 1
+        return String(decoding: bytes[start..<special], as: UTF8.self)
+      }
+      utf8.append(contentsOf: bytes[start..<special])
+      index = special + 1
+      switch bytes[special] {
       case UInt8(ascii: "\""):
         return String(decoding: utf8, as: UTF8.self)
       case UInt8(ascii: "\\"):
-        guard index < bytes.count else { return nil }
-        let escape = bytes[index]
-        index += 1
-        switch escape {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-        case UInt8(ascii: "b"): utf8.append(0x08)
-        case UInt8(ascii: "f"): utf8.append(0x0C)
-        case UInt8(ascii: "n"): utf8.append(0x0A)
-        case UInt8(ascii: "r"): utf8.append(0x0D)
-        case UInt8(ascii: "t"): utf8.append(0x09)
-        case UInt8(ascii: "u"):
-          guard var code = hex4() else { return nil }
-          if (0xD800...0xDBFF).contains(code), bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
-            bytes[index + 1] == UInt8(ascii: "u")
-          {
-            index += 2
-            guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-          }
-          utf8.append(contentsOf: String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8)
-        default: return nil
-        }
-      case 0x00..<0x20:
-        return nil
+        guard unescape(into: &utf8) else { return nil }
       default:
-        utf8.append(byte)
+        return nil  // a control character
       }
     }
-    return nil
+  }
+
+  /// The index of the next quote, backslash or control character from
+  /// `start` (or the end).
+  private func nextSpecial(from start: Int) -> Int {
+    bytes.withUnsafeBufferPointer { buffer in
+      var position = start
+      while position < buffer.count {
+        let byte = buffer[position]
+        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return position }
+        position += 1
+      }
+      return position
+    }
+  }
+
+  /// Appends the UTF-8 of the escape after a backslash; false when it is not one.
+  private mutating func unescape(into utf8: inout [UInt8]) -> Bool {
+    guard index < bytes.count else { return false }
+    let escape = bytes[index]
+    index += 1
+    switch escape {
+    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+    case UInt8(ascii: "b"): utf8.append(0x08)
+    case UInt8(ascii: "f"): utf8.append(0x0C)
+    case UInt8(ascii: "n"): utf8.append(0x0A)
+    case UInt8(ascii: "r"): utf8.append(0x0D)
+    case UInt8(ascii: "t"): utf8.append(0x09)
+    case UInt8(ascii: "u"):
+      guard var code = hex4() else { return false }
+      if (0xD800...0xDBFF).contains(code), bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+        bytes[index + 1] == UInt8(ascii: "u")
+      {
+        index += 2
+        guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return false }
+        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+      }
+      utf8.append(contentsOf: String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8)
+    default: return false
+    }
+    return true
   }
 
   mutating func hex4() -> UInt32? {
