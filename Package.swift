@@ -27,7 +27,7 @@ let package = Package(
     .target(name: "SystemInterface", dependencies: ["CSystemShims"]),
     .target(
       name: "RefreshStore",
-      dependencies: ["CSQLite", "RefreshVocabulary", "SystemInterface"],
+      dependencies: ["CSQLite", "CSystemShims", "RefreshVocabulary", "SystemInterface"],
       exclude: [],
       resources: [.embedInCode("Migrations")]
     ),
@@ -73,7 +73,8 @@ let package = Package(
     .testTarget(
       name: "RefreshRunnerTests", dependencies: ["RefreshRunner", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
-    .testTarget(name: "RefreshStoreTests", dependencies: ["RefreshStore", "RefreshVocabulary", "TestSupport"]),
+    .testTarget(
+      name: "RefreshStoreTests", dependencies: ["CSystemShims", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
     .testTarget(
       name: "RunHistoryTests",
       dependencies: ["RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]

@@ -212,3 +212,106 @@ int orc_pipe_unread(int fd) {
   int unread = 0;
   return ioctl(fd, FIONREAD, &unread) == 0 ? unread : -1;
 }
+
+/* SHA-256 (FIPS 180-4) block compression. */
+static const unsigned int orc_sha256_k[64] = {
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ORC_ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+void orc_sha256_blocks_portable(unsigned int state[8], const unsigned char *data, size_t blocks) {
+  unsigned int w[64];
+  for (; blocks > 0; blocks--, data += 64) {
+    for (int t = 0; t < 16; t++) {
+      w[t] = (unsigned int)data[t * 4] << 24 | (unsigned int)data[t * 4 + 1] << 16 |
+             (unsigned int)data[t * 4 + 2] << 8 | (unsigned int)data[t * 4 + 3];
+    }
+    for (int t = 16; t < 64; t++) {
+      unsigned int s0 = ORC_ROTR(w[t - 15], 7) ^ ORC_ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
+      unsigned int s1 = ORC_ROTR(w[t - 2], 17) ^ ORC_ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
+      w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    unsigned int a = state[0], b = state[1], c = state[2], d = state[3];
+    unsigned int e = state[4], f = state[5], g = state[6], h = state[7];
+    for (int t = 0; t < 64; t++) {
+      unsigned int s1 = ORC_ROTR(e, 6) ^ ORC_ROTR(e, 11) ^ ORC_ROTR(e, 25);
+      unsigned int choice = (e & f) ^ (~e & g);
+      unsigned int temp1 = h + s1 + choice + orc_sha256_k[t] + w[t];
+      unsigned int s0 = ORC_ROTR(a, 2) ^ ORC_ROTR(a, 13) ^ ORC_ROTR(a, 22);
+      unsigned int majority = (a & b) ^ (a & c) ^ (b & c);
+      unsigned int temp2 = s0 + majority;
+      h = g; g = f; f = e; e = d + temp1; d = c; c = b; b = a; a = temp1 + temp2;
+    }
+    state[0] += a; state[1] += b; state[2] += c; state[3] += d;
+    state[4] += e; state[5] += f; state[6] += g; state[7] += h;
+  }
+}
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static void orc_sha256_ni(unsigned int state[8], const unsigned char *data, size_t blocks) {
+  const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i tmp = _mm_loadu_si128((const __m128i *)&state[0]);
+  __m128i state1 = _mm_loadu_si128((const __m128i *)&state[4]);
+  tmp = _mm_shuffle_epi32(tmp, 0xB1);           /* CDAB */
+  state1 = _mm_shuffle_epi32(state1, 0x1B);     /* EFGH */
+  __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);  /* ABEF */
+  state1 = _mm_blend_epi16(state1, tmp, 0xF0);  /* CDGH */
+  for (; blocks > 0; blocks--, data += 64) {
+    __m128i saved0 = state0, saved1 = state1;
+    __m128i w[4];
+    for (int i = 0; i < 4; i++) w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * i)), mask);
+    for (int i = 0; i < 16; i++) {
+      __m128i message = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&orc_sha256_k[4 * i]));
+      state1 = _mm_sha256rnds2_epu32(state1, state0, message);
+      message = _mm_shuffle_epi32(message, 0x0E);
+      state0 = _mm_sha256rnds2_epu32(state0, state1, message);
+      if (i < 12) {
+        /* The next schedule words replace the group just used. */
+        __m128i next = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+        next = _mm_add_epi32(next, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+        w[i & 3] = _mm_sha256msg2_epu32(next, w[(i + 3) & 3]);
+      }
+    }
+    state0 = _mm_add_epi32(state0, saved0);
+    state1 = _mm_add_epi32(state1, saved1);
+  }
+  tmp = _mm_shuffle_epi32(state0, 0x1B);        /* FEBA */
+  state1 = _mm_shuffle_epi32(state1, 0xB1);     /* DCHG */
+  state0 = _mm_blend_epi16(tmp, state1, 0xF0);  /* DCBA */
+  state1 = _mm_alignr_epi8(state1, tmp, 8);     /* ABEF */
+  _mm_storeu_si128((__m128i *)&state[0], state0);
+  _mm_storeu_si128((__m128i *)&state[4], state1);
+}
+
+static int orc_has_sha_extensions(void) {
+  static int known = -1;
+  if (known >= 0) return known;
+  unsigned int a, b, c, d;
+  int sse = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) && (c & bit_SSSE3);
+  int sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+  known = sse && sha;
+  return known;
+}
+#endif
+
+void orc_sha256_blocks(unsigned int state[8], const unsigned char *data, size_t blocks) {
+#if defined(__x86_64__)
+  if (orc_has_sha_extensions()) {
+    orc_sha256_ni(state, data, blocks);
+    return;
+  }
+#endif
+  orc_sha256_blocks_portable(state, data, blocks);
+}

@@ -33,11 +33,12 @@ extension HistoryQueries {
   /// first, so each chunk is copied once).
   func chunks(run id: Int64, kind: InputKind, position: Int64) throws -> [UInt8] {
     let key: [Statement.Value] = [.integer(id), .word(kind), .integer(position)]
-    let size = try database.firstRow(
-      """
-      SELECT coalesce(sum(c.size), 0) FROM input_chunks i JOIN contents c ON c.id = i.content_id
-      WHERE i.run_id = ? AND i.kind = ? AND i.position = ?
-      """, key, { $0.int64(0) }) ?? 0
+    let size =
+      try database.firstRow(
+        """
+        SELECT coalesce(sum(c.size), 0) FROM input_chunks i JOIN contents c ON c.id = i.content_id
+        WHERE i.run_id = ? AND i.kind = ? AND i.position = ?
+        """, key, { $0.int64(0) }) ?? 0
     var bytes: [UInt8] = []
     bytes.reserveCapacity(Int(clamping: size))
     _ = try database.rows(

@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import Testing
 
@@ -65,5 +66,24 @@ import Testing
         key: [UInt8](repeating: 0xaa, count: 131),
         Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
         == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+  }
+
+  /// The CPU's SHA extensions (used where present) and the portable C
+  /// compression agree block for block, so either path gives the digests
+  /// `sha256sum` gives.
+  @Test func theTwoBlockFunctionsAgree() {
+    var generator = SystemRandomNumberGenerator()
+    for blocks in [1, 2, 3, 7, 64, 1000] {
+      let data = (0..<(blocks * 64)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      var fast: [UInt32] = (0..<8).map { _ in UInt32.random(in: 0...UInt32.max, using: &generator) }
+      var portable = fast
+      data.withUnsafeBufferPointer { bytes in
+        fast.withUnsafeMutableBufferPointer { orc_sha256_blocks($0.baseAddress!, bytes.baseAddress!, blocks) }
+        portable.withUnsafeMutableBufferPointer {
+          orc_sha256_blocks_portable($0.baseAddress!, bytes.baseAddress!, blocks)
+        }
+      }
+      #expect(fast == portable, "\(blocks) blocks")
+    }
   }
 }

@@ -98,6 +98,14 @@ long orc_tee(int from, int to, size_t length);
 /// The bytes waiting in pipe `fd` (FIONREAD), or -1.
 int orc_pipe_unread(int fd);
 
+/// SHA-256's compression of `blocks` 64-byte blocks into `state`: with the
+/// CPU's SHA extensions when it has them (x86 SHA-NI), else in portable C.
+void orc_sha256_blocks(unsigned int state[8], const unsigned char *data, size_t blocks);
+
+/// The portable C compression alone, whatever the CPU (for tests that hold
+/// the two paths to each other).
+void orc_sha256_blocks_portable(unsigned int state[8], const unsigned char *data, size_t blocks);
+
 /// memmem(3), a GNU extension Swift's Glibc module does not export: the
 /// first occurrence of `needle` in `haystack`, found in linear time, or NULL.
 const void *orc_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
