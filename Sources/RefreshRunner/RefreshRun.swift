@@ -59,7 +59,7 @@ public final class RefreshRun {
   private func describe() -> RunDescription {
     RunDescription(
       baseDirectory: configuration.baseDirectory, arguments: configuration.arguments,
-      environment: configuration.environment, startedAt: clock.wallMicroseconds())
+      environment: configuration.environment, startedAt: clock.wallMicroseconds(), deadline: deadline)
   }
 
   /// Runs the four phases until one fails; the phases not reached are skipped.

@@ -33,6 +33,10 @@ public struct RunDescription: Sendable {
   public let environment: ProcessEnvironment
   /// When the run started, UTC microseconds.
   public let startedAt: Int64
+  /// When the run's timeout fires (RunClock's monotonic clock), if it has
+  /// one: work an observer does before a script (hashing a large one) stops
+  /// there.
+  public var deadline: MonotonicInstant?
 }
 
 /// How one script ended.

@@ -4,14 +4,17 @@ import SystemInterface
 /// Reads files for the record: their SHA-256, in chunks so that a large
 /// file is never held in memory whole, and their bytes up to a limit.
 enum FileDigest {
-  /// The SHA-256 of the file at `path`.
-  static func sha256(_ path: String) throws(SystemError) -> String {
+  /// The SHA-256 of the file at `path`; nil when `shouldStop` said so
+  /// between two chunks (it is asked every 16 of them, 1 MiB).
+  static func sha256(_ path: String, shouldStop: () -> Bool = { false }) throws(SystemError) -> String? {
     var hasher = SHA256Hasher()
-    try SmallFile.forEachChunk(path) { chunk in
+    var chunks = 0
+    let complete = try SmallFile.forEachChunk(path) { chunk in
       hasher.update(chunk)
-      return true
+      chunks += 1
+      return chunks % 16 != 0 || !shouldStop()
     }
-    return ContentDigest.hex(hasher.finalize())
+    return complete ? ContentDigest.hex(hasher.finalize()) : nil
   }
 
   /// HMAC-SHA-256 of the file at `path` under `key`, read in chunks.

@@ -173,6 +173,7 @@ public final class HistoryRecorder: RunObserver {
 
   public func runWillStart(_ run: RunDescription) {
     runStarted = clock.monotonicNanoseconds()
+    deadline = run.deadline
     var inputs: [InputRecord] = []
     for (path, source) in MetadataFiles.resolve(run.environment.dictionary) {
       var record = input(.config, path, keep: true)
@@ -346,7 +347,10 @@ public final class HistoryRecorder: RunObserver {
       return start
     }
     guard let contents = try? SmallFile.read(script.path, limit: Self.scriptContentLimit) else { return start }
-    start.sha256 = contents.complete ? ContentDigest.sha256Hex(contents.bytes) : try? FileDigest.sha256(script.path)
+    start.sha256 =
+      contents.complete
+      ? ContentDigest.sha256Hex(contents.bytes)
+      : (try? FileDigest.sha256(script.path, shouldStop: hashingMustStop)) ?? nil
     start.content = contents.complete ? contents.bytes : nil
     // Remembered only when the file did not change while it was read, and
     // last changed well before: file times advance in clock ticks, so a
@@ -356,6 +360,19 @@ public final class HistoryRecorder: RunObserver {
     if settled, identity == FileIdentity.of(script.path) { start.identity = identity }
     return start
   }
+
+  /// Whether hashing a large script must give up: the run's deadline has
+  /// passed or a termination signal waits (blocked in this thread, read by
+  /// the runner once the script would start). The script then has no digest.
+  private func hashingMustStop() -> Bool {
+    if let deadline, clock.monotonicNanoseconds() >= deadline { return true }
+    var pending = sigset_t()
+    sigpending(&pending)
+    return [SIGTERM, SIGINT, SIGHUP].contains { sigismember(&pending, $0) == 1 }
+  }
+
+  /// The run's deadline, if it has one.
+  private var deadline: MonotonicInstant?
 
   /// Digests of scripts as last read, by path (loaded when the run starts).
   private var digestCache: [String: (identity: FileIdentity, sha256: String)] = [:]

@@ -29,6 +29,23 @@ import Testing
     return try queries.run(try queries.resolveRun("latest"))
   }
 
+  /// Hashing a large new script (read in chunks, its content not kept)
+  /// gives up when the run's deadline passes: the timeout is never held up
+  /// by the record. 8 GiB (sparse) would take seconds to hash.
+  @Test func hashingALargeScriptStopsAtTheDeadline() throws {
+    let path = base.script("configure.d/10-large", "exit 0")
+    #expect(truncate(path, 8 << 30) == 0)
+    let recorder = try recorder()
+    let started = Date()
+    let run = try InProcessRun.run(
+      base: base, log: EventLog(), extraObservers: [recorder], timeoutNanoseconds: 200_000_000)
+    let elapsed = Date().timeIntervalSince(started)
+    #expect(run.outcome.status == .timeout)
+    #expect(elapsed < 3, "took \(elapsed) s: hashing 8 GiB was not cut short")
+    let script = try #require(try recordedRun().phases.flatMap(\.scripts).first)
+    #expect(script.sha256 == nil, "no digest of what was not read")
+  }
+
   @Test func whatTheRunnerReportsIsWhatTheHistoryHolds() throws {
     base.script("configure.d/10-ok", "echo fine")
     base.script("configure.d/20-fails", "echo broken >&2; exit 4")
