@@ -48,7 +48,7 @@ public struct OutputChannels: Sendable, Equatable {
     return type == S_IFCHR || type == S_IFBLK
   }
 
-  /// Whether the child gets a terminal on its stdout.
+  /// Whether the child gets a pseudo-terminal on its stdout or its stderr.
   public var anyTerminal: Bool { stdoutTerminal || stderrTerminal }
 
   /// One channel: our end (non-blocking) and the child's.

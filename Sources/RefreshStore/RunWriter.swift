@@ -3,12 +3,12 @@ import RefreshVocabulary
 /// Recording a run as it happens.
 ///
 /// Durability follows the run. A run's start and end are committed with
-/// `synchronous = FULL`. A script's start is committed before the script is
-/// started, together with the end of the script before it (one transaction
-/// per script boundary), with `NORMAL`: written to the WAL, so `kill -9` of
-/// us loses nothing, and made durable off the runner's thread by
-/// ``LogSync`` within its interval, so a power loss loses at most the
-/// records of that interval and the database is never corrupt.
+/// `synchronous = FULL` on the runner's thread. Everything between (script
+/// starts and ends, phases, environment.d failures) reaches the database
+/// through the pending log (``PendingLog``), applied in batches by
+/// ``apply(_:rows:durable:)`` on the writer thread with `NORMAL`, and made
+/// durable by ``LogSync``. The other writes here serve the history
+/// generator and tests.
 public struct RunWriter {
   let database: Database
 
@@ -83,10 +83,6 @@ public struct RunWriter {
   }
 
   /// Records why environment.d failed for a phase already recorded as started.
-  public func recordEnvironmentFailure(runID: Int64, phase: Phase, _ failure: EnvironmentFailureRecord) throws {
-    try database.transaction { () throws(SQLiteError) in try updateEnvironmentFailure(runID: runID, phase, failure) }
-  }
-
   private func updateEnvironmentFailure(runID: Int64, _ phase: Phase, _ failure: EnvironmentFailureRecord)
     throws(SQLiteError)
   {
@@ -104,13 +100,8 @@ public struct RunWriter {
 
   /// Records that a script starts and, in the same transaction, how the
   /// script before it ended (`finishing`). Returns the script's row id.
-  public func beginScript(_ start: ScriptStart, finishing previous: (id: Int64, end: ScriptEnd)? = nil) throws
-    -> Int64
-  {
-    try database.transaction { () throws(SQLiteError) -> Int64 in
-      if let previous { try updateScript(id: previous.id, previous.end) }
-      return try insertScript(start, sequence: nil)
-    }
+  public func beginScript(_ start: ScriptStart) throws -> Int64 {
+    try database.transaction { () throws(SQLiteError) -> Int64 in try insertScript(start, sequence: nil) }
   }
 
   private func insertScript(_ start: ScriptStart, sequence: Int64?) throws(SQLiteError) -> Int64 {
@@ -173,8 +164,8 @@ public struct RunWriter {
 
   /// Records how a script ended, with its captured output; `durable` for
   /// an end that matters at once (a failure).
-  public func finishScript(id: Int64, _ end: ScriptEnd, durable: Bool = false) throws {
-    try database.transaction(durable: durable) { () throws(SQLiteError) in try updateScript(id: id, end) }
+  public func finishScript(id: Int64, _ end: ScriptEnd) throws {
+    try database.transaction { () throws(SQLiteError) in try updateScript(id: id, end) }
   }
 
   private func updateScript(id: Int64, _ end: ScriptEnd) throws(SQLiteError) {

@@ -18,6 +18,25 @@ import Testing
     stdout: CapturedStream(head: Array("ok\n".utf8), tail: [], totalBytes: 3, truncated: false),
     stderr: CapturedStream())
 
+  /// What the recorder writes at a script boundary: the end of the script
+  /// whose start was record `previous`, then the start of script `position`
+  /// (its sequence number left in `sequence`).
+  static func boundary(run: Int64, position: Int, after previous: Int64?, sequence: inout Int64) -> [LogRecord] {
+    var records: [LogRecord] = []
+    if let previous {
+      sequence += 1
+      records.append(.scriptEnd(sequence: sequence, start: previous, runID: run, end))
+    }
+    sequence += 1
+    records.append(
+      .scriptStart(
+        sequence: sequence,
+        ScriptStart(
+          runID: run, phase: .configure, name: String(format: "%03d", position), path: "/b/configure.d/x",
+          position: position, sha256: "ab", content: Array("#!/bin/sh\necho \(position)\n".utf8), startedAt: 2)))
+    return records
+  }
+
   /// The WAL's length after the last durable commit (a run's start): a
   /// power loss can take what came after it, never that.
   func walLength() -> Int {
@@ -25,9 +44,9 @@ import Testing
     return stat(folder.path + "/db/history.sqlite-wal", &info) == 0 ? Int(info.st_size) : 0
   }
 
-  /// Records `runs` runs of `scripts` scripts with the refresh's own
-  /// transactions, calling `snapshot` after each commit with the WAL length
-  /// that was durable then.
+  /// Records `runs` runs of `scripts` scripts with the writer thread's
+  /// transactions (a script's start with the end before it), calling
+  /// `snapshot` after each commit with the WAL length that was durable then.
   func record(runs: Int, scripts: Int, _ snapshot: (Int, Int) throws -> Void) throws {
     let store = try HistoryStore.openForRecording(at: folder.path + "/db/history.sqlite", now: 0).store
     var commits = 0
@@ -38,18 +57,19 @@ import Testing
           version: "test", commandLine: [], plannedScripts: scripts, inputs: []))
       let durable = walLength()
       store.startLogSync()
-      var previous: (id: Int64, end: ScriptEnd)?
+      var rows: [Int64: Int64] = [:]
+      var sequence: Int64 = 0
+      var previous: Int64?
       for position in 0..<scripts {
-        let id = try store.writer.beginScript(
-          ScriptStart(
-            runID: run, phase: .configure, name: String(format: "%03d", position), path: "/b/configure.d/x",
-            position: position, sha256: "ab", content: Array("#!/bin/sh\necho \(position)\n".utf8), startedAt: 2),
-          finishing: previous)
-        previous = (id, Self.end)
+        let records = Self.boundary(run: run, position: position, after: previous, sequence: &sequence)
+        try store.writer.apply(records, rows: &rows)
+        previous = sequence
         commits += 1
         try snapshot(commits, durable)
       }
-      if let previous { try store.writer.finishScript(id: previous.id, previous.end) }
+      if let previous {
+        try store.writer.apply([.scriptEnd(sequence: sequence + 1, start: previous, runID: run, Self.end)], rows: &rows)
+      }
       try store.writer.finishRun(id: run, finishedAt: 4, durationMicroseconds: 3, status: .success, exitCode: 0)
       store.stopLogSync()
     }
@@ -151,18 +171,7 @@ import Testing
     // does when the database is slower than the scripts.
     var behind: [LogRecord] = []
     for position in 0..<200 {
-      var records: [LogRecord] = []
-      if let previous {
-        sequence += 1
-        records.append(.scriptEnd(sequence: sequence, start: previous, runID: run, Self.end))
-      }
-      sequence += 1
-      records.append(
-        .scriptStart(
-          sequence: sequence,
-          ScriptStart(
-            runID: run, phase: .configure, name: String(format: "%03d", position), path: "/b/configure.d/x",
-            position: position, sha256: "ab", content: Array("#!/bin/sh\necho \(position)\n".utf8), startedAt: 2)))
+      let records = Self.boundary(run: run, position: position, after: previous, sequence: &sequence)
       previous = sequence
       #expect(log.append(records))
       behind += records
