@@ -82,11 +82,7 @@ enum EnvironmentLoader {
         path: bash,
         arguments: CStringArray([bash, "-c", script, "os-refresh-config"] + files),
         environment: CStringArray(environment.entries),
-        redirections: [
-          .init(source: opened[0].theirs.rawValue, target: STDOUT_FILENO),
-          .init(source: opened[opened.count - 1].theirs.rawValue, target: STDERR_FILENO),
-          .init(source: report.writeEnd.rawValue, target: 3),
-        ]
+        redirections: OutputChannels.redirections(opened) + [.init(source: report.writeEnd.rawValue, target: 3)]
       )
     } catch {
       return .notStarted(error)

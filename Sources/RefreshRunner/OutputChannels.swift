@@ -72,6 +72,15 @@ public struct OutputChannels: Sendable, Equatable {
     }
   }
 
+  /// The child's ends of `opened` as its stdout and stderr (the one channel
+  /// on both when combined).
+  static func redirections(_ opened: [Channel]) -> [ProcessSpawner.Redirection] {
+    [
+      .init(source: opened[0].theirs.rawValue, target: STDOUT_FILENO),
+      .init(source: opened[opened.count - 1].theirs.rawValue, target: STDERR_FILENO),
+    ]
+  }
+
   private static func channel(terminal: Bool, sizeFrom: Int32) throws(SystemError) -> Channel {
     guard terminal else {
       let pipe = try ScriptLauncher.outputPipe()

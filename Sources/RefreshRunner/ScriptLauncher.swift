@@ -46,16 +46,7 @@ struct ScriptLauncher {
       throw Failure(error: error)
     }
     defer { for channel in opened { channel.theirs.close() } }
-    let redirections: [ProcessSpawner.Redirection] =
-      opened.count == 1
-      ? [
-        .init(source: opened[0].theirs.rawValue, target: STDOUT_FILENO),
-        .init(source: opened[0].theirs.rawValue, target: STDERR_FILENO),
-      ]
-      : [
-        .init(source: opened[0].theirs.rawValue, target: STDOUT_FILENO),
-        .init(source: opened[1].theirs.rawValue, target: STDERR_FILENO),
-      ]
+    let redirections = OutputChannels.redirections(opened)
     let outputs = zip(opened, [ScriptStream.stdout, .stderr]).map {
       Output(source: $0.ours, stream: $1, isTerminal: $0.isTerminal)
     }

@@ -119,20 +119,18 @@ public final class HistoryRecorder: RunObserver {
   /// the run stops.
   private func failed(_ error: String) {
     guard let store else { return }
-    do {
-      if settings.required {
-        self.store = nil
-        mustStop = true
-        warn("history: recording failed (\(error)); recording is required, so the run stops here")
-      } else if !interrupted {
-        warn(
-          "history: recording stopped (\(error)); the refresh goes on without it and recording resumes when it can")
-        // Later tries must cost the refresh nothing: no more waiting for a
-        // lock another process holds.
-        store.stopWaitingForLocks()
-      }
-      interrupted = true
+    if settings.required {
+      self.store = nil
+      mustStop = true
+      warn("history: recording failed (\(error)); recording is required, so the run stops here")
+    } else if !interrupted {
+      warn(
+        "history: recording stopped (\(error)); the refresh goes on without it and recording resumes when it can")
+      // Later tries must cost the refresh nothing: no more waiting for a
+      // lock another process holds.
+      store.stopWaitingForLocks()
     }
+    interrupted = true
   }
 
   /// Appends script records to the journal. Returns false when they could
@@ -157,13 +155,6 @@ public final class HistoryRecorder: RunObserver {
     interrupted = true
     warn(
       "history: recording stopped (\(failure)); the records are kept in \(journal.log.path) and the next run adds them")
-  }
-
-  /// Writes the held end of the last script now (a phase or the run ends).
-  private func flushHeldEnd() {
-    guard let held = heldEnd, let runID, let journal else { return }
-    heldEnd = nil
-    append([.scriptEnd(sequence: journal.nextSequence(), start: held.start, runID: runID, held.end)])
   }
 
   /// False once a mandatory record could not be written.
@@ -263,7 +254,8 @@ public final class HistoryRecorder: RunObserver {
     }
   }
 
-  /// Appends an event's record after the held end of the last script.
+  /// Appends an event's record (a script's start, a phase, the run's end…)
+  /// after the held end of the last script, in one write.
   @discardableResult
   private func appendEvent(_ make: (_ sequence: Int64, _ runID: Int64) -> LogRecord) -> Bool {
     guard let journal, let runID else { return false }
@@ -321,16 +313,14 @@ public final class HistoryRecorder: RunObserver {
     stdout.reset()
     stderr.reset()
     currentStart = nil
-    guard let runID, store != nil, let journal else { return }
+    guard let runID, store != nil, journal != nil else { return }
     let start = scriptStart(script, in: phase, runID: runID, startedAt: startedAt)
-    var records: [LogRecord] = []
-    if let held = heldEnd {
-      records.append(.scriptEnd(sequence: journal.nextSequence(), start: held.start, runID: runID, held.end))
-      heldEnd = nil
+    var sequence: Int64 = 0
+    let written = appendEvent { next, _ in
+      sequence = next
+      return .scriptStart(sequence: next, start)
     }
-    let sequence = journal.nextSequence()
-    records.append(.scriptStart(sequence: sequence, start))
-    if append(records) { currentStart = sequence }
+    if written { currentStart = sequence }
   }
 
   /// A script's start record: its digest remembered from an earlier run
