@@ -38,20 +38,37 @@ let package = Package(
       dependencies: ["CSystemShims", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
     .target(name: "RunForensics", dependencies: ["RefreshStore", "RefreshVocabulary"]),
+    // What leaves the node: a run as an OpenTelemetry trace (OTLP JSON), the
+    // Prometheus metrics file, and the files they are written to.
+    .target(
+      name: "RunTelemetry", dependencies: ["RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+    // A refresh from start to end, as the command asks for it: console,
+    // lock, recorder, run, and the files left for the fleet.
+    .target(
+      name: "RefreshSession",
+      dependencies: [
+        "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunHistory", "RunTelemetry", "RunViews",
+        "SystemInterface",
+      ]),
     // Renderings of run records: human tables and reports, the JSON contract,
     // the console log, time arguments. Tests call it without the binary.
     .target(
       name: "RunViews",
-      dependencies: ["CSystemShims", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "SystemInterface"]
+      dependencies: [
+        "CSystemShims", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "RunTelemetry",
+        "SystemInterface",
+      ]
     ),
     .executableTarget(
       name: "os-refresh-config",
       dependencies: [
         "RefreshRunner",
+        "RefreshSession",
         "RefreshStore",
         "RefreshVocabulary",
         "RunHistory",
         "RunForensics",
+        "RunTelemetry",
         "RunViews",
         "SystemInterface",
         "CSystemShims",
@@ -81,6 +98,10 @@ let package = Package(
     ),
     .testTarget(name: "RunForensicsTests", dependencies: ["RunForensics", "RefreshStore", "TestSupport"]),
     .testTarget(name: "RunViewsTests", dependencies: ["RunViews", "RefreshStore", "TestSupport"]),
+    .testTarget(
+      name: "RunTelemetryTests",
+      dependencies: ["RunTelemetry", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
+    ),
     .testTarget(
       name: "os-refresh-configTests",
       dependencies: ["os-refresh-config", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "TestSupport"]

@@ -16,6 +16,14 @@ public final class CStringArray {
     pointers[strings.count] = nil
   }
 
+  /// Replaces the last string with a copy of `string` (an `envp`'s
+  /// per-child entry, such as `TRACEPARENT`, set before each spawn).
+  public func replaceLast(with string: String) {
+    guard count > 0 else { return }
+    free(pointers[count - 1])
+    pointers[count - 1] = strdup(string)
+  }
+
   deinit {
     for index in 0..<count { free(pointers[index]) }
     pointers.deallocate()

@@ -1,3 +1,4 @@
+import RefreshVocabulary
 import SystemInterface
 
 /// What a refresh needs to know before it starts.
@@ -29,6 +30,9 @@ public struct RefreshConfiguration {
   /// us. Only a process whose every child is the runner's may say yes; a
   /// host with children of its own (a test process) says no.
   public var adoptsOrphans: Bool
+  /// The run's trace; nil to continue the `TRACEPARENT` of ``environment``
+  /// when it is valid, else to start a new one.
+  public var trace: RunTrace?
 
   /// Creates a configuration; the defaults are those of the reference.
   public init(

@@ -15,6 +15,8 @@ public final class RefreshRun {
   private var reportedStalls: Set<Int32> = []
   /// How children's stdout and stderr are connected, from where ours go.
   let channels: OutputChannels
+  /// The run's trace: scripts get their span of it in `TRACEPARENT`.
+  let trace: RunTrace
 
   /// Prepares a run; nothing happens until ``run()``.
   public init(configuration: RefreshConfiguration, observers: [RunObserver], clock: RunClock = RunClock()) {
@@ -24,6 +26,10 @@ public final class RefreshRun {
     channels =
       configuration.outputChannels
       ?? OutputChannels.matching(stdout: configuration.passThrough.stdout, stderr: configuration.passThrough.stderr)
+    let given = configuration.environment.dictionary
+    trace =
+      configuration.trace
+      ?? RunTrace.start(traceParent: given["TRACEPARENT"], traceState: given["TRACESTATE"])
   }
 
   /// Why a phase did not complete.
@@ -46,20 +52,23 @@ public final class RefreshRun {
       killAfterNanoseconds: Int64(configuration.killAfterSeconds) * 1_000_000_000,
       adoptsOrphans: configuration.adoptsOrphans, clock: clock)
     defer { supervisor.pump.closeLingering() }
-    if let nanoseconds = configuration.timeoutNanoseconds {
-      deadline = clock.monotonicNanoseconds() + nanoseconds
-    }
+    let started = clock.monotonicNanoseconds()
+    if let nanoseconds = configuration.timeoutNanoseconds { deadline = started + nanoseconds }
     notify { $0.runWillStart(describe()) }
+    if let given = configuration.environment.dictionary["TRACEPARENT"], trace.parentSpanID == nil {
+      log(.debug, "TRACEPARENT ignored (not a W3C trace context): \(DisplayText.escaped(given, singleLine: true))")
+    }
     let failure = observersAllow() ? runPhases(supervisor) : (.preConfigure, .stopped("before the first phase"))
     let outcome = finish(after: failure, supervisor: supervisor)
-    notify { $0.runDidFinish(status: outcome.status, exitStatus: outcome.exitStatus) }
+    let duration = clock.monotonicNanoseconds() - started
+    notify { $0.runDidFinish(status: outcome.status, exitStatus: outcome.exitStatus, durationNanoseconds: duration) }
     return outcome
   }
 
   private func describe() -> RunDescription {
     RunDescription(
       baseDirectory: configuration.baseDirectory, arguments: configuration.arguments,
-      environment: configuration.environment, startedAt: clock.wallMicroseconds(), deadline: deadline)
+      environment: configuration.environment, startedAt: clock.wallMicroseconds(), deadline: deadline, trace: trace)
   }
 
   /// Runs the four phases until one fails; the phases not reached are skipped.
@@ -121,7 +130,7 @@ public final class RefreshRun {
     case .found(let found): scripts = found
     }
     if phase != .error { log(.info, "Starting phase \(phase.rawValue)") }
-    notify { $0.phaseWillStart(phase, directory: directory) }
+    announce(phase, directory: directory)
     let setting: ScriptSetting
     switch loadEnvironment(for: phase, supervisor: supervisor) {
     case .success(let loaded): setting = loaded
@@ -130,7 +139,8 @@ public final class RefreshRun {
       return reason.phaseFailure
     }
     let launcher = ScriptLauncher(
-      environment: CStringArray(setting.environment.entries), state: setting.state, channels: channels,
+      environment: CStringArray(ScriptLauncher.tracedEntries(setting.environment.entries, trace: trace)),
+      state: setting.state, channels: channels,
       terminals: configuration.passThrough)
     for script in scripts {
       if let reason = runScript(script, in: phase, launcher: launcher, supervisor: supervisor) {
@@ -160,7 +170,7 @@ public final class RefreshRun {
       return .failed("\(directory) is not a directory")
     case .unreadable(let error):
       log(.info, "Starting phase \(phase.rawValue)")
-      notify { $0.phaseWillStart(phase, directory: directory) }
+      announce(phase, directory: directory)
       return .failed("cannot list \(directory): \(error.reason)")
     case .listed(let found, let passedOver):
       for entry in passedOver {
@@ -168,6 +178,12 @@ public final class RefreshRun {
       }
       return .found(found)
     }
+  }
+
+  /// Tells the observers a phase starts, as a new span.
+  private func announce(_ phase: Phase, directory: String) {
+    let span = SpanStart(id: .random(), startedAt: clock.wallMicroseconds())
+    notify { $0.phaseWillStart(phase, directory: directory, span: span) }
   }
 
   private func failPhase(_ phase: Phase, since started: MonotonicInstant, _ reason: String) -> PhaseFailure {
@@ -204,9 +220,10 @@ public final class RefreshRun {
     _ script: Script, in phase: Phase, launcher: ScriptLauncher, supervisor: ChildSupervisor
   ) -> ScriptOutcome? {
     log(.info, "Running \(script.path)")
-    let startedAt = clock.wallMicroseconds()
+    let span = SpanStart(id: .random(), startedAt: clock.wallMicroseconds())
+    let startedAt = span.startedAt
     let started = clock.monotonicNanoseconds()
-    notify { $0.scriptWillStart(script, in: phase, startedAt: startedAt) }
+    notify { $0.scriptWillStart(script, in: phase, span: span) }
     guard observersAllow() else { return nil }
     func finish(_ status: ScriptStatus, _ termination: Termination, _ error: SystemError? = nil) -> ScriptOutcome {
       let outcome = ScriptOutcome(
@@ -218,7 +235,7 @@ public final class RefreshRun {
     }
     let launched: ScriptLauncher.Launched
     do {
-      launched = try launcher.launch(script)
+      launched = try launcher.launch(script, traceParent: trace.traceParent(for: span.id))
     } catch {
       log(.error, "\(script.path): cannot execute: \(error.error.reason)")
       return finish(.failed, .exited(error.shellStatus), error.error)

@@ -37,6 +37,22 @@ public struct RunDescription: Sendable {
   /// one: work an observer does before a script (hashing a large one) stops
   /// there.
   public var deadline: MonotonicInstant?
+  /// The run's trace and root span.
+  public var trace: RunTrace
+}
+
+/// A span as it starts: its id, and when, UTC microseconds.
+public struct SpanStart: Sendable, Hashable {
+  /// The span's id, made now.
+  public let id: SpanID
+  /// The start, UTC microseconds.
+  public let startedAt: Int64
+
+  /// A span starting at `startedAt`.
+  public init(id: SpanID, startedAt: Int64) {
+    self.id = id
+    self.startedAt = startedAt
+  }
 }
 
 /// How one script ended.
@@ -73,8 +89,8 @@ public struct ScriptOutcome: Sendable {
 public protocol RunObserver: AnyObject {
   /// The run is about to start its first phase.
   func runWillStart(_ run: RunDescription)
-  /// A phase starts: its directory exists and is about to be used.
-  func phaseWillStart(_ phase: Phase, directory: String)
+  /// A phase starts, as `span`: its directory exists and is about to be used.
+  func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart)
   /// environment.d files are about to be sourced for `phase`.
   func environmentWillLoad(_ files: [String], for phase: Phase)
   /// The shell sourcing environment.d for `phase` wrote `bytes` (valid only
@@ -85,16 +101,17 @@ public protocol RunObserver: AnyObject {
   /// `error`, the shell could not be started.
   func environmentDidFail(
     for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels)
-  /// A script is about to be started.
-  func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64)
+  /// A script is about to be started, as `span` (whose id it gets in `TRACEPARENT`).
+  func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart)
   /// A script wrote `bytes` (valid only during the call) to `stream`.
   func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream)
   /// A script ended.
   func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome)
   /// A phase ended, or was found absent or skipped.
   func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64)
-  /// The run ended with `status` and will exit with `exitStatus`.
-  func runDidFinish(status: RunStatus, exitStatus: Int32)
+  /// The run ended with `status` after `durationNanoseconds` (monotonic
+  /// clock) and will exit with `exitStatus`.
+  func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64)
   /// A log message from the runner.
   func log(_ level: LogLevel, _ message: String)
   /// Whether the run may go on; asked after the run starts and after each
@@ -107,19 +124,19 @@ public protocol RunObserver: AnyObject {
 /// Observers that do not care about some events leave them out.
 extension RunObserver {
   public func runWillStart(_ run: RunDescription) {}
-  public func phaseWillStart(_ phase: Phase, directory: String) {}
+  public func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart) {}
   public func environmentWillLoad(_ files: [String], for phase: Phase) {}
   public func environment(for phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {}
   public func environmentDidFail(
     for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels
   ) {}
-  public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {}
+  public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {}
   public func script(
     _ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream
   ) {}
   public func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome) {}
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {}
-  public func runDidFinish(status: RunStatus, exitStatus: Int32) {}
+  public func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64) {}
   public func log(_ level: LogLevel, _ message: String) {}
   public func mayContinue() -> Bool { true }
 }

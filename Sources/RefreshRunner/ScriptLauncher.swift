@@ -28,7 +28,8 @@ struct ScriptLauncher {
     var shellStatus: Int32 { error.code == ENOENT ? 127 : 126 }
   }
 
-  /// The environment scripts get.
+  /// The environment scripts get; its last entry is the running script's
+  /// `TRACEPARENT` (``tracedEntries(_:trace:)``).
   let environment: CStringArray
   /// The umask, directory and limits environment.d left, which scripts start with.
   let state: ShellState
@@ -37,8 +38,21 @@ struct ScriptLauncher {
   /// Our stdout and stderr, whose window size pseudo-terminals get.
   let terminals: (stdout: Int32, stderr: Int32)
 
-  /// Starts `script` with new channels on its stdout and stderr.
-  func launch(_ script: Script) throws(Failure) -> Launched {
+  /// The entries of a phase's environment as scripts get them: any
+  /// `TRACEPARENT` and `TRACESTATE` replaced by the run's (a `TRACESTATE`
+  /// only when the run continues a given trace), `TRACEPARENT` last, its
+  /// value set for each script by ``launch(_:traceParent:)``.
+  static func tracedEntries(_ entries: [String], trace: RunTrace) -> [String] {
+    var result = entries.filter { !$0.hasPrefix("TRACEPARENT=") && !$0.hasPrefix("TRACESTATE=") }
+    if let state = trace.traceState { result.append("TRACESTATE=" + state) }
+    result.append("TRACEPARENT=" + trace.traceParent(for: trace.spanID))
+    return result
+  }
+
+  /// Starts `script` with new channels on its stdout and stderr, and
+  /// `traceParent` (its own span) in `TRACEPARENT`.
+  func launch(_ script: Script, traceParent: String) throws(Failure) -> Launched {
+    environment.replaceLast(with: "TRACEPARENT=" + traceParent)
     let opened: [OutputChannels.Channel]
     do {
       opened = try channels.open(sizeFrom: terminals)

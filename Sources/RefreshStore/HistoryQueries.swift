@@ -60,11 +60,14 @@ public struct HistoryQueries {
           RunSummary.columns + "\nWHERE r.id = :id", named: RunSummary.columnParameters + [(":id", .integer(id))],
           RunSummary.init(row:)),
         var detail = try database.firstRow(
-          "SELECT hostname, pid, version, command_line FROM runs WHERE id = ?", [.integer(id)],
+          """
+          SELECT hostname, pid, version, command_line, trace_id, span_id, parent_span_id, trace_state
+          FROM runs WHERE id = ?
+          """, [.integer(id)],
           { row in
             RunDetail(
               summary: summary, hostname: row.text(0), pid: row.int64(1), version: row.text(2),
-              commandLine: row.text(3), inputs: [], phases: [])
+              commandLine: row.text(3), inputs: [], phases: [], trace: Self.trace(row, from: 4))
           })
       else { throw StoreError.unknownRun(String(id)) }
       detail.inputs = try database.rows(
@@ -72,6 +75,17 @@ public struct HistoryQueries {
       detail.phases = try phases(of: id, summary: summary)
       return detail
     }
+  }
+
+  /// The trace stored in columns `first` … `first + 3` of `row` (trace id,
+  /// span id, parent span id, trace state); nil when it was not stored.
+  private static func trace(_ row: Statement, from first: Int32) -> RunTrace? {
+    guard let trace = row.optionalText(first).flatMap({ TraceID(hex: $0) }),
+      let span = row.optionalText(first + 1).flatMap({ SpanID(hex: $0) })
+    else { return nil }
+    return RunTrace(
+      traceID: trace, spanID: span, parentSpanID: row.optionalText(first + 2).flatMap { SpanID(hex: $0) },
+      traceState: row.optionalText(first + 3))
   }
 
   /// The four phases in order (those never recorded shown as skipped, or

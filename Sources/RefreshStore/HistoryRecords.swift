@@ -60,6 +60,8 @@ public struct ScriptDetail: Sendable, Equatable {
   public var combinedOutput = false
   /// The script wrote to a pseudo-terminal.
   public var terminal = false
+  /// Its span in the run's trace; nil for runs recorded before spans were kept.
+  public var spanID: SpanID? = nil
 }
 
 /// A phase of a run with its scripts.
@@ -71,6 +73,9 @@ public struct PhaseDetail: Sendable, Equatable {
   public var scripts: [ScriptDetail]
   /// Why environment.d failed for this phase, when it did.
   public var environmentFailure: EnvironmentFailureRecord?
+  /// Its span in the run's trace; nil for phases that never started and
+  /// runs recorded before spans were kept.
+  public var spanID: SpanID? = nil
 }
 
 /// Everything recorded of one run.
@@ -85,6 +90,8 @@ public struct RunDetail: Sendable, Equatable {
   /// The four phases in order (those never recorded show as `skipped`), then
   /// `error` when error.d ran.
   public var phases: [PhaseDetail]
+  /// The run's trace; nil for runs recorded before traces were kept.
+  public var trace: RunTrace? = nil
 }
 
 /// An input file of a run with its kept content, for comparisons.

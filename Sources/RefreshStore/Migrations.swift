@@ -22,6 +22,8 @@ extension Migration {
     embedded("0007_pending_log.sql", PackageResources._007_pending_log_sql),
     embedded("0008_file_digests.sql", PackageResources._008_file_digests_sql),
     embedded("0009_input_chunks.sql", PackageResources._009_input_chunks_sql),
+    embedded(
+      "0010_trace_context_and_run_totals.sql", PackageResources._010_trace_context_and_run_totals_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN

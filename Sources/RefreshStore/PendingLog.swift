@@ -173,6 +173,7 @@ public enum LogRecord: Sendable {
           identity.device, identity.inode, identity.size, identity.modifiedNanoseconds, identity.changedNanoseconds,
         ] { out.int(value) }
       }
+      out.optionalText(start.spanID?.hex)
     case .scriptEnd(let sequence, let start, let runID, let end):
       out.header(2, sequence, runID)
       out.int(start)
@@ -193,6 +194,7 @@ public enum LogRecord: Sendable {
       out.optionalInt(record.startedAt)
       out.optionalInt(record.finishedAt)
       out.optionalInt(record.durationMicroseconds)
+      out.optionalText(record.spanID?.hex)
     case .environmentFailure(let sequence, let runID, let phase, let failure):
       out.header(4, sequence, runID)
       out.text(phase.rawValue)
@@ -228,6 +230,7 @@ public enum LogRecord: Sendable {
         device: values[0], inode: values[1], size: values[2], modifiedNanoseconds: values[3],
         changedNanoseconds: values[4])
     }
+    start.spanID = input.trailingSpanID()
     return start
   }
 
@@ -255,10 +258,10 @@ public enum LogRecord: Sendable {
         let startedAt = input.optionalInt(),
         let finishedAt = input.optionalInt(), let duration = input.optionalInt()
       else { return nil }
-      self = .phase(
-        sequence: sequence, runID: runID,
-        PhaseRecord(
-          phase: phase, status: status, startedAt: startedAt, finishedAt: finishedAt, durationMicroseconds: duration))
+      var record = PhaseRecord(
+        phase: phase, status: status, startedAt: startedAt, finishedAt: finishedAt, durationMicroseconds: duration)
+      record.spanID = input.trailingSpanID()
+      self = .phase(sequence: sequence, runID: runID, record)
     case 4:
       guard let phase = input.text().flatMap(Phase.init), let file = input.optionalText(),
         let exitCode = input.optionalInt(), let signal = input.optionalInt(),
@@ -302,6 +305,8 @@ public struct PhaseRecord: Sendable, Equatable {
   public var startedAt: Int64?
   public var finishedAt: Int64?
   public var durationMicroseconds: Int64?
+  /// The phase's span in the run's trace.
+  public var spanID: SpanID?
 
   /// Creates a record.
   public init(
@@ -355,6 +360,13 @@ struct RecordEncoder {
 /// Reads what ``RecordEncoder`` wrote; nil for anything short or out of range.
 struct RecordDecoder {
   var remaining: ArraySlice<UInt8>
+
+  /// A span id ending a record; nil when absent (records written before
+  /// spans were kept end without it).
+  mutating func trailingSpanID() -> SpanID? {
+    guard !remaining.isEmpty, let hex = optionalText() else { return nil }
+    return hex.flatMap { SpanID(hex: $0) }
+  }
 
   mutating func byte() -> UInt8? { remaining.popFirst() }
   mutating func int() -> Int64? {

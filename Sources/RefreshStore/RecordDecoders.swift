@@ -41,7 +41,7 @@ extension ScriptDetail {
   static let columns = """
     SELECT id, phase, name, path, position, sha256, status, exit_code, signal, started_at, finished_at,
       duration_us, error, stdout_bytes, stdout_truncated, stderr_bytes, stderr_truncated, output_combined,
-      output_terminal
+      output_terminal, span_id
     FROM scripts
     """
 
@@ -53,7 +53,7 @@ extension ScriptDetail {
       durationMicroseconds: row.optionalInt64(11), error: row.optionalText(12),
       stdout: StreamSummary(bytes: row.int64(13), truncated: row.int64(14) != 0),
       stderr: StreamSummary(bytes: row.int64(15), truncated: row.int64(16) != 0), combinedOutput: row.int64(17) != 0,
-      terminal: row.int64(18) != 0)
+      terminal: row.int64(18) != 0, spanID: row.optionalText(19).flatMap { SpanID(hex: $0) })
   }
 }
 
@@ -61,7 +61,7 @@ extension PhaseDetail {
   /// The columns ``init(row:scripts:)`` reads, from `phases`.
   static let columns = """
     SELECT name, status, started_at, duration_us, environment_failed, environment_file, environment_exit_code,
-      environment_signal, environment_output, environment_output_combined
+      environment_signal, environment_output, environment_output_combined, span_id
     FROM phases
     """
 
@@ -75,7 +75,8 @@ extension PhaseDetail {
         output: row.isNull(8) ? [] : row.blob(8), combinedOutput: row.int64(9) != 0)
     self.init(
       name: name, status: try row.word(1), startedAt: row.optionalInt64(2), durationMicroseconds: row.optionalInt64(3),
-      scripts: scripts[name] ?? [], environmentFailure: failure)
+      scripts: scripts[name] ?? [], environmentFailure: failure,
+      spanID: row.optionalText(10).flatMap { SpanID(hex: $0) })
   }
 }
 

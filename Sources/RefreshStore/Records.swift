@@ -63,6 +63,8 @@ public struct RunStart: Sendable {
   public var commandLine: [String]
   public var plannedScripts: Int
   public var inputs: [InputRecord]
+  /// The run's trace and root span; nil for records made without one.
+  public var trace: RunTrace?
 
   /// Creates a run start record.
   public init(
@@ -100,6 +102,8 @@ public struct ScriptStart: Sendable {
   /// Not read now (its identity is unchanged): `sha256` is the one
   /// remembered, and its content is the one stored under it.
   public var contentByDigest = false
+  /// The script's span in the run's trace.
+  public var spanID: SpanID?
 
   /// Creates a script start record.
   public init(

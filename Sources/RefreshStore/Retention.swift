@@ -81,6 +81,9 @@ public struct Retention {
         DELETE FROM phases WHERE run_id IN temp.doomed_runs;
         DELETE FROM input_chunks WHERE run_id IN temp.doomed_runs;
         DELETE FROM run_inputs WHERE run_id IN temp.doomed_runs;
+        INSERT INTO pruned_runs (status, count)
+          SELECT status, count(*) FROM runs WHERE id IN temp.doomed_runs GROUP BY status
+          ON CONFLICT (status) DO UPDATE SET count = count + excluded.count;
         DELETE FROM runs WHERE id IN temp.doomed_runs;
         DELETE FROM contents WHERE refs <= 0 AND id IN (SELECT id FROM temp.doomed_references);
         DELETE FROM temp.doomed_runs;

@@ -18,13 +18,16 @@ public struct RunWriter {
       try database.statement(
         """
         INSERT INTO runs (started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
-                          command_line, planned_scripts, pid_namespace)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          command_line, planned_scripts, pid_namespace, trace_id, span_id, parent_span_id,
+                          trace_state)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
       ).run([
         .integer(start.startedAt), .word(RunStatus.running), .text(start.baseDirectory), .text(start.hostname),
         .integer(start.pid), .text(start.bootID), .integer(start.processStart), .text(start.version),
         .text(JSONText.array(start.commandLine)), .integer(Int64(start.plannedScripts)), .text(start.pidNamespace),
+        .text(orNull: start.trace?.traceID.hex), .text(orNull: start.trace?.spanID.hex),
+        .text(orNull: start.trace?.parentSpanID?.hex), .text(orNull: start.trace?.traceState),
       ])
       let run = database.lastInsertedRowID
       var positions: [InputKind: Int64] = [:]
@@ -70,15 +73,16 @@ public struct RunWriter {
   private func upsertPhase(runID: Int64, _ record: PhaseRecord) throws(SQLiteError) {
     try database.statement(
       """
-      INSERT INTO phases (run_id, name, position, status, started_at, finished_at, duration_us)
-      VALUES (?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO phases (run_id, name, position, status, started_at, finished_at, duration_us, span_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
-        finished_at = excluded.finished_at, duration_us = excluded.duration_us
+        finished_at = excluded.finished_at, duration_us = excluded.duration_us,
+        span_id = coalesce(excluded.span_id, span_id)
       """
     ).run([
       .integer(runID), .word(record.phase), .integer(Int64(record.phase.position)), .word(record.status),
       .integer(orNull: record.startedAt), .integer(orNull: record.finishedAt),
-      .integer(orNull: record.durationMicroseconds),
+      .integer(orNull: record.durationMicroseconds), .text(orNull: record.spanID?.hex),
     ])
   }
 
@@ -116,13 +120,15 @@ public struct RunWriter {
     }
     try database.statement(
       """
-      INSERT INTO scripts (run_id, phase, name, path, position, sha256, content_id, started_at, status, log_seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO scripts (run_id, phase, name, path, position, sha256, content_id, started_at, status, log_seq,
+                           span_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """
     ).run([
       .integer(start.runID), .word(start.phase), .text(start.name), .text(start.path),
       .integer(Int64(start.position)), .text(orNull: start.sha256), .integer(orNull: content),
       .integer(start.startedAt), .word(ScriptStatus.running), .integer(orNull: sequence),
+      .text(orNull: start.spanID?.hex),
     ])
     return database.lastInsertedRowID
   }

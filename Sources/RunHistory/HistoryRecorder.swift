@@ -57,8 +57,7 @@ public final class HistoryRecorder: RunObserver {
   private let warn: (String) -> Void
   private let clock = RunClock()
   private var runID: Int64?
-  private var runStarted: MonotonicInstant = 0
-  private var phaseStarts: [Phase: (wall: Int64, monotonic: MonotonicInstant)] = [:]
+  private var phaseStarts: [Phase: SpanStart] = [:]
   /// The sequence number of the running script's start record.
   private var currentStart: Int64?
   /// Where script records go; nil when the pending log cannot be had.
@@ -91,6 +90,10 @@ public final class HistoryRecorder: RunObserver {
   /// The end of the last script, when it succeeded: written with the next
   /// script's start, in one append (or at the next phase or run event).
   private var heldEnd: (start: Int64, end: ScriptEnd)?
+
+  /// The history's queries and this run's id, once the run's end is
+  /// recorded: what the trace and the metrics written after it are read from.
+  public private(set) var recorded: (queries: HistoryQueries, runID: Int64)?
 
   /// Set when a mandatory record could not be written: the run must stop.
   private var mustStop = false
@@ -163,7 +166,6 @@ public final class HistoryRecorder: RunObserver {
   // MARK: - Events
 
   public func runWillStart(_ run: RunDescription) {
-    runStarted = clock.monotonicNanoseconds()
     deadline = run.deadline
     var inputs: [InputRecord] = []
     for (path, source) in MetadataFiles.resolve(run.environment.dictionary) {
@@ -175,11 +177,12 @@ public final class HistoryRecorder: RunObserver {
       inputs.append(input(.environment, path, keep: false))
     }
     let identity = ProcessIdentity.current()
-    let start = RunStart(
-      startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: Self.hostname(), pid: identity.pid,
+    var start = RunStart(
+      startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: hostName(), pid: identity.pid,
       bootID: identity.bootID, processStart: identity.startTicks, pidNamespace: identity.pidNamespace,
       version: settings.version,
       commandLine: Self.scrubbed(run.arguments), plannedScripts: settings.plannedScripts, inputs: inputs)
+    start.trace = run.trace
     if !settings.storeSecrets { knownSecrets = KnownSecrets(from: knownDocuments) }
     record { runID = try $0.writer.beginRun(start) }
     if runID != nil, let store {
@@ -243,15 +246,12 @@ public final class HistoryRecorder: RunObserver {
     return try FileDigest.hmacSHA256(path, key: key)
   }
 
-  public func phaseWillStart(_ phase: Phase, directory: String) {
-    let started = (wall: clock.wallMicroseconds(), monotonic: clock.monotonicNanoseconds())
-    phaseStarts[phase] = started
-    appendEvent { sequence, runID in
-      .phase(
-        sequence: sequence, runID: runID,
-        PhaseRecord(
-          phase: phase, status: .running, startedAt: started.wall, finishedAt: nil, durationMicroseconds: nil))
-    }
+  public func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart) {
+    phaseStarts[phase] = span
+    var record = PhaseRecord(
+      phase: phase, status: .running, startedAt: span.startedAt, finishedAt: nil, durationMicroseconds: nil)
+    record.spanID = span.id
+    appendEvent { .phase(sequence: $0, runID: $1, record) }
   }
 
   /// Appends an event's record (a script's start, a phase, the run's end…)
@@ -309,12 +309,13 @@ public final class HistoryRecorder: RunObserver {
     }
   }
 
-  public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {
+  public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {
     stdout.reset()
     stderr.reset()
     currentStart = nil
     guard let runID, store != nil, journal != nil else { return }
-    let start = scriptStart(script, in: phase, runID: runID, startedAt: startedAt)
+    var start = scriptStart(script, in: phase, runID: runID, startedAt: span.startedAt)
+    start.spanID = span.id
     var sequence: Int64 = 0
     let written = appendEvent { next, _ in
       sequence = next
@@ -396,16 +397,17 @@ public final class HistoryRecorder: RunObserver {
 
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {
     let started = phaseStarts[phase]
-    let record = PhaseRecord(
-      phase: phase, status: status, startedAt: started?.wall,
+    var record = PhaseRecord(
+      phase: phase, status: status, startedAt: started?.startedAt,
       finishedAt: started == nil ? nil : clock.wallMicroseconds(),
       durationMicroseconds: started == nil ? nil : durationNanoseconds / 1000)
+    record.spanID = started?.id
     appendEvent { .phase(sequence: $0, runID: $1, record) }
   }
 
-  public func runDidFinish(status: RunStatus, exitStatus: Int32) {
+  public func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64) {
     guard let runID else { return }
-    let duration = (clock.monotonicNanoseconds() - runStarted) / 1000
+    let duration = durationNanoseconds / 1000
     let end = RunEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status, exitCode: Int64(exitStatus))
     // The run's end goes to the pending log too, with the held script end,
@@ -445,6 +447,7 @@ public final class HistoryRecorder: RunObserver {
     journal = nil
     store?.stopLogSync()
     guard finished else { return }
+    if let store { recorded = (store.queries, runID) }
     record {
       if settings.keepRuns > 0 { try $0.retention.prune(keepRuns: settings.keepRuns, olderThan: nil) }
       if settings.maxDatabaseBytes > 0 {
@@ -481,14 +484,6 @@ public final class HistoryRecorder: RunObserver {
       }
     }
     return result
-  }
-
-  // MARK: - Helpers
-
-  static func hostname() -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
 }

@@ -76,6 +76,9 @@ public final class OutputRedactor: Sendable {
   }
 
   /// `bytes` with every match replaced.
+  /// `text` with every match replaced by `<redacted>`.
+  public func redact(_ text: String) -> String { String(decoding: redact(Array(text.utf8)), as: UTF8.self) }
+
   public func redact(_ bytes: [UInt8]) -> [UInt8] {
     Self.replacing(ranges(in: bytes), of: bytes, in: 0..<bytes.count)
   }

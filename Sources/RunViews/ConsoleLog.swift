@@ -56,7 +56,7 @@ public final class ConsoleLog: RunObserver {
 
   public func environmentWillLoad(_ files: [String], for phase: Phase) { scriptsSinceEnvironment = 0 }
 
-  public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {
+  public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {
     scriptsSinceEnvironment = scriptsSinceEnvironment.map { $0 + 1 }
   }
 

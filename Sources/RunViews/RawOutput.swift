@@ -1,4 +1,5 @@
 import RefreshStore
+import RefreshVocabulary
 import SystemInterface
 
 /// `history output`: the kept bytes exactly as captured, and a note on
@@ -24,5 +25,18 @@ public enum RawOutput {
       STDERR_FILENO,
       "os-refresh-config: note: \(DisplayText.escaped(script, singleLine: true)) wrote stdout and stderr to one channel (ours were one file, socket or terminal); both follow, in the order written\n"
     )
+  }
+
+  /// Writes `text` to the file `path` (created 0644 or truncated; a
+  /// symbolic link there is refused), or to stdout when `path` is nil.
+  public static func write(_ text: String, to path: String?) throws(SystemError) {
+    guard let path else {
+      guard writeFully(STDOUT_FILENO, text) else {
+        throw SystemError(call: "write", code: errno, subject: ScriptStream.stdout.rawValue)
+      }
+      return
+    }
+    let file = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
+    guard writeFully(file.rawValue, text) else { throw SystemError(call: "write", code: errno, subject: path) }
   }
 }

@@ -21,4 +21,19 @@ public enum DisplayText {
     }
     return result
   }
+
+  /// `text` with each scalar `replacement` has text for replaced by it: the
+  /// one loop behind each format's escaping (Prometheus labels, XML).
+  public static func replacing(_ text: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
+    var result = ""
+    result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+    for scalar in text.unicodeScalars {
+      if let replaced = replacement(scalar) {
+        result += replaced
+      } else {
+        result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
 }

@@ -24,7 +24,7 @@ struct OSRefreshConfig: ParsableCommand {
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.contains("--version") && !arguments.contains("--") {
       print(
-        VersionReport.text(version: configuration.version, databasePath: Completions.databasePath(arguments)),
+        VersionReport.text(version: configuration.version, databasePath: CompletionCandidates.databasePath(arguments)),
         terminator: "")
       Glibc.exit(0)
     }

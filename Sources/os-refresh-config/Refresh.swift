@@ -1,8 +1,9 @@
 import ArgumentParser
 import RefreshRunner
+import RefreshSession
 import RefreshStore
 import RefreshVocabulary
-import RunHistory
+import RunTelemetry
 import RunViews
 import SystemInterface
 
@@ -105,6 +106,20 @@ struct RefreshOptions: ParsableArguments {
   @Flag(help: "Store secret metadata values in clear (also $OS_REFRESH_CONFIG_STORE_SECRETS=1).")
   var storeSecrets = false
 
+  /// The Prometheus textfile.
+  @Option(
+    help: ArgumentHelp(
+      "Prometheus metrics file written when the run ends (default: $OS_REFRESH_CONFIG_METRICS_FILE, else \(FleetOutputs.defaultMetricsFile) when its directory exists; '' for none).",
+      valueName: "path"))
+  var metricsFile: String?
+
+  /// The OTLP JSON Lines file.
+  @Option(
+    help: ArgumentHelp(
+      "Append the run's trace to this file as one OTLP JSON line (default: $OS_REFRESH_CONFIG_OTLP_FILE; '' for none).",
+      valueName: "path"))
+  var otlpFile: String?
+
   /// Lists what would run, without running or locking anything.
   @Flag(help: "Print the scripts each phase would run, in order, and exit without running them.")
   var dryRun = false
@@ -122,27 +137,28 @@ struct RefreshOptions: ParsableArguments {
 
   func refresh() throws {
     let environment = ProcessEnvironment.current()
-    let base = BaseDirectory.resolve(option: baseDir, environment: environment.dictionary)
     if printBase || printPhases {
-      print(printBase ? base.path : Phase.ordered.map(\.rawValue).joined(separator: "\t"))
-      return
+      let base = BaseDirectory.resolve(option: baseDir, environment: environment.dictionary).path
+      print(printBase ? base : Phase.ordered.map(\.rawValue).joined(separator: "\t"))
+    } else {
+      do {
+        try RefreshSession.run(request, environment: environment)
+      } catch let ended as RefreshEnded {
+        throw ExitCode(ended.exitStatus)
+      }
     }
-    let console = ConsoleLog(threshold: logLevel.level, environment: environment.dictionary)
-    if let warning = base.deprecationWarning { console.log(.warning, warning) }
-    let pattern = try RunPartsPattern.forEnvironment(environment.dictionary)
-    let redactor = try OutputRedactor.forArguments(redactions, file: redactFile)
-    try base.validate()
-    if dryRun {
-      print(DryRunReport.text(baseDirectory: base.path, pattern: pattern), terminator: "")
-      return
-    }
-    let lock = try acquireLock(console: console)
-    defer { lock.release() }
-    let observers = try attachObservers(console: console, base: base, pattern: pattern, redactor: redactor)
-    let configuration = RefreshConfiguration(
-      baseDirectory: base.path, timeoutSeconds: timeout, killAfterSeconds: killAfter, scriptPattern: pattern,
-      environment: environment, arguments: CommandLine.arguments)
-    let outcome = try RefreshRun(configuration: configuration, observers: observers).run()
-    if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
+  }
+
+  /// The refresh these options ask for.
+  private var request: RefreshRequest {
+    var request = RefreshRequest(version: OSRefreshConfig.configuration.version, arguments: CommandLine.arguments)
+    (request.baseDirectory, request.logLevel, request.lockfile) = (baseDir, logLevel.level, lockfile)
+    (request.timeoutSeconds, request.killAfterSeconds) = (timeout, killAfter)
+    request.databasePath = noHistory ? nil : database.path
+    (request.requireHistory, request.maxOutput, request.keepRuns) = (requireHistory, maxOutput, keepRuns)
+    request.maxDatabaseBytes = (try? ByteSize.databaseBudget(maxDbSize)) ?? Retention.defaultMaxBytes
+    (request.redactions, request.redactFile, request.storeSecrets) = (redactions, redactFile, storeSecrets)
+    (request.metricsFile, request.otlpFile, request.dryRun) = (metricsFile, otlpFile, dryRun)
+    return request
   }
 }

@@ -163,6 +163,16 @@ enum Fixtures {
           ("SELECT count(*) FROM input_chunks", 0),
         ]
       )
+    case 9:
+      // Runs recorded before traces: no ids stored (export derives them),
+      // nothing pruned yet.
+      return (
+        run(17, status: "failed"),
+        [
+          ("SELECT count(*) FROM runs WHERE id = 17 AND trace_id IS NULL AND span_id IS NULL", 1),
+          ("SELECT count(*) FROM pruned_runs", 0),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

@@ -35,13 +35,15 @@ public final class EventLog: RunObserver {
 
   public func runWillStart(_ run: RunDescription) { events.append(.runWillStart) }
 
-  public func phaseWillStart(_ phase: Phase, directory: String) { events.append(.phaseWillStart(phase)) }
+  public func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart) {
+    events.append(.phaseWillStart(phase))
+  }
 
   public func environmentWillLoad(_ files: [String], for phase: Phase) {
     events.append(.environmentWillLoad(phase, files: files.count))
   }
 
-  public func scriptWillStart(_ script: Script, in phase: Phase, startedAt: Int64) {
+  public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {
     events.append(.scriptWillStart(phase, script.name))
     onScriptStart?(script, phase)
   }
@@ -59,7 +61,9 @@ public final class EventLog: RunObserver {
     events.append(.phaseDidFinish(phase, status))
   }
 
-  public func runDidFinish(status: RunStatus, exitStatus: Int32) { events.append(.runDidFinish(status, exitStatus)) }
+  public func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64) {
+    events.append(.runDidFinish(status, exitStatus))
+  }
 
   public func log(_ level: LogLevel, _ message: String) { logLines.append("\(level.name) \(message)") }
 }

@@ -1,0 +1,113 @@
+import RefreshRunner
+import RefreshStore
+import RefreshVocabulary
+import RunHistory
+import RunTelemetry
+import RunViews
+import SystemInterface
+
+/// What a refresh is asked to do: the values of the command's options,
+/// parsed and range-checked by the command.
+public struct RefreshRequest: Sendable {
+  public var baseDirectory: String?
+  public var logLevel: LogLevel = .info
+  public var lockfile: String = RunLock.defaultPath
+  public var timeoutSeconds: Int?
+  public var killAfterSeconds = 10
+  /// The history's file; nil with `--no-history`.
+  public var databasePath: String?
+  public var requireHistory = false
+  public var maxOutput = 32 * 1024
+  public var keepRuns = Retention.defaultKeepRuns
+  public var maxDatabaseBytes = Retention.defaultMaxBytes
+  public var redactions: [String] = []
+  public var redactFile: String?
+  public var storeSecrets = false
+  public var metricsFile: String?
+  public var otlpFile: String?
+  /// Print what would run and run nothing (`--dry-run`).
+  public var dryRun = false
+  /// Our version, for the record and the trace.
+  public var version: String
+  /// Our command line, for the record.
+  public var arguments: [String]
+
+  /// A request with the reference's defaults.
+  public init(version: String, arguments: [String]) {
+    self.version = version
+    self.arguments = arguments
+  }
+}
+
+/// How a refresh ended, for the command to exit with.
+public struct RefreshEnded: Error, Sendable {
+  /// The exit status: 0, 1, 11 (the lock is held), 128 + a signal.
+  public let exitStatus: Int32
+}
+
+/// A refresh from start to end: the console, the lock, the recorder, the
+/// run, and the files it leaves for the fleet (metrics, trace).
+public enum RefreshSession {
+  /// Runs the refresh `request` describes in `environment`.
+  /// - Throws: ``RefreshEnded`` with a non-zero exit status (its messages
+  ///   already logged), or an error to report in one line.
+  public static func run(_ request: RefreshRequest, environment: ProcessEnvironment) throws {
+    let base = BaseDirectory.resolve(option: request.baseDirectory, environment: environment.dictionary)
+    let console = ConsoleLog(threshold: request.logLevel, environment: environment.dictionary)
+    if let warning = base.deprecationWarning { console.log(.warning, warning) }
+    let pattern = try RunPartsPattern.forEnvironment(environment.dictionary)
+    let redactor = try OutputRedactor.forArguments(request.redactions, file: request.redactFile)
+    try base.validate()
+    if request.dryRun {
+      writeFully(STDOUT_FILENO, DryRunReport.text(baseDirectory: base.path, pattern: pattern))
+      return
+    }
+    let lock: RunLock
+    do {
+      lock = try RunLock.acquire(path: request.lockfile)
+    } catch {
+      console.log(.error, error.description)
+      throw RefreshEnded(exitStatus: error.exitStatus)
+    }
+    defer { lock.release() }
+    let recorder = try recorder(for: request, console: console, base: base, pattern: pattern, redactor: redactor)
+    let outputs = FleetOutputs.resolve(
+      metricsOption: request.metricsFile, otlpOption: request.otlpFile, environment: environment.dictionary)
+    let tracer = RunTracer(version: request.version)
+    var observers: [RunObserver] = [console]
+    if let recorder { observers.append(recorder) }
+    if !outputs.isEmpty { observers.append(tracer) }
+    let configuration = RefreshConfiguration(
+      baseDirectory: base.path, timeoutSeconds: request.timeoutSeconds, killAfterSeconds: request.killAfterSeconds,
+      scriptPattern: pattern, environment: environment, arguments: request.arguments)
+    let outcome = try RefreshRun(configuration: configuration, observers: observers).run()
+    outputs.write(
+      tracer: tracer, recorded: recorder?.recorded, redact: { redactor?.redact($0) ?? $0 },
+      warn: { console.log(.warning, $0) })
+    if outcome.exitStatus != 0 { throw RefreshEnded(exitStatus: outcome.exitStatus) }
+  }
+
+  /// The history recorder, unless recording is off or impossible (then a
+  /// WARNING, or with `--require-history` an error and exit 1).
+  private static func recorder(
+    for request: RefreshRequest, console: ConsoleLog, base: BaseDirectory, pattern: RunPartsPattern,
+    redactor: OutputRedactor?
+  ) throws -> HistoryRecorder? {
+    guard let path = request.databasePath else { return nil }
+    var settings = HistoryRecorder.Settings(
+      maxOutput: request.maxOutput,
+      plannedScripts: DryRunReport.plannedScripts(baseDirectory: base.path, pattern: pattern),
+      version: request.version, keepRuns: request.keepRuns, redactor: redactor)
+    settings.required = request.requireHistory
+    settings.maxDatabaseBytes = request.maxDatabaseBytes
+    let variable = ProcessEnvironment.current().dictionary["OS_REFRESH_CONFIG_STORE_SECRETS"] ?? ""
+    settings.storeSecrets = request.storeSecrets || !["", "0", "false", "no"].contains(variable.lowercased())
+    do {
+      return try RecordingSession.recorder(
+        path: path, required: request.requireHistory, settings: settings, warn: { console.log(.warning, $0) })
+    } catch {
+      console.log(.error, error.description)
+      throw RefreshEnded(exitStatus: 1)
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import RefreshVocabulary
+import SystemInterface
+
+/// The outcome of the last run in the Prometheus text exposition format
+/// (0.0.4), for node_exporter's textfile collector.
+public struct MetricsText {
+  /// What the history adds: runs by status since it began (pruned runs
+  /// included, so the counters never go back), and when the last successful
+  /// run ended. Absent without a history.
+  public struct History: Sendable, Equatable {
+    public var totals: [RunStatus: Int64]
+    public var lastSuccessAt: Int64?
+
+    /// The history's side of the metrics.
+    public init(totals: [RunStatus: Int64], lastSuccessAt: Int64?) {
+      self.totals = totals
+      self.lastSuccessAt = lastSuccessAt
+    }
+  }
+
+  let run: TracedRun
+  let history: History?
+  let redact: (String) -> String
+
+  /// The metrics of `run`, with `history`'s when there is one; label values
+  /// pass through `redact`.
+  public init(run: TracedRun, history: History?, redact: @escaping (String) -> String = { $0 }) {
+    self.run = run
+    self.history = history
+    self.redact = redact
+  }
+
+  /// The statuses a finished run can have, each a `runs_total` series.
+  static let finishedStatuses: [RunStatus] = RunStatus.allCases.filter { $0 != .running }
+
+  /// The file's text: each metric's HELP and TYPE, then its samples.
+  public var text: String {
+    var out = ""
+    func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+      guard !samples.isEmpty else { return }
+      out += "# HELP os_refresh_config_\(name) \(help)\n# TYPE os_refresh_config_\(name) \(type)\n"
+      for sample in samples { out += "os_refresh_config_\(name)\(sample.labels) \(sample.value)\n" }
+    }
+    metric(
+      "last_run_timestamp_seconds", "gauge", "When the last run started, in seconds since the Unix epoch.",
+      [("", Self.seconds(run.startedAt))])
+    metric(
+      "last_run_duration_seconds", "gauge", "How long the last run took.",
+      [("", Self.seconds(run.durationMicroseconds))])
+    metric(
+      "last_run_success", "gauge", "1 when the last run succeeded, else 0.",
+      [("", run.status == .success ? "1" : "0")])
+    metric("last_run_exit_code", "gauge", "The exit status of the last run.", [("", String(run.exitCode))])
+    let lastSuccess = history?.lastSuccessAt ?? (run.status == .success ? run.finishedAt : nil)
+    metric(
+      "last_success_timestamp_seconds", "gauge",
+      "When the last successful run ended, in seconds since the Unix epoch.",
+      lastSuccess.map { [("", Self.seconds($0))] } ?? [])
+    if let history {
+      metric(
+        "runs_total", "counter", "Runs recorded in the history, by how they ended.",
+        Self.finishedStatuses.map { (Self.labels([("status", $0.rawValue)]), String(history.totals[$0] ?? 0)) })
+    }
+    let scripts = run.scripts.map { script in
+      (labels: Self.labels([("phase", script.phase.rawValue), ("script", redact(script.name))]), script: script)
+    }
+    metric(
+      "script_duration_seconds", "gauge", "How long each script of the last run took.",
+      scripts.map { ($0.labels, Self.seconds($0.script.durationMicroseconds)) })
+    metric(
+      "script_success", "gauge", "1 for each script of the last run that succeeded, else 0.",
+      scripts.map { ($0.labels, $0.script.status == .success ? "1" : "0") })
+    return out
+  }
+
+  /// `{name="value",…}` with values escaped as the format requires:
+  /// backslash, double quote and line feed.
+  static func labels(_ pairs: [(String, String)]) -> String {
+    "{" + pairs.map { "\($0.0)=\"\(escaped($0.1))\"" }.joined(separator: ",") + "}"
+  }
+
+  static func escaped(_ value: String) -> String {
+    DisplayText.replacing(value) { scalar in
+      switch scalar {
+      case "\\": "\\\\"
+      case "\"": "\\\""
+      case "\n": "\\n"
+      default: nil
+      }
+    }
+  }
+
+  /// Microseconds as seconds with six decimals.
+  static func seconds(_ microseconds: Int64) -> String {
+    let sign = microseconds < 0 ? "-" : ""
+    let magnitude = microseconds.magnitude
+    let fraction = String(magnitude % 1_000_000)
+    return sign + String(magnitude / 1_000_000) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction
+  }
+}

@@ -1,0 +1,62 @@
+import SystemInterface
+
+/// Writing the files other programs read: the metrics file node_exporter
+/// scrapes and the OTLP file the Collector tails.
+///
+/// We run as root and these paths are in directories others may own (the
+/// textfile directory belongs to the exporter's packaging): nothing here
+/// follows a symbolic link at the directory or the file, and a file is
+/// replaced or appended to only when it is a regular file.
+public enum TelemetryFiles {
+  /// Replaces `path` with `text` at once: written to a hidden temporary file
+  /// in the same directory (not ending in `.prom`, so a scrape never reads
+  /// it half-written), given `mode`, then renamed over `path`.
+  public static func replace(_ path: String, with text: String, mode: mode_t) throws(SystemError) {
+    let (directory, name) = split(path)
+    let parent = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+    let temporary = ".\(name).tmp-\(getpid())"
+    let file = try systemCall("open", subject: joinPath(directory, temporary)) {
+      openat(parent.rawValue, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+    }
+    let descriptor = FileDescriptor(owning: file)
+    var written = fchmod(file, mode) == 0
+    if written { written = writeFully(file, text) }
+    descriptor.close()
+    guard written else {
+      let error = SystemError(call: "write", code: errno, subject: joinPath(directory, temporary))
+      unlinkat(parent.rawValue, temporary, 0)
+      throw error
+    }
+    do {
+      try systemCall("rename", subject: path) { renameat(parent.rawValue, temporary, parent.rawValue, name) }
+    } catch {
+      unlinkat(parent.rawValue, temporary, 0)
+      throw error
+    }
+  }
+
+  /// Appends `line` and a newline to `path` in one write (created with
+  /// `mode` when missing); refuses anything but a regular file.
+  public static func append(line: String, to path: String, mode: mode_t) throws(SystemError) {
+    let (directory, name) = split(path)
+    let parent = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+    // O_NONBLOCK: a FIFO planted under the name does not hang the open.
+    let file = FileDescriptor(
+      owning: try systemCall("open", subject: path) {
+        openat(parent.rawValue, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode)
+      })
+    let info = try file.status()
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      throw SystemError(call: "open", code: EINVAL, subject: path, explanation: "not a regular file")
+    }
+    file.setNonBlocking(false)
+    guard writeFully(file.rawValue, line + "\n") else { throw SystemError(call: "write", code: errno, subject: path) }
+  }
+
+  /// The directory and the name of `path`.
+  static func split(_ path: String) -> (directory: String, name: String) {
+    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+    let directory = String(path[..<slash])
+    return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+  }
+}

@@ -1,0 +1,133 @@
+import RefreshVocabulary
+import SystemInterface
+import Testing
+
+@testable import RunTelemetry
+
+/// W3C trace context: what is accepted, what is ignored, what scripts get.
+@Suite struct TraceContextTests {
+  static let given = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+  @Test func aValidTraceParentIsContinued() throws {
+    let parent = try #require(TraceParent(Self.given))
+    #expect(parent.traceID.hex == "0af7651916cd43dd8448eb211c80319c")
+    #expect(parent.spanID.hex == "b7ad6b7169203331")
+    let trace = RunTrace.start(traceParent: Self.given, traceState: "congo=t61rcWkgMzE")
+    #expect(trace.traceID == parent.traceID)
+    #expect(trace.parentSpanID == parent.spanID)
+    #expect(trace.spanID != parent.spanID)
+    #expect(trace.traceState == "congo=t61rcWkgMzE")
+    let span = try #require(SpanID(0x1234))
+    #expect(trace.traceParent(for: span) == "00-0af7651916cd43dd8448eb211c80319c-0000000000001234-01")
+  }
+
+  @Test func invalidTraceParentsAreIgnored() {
+    let invalid = [
+      "", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",
+      "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+      "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+      "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x",
+      "00_0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      "0g-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    ]
+    for text in invalid {
+      #expect(TraceParent(text) == nil, "\(text)")
+      let trace = RunTrace.start(traceParent: text, traceState: "a=b")
+      #expect(trace.parentSpanID == nil && trace.traceState == nil, "\(text)")
+    }
+    // A later version may carry more fields; its first four are read.
+    #expect(TraceParent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-future") != nil)
+    // A tracestate with a control character or beyond 512 bytes is dropped.
+    #expect(RunTrace.start(traceParent: Self.given, traceState: "a=\u{1b}[2J").traceState == nil)
+    #expect(RunTrace.start(traceParent: Self.given, traceState: String(repeating: "a", count: 513)).traceState == nil)
+  }
+
+  @Test func newIdsAreRandomAndNeverZero() {
+    let spans = Set((0..<1000).map { _ in SpanID.random() })
+    #expect(spans.count == 1000)
+    let traces = Set((0..<1000).map { _ in TraceID.random().hex })
+    #expect(traces.count == 1000 && traces.allSatisfy { $0.utf8.count == 32 })
+  }
+}
+
+/// A small run to render: a configure phase whose second script failed.
+func sampleRun(scriptName: String = "20-b") -> TracedRun {
+  let trace = RunTrace(traceID: TraceID(high: 1, low: 2)!, spanID: SpanID(10)!)
+  let good = TracedScript(
+    phase: .configure, name: "10-a", path: "/b/configure.d/10-a", spanID: SpanID(21)!, startedAt: 1_000_100,
+    durationMicroseconds: 1_500, status: .success, exitCode: 0, signal: nil, sha256: "ab", error: nil)
+  let bad = TracedScript(
+    phase: .configure, name: scriptName, path: "/b/configure.d/20-b", spanID: SpanID(22)!, startedAt: 1_001_700,
+    durationMicroseconds: 250_000, status: .failed, exitCode: 3, signal: nil, sha256: nil, error: nil)
+  let phase = TracedPhase(
+    phase: .configure, spanID: SpanID(20)!, startedAt: 1_000_050, durationMicroseconds: 252_000, status: .failed,
+    environmentFailure: nil, scripts: [good, bad])
+  return TracedRun(
+    trace: trace, runID: 7, startedAt: 1_000_000, durationMicroseconds: 260_000, status: .failed, exitCode: 1,
+    baseDirectory: "/b", hostname: "node-1", version: "0.1.0", phases: [phase])
+}
+
+@Suite struct MetricsTextTests {
+  @Test func theLastRunWithTheHistorysCounters() {
+    let history = MetricsText.History(totals: [.success: 4, .failed: 2], lastSuccessAt: 900_000_000)
+    let text = MetricsText(run: sampleRun(), history: history).text
+    #expect(text.contains("# TYPE os_refresh_config_last_run_success gauge\nos_refresh_config_last_run_success 0\n"))
+    #expect(text.contains("os_refresh_config_last_run_timestamp_seconds 1.000000\n"))
+    #expect(text.contains("os_refresh_config_last_run_duration_seconds 0.260000\n"))
+    #expect(text.contains("os_refresh_config_last_run_exit_code 1\n"))
+    #expect(text.contains("os_refresh_config_last_success_timestamp_seconds 900.000000\n"))
+    #expect(text.contains("# TYPE os_refresh_config_runs_total counter\n"))
+    #expect(text.contains("os_refresh_config_runs_total{status=\"success\"} 4\n"))
+    #expect(text.contains("os_refresh_config_runs_total{status=\"timeout\"} 0\n"))
+    #expect(!text.contains("status=\"running\""))
+    #expect(text.contains("os_refresh_config_script_duration_seconds{phase=\"configure\",script=\"20-b\"} 0.250000\n"))
+    #expect(text.contains("os_refresh_config_script_success{phase=\"configure\",script=\"10-a\"} 1\n"))
+    #expect(text.contains("os_refresh_config_script_success{phase=\"configure\",script=\"20-b\"} 0\n"))
+  }
+
+  @Test func withoutAHistoryTheCountersAreAbsent() {
+    let text = MetricsText(run: sampleRun(), history: nil).text
+    #expect(!text.contains("runs_total"))
+    // The run failed and nothing else is known of the last success.
+    #expect(!text.contains("last_success_timestamp_seconds"))
+  }
+
+  @Test func labelValuesAreEscaped() {
+    let text = MetricsText(run: sampleRun(scriptName: "a\\b\"c\nd"), history: nil).text
+    #expect(text.contains("script=\"a\\\\b\\\"c\\nd\"} 0.250000\n"))
+    #expect(MetricsText.seconds(-1_500_000) == "-1.500000")
+  }
+}
+
+@Suite struct OTLPTraceTests {
+  @Test func spansNestRunPhaseScriptWithHexIdsAndStringTimes() {
+    let line = OTLPTrace(sampleRun()).line
+    #expect(!line.contains("\n"))
+    #expect(line.hasPrefix("{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\""))
+    #expect(line.contains("\"traceId\":\"00000000000000010000000000000002\",\"spanId\":\"000000000000000a\""))
+    #expect(
+      line.contains("\"spanId\":\"0000000000000014\",\"parentSpanId\":\"000000000000000a\",\"name\":\"configure\""))
+    #expect(line.contains("\"spanId\":\"0000000000000016\",\"parentSpanId\":\"0000000000000014\",\"name\":\"20-b\""))
+    #expect(line.contains("\"startTimeUnixNano\":\"1001700000\",\"endTimeUnixNano\":\"1251700000\""))
+    #expect(line.contains("\"status\":{\"message\":\"failed: exited 3\",\"code\":2}"))
+    #expect(line.contains("{\"key\":\"process.exit.code\",\"value\":{\"intValue\":\"3\"}}"))
+    #expect(line.contains("{\"key\":\"os_refresh_config.script.sha256\",\"value\":{\"stringValue\":\"ab\"}}"))
+  }
+
+  @Test func everyTextAttributePassesThroughRedaction() {
+    let line = OTLPTrace(sampleRun(scriptName: "20-hunter2"), redact: { $0.replacing("hunter2", with: "<redacted>") })
+      .line
+    #expect(!line.contains("hunter2"))
+    #expect(line.contains("\"name\":\"20-<redacted>\""))
+  }
+
+  @Test func aChildOutsideItsParentIsKeptInside() {
+    var run = sampleRun()
+    run.phases[0].scripts[1].durationMicroseconds = 10_000_000
+    let line = OTLPTrace(run).line
+    // The phase ends at 1_252_050 µs: so does its script.
+    #expect(line.contains("\"startTimeUnixNano\":\"1001700000\",\"endTimeUnixNano\":\"1252050000\""))
+  }
+}

@@ -1,0 +1,344 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The tools the fleet's engines read our files with, from Debian's
+/// packages and PyPI (installed by .ci/run and scripts/install-telemetry-tools).
+enum FleetTools {
+  static let path = "/usr/local/bin:/usr/bin:/bin"
+  static let python = Binaries.packageRoot + "/.build/otlp/bin/python"
+
+  static func run(_ tool: String, _ arguments: [String], seconds: Double = 60) -> CommandResult {
+    runCommand(tool, arguments, environment: ["PATH": path, "LC_ALL": "C"], seconds: seconds)
+  }
+
+  /// `promtool check metrics < path`: exit status and what it said.
+  static func promtool(_ file: String) -> CommandResult {
+    run("/bin/sh", ["-c", "promtool check metrics < \"$1\" 2>&1", "sh", file])
+  }
+
+  /// Each line of an OTLP file parsed as TracesData by opentelemetry-proto,
+  /// and its tree checked (scripts/check-otlp): the summaries, one per line.
+  static func parseOTLP(_ file: String) throws -> [OTLPSummary] {
+    let result = run(python, [Binaries.packageRoot + "/scripts/check-otlp", file])
+    #expect(result.status == 0, "\(result.stderr)")
+    return try result.stdoutText.split(separator: "\n").map {
+      try JSONDecoder().decode(OTLPSummary.self, from: Data($0.utf8))
+    }
+  }
+}
+
+/// What scripts/check-otlp read back from a parsed TracesData.
+struct OTLPSummary: Decodable {
+  let trace: String
+  let root: String
+  let rootParent: String?
+  /// name, span id, parent id, depth, status code.
+  let spans: [[Value]]
+
+  enum CodingKeys: String, CodingKey {
+    case trace, root, spans
+    case rootParent = "root_parent"
+  }
+
+  enum Value: Decodable, Equatable {
+    case text(String)
+    case number(Int)
+    case null
+
+    init(from decoder: Decoder) throws {
+      let container = try decoder.singleValueContainer()
+      if container.decodeNil() {
+        self = .null
+      } else if let number = try? container.decode(Int.self) {
+        self = .number(number)
+      } else {
+        self = .text(try container.decode(String.self))
+      }
+    }
+  }
+
+  /// The span named `name`: its id, its parent's id, its depth, its status code.
+  func span(_ name: String) -> (id: String, parent: String?, depth: Int, status: Int)? {
+    guard let row = spans.first(where: { $0.first == .text(name) }),
+      case .text(let id) = row[1], case .number(let depth) = row[3], case .number(let status) = row[4]
+    else { return nil }
+    if case .text(let parent) = row[2] { return (id, parent, depth, status) }
+    return (id, nil, depth, status)
+  }
+}
+
+@Suite struct MetricsFileTests {
+  /// promtool accepts the file after a success, a failure, a timeout and
+  /// without a history; each says what the run did.
+  @Test func promtoolAcceptsTheFileAfterEveryKindOfRun() throws {
+    let fixture = HistoryFixture()
+    let textfile = fixture.scratch.directory("textfile")
+    let metrics = textfile + "/os-refresh-config.prom"
+    fixture.base.script("configure.d/10-ok", "exit 0")
+    #expect(fixture.refresh(["--metrics-file", metrics]).status == 0)
+    var text = try String(contentsOfFile: metrics, encoding: .utf8)
+    #expect(text.contains("\nos_refresh_config_last_run_success 1\n"))
+    #expect(text.contains("\nos_refresh_config_runs_total{status=\"success\"} 1\n"))
+    #expect(text.contains("\nos_refresh_config_script_success{phase=\"configure\",script=\"10-ok\"} 1\n"))
+    var check = FleetTools.promtool(metrics)
+    #expect(check.status == 0 && check.stdoutText.isEmpty, "\(check.stdoutText)")
+    // 0644, and no temporary file left beside it.
+    let mode = try FileManager.default.attributesOfItem(atPath: metrics)[.posixPermissions] as? Int
+    #expect(mode == 0o644)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: textfile) == ["os-refresh-config.prom"])
+
+    fixture.base.script("configure.d/20-bad", "exit 3")
+    #expect(fixture.refresh(["--metrics-file", metrics]).status == 1)
+    text = try String(contentsOfFile: metrics, encoding: .utf8)
+    #expect(text.contains("\nos_refresh_config_last_run_success 0\nos_refresh_config_last_run_exit_code") == false)
+    #expect(text.contains("\nos_refresh_config_last_run_success 0\n"))
+    #expect(text.contains("\nos_refresh_config_last_run_exit_code 1\n"))
+    #expect(text.contains("\nos_refresh_config_runs_total{status=\"failed\"} 1\n"))
+    #expect(text.contains("\nos_refresh_config_script_success{phase=\"configure\",script=\"20-bad\"} 0\n"))
+    #expect(text.contains("os_refresh_config_last_success_timestamp_seconds "))
+    check = FleetTools.promtool(metrics)
+    #expect(check.status == 0 && check.stdoutText.isEmpty, "\(check.stdoutText)")
+
+    fixture.base.script("configure.d/20-bad", "sleep 30")
+    #expect(fixture.refresh(["--metrics-file", metrics, "--timeout", "1"]).status == 1)
+    text = try String(contentsOfFile: metrics, encoding: .utf8)
+    #expect(text.contains("\nos_refresh_config_runs_total{status=\"timeout\"} 1\n"))
+    #expect(text.contains("\nos_refresh_config_script_success{phase=\"configure\",script=\"20-bad\"} 0\n"))
+    check = FleetTools.promtool(metrics)
+    #expect(check.status == 0 && check.stdoutText.isEmpty, "\(check.stdoutText)")
+
+    fixture.base.script("configure.d/20-bad", "exit 0")
+    #expect(fixture.refresh(["--no-history"], environment: ["OS_REFRESH_CONFIG_METRICS_FILE": metrics]).status == 0)
+    text = try String(contentsOfFile: metrics, encoding: .utf8)
+    #expect(!text.contains("runs_total"))
+    #expect(text.contains("\nos_refresh_config_last_run_success 1\n"))
+    #expect(text.contains("\nos_refresh_config_script_success{phase=\"configure\",script=\"20-bad\"} 1\n"))
+    check = FleetTools.promtool(metrics)
+    #expect(check.status == 0 && check.stdoutText.isEmpty, "\(check.stdoutText)")
+  }
+
+  /// The alert rules README shows are valid Prometheus rules.
+  @Test func theExampleAlertRulesAreValid() {
+    let check = FleetTools.run(
+      "/usr/bin/promtool", ["check", "rules", Binaries.packageRoot + "/examples/fleet/os-refresh-config.rules.yml"])
+    #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
+    #expect(check.stdoutText.contains("SUCCESS: 3 rules found"))
+  }
+
+  /// A run stopped by SIGTERM still leaves its metrics.
+  @Test func anInterruptedRunWritesItsMetrics() throws {
+    let fixture = HistoryFixture()
+    let metrics = fixture.scratch.url("run.prom")
+    fixture.base.script("configure.d/10-wait", "touch \(fixture.scratch.url("started")); sleep 30")
+    let running = fixture.startRefresh(["--metrics-file", metrics])
+    #expect(waitUntil(seconds: 20) { fixture.scratch.exists("started") })
+    running.signal(SIGTERM)
+    #expect(running.wait(atMost: 30).status == 128 + SIGTERM)
+    let text = try String(contentsOfFile: metrics, encoding: .utf8)
+    #expect(text.contains("\nos_refresh_config_last_run_exit_code 143\n"))
+    #expect(text.contains("\nos_refresh_config_runs_total{status=\"interrupted\"} 1\n"))
+  }
+
+  /// A metrics file that cannot be written costs one WARNING, not the
+  /// refresh; a symbolic link at its directory is not followed.
+  @Test func aFailureToWriteIsOneWarning() throws {
+    let fixture = HistoryFixture()
+    fixture.base.script("configure.d/10-ok", "exit 0")
+    var result = fixture.refresh(["--metrics-file", fixture.scratch.url("missing/dir/m.prom")])
+    #expect(result.status == 0)
+    #expect(result.stderrLines.filter { $0.contains("WARNING") }.count == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("metrics: cannot write \(fixture.scratch.url("missing/dir/m.prom"))"))
+    let elsewhere = fixture.scratch.directory("elsewhere")
+    try FileManager.default.createSymbolicLink(atPath: fixture.scratch.url("link"), withDestinationPath: elsewhere)
+    result = fixture.refresh(["--metrics-file", fixture.scratch.url("link/m.prom")])
+    #expect(result.status == 0)
+    #expect(result.stderrLines.filter { $0.contains("WARNING") }.count == 1, "\(result.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)
+  }
+
+  /// A real node_exporter (Debian's) serves our metrics from its textfile directory.
+  @Test func nodeExporterServesTheMetrics() throws {
+    let fixture = HistoryFixture()
+    let textfile = fixture.scratch.directory("textfile")
+    fixture.base.script("configure.d/10-ok", "exit 0")
+    #expect(fixture.refresh(["--metrics-file", textfile + "/os-refresh-config.prom"]).status == 0)
+    var served: String?
+    for attempt in 0..<5 {
+      let port = 20_000 + Int.random(in: 0..<20_000) + attempt
+      let exporter = RunningCommand(
+        "/usr/bin/prometheus-node-exporter",
+        [
+          "--web.listen-address=127.0.0.1:\(port)", "--collector.disable-defaults", "--collector.textfile",
+          "--collector.textfile.directory=\(textfile)",
+        ], environment: ["PATH": FleetTools.path])
+      defer {
+        exporter.signal(SIGTERM)
+        _ = exporter.wait(atMost: 10)
+      }
+      _ = waitUntil(seconds: 10) {
+        if exporter.hasEnded { return true }
+        let scrape = FleetTools.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/metrics"], seconds: 5)
+        if scrape.status == 0 { served = scrape.stdoutText }
+        return served != nil
+      }
+      if served != nil { break }
+    }
+    let text = try #require(served)
+    #expect(text.contains("\nos_refresh_config_last_run_success 1\n"))
+    #expect(text.contains("\nos_refresh_config_runs_total{status=\"success\"} 1\n"))
+    #expect(text.contains("\nos_refresh_config_script_success{phase=\"configure\",script=\"10-ok\"} 1\n"))
+    #expect(text.contains("\nnode_textfile_scrape_error 0\n"))
+  }
+}
+
+@Suite struct TraceTests {
+  /// Each line parses as TracesData; spans nest run → phase → script with
+  /// their times inside their parents; a failure is an ERROR span; the
+  /// history exports the same lines with the same ids.
+  @Test func theTraceFileParsesAndNestsAndExportsTheSame() throws {
+    let fixture = HistoryFixture()
+    let otlp = fixture.scratch.url("traces.jsonl")
+    fixture.base.script("pre-configure.d/10-quiesce", "exit 0")
+    fixture.base.script("configure.d/10-write", "exit 0")
+    fixture.base.script("configure.d/20-fail", "exit 4")
+    fixture.base.script("error.d/10-report", "exit 0")
+    #expect(fixture.refresh(["--otlp-file", otlp]).status == 1)
+    fixture.base.script("configure.d/20-fail", "exit 0")
+    #expect(fixture.refresh(["--otlp-file", otlp]).status == 0)
+    let lines = try #require(fixture.scratch.read("traces.jsonl"))
+    let mode = try FileManager.default.attributesOfItem(atPath: otlp)[.posixPermissions] as? Int
+    #expect(mode == 0o640)
+    let parsed = try FleetTools.parseOTLP(otlp)
+    #expect(parsed.count == 2)
+    let failed = try #require(parsed.first)
+    let root = try #require(failed.span("os-refresh-config"))
+    let configure = try #require(failed.span("configure"))
+    let script = try #require(failed.span("20-fail"))
+    let handler = try #require(failed.span("10-report"))
+    let error = try #require(failed.span("error"))
+    #expect(root.parent == nil && root.depth == 0 && root.status == 2)
+    #expect(configure.parent == root.id && configure.depth == 1 && configure.status == 2)
+    #expect(script.parent == configure.id && script.depth == 2 && script.status == 2)
+    #expect(error.parent == root.id && handler.parent == error.id && handler.status == 0)
+    #expect(try #require(parsed.last?.span("os-refresh-config")).status == 0)
+    #expect(Set(parsed.map(\.trace)).count == 2)
+    // Exported twice, the same lines: the ids were stored, not made again.
+    let first = fixture.history(["export", "--format", "otlp"])
+    let second = fixture.history(["export", "--format", "otlp"])
+    #expect(first.status == 0 && first.stdoutText == second.stdoutText)
+    #expect(first.stdoutText == lines)
+  }
+
+  /// A script sees TRACEPARENT naming the run's trace and its own span;
+  /// given a TRACEPARENT, the run's root is its child and TRACESTATE passes on.
+  @Test func scriptsJoinTheRunsTraceAndTheRunJoinsOurs() throws {
+    let fixture = HistoryFixture()
+    let otlp = fixture.scratch.url("traces.jsonl")
+    fixture.base.script(
+      "configure.d/10-context", "echo \"$TRACEPARENT $TRACESTATE\" > \(fixture.scratch.url("seen"))")
+    #expect(fixture.refresh(["--otlp-file", otlp, "--no-history"]).status == 0)
+    var seen = try #require(fixture.scratch.read("seen")).split(separator: " ").map(String.init)
+    var trace = try #require(try FleetTools.parseOTLP(otlp).last)
+    var script = try #require(trace.span("10-context"))
+    #expect(seen.first == "00-\(trace.trace)-\(script.id)-01")
+    #expect(trace.rootParent == nil)
+
+    let given = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    #expect(
+      fixture.refresh(
+        ["--otlp-file", otlp], environment: ["TRACEPARENT": given, "TRACESTATE": "congo=t61rcWkgMzE"]
+      ).status == 0)
+    seen = try #require(fixture.scratch.read("seen")).split(separator: " ").map(String.init)
+    trace = try #require(try FleetTools.parseOTLP(otlp).last)
+    script = try #require(trace.span("10-context"))
+    #expect(trace.trace == "0af7651916cd43dd8448eb211c80319c")
+    #expect(trace.rootParent == "b7ad6b7169203331")
+    #expect(seen == ["00-0af7651916cd43dd8448eb211c80319c-\(script.id)-01", "congo=t61rcWkgMzE\n"])
+  }
+
+  /// An invalid TRACEPARENT is ignored with a DEBUG line: a new trace, no
+  /// parent, and the TRACESTATE that came with it dropped.
+  @Test func anInvalidTraceParentIsIgnored() throws {
+    let fixture = HistoryFixture()
+    let otlp = fixture.scratch.url("traces.jsonl")
+    fixture.base.script("configure.d/10-context", "echo \"$TRACEPARENT|$TRACESTATE\" > \(fixture.scratch.url("seen"))")
+    let result = fixture.refresh(
+      ["--otlp-file", otlp, "--log-level", "DEBUG"],
+      environment: ["TRACEPARENT": "00-zz\u{1b}[2J", "TRACESTATE": "congo=1"])
+    #expect(result.status == 0)
+    #expect(
+      result.stderr.contains("[DEBUG] TRACEPARENT ignored (not a W3C trace context): 00-zz\\x1b[2J\n"),
+      "\(result.stderr)")
+    let trace = try #require(try FleetTools.parseOTLP(otlp).last)
+    #expect(trace.rootParent == nil)
+    let seen = try #require(fixture.scratch.read("seen"))
+    #expect(seen.hasPrefix("00-\(trace.trace)-") && seen.hasSuffix("-01|\n"))
+  }
+
+  /// --redact applies to every attribute and label.
+  @Test func redactionReachesAttributesAndLabels() throws {
+    let fixture = HistoryFixture()
+    let otlp = fixture.scratch.url("traces.jsonl")
+    let metrics = fixture.scratch.url("m.prom")
+    fixture.base.script("configure.d/10-token-s3cr3tvalue", "exit 0")
+    #expect(fixture.refresh(["--otlp-file", otlp, "--metrics-file", metrics, "--redact", "s3cr3t[a-z]+"]).status == 0)
+    let line = try #require(fixture.scratch.read("traces.jsonl"))
+    let text = try #require(fixture.scratch.read("m.prom"))
+    #expect(!line.contains("s3cr3t") && !text.contains("s3cr3t"))
+    #expect(line.contains("\"name\":\"10-token-<redacted>\""))
+    #expect(text.contains("script=\"10-token-<redacted>\""))
+  }
+}
+
+@Suite struct PlotTests {
+  /// The SVG of a 500-script run is valid XML and draws something in a
+  /// real browser (headless Chromium, Debian's).
+  @Test func aLargeRunPlotsAsValidSVGThatChromiumDraws() throws {
+    let fixture = HistoryFixture()
+    for index in 1...499 { fixture.base.script("configure.d/\(1000 + index)-step", "exit 0") }
+    fixture.base.script("post-configure.d/50-restart", "echo failing >&2; exit 3")
+    #expect(fixture.refresh().status == 1)
+    let svg = fixture.scratch.url("run.svg")
+    let plot = fixture.history(["plot", "latest", "--output", svg])
+    #expect(plot.status == 0 && plot.stdoutText.isEmpty, "\(plot.stderr)")
+    let text = try #require(fixture.scratch.read("run.svg"))
+    #expect(text.components(separatedBy: "<rect").count - 1 >= 500 + 2)
+    #expect(text.contains("✗ post-configure/50-restart: failed: exited 3"))
+    #expect(!text.contains("<script") && !text.contains("href") && !text.contains("@import"))
+    let lint = FleetTools.run("/usr/bin/xmllint", ["--noout", svg])
+    #expect(lint.status == 0, "\(lint.stderr)")
+
+    let browser = fixture.scratch.directory("chromium")
+    let shot = fixture.scratch.url("run.png")
+    let drawn = runCommand(
+      "/usr/bin/chromium",
+      [
+        "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(browser)/profile",
+        "--window-size=1400,1000", "--screenshot=\(shot)", "file://\(svg)",
+      ],
+      environment: [
+        "PATH": FleetTools.path, "HOME": browser, "XDG_CONFIG_HOME": browser, "XDG_CACHE_HOME": browser,
+      ], seconds: 120)
+    #expect(drawn.status == 0, "\(drawn.stderr)")
+    let colours = FleetTools.run(Binaries.packageRoot + "/scripts/png-colours", [shot], seconds: 120)
+    #expect(colours.status == 0, "\(colours.stderr)")
+    #expect((Int(colours.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 10)
+  }
+
+  /// A small run on stdout: every script a bar, stored text escaped, and
+  /// an unknown run refused in one line.
+  @Test func aSmallRunPlotsToStdout() throws {
+    let fixture = HistoryFixture()
+    let base = fixture.scratch.directory("a<b>&c")
+    fixture.scratch.script("a<b>&c/configure.d/10-a", "exit 0")
+    #expect(fixture.refresh(["--base-dir", base]).status == 0)
+    let plot = fixture.history(["plot", "latest"])
+    #expect(plot.status == 0)
+    #expect(plot.stdoutText.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns="))
+    #expect(plot.stdoutText.contains(">10-a (exit 0, "))
+    #expect(plot.stdoutText.contains("/a&lt;b&gt;&amp;c · 1 script<"))
+    let missing = fixture.history(["plot", "99"])
+    #expect(missing.status == 1 && missing.stderrLines.count == 1, "\(missing.stderr)")
+  }
+}
