@@ -230,6 +230,34 @@ struct OTLPSummary: Decodable {
     #expect(first.stdoutText == lines)
   }
 
+  /// A run recorded before traces were kept (no ids stored) exports with
+  /// ids derived from the run: valid, nested, the same each time.
+  @Test func runsRecordedBeforeTracesExportTheSameEachTime() throws {
+    let fixture = HistoryFixture()
+    fixture.base.script("configure.d/10-a", "exit 0")
+    #expect(fixture.refresh().status == 0)
+    let erase = FleetTools.run(
+      "/usr/bin/python3",
+      [
+        "-c",
+        """
+        import sqlite3, sys
+        db = sqlite3.connect(sys.argv[1])
+        db.execute("UPDATE runs SET trace_id = NULL, span_id = NULL, parent_span_id = NULL")
+        db.execute("UPDATE phases SET span_id = NULL")
+        db.execute("UPDATE scripts SET span_id = NULL")
+        db.commit()
+        """, fixture.database,
+      ])
+    #expect(erase.status == 0, "\(erase.stderr)")
+    let first = fixture.history(["export", "--format", "otlp"])
+    let second = fixture.history(["export", "--format", "otlp"])
+    #expect(first.status == 0 && !first.stdoutText.isEmpty && first.stdoutText == second.stdoutText)
+    let file = fixture.scratch.write("exported.jsonl", first.stdoutText)
+    let trace = try #require(try FleetTools.parseOTLP(file).first)
+    #expect(trace.span("10-a")?.depth == 2)
+  }
+
   /// A script sees TRACEPARENT naming the run's trace and its own span;
   /// given a TRACEPARENT, the run's root is its child and TRACESTATE passes on.
   @Test func scriptsJoinTheRunsTraceAndTheRunJoinsOurs() throws {
