@@ -236,6 +236,7 @@ struct OTLPSummary: Decodable {
     let fixture = HistoryFixture()
     fixture.base.script("configure.d/10-a", "exit 0")
     #expect(fixture.refresh().status == 0)
+    let stored = fixture.history(["export", "--format", "otlp"]).stdoutText
     let erase = FleetTools.run(
       "/usr/bin/python3",
       [
@@ -253,6 +254,7 @@ struct OTLPSummary: Decodable {
     let first = fixture.history(["export", "--format", "otlp"])
     let second = fixture.history(["export", "--format", "otlp"])
     #expect(first.status == 0 && !first.stdoutText.isEmpty && first.stdoutText == second.stdoutText)
+    #expect(first.stdoutText != stored)
     let file = fixture.scratch.write("exported.jsonl", first.stdoutText)
     let trace = try #require(try FleetTools.parseOTLP(file).first)
     #expect(trace.span("10-a")?.depth == 2)
