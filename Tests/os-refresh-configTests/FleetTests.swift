@@ -157,6 +157,21 @@ struct OTLPSummary: Decodable {
     #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)
   }
 
+  /// A trace file that cannot be appended to (a FIFO planted under its name,
+  /// a directory) costs one WARNING each, never a hang or the refresh.
+  @Test func aTraceFileThatIsNotAFileIsOneWarning() throws {
+    let fixture = HistoryFixture()
+    fixture.base.script("configure.d/10-ok", "exit 0")
+    let fifo = fixture.scratch.url("traces.jsonl")
+    #expect(mkfifo(fifo, 0o600) == 0)
+    for target in [fifo, fixture.scratch.directory("a-directory")] {
+      let result = fixture.refresh(["--otlp-file", target], seconds: 20)
+      #expect(result.status == 0)
+      #expect(result.stderrLines.filter { $0.contains("WARNING") }.count == 1, "\(result.stderr)")
+      #expect(result.stderr.contains("trace: cannot append to \(target)"), "\(result.stderr)")
+    }
+  }
+
   /// A real node_exporter (Debian's) serves our metrics from its textfile directory.
   @Test func nodeExporterServesTheMetrics() throws {
     let fixture = HistoryFixture()
