@@ -46,6 +46,9 @@ public enum RunJSON {
       ("hostname", .string(run.hostname)),
       ("pid", .integer(run.pid)),
       ("version", .string(run.version)),
+      ("trace_id", string(run.trace?.traceID.hex)),
+      ("span_id", string(run.trace?.spanID.hex)),
+      ("parent_span_id", string(run.trace?.parentSpanID?.hex)),
       ("command_line", .raw(run.commandLine.isEmpty ? "[]" : run.commandLine)),
       (
         "inputs",

@@ -26,13 +26,14 @@ public struct RunReport {
     var heading = "Run \(run.id)  \(HumanFormat.status(run.status))"
     if let code = run.exitCode { heading += " (exit \(code))" }
     var lines = [heading]
-    lines += HumanFormat.table([
-      ["  Started", HumanFormat.localTime(microseconds: run.startedAt)],
-      ["  Duration", HumanFormat.duration(microseconds: run.durationMicroseconds)],
-      ["  Base", HumanFormat.safe(run.baseDirectory)],
-      ["  Host", HumanFormat.safe("\(detail.hostname), pid \(detail.pid), os-refresh-config \(detail.version)")],
-      ["  Scripts", "\(run.scriptsRun) run of \(run.plannedScripts)"],
-    ])
+    lines += HumanFormat.table(
+      [
+        ["  Started", HumanFormat.localTime(microseconds: run.startedAt)],
+        ["  Duration", HumanFormat.duration(microseconds: run.durationMicroseconds)],
+        ["  Base", HumanFormat.safe(run.baseDirectory)],
+        ["  Host", HumanFormat.safe("\(detail.hostname), pid \(detail.pid), os-refresh-config \(detail.version)")],
+        ["  Scripts", "\(run.scriptsRun) run of \(run.plannedScripts)"],
+      ] + (detail.trace.map { [["  Trace", $0.traceID.hex]] } ?? []))
     let failure = HumanFormat.failure(run)
     if !failure.isEmpty { lines.append("  Failed    \(failure)") }
     return lines

@@ -35,12 +35,14 @@ public enum JSONContract {
   public struct RunDetail: Decodable, Sendable {
     public let summary: RunSummary
     public let hostname: String, pid: Int64, version: String
+    /// The run's trace and root span, hex; nil for runs recorded before traces.
+    public let traceId: String?, spanId: String?, parentSpanId: String?
     public let commandLine: [String]
     public let inputs: [Input]
     public let phases: [PhaseRecord]
 
     private enum CodingKeys: String, CodingKey {
-      case hostname, pid, version, commandLine, inputs, phases
+      case hostname, pid, version, traceId, spanId, parentSpanId, commandLine, inputs, phases
     }
 
     public init(from decoder: Decoder) throws {
@@ -49,6 +51,9 @@ public enum JSONContract {
       hostname = try container.decode(String.self, forKey: .hostname)
       pid = try container.decode(Int64.self, forKey: .pid)
       version = try container.decode(String.self, forKey: .version)
+      traceId = try container.decode(String?.self, forKey: .traceId)
+      spanId = try container.decode(String?.self, forKey: .spanId)
+      parentSpanId = try container.decode(String?.self, forKey: .parentSpanId)
       commandLine = try container.decode([String].self, forKey: .commandLine)
       inputs = try container.decode([Input].self, forKey: .inputs)
       phases = try container.decode([PhaseRecord].self, forKey: .phases)

@@ -238,6 +238,11 @@ struct OTLPSummary: Decodable {
     #expect(error.parent == root.id && handler.parent == error.id && handler.status == 0)
     #expect(try #require(parsed.last?.span("os-refresh-config")).status == 0)
     #expect(Set(parsed.map(\.trace)).count == 2)
+    // history show names the trace, to find it in a tracing backend.
+    let shown = try fixture.show()
+    #expect(shown.traceId == parsed.last?.trace && shown.spanId == parsed.last?.root && shown.parentSpanId == nil)
+    let report = fixture.history(["show", "latest"]).stdoutText
+    #expect(report.contains("\n  Trace     \(parsed.last?.trace ?? "-")\n"), "\(report)")
     // Exported twice, the same lines: the ids were stored, not made again.
     let first = fixture.history(["export", "--format", "otlp"])
     let second = fixture.history(["export", "--format", "otlp"])
