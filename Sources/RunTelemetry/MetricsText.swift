@@ -50,7 +50,9 @@ public struct MetricsText {
     metric(
       "last_run_success", "gauge", "1 when the last run succeeded, else 0.",
       [("", run.status == .success ? "1" : "0")])
-    metric("last_run_exit_code", "gauge", "The exit status of the last run.", [("", String(run.exitCode))])
+    metric(
+      "last_run_exit_code", "gauge", "The exit status of the last run.",
+      run.exitCode.map { [("", String($0))] } ?? [])
     let lastSuccess = history?.lastSuccessAt ?? (run.status == .success ? run.finishedAt : nil)
     metric(
       "last_success_timestamp_seconds", "gauge",

@@ -56,10 +56,13 @@ public struct OTLPTrace {
   var spans: [JSONText] {
     var attributes = [
       attribute("os_refresh_config.run.status", run.status.rawValue),
-      attribute("os_refresh_config.base_dir", run.baseDirectory), integer("process.exit.code", run.exitCode),
+      attribute("os_refresh_config.base_dir", run.baseDirectory),
     ]
+    if let code = run.exitCode { attributes.append(integer("process.exit.code", code)) }
     if let id = run.runID { attributes.insert(integer("os_refresh_config.run.id", id), at: 0) }
-    let failure = run.status == .success ? nil : "run \(run.status.rawValue), exit status \(run.exitCode)"
+    let failure =
+      run.status == .success
+      ? nil : "run \(run.status.rawValue)" + (run.exitCode.map { ", exit status \($0)" } ?? "")
     var spans = [
       span(
         "os-refresh-config", id: run.trace.spanID, parent: run.trace.parentSpanID, run.startedAt, run.finishedAt,

@@ -13,7 +13,8 @@ public struct TracedRun: Sendable, Equatable {
   public var startedAt: Int64
   public var durationMicroseconds: Int64
   public var status: RunStatus
-  public var exitCode: Int64
+  /// The exit status; nil for a run abandoned before it could give one.
+  public var exitCode: Int64?
   public var baseDirectory: String
   public var hostname: String
   public var version: String
@@ -86,7 +87,7 @@ extension TracedRun {
     let runStart = summary.startedAt
     startedAt = runStart
     status = summary.status
-    exitCode = summary.exitCode ?? 1
+    exitCode = summary.exitCode
     baseDirectory = summary.baseDirectory
     hostname = detail.hostname
     version = detail.version

@@ -51,7 +51,8 @@ public struct TimelinePlot {
   private func header() -> String {
     let id = run.runID.map { "run \($0)" } ?? "run"
     let title =
-      "os-refresh-config \(id) on \(run.hostname): \(run.status.rawValue), exit status \(run.exitCode), "
+      "os-refresh-config \(id) on \(run.hostname): \(run.status.rawValue), "
+      + (run.exitCode.map { "exit status \($0), " } ?? "")
       + HumanDuration.text(run.durationMicroseconds)
     var out = "<text x=\"\(Self.left)\" y=\"24\" font-size=\"16\" font-weight=\"bold\">\(Self.xml(title))</text>\n"
     var facts =

@@ -280,6 +280,32 @@ struct OTLPSummary: Decodable {
     #expect(trace.span("10-a")?.depth == 2)
   }
 
+  /// A run killed outright (SIGKILL) is abandoned: it exports as a trace
+  /// whose root is an ERROR without an exit status, its script ended where
+  /// the record stops; a run still going is left out.
+  @Test func anAbandonedRunExportsAndARunningOneWaits() throws {
+    let fixture = HistoryFixture()
+    fixture.base.script(
+      "configure.d/10-wait",
+      "echo $$ > \(fixture.scratch.url("wait.pid")); touch \(fixture.scratch.url("ready")); sleep 30")
+    let running = fixture.startRefresh()
+    #expect(waitUntil(seconds: 20) { fixture.scratch.exists("ready") })
+    let meanwhile = fixture.history(["export", "--format", "otlp"])
+    #expect(meanwhile.status == 0 && meanwhile.stdoutText.isEmpty)
+    running.signal(SIGKILL)
+    _ = running.wait(atMost: 20)
+    if let orphan = fixture.pid("wait.pid") { kill(orphan, SIGKILL) }
+    #expect(try fixture.statuses() == [.abandoned])
+    let exported = fixture.history(["export", "--format", "otlp"])
+    #expect(exported.status == 0)
+    #expect(!exported.stdoutText.contains("process.exit.code"))
+    let file = fixture.scratch.write("abandoned.jsonl", exported.stdoutText)
+    let trace = try #require(try FleetTools.parseOTLP(file).first)
+    #expect(trace.span("os-refresh-config")?.status == 2)
+    #expect(trace.span("10-wait")?.status == 2)
+    #expect(fixture.history(["plot", "latest"]).status == 0)
+  }
+
   /// A script sees TRACEPARENT naming the run's trace and its own span;
   /// given a TRACEPARENT, the run's root is its child and TRACESTATE passes on.
   @Test func scriptsJoinTheRunsTraceAndTheRunJoinsOurs() throws {
