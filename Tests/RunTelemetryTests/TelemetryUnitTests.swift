@@ -1,5 +1,6 @@
 import RefreshVocabulary
 import SystemInterface
+import TestSupport
 import Testing
 
 @testable import RunTelemetry
@@ -129,5 +130,28 @@ func sampleRun(scriptName: String = "20-b") -> TracedRun {
     let line = OTLPTrace(run).line
     // The phase ends at 1_252_050 µs: so does its script.
     #expect(line.contains("\"startTimeUnixNano\":\"1001700000\",\"endTimeUnixNano\":\"1252050000\""))
+  }
+}
+
+@Suite struct FleetOutputsTests {
+  @Test func theMetricsFileDefaultsToNodeExportersDirectoryWhenItExists() throws {
+    let directory = TemporaryDirectory("orc-textfile")
+    var outputs = FleetOutputs.resolve(
+      metricsOption: nil, otlpOption: nil, environment: [:], textfileDirectory: directory.path)
+    #expect(outputs.metricsFile == directory.path + "/os-refresh-config.prom" && outputs.otlpFile == nil)
+    outputs = FleetOutputs.resolve(
+      metricsOption: nil, otlpOption: nil, environment: [:], textfileDirectory: directory.url("absent"))
+    #expect(outputs.isEmpty)
+    // The variable over the default, the option over the variable, '' for none.
+    outputs = FleetOutputs.resolve(
+      metricsOption: nil, otlpOption: nil,
+      environment: ["OS_REFRESH_CONFIG_METRICS_FILE": "/m.prom", "OS_REFRESH_CONFIG_OTLP_FILE": "/t.jsonl"],
+      textfileDirectory: directory.path)
+    #expect(outputs == FleetOutputs(metricsFile: "/m.prom", otlpFile: "/t.jsonl"))
+    outputs = FleetOutputs.resolve(
+      metricsOption: "", otlpOption: "/o.jsonl", environment: ["OS_REFRESH_CONFIG_METRICS_FILE": "/m.prom"],
+      textfileDirectory: directory.path)
+    #expect(outputs == FleetOutputs(metricsFile: nil, otlpFile: "/o.jsonl"))
+    #expect(FleetOutputs.defaultMetricsFile == "/var/lib/prometheus/node-exporter/os-refresh-config.prom")
   }
 }
