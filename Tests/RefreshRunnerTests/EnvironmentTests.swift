@@ -1,3 +1,4 @@
+import RefreshVocabulary
 import TestSupport
 import Testing
 
@@ -67,5 +68,22 @@ import Testing
     #expect(ShellState.parseUmask("0999") == nil)
     #expect(ShellState.parseUmask("") == nil)
     #expect(ShellState.parseLimits("Limit\nMax cpu time   short\n") == nil)
+  }
+}
+
+/// What scripts get of the run's trace in their environment.
+@Suite struct TracedEnvironmentTests {
+  @Test func theRunsTraceReplacesAnyOtherAndTraceParentComesLast() throws {
+    let trace = RunTrace(
+      traceID: TraceID(high: 1, low: 2)!, spanID: SpanID(3)!, parentSpanID: SpanID(4), traceState: "vendor=x")
+    let entries = ScriptLauncher.tracedEntries(
+      ["A=1", "TRACEPARENT=00-exported-by-environment.d", "TRACESTATE=old", "B=2"], trace: trace)
+    #expect(
+      entries == [
+        "A=1", "B=2", "TRACESTATE=vendor=x", "TRACEPARENT=00-00000000000000010000000000000002-0000000000000003-01",
+      ])
+    // A new trace (no parent given) passes no TRACESTATE on.
+    let fresh = RunTrace(traceID: TraceID(high: 1, low: 2)!, spanID: SpanID(3)!)
+    #expect(ScriptLauncher.tracedEntries(["TRACESTATE=old"], trace: fresh).allSatisfy { !$0.hasPrefix("TRACESTATE=") })
   }
 }

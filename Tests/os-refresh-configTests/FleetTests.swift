@@ -118,6 +118,17 @@ struct OTLPSummary: Decodable {
     #expect(check.status == 0 && check.stdoutText.isEmpty, "\(check.stdoutText)")
   }
 
+  /// runs_total counts the runs retention pruned too: a counter never goes back.
+  @Test func theRunCounterKeepsCountingPastRetention() throws {
+    let fixture = HistoryFixture()
+    let metrics = fixture.scratch.url("m.prom")
+    fixture.base.script("configure.d/10-ok", "exit 0")
+    for _ in 0..<3 { #expect(fixture.refresh(["--metrics-file", metrics, "--keep-runs", "1"]).status == 0) }
+    #expect(try fixture.runs().count == 1)
+    let text = try String(contentsOfFile: metrics, encoding: .utf8)
+    #expect(text.contains("\nos_refresh_config_runs_total{status=\"success\"} 3\n"), "\(text)")
+  }
+
   /// The alert rules README shows are valid Prometheus rules.
   @Test func theExampleAlertRulesAreValid() {
     let check = FleetTools.run(
