@@ -17,6 +17,8 @@ public final class RefreshRun {
   let channels: OutputChannels
   /// The run's trace: scripts get their span of it in `TRACEPARENT`.
   let trace: RunTrace
+  /// A `TRACEPARENT` we were given that is not a W3C trace context.
+  private let ignoredTraceParent: String?
 
   /// Prepares a run; nothing happens until ``run()``.
   public init(configuration: RefreshConfiguration, observers: [RunObserver], clock: RunClock = RunClock()) {
@@ -30,6 +32,7 @@ public final class RefreshRun {
     trace =
       configuration.trace
       ?? RunTrace.start(traceParent: given["TRACEPARENT"], traceState: given["TRACESTATE"])
+    ignoredTraceParent = trace.parentSpanID == nil ? given["TRACEPARENT"] : nil
   }
 
   /// Why a phase did not complete.
@@ -55,8 +58,8 @@ public final class RefreshRun {
     let started = clock.monotonicNanoseconds()
     if let nanoseconds = configuration.timeoutNanoseconds { deadline = started + nanoseconds }
     notify { $0.runWillStart(describe()) }
-    if let given = configuration.environment.dictionary["TRACEPARENT"], trace.parentSpanID == nil {
-      log(.debug, "TRACEPARENT ignored (not a W3C trace context): \(DisplayText.escaped(given, singleLine: true))")
+    if let ignored = ignoredTraceParent {
+      log(.debug, "TRACEPARENT ignored (not a W3C trace context): \(DisplayText.escaped(ignored, singleLine: true))")
     }
     let failure = observersAllow() ? runPhases(supervisor) : (.preConfigure, .stopped("before the first phase"))
     let outcome = finish(after: failure, supervisor: supervisor)

@@ -20,6 +20,14 @@ public enum Termination: Equatable, Sendable {
   /// Whether it exited with status 0.
   public var isSuccess: Bool { self == .exited(0) }
 
+  /// As the history records it: the exit status, or the signal.
+  public var recorded: (exitCode: Int64?, signal: Int64?) {
+    switch self {
+    case .exited(let status): (Int64(status), nil)
+    case .signaled(let number): (nil, Int64(number))
+    }
+  }
+
   /// "exited with status 3", "was killed by signal 9 (SIGKILL)".
   public var summary: String {
     switch self {

@@ -302,11 +302,7 @@ public final class HistoryRecorder: RunObserver {
 
   /// An exit status or a signal, as recorded.
   private static func split(_ termination: Termination?) -> (exitCode: Int64?, signal: Int64?) {
-    switch termination {
-    case .exited(let status): (Int64(status), nil)
-    case .signaled(let number): (nil, Int64(number))
-    case nil: (nil, nil)
-    }
+    termination?.recorded ?? (nil, nil)
   }
 
   public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {

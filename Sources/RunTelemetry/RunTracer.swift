@@ -43,12 +43,7 @@ public final class RunTracer: RunObserver {
       return
     }
     self.running = nil
-    var exitCode: Int64?
-    var signal: Int64?
-    switch outcome.termination {
-    case .exited(let status): exitCode = Int64(status)
-    case .signaled(let number): signal = Int64(number)
-    }
+    let (exitCode, signal) = outcome.termination.recorded
     phases[index].scripts.append(
       TracedScript(
         phase: phase, name: script.name, path: script.path, spanID: running.span.id,
