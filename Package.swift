@@ -32,12 +32,16 @@ let package = Package(
       resources: [.embedInCode("Migrations")]
     ),
     .target(name: "RefreshRunner", dependencies: ["CSystemShims", "RefreshVocabulary", "SystemInterface"]),
-    // Bridges the two: records a run's events in the store.
+    // Metadata documents (JSON, parsed keeping key order and numbers as
+    // written) and what in them is secret: the one policy that recording,
+    // diff, views and exporters follow.
+    .target(name: "MetadataDocuments", dependencies: ["RefreshStore"]),
+    // Bridges the runner and the store: records a run's events.
     .target(
       name: "RunHistory",
-      dependencies: ["CSystemShims", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics"]),
+      dependencies: ["CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
-    .target(name: "RunForensics", dependencies: ["RefreshStore", "RefreshVocabulary"]),
+    .target(name: "RunForensics", dependencies: ["MetadataDocuments", "RefreshStore", "RefreshVocabulary"]),
     // What leaves the node: a run as an OpenTelemetry trace (OTLP JSON), the
     // Prometheus metrics file, and the files they are written to.
     .target(
@@ -55,7 +59,7 @@ let package = Package(
     .target(
       name: "RunViews",
       dependencies: [
-        "CSystemShims", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "RunTelemetry",
+        "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "RunTelemetry",
         "SystemInterface",
       ]
     ),
@@ -96,7 +100,9 @@ let package = Package(
       name: "RunHistoryTests",
       dependencies: ["RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
-    .testTarget(name: "RunForensicsTests", dependencies: ["RunForensics", "RefreshStore", "TestSupport"]),
+    .testTarget(name: "MetadataDocumentsTests", dependencies: ["MetadataDocuments"]),
+    .testTarget(
+      name: "RunForensicsTests", dependencies: ["MetadataDocuments", "RunForensics", "RefreshStore", "TestSupport"]),
     .testTarget(name: "RunViewsTests", dependencies: ["RunViews", "RefreshStore", "TestSupport"]),
     .testTarget(
       name: "RunTelemetryTests",

@@ -1,4 +1,4 @@
-import RefreshStore
+import MetadataDocuments
 
 /// How one key of two JSON documents differs.
 public struct KeyChange: Equatable, Sendable {
@@ -21,7 +21,7 @@ public struct KeyChange: Equatable, Sendable {
 /// Compares two metadata documents key by key, under ``SecretPolicy``.
 public enum MetadataDiff {
   /// What a secret value is shown as.
-  public static let masked = "<secret>"
+  public static let masked = SecretPolicy.maskedText
 
   /// The changed leaves between `old` and `new`, in document order (old's
   /// order, then keys only in new). Secret values are never given unless
@@ -68,40 +68,12 @@ public enum MetadataDiff {
     func shown(_ value: JSONValue?) -> JSONValue? {
       guard let value else { return nil }
       if showSecrets { return value }
-      return secret ? nil : masking(value, secret: false, token: { _ in .string(masked) })
+      return secret ? nil : SecretPolicy.masking(value, token: { _ in .string(masked) })
     }
     let change: KeyChange.Kind = old == nil ? .added : new == nil ? .removed : .changed
     result.append(
       KeyChange(
         key: path.isEmpty ? "." : path.joined(separator: "."), change: change, from: shown(old), to: shown(new),
         secret: secret))
-  }
-
-  /// A copy of `value` with every secret leaf replaced by `token(leaf)`.
-  public static func masking(_ value: JSONValue, secret: Bool = false, token: (JSONValue) -> JSONValue)
-    -> JSONValue
-  {
-    switch value {
-    case .object(let members):
-      return .object(
-        members.map { member in
-          let isSecret = SecretPolicy.isSecretMember(member.key, of: members, inherited: secret)
-          return (member.key, masking(member.value, secret: isSecret, token: token))
-        })
-    case .array(let values):
-      return .array(values.map { masking($0, secret: secret, token: token) })
-    default:
-      return secret ? token(value) : value
-    }
-  }
-
-  /// Whether `value` holds any secret leaf.
-  public static func holdsSecrets(_ value: JSONValue) -> Bool {
-    var found = false
-    _ = masking(value) { leaf in
-      found = true
-      return leaf
-    }
-    return found
   }
 }

@@ -1,3 +1,4 @@
+import MetadataDocuments
 import RefreshStore
 import RefreshVocabulary
 

@@ -1,7 +1,7 @@
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
-import RunForensics
+import MetadataDocuments
 import SystemInterface
 
 /// Records a run in the history as it happens: a ``RunObserver`` that turns
@@ -47,11 +47,6 @@ public final class HistoryRecorder: RunObserver {
     }
   }
 
-  /// Script contents larger than this are hashed but not kept.
-  static let scriptContentLimit = 1 << 20
-  /// Metadata files larger than this are hashed but not kept.
-  static let inputContentLimit = 16 << 20
-
   private var store: HistoryStore?
   private let settings: Settings
   private let warn: (String) -> Void
@@ -63,12 +58,12 @@ public final class HistoryRecorder: RunObserver {
   /// Where script records go; nil when the pending log cannot be had.
   private var journal: ScriptJournal?
   private var pendingLog: PendingLog?
-  private var stdout: OutputCapture
-  private var stderr: OutputCapture
-  /// What the shell sourcing environment.d writes, kept for the record of a failure.
-  private var environmentOutput: (stdout: OutputCapture, stderr: OutputCapture)?
-  /// Bytes kept at each end of an environment.d shell's output.
-  static let environmentOutputLimit = 8 * 1024
+  /// The metadata and environment.d files, and the secrets they hold.
+  private var inputs: RunInputs
+  /// Scripts' digests, remembered or read.
+  private var digests: ScriptDigests
+  /// What scripts and environment.d write, kept for the record.
+  private var captures: OutputCaptures
 
   /// Records into `store`, script records through `pendingLog` (opened and
   /// locked here when not given); `warn` receives the one message when
@@ -80,8 +75,9 @@ public final class HistoryRecorder: RunObserver {
     self.settings = settings
     self.warn = warn
     self.pendingLog = pendingLog ?? PendingLog.openForRun(databasePath: store.path)
-    stdout = OutputCapture(limit: settings.maxOutput)
-    stderr = OutputCapture(limit: settings.maxOutput)
+    inputs = RunInputs(storeSecrets: settings.storeSecrets, secretKey: settings.secretKey)
+    digests = ScriptDigests(remembered: [:], clock: clock)
+    captures = OutputCaptures(limit: settings.maxOutput, redactor: settings.redactor)
   }
 
   /// The bytes the database's pages held when the run started.
@@ -166,24 +162,15 @@ public final class HistoryRecorder: RunObserver {
   // MARK: - Events
 
   public func runWillStart(_ run: RunDescription) {
-    deadline = run.deadline
-    var inputs: [InputRecord] = []
-    for (path, source) in MetadataFiles.resolve(run.environment.dictionary) {
-      var record = input(.config, path, keep: true)
-      record.source = source
-      inputs.append(record)
-    }
-    for path in EnvironmentFiles.list(joinPath(run.baseDirectory, "environment.d")).paths {
-      inputs.append(input(.environment, path, keep: false))
-    }
+    let inputRecords = inputs.records(environment: run.environment.dictionary, baseDirectory: run.baseDirectory)
+    captures.knownSecrets = inputs.knownSecrets
     let identity = ProcessIdentity.current()
     var start = RunStart(
       startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: hostName(), pid: identity.pid,
       bootID: identity.bootID, processStart: identity.startTicks, pidNamespace: identity.pidNamespace,
       version: settings.version,
-      commandLine: Self.scrubbed(run.arguments), plannedScripts: settings.plannedScripts, inputs: inputs)
+      commandLine: RecordedCommandLine.scrubbed(run.arguments), plannedScripts: settings.plannedScripts, inputs: inputRecords)
     start.trace = run.trace
-    if !settings.storeSecrets { knownSecrets = KnownSecrets(from: knownDocuments) }
     record { runID = try $0.writer.beginRun(start) }
     if runID != nil, let store {
       if let pendingLog { journal = ScriptJournal(log: pendingLog, databasePath: store.path) }
@@ -193,57 +180,8 @@ public final class HistoryRecorder: RunObserver {
       store.startLogSync(alsoSyncing: pendingLog)
     }
     usedAtStart = (try? store?.retention.usedBytes()) ?? nil
-    digestCache = (try? store?.queries.fileDigests()) ?? [:]
-  }
-
-  private func input(_ kind: InputKind, _ path: String, keep: Bool) -> InputRecord {
-    let bytes: [UInt8]
-    let complete: Bool
-    do {
-      guard keep else { return InputRecord(kind: kind, path: path, sha256: try keyedDigest(of: path)) }
-      (bytes, complete) = try SmallFile.read(path, limit: Self.inputContentLimit)
-      guard complete else {
-        // Too large to keep: digested all the same, in chunks, so a change
-        // is still seen; the record says what was not kept.
-        return InputRecord(
-          kind: kind, path: path, sha256: try keyedDigest(of: path),
-          error: "content not kept: larger than \(Self.inputContentLimit) bytes")
-      }
-    } catch {
-      return InputRecord(kind: kind, path: path, sha256: nil, error: error.reason)
-    }
-    guard !settings.storeSecrets else {
-      return InputRecord(kind: kind, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes)
-    }
-    guard let json = JSONValue.parse(bytes) else {
-      // Not JSON: it cannot be searched for secrets, so it is not kept.
-      return InputRecord(kind: kind, path: path, sha256: keyedDigest(of: bytes), content: nil)
-    }
-    knownDocuments.append(json)
-    guard MetadataDiff.holdsSecrets(json) else {
-      return InputRecord(kind: kind, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes)
-    }
-    // Each secret value becomes a keyed digest of itself: equal values
-    // compare equal within this node, and nothing confirms a guess.
-    let masked = MetadataDiff.masking(json, token: SecretDigests(key: settings.secretKey).token)
-    return InputRecord(
-      kind: kind, path: path, sha256: keyedDigest(of: bytes), content: Array(masked.text.utf8))
-  }
-
-  /// The metadata documents of this run, whose secret values are hidden in stored output.
-  private var knownDocuments: [JSONValue] = []
-  private var knownSecrets = KnownSecrets()
-
-  /// The digest kept of content that may hold secrets: keyed, unless secrets are stored.
-  private func keyedDigest(of bytes: [UInt8]) -> String? {
-    if settings.storeSecrets { return ContentDigest.sha256Hex(bytes) }
-    return SecretDigests(key: settings.secretKey).digest(bytes)
-  }
-
-  private func keyedDigest(of path: String) throws(SystemError) -> String? {
-    if settings.storeSecrets { return try FileDigest.sha256(path) }
-    guard let key = settings.secretKey else { return nil }
-    return try FileDigest.hmacSHA256(path, key: key)
+    digests = ScriptDigests(remembered: (try? store?.queries.fileDigests()) ?? [:], clock: clock)
+    digests.deadline = run.deadline
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart) {
@@ -269,31 +207,19 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func environmentWillLoad(_ files: [String], for phase: Phase) {
-    environmentOutput = (
-      OutputCapture(limit: Self.environmentOutputLimit), OutputCapture(limit: Self.environmentOutputLimit)
-    )
+    captures.startEnvironment()
   }
 
   public func environment(for phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
-    guard store != nil, let environmentOutput else { return }
-    switch stream {
-    case .stdout: environmentOutput.stdout.append(bytes)
-    case .stderr: environmentOutput.stderr.append(bytes)
-    }
+    guard store != nil else { return }
+    captures.environment(wrote: bytes, to: stream)
   }
 
   public func environmentDidFail(
     for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels
   ) {
-    defer { environmentOutput = nil }
-    var output: [UInt8]
-    if let error {
-      output = Array("cannot start the shell: \(error.reason)".utf8)
-    } else if let capture = channels.combined ? environmentOutput?.stdout : environmentOutput?.stderr {
-      output = capture.captured(hiding: hiddenRanges).kept
-    } else {
-      output = []
-    }
+    let captured = captures.endEnvironment(combined: channels.combined)
+    let output = error.map { Array("cannot start the shell: \($0.reason)".utf8) } ?? captured
     let (exitCode, signal) = Self.split(termination)
     let failure = EnvironmentFailureRecord(
       file: file, exitCode: exitCode, signal: signal, output: output, combinedOutput: channels.combined)
@@ -306,8 +232,7 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {
-    stdout.reset()
-    stderr.reset()
+    captures.startScript()
     currentStart = nil
     guard let runID, store != nil, journal != nil else { return }
     var start = scriptStart(script, in: phase, runID: runID, startedAt: span.startedAt)
@@ -320,66 +245,29 @@ public final class HistoryRecorder: RunObserver {
     if written { currentStart = sequence }
   }
 
-  /// A script's start record: its digest remembered from an earlier run
-  /// when its identity has not changed since (nothing read), else read and
-  /// hashed now (a large file in chunks, its content not kept).
+  /// A script's start record, with its digest.
   private func scriptStart(_ script: Script, in phase: Phase, runID: Int64, startedAt: Int64) -> ScriptStart {
     var start = ScriptStart(
       runID: runID, phase: phase, name: script.name, path: script.path, position: script.position, sha256: nil,
       content: nil, startedAt: startedAt)
-    let identity = FileIdentity.of(script.path)
-    if let identity, let known = digestCache[script.path], known.identity == identity {
-      start.sha256 = known.sha256
-      start.contentByDigest = identity.size <= Self.scriptContentLimit
-      return start
-    }
-    guard let contents = try? SmallFile.read(script.path, limit: Self.scriptContentLimit) else { return start }
-    start.sha256 =
-      contents.complete
-      ? ContentDigest.sha256Hex(contents.bytes)
-      : (try? FileDigest.sha256(script.path, shouldStop: hashingMustStop)) ?? nil
-    start.content = contents.complete ? contents.bytes : nil
-    // Remembered only when the file did not change while it was read, and
-    // last changed well before: file times advance in clock ticks, so a
-    // write in the same tick as our read could leave them as they were
-    // (git's "racy clean" case).
-    let settled = (identity?.changedNanoseconds ?? .max) < clock.wallMicroseconds() &* 1000 &- 2_000_000_000
-    if settled, identity == FileIdentity.of(script.path) { start.identity = identity }
+    digests.fill(&start, path: script.path)
     return start
   }
 
-  /// Whether hashing a large script must give up: the run's deadline has
-  /// passed or a termination signal waits (blocked in this thread, read by
-  /// the runner once the script would start). The script then has no digest.
-  private func hashingMustStop() -> Bool {
-    if let deadline, clock.monotonicNanoseconds() >= deadline { return true }
-    var pending = sigset_t()
-    sigpending(&pending)
-    return [SIGTERM, SIGINT, SIGHUP].contains { sigismember(&pending, $0) == 1 }
-  }
-
-  /// The run's deadline, if it has one.
-  private var deadline: MonotonicInstant?
-
-  /// Digests of scripts as last read, by path (loaded when the run starts).
-  private var digestCache: [String: (identity: FileIdentity, sha256: String)] = [:]
-
   public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
     guard store != nil else { return }
-    switch stream {
-    case .stdout: stdout.append(bytes)
-    case .stderr: stderr.append(bytes)
-    }
+    captures.script(wrote: bytes, to: stream)
   }
 
   public func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome) {
     guard let start = currentStart, let runID, let journal else { return }
     let (exitCode, signal) = Self.split(outcome.termination)
+    let output = captures.scriptOutput()
     let end = ScriptEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: outcome.durationNanoseconds / 1000,
       exitCode: exitCode, signal: signal, status: outcome.status,
-      error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: stdout.captured(hiding: hiddenRanges),
-      stderr: stderr.captured(hiding: hiddenRanges), combinedOutput: outcome.channels.combined,
+      error: outcome.spawnError.map { "cannot execute: \($0.reason)" }, stdout: output.stdout,
+      stderr: output.stderr, combinedOutput: outcome.channels.combined,
       terminal: outcome.channels.anyTerminal)
     currentStart = nil
     // A success is written with the next script's start; anything else
@@ -454,32 +342,4 @@ public final class HistoryRecorder: RunObserver {
       $0.checkpoint()
     }
   }
-
-  /// What stored output hides: matches of `--redact` and this run's known secrets.
-  private func hiddenRanges(_ bytes: [UInt8]) -> [Range<Int>] {
-    let found = (settings.redactor?.ranges(in: bytes) ?? []) + knownSecrets.ranges(in: bytes)
-    return found.isEmpty ? [] : OutputRedactor.merged(found)
-  }
-
-  /// Our command line as recorded: the values of `--redact` (usually the
-  /// secret itself) replaced by `<redacted>`.
-  static func scrubbed(_ arguments: [String]) -> [String] {
-    var result: [String] = []
-    var hideNext = false
-    for argument in arguments {
-      if hideNext {
-        result.append("<redacted>")
-        hideNext = false
-      } else if argument == "--redact" {
-        result.append(argument)
-        hideNext = true
-      } else if argument.hasPrefix("--redact=") {
-        result.append("--redact=<redacted>")
-      } else {
-        result.append(argument)
-      }
-    }
-    return result
-  }
-
 }

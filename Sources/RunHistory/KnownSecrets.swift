@@ -1,6 +1,6 @@
 import CSystemShims
 import RefreshStore
-import RunForensics
+import MetadataDocuments
 import SystemInterface
 
 /// The secret values of this run's metadata, found in captured output and
@@ -23,11 +23,10 @@ public struct KnownSecrets: Sendable {
   public init(from documents: [JSONValue]) {
     var found = Set<[UInt8]>()
     for document in documents {
-      _ = MetadataDiff.masking(document) { leaf in
+      for leaf in SecretPolicy.secretLeaves(of: document) {
         let bytes: [UInt8]
         if case .string(let text) = leaf { bytes = Array(text.utf8) } else { bytes = Array(leaf.text.utf8) }
         if bytes.count >= Self.minimumLength && found.count < Self.maximumCount { found.insert(bytes) }
-        return leaf
       }
     }
     values = found.sorted { $0.count > $1.count }

@@ -1,4 +1,4 @@
-import RunForensics
+import MetadataDocuments
 import SystemInterface
 
 /// The metadata files a refresh's scripts read, as os-apply-config 14.1.0

@@ -1,5 +1,5 @@
 import RefreshStore
-import RunForensics
+import MetadataDocuments
 
 /// How secrets are kept when they are not stored in clear: keyed digests
 /// under the database's key, written the same way by recording and by the
@@ -11,7 +11,7 @@ struct SecretDigests {
   /// What a secret value is stored as: `<secret:hmac-sha256:HEX>` of its
   /// JSON text, or `<secret>` without a key.
   func token(_ value: JSONValue) -> JSONValue {
-    guard let key else { return .string(MetadataDiff.masked) }
+    guard let key else { return .string(SecretPolicy.maskedText) }
     return .string("<secret:hmac-sha256:\(ContentDigest.hmacSHA256Hex(key: key, Array(value.text.utf8)))>")
   }
 

@@ -1,5 +1,5 @@
 import RefreshStore
-import RunForensics
+import MetadataDocuments
 
 /// Rewrites what earlier versions stored in clear under today's secret
 /// policy: metadata with secrets (and the unsalted hashes `--redact-metadata`
@@ -11,8 +11,8 @@ enum SecretScrub {
     try store.scrubSecrets(
       content: { bytes in
         guard let json = JSONValue.parse(bytes) else { return (nil, secrets.digest(bytes)) }
-        guard MetadataDiff.holdsSecrets(json) else { return nil }
-        return (Array(MetadataDiff.masking(json, token: secrets.token).text.utf8), secrets.digest(bytes))
+        guard SecretPolicy.holdsSecrets(json) else { return nil }
+        return (Array(SecretPolicy.masking(json, token: secrets.token).text.utf8), secrets.digest(bytes))
       },
       commandLine: { line in
         guard line.contains("--redact"), case .array(let values)? = JSONValue.parse(Array(line.utf8)) else {
@@ -22,7 +22,7 @@ enum SecretScrub {
           if case .string(let text) = value { return text }
           return nil
         }
-        return JSONText.array(HistoryRecorder.scrubbed(arguments))
+        return JSONText.array(RecordedCommandLine.scrubbed(arguments))
       })
   }
 }

@@ -1,5 +1,6 @@
 import RefreshStore
 import RefreshVocabulary
+import MetadataDocuments
 import RunForensics
 
 /// The `diff --json` contract.

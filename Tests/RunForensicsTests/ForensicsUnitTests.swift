@@ -3,28 +3,7 @@ import TestSupport
 import Testing
 
 @testable import RunForensics
-
-@Suite struct JSONValueTests {
-  @Test func parsesDocumentsKeepingKeyOrderAndNumbersAsWritten() {
-    let value = JSONValue.parse(
-      Array(#"{"b": [1, 2.50, -3e2], "a": {"x": null, "y": "\u00e9\n\ud83d\ude00"}, "t": true}"#.utf8))
-    #expect(
-      value
-        == .object([
-          ("b", .array([.number("1"), .number("2.50"), .number("-3e2")])),
-          ("a", .object([("x", .null), ("y", .string("é\n😀"))])), ("t", .bool(true)),
-        ]))
-  }
-
-  @Test(arguments: ["", "{", #"{"a" 1}"#, "[1,]", "01", "1.", "\"unterminated", "{} extra", "nul", "\"\u{01}\""])
-  func rejectsWhatIsNotJSON(_ text: String) {
-    #expect(JSONValue.parse(Array(text.utf8)) == nil)
-  }
-
-  @Test func rejectsNestingTooDeepInsteadOfCrashing() {
-    #expect(JSONValue.parse(Array((String(repeating: "[", count: 100_000)).utf8)) == nil)
-  }
-}
+import MetadataDocuments
 
 @Suite struct MetadataDiffTests {
   func parse(_ text: String) -> JSONValue { JSONValue.parse(Array(text.utf8))! }
@@ -57,19 +36,6 @@ import Testing
         #"nova added - {"api_password":"<secret>","host":"h"}"#,
       ])
     #expect(!shown.joined().contains("OLD") && !shown.joined().contains("NEW") && !shown.joined().contains("p1"))
-  }
-
-  @Test func heatInputsAreSecretByTheirNameAtAnyDepth() {
-    let deployments = parse(
-      #"{"deployments": [{"inputs": [{"name": "db_password", "value": "hunter2", "type": "String"}, {"name": "bridge", "value": "br-ex"}]}]}"#
-    )
-    let masked = MetadataDiff.masking(deployments) { _ in .string("<secret>") }
-    #expect(
-      masked.text
-        == #"{"deployments":[{"inputs":[{"name":"db_password","value":"<secret>","type":"String"},{"name":"bridge","value":"br-ex"}]}]}"#
-    )
-    #expect(MetadataDiff.holdsSecrets(deployments))
-    #expect(!MetadataDiff.holdsSecrets(parse(#"{"keystone": {"host": "h"}, "monkey": 1}"#)))
   }
 }
 

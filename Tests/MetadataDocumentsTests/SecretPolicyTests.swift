@@ -1,4 +1,4 @@
-import RunForensics
+import MetadataDocuments
 import Testing
 
 /// What counts as secret, on names real metadata carries (Heat, TripleO,
@@ -29,5 +29,44 @@ import Testing
     #expect(SecretPolicy.words(of: "auth_encryption_key") == ["auth", "encryption", "key"])
     #expect(SecretPolicy.words(of: "SSLKey") == ["ssl", "key"])
     #expect(SecretPolicy.words(of: "ec2-api.token v2") == ["ec", "2", "api", "token", "v", "2"])
+  }
+}
+
+@Suite struct JSONValueTests {
+  @Test func parsesDocumentsKeepingKeyOrderAndNumbersAsWritten() {
+    let value = JSONValue.parse(
+      Array(#"{"b": [1, 2.50, -3e2], "a": {"x": null, "y": "\u00e9\n\ud83d\ude00"}, "t": true}"#.utf8))
+    #expect(
+      value
+        == .object([
+          ("b", .array([.number("1"), .number("2.50"), .number("-3e2")])),
+          ("a", .object([("x", .null), ("y", .string("é\n😀"))])), ("t", .bool(true)),
+        ]))
+  }
+
+  @Test(arguments: ["", "{", #"{"a" 1}"#, "[1,]", "01", "1.", "\"unterminated", "{} extra", "nul", "\"\u{01}\""])
+  func rejectsWhatIsNotJSON(_ text: String) {
+    #expect(JSONValue.parse(Array(text.utf8)) == nil)
+  }
+
+  @Test func rejectsNestingTooDeepInsteadOfCrashing() {
+    #expect(JSONValue.parse(Array((String(repeating: "[", count: 100_000)).utf8)) == nil)
+  }
+}
+
+@Suite struct SecretMaskingTests {
+  func parse(_ text: String) -> JSONValue { JSONValue.parse(Array(text.utf8))! }
+
+  @Test func heatInputsAreSecretByTheirNameAtAnyDepth() {
+    let deployments = parse(
+      #"{"deployments": [{"inputs": [{"name": "db_password", "value": "hunter2", "type": "String"}, {"name": "bridge", "value": "br-ex"}]}]}"#
+    )
+    let masked = SecretPolicy.masking(deployments) { _ in .string("<secret>") }
+    #expect(
+      masked.text
+        == #"{"deployments":[{"inputs":[{"name":"db_password","value":"<secret>","type":"String"},{"name":"bridge","value":"br-ex"}]}]}"#
+    )
+    #expect(SecretPolicy.holdsSecrets(deployments))
+    #expect(!SecretPolicy.holdsSecrets(parse(#"{"keystone": {"host": "h"}, "monkey": 1}"#)))
   }
 }

@@ -1,0 +1,77 @@
+import RefreshRunner
+import RefreshStore
+import RefreshVocabulary
+
+/// What the running script and the environment.d shell write, kept for the
+/// record with `--redact` matches and the run's known secrets hidden.
+///
+/// The captures are allocated once and reused from script to script.
+struct OutputCaptures {
+  /// Bytes kept at each end of an environment.d shell's output.
+  static let environmentLimit = 8 * 1024
+
+  private let stdout: OutputCapture
+  private let stderr: OutputCapture
+  /// What the shell sourcing environment.d writes, while it runs.
+  private var environment: (stdout: OutputCapture, stderr: OutputCapture)?
+  private let redactor: OutputRedactor?
+  /// The run's known secret values, hidden like `--redact` matches.
+  var knownSecrets = KnownSecrets()
+
+  /// Captures keeping `limit` bytes at each end of each script stream.
+  init(limit: Int, redactor: OutputRedactor?) {
+    stdout = OutputCapture(limit: limit)
+    stderr = OutputCapture(limit: limit)
+    self.redactor = redactor
+  }
+
+  // MARK: - Scripts
+
+  /// Forgets the last script's output: a new script starts.
+  func startScript() {
+    stdout.reset()
+    stderr.reset()
+  }
+
+  /// Keeps `bytes` the running script wrote to `stream`.
+  func script(wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
+    switch stream {
+    case .stdout: stdout.append(bytes)
+    case .stderr: stderr.append(bytes)
+    }
+  }
+
+  /// The running script's output as recorded.
+  func scriptOutput() -> (stdout: CapturedStream, stderr: CapturedStream) {
+    (stdout.captured(hiding: hiddenRanges), stderr.captured(hiding: hiddenRanges))
+  }
+
+  // MARK: - environment.d
+
+  /// A shell starts sourcing environment.d.
+  mutating func startEnvironment() {
+    environment = (OutputCapture(limit: Self.environmentLimit), OutputCapture(limit: Self.environmentLimit))
+  }
+
+  /// Keeps `bytes` the environment.d shell wrote to `stream`.
+  func environment(wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {
+    switch stream {
+    case .stdout: environment?.stdout.append(bytes)
+    case .stderr: environment?.stderr.append(bytes)
+    }
+  }
+
+  /// What the failed environment.d shell wrote, as recorded (its one
+  /// channel when `combined`, else its stderr); the capture then ends.
+  mutating func endEnvironment(combined: Bool) -> [UInt8] {
+    defer { environment = nil }
+    let capture = combined ? environment?.stdout : environment?.stderr
+    return capture?.captured(hiding: hiddenRanges).kept ?? []
+  }
+
+  /// What stored output hides: matches of `--redact` and the run's known secrets.
+  private func hiddenRanges(_ bytes: [UInt8]) -> [Range<Int>] {
+    let found = (redactor?.ranges(in: bytes) ?? []) + knownSecrets.ranges(in: bytes)
+    return found.isEmpty ? [] : OutputRedactor.merged(found)
+  }
+}
