@@ -1,7 +1,7 @@
+import MetadataDocuments
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
-import MetadataDocuments
 import SystemInterface
 
 /// Records a run in the history as it happens: a ``RunObserver`` that turns
@@ -169,7 +169,8 @@ public final class HistoryRecorder: RunObserver {
       startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: hostName(), pid: identity.pid,
       bootID: identity.bootID, processStart: identity.startTicks, pidNamespace: identity.pidNamespace,
       version: settings.version,
-      commandLine: RecordedCommandLine.scrubbed(run.arguments), plannedScripts: settings.plannedScripts, inputs: inputRecords)
+      commandLine: RecordedCommandLine.scrubbed(run.arguments), plannedScripts: settings.plannedScripts,
+      inputs: inputRecords)
     start.trace = run.trace
     record { runID = try $0.writer.beginRun(start) }
     if runID != nil, let store {

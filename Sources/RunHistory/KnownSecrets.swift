@@ -1,6 +1,6 @@
 import CSystemShims
-import RefreshStore
 import MetadataDocuments
+import RefreshStore
 import SystemInterface
 
 /// The secret values of this run's metadata, found in captured output and

@@ -1,5 +1,5 @@
-import RefreshStore
 import MetadataDocuments
+import RefreshStore
 
 /// How secrets are kept when they are not stored in clear: keyed digests
 /// under the database's key, written the same way by recording and by the

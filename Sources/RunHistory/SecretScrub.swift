@@ -1,5 +1,5 @@
-import RefreshStore
 import MetadataDocuments
+import RefreshStore
 
 /// Rewrites what earlier versions stored in clear under today's secret
 /// policy: metadata with secrets (and the unsalted hashes `--redact-metadata`

@@ -1,6 +1,6 @@
+import MetadataDocuments
 import RefreshStore
 import RefreshVocabulary
-import MetadataDocuments
 import RunForensics
 
 /// The `diff --json` contract.

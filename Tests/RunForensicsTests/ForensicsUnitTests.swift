@@ -1,9 +1,9 @@
 import Foundation
+import MetadataDocuments
 import TestSupport
 import Testing
 
 @testable import RunForensics
-import MetadataDocuments
 
 @Suite struct MetadataDiffTests {
   func parse(_ text: String) -> JSONValue { JSONValue.parse(Array(text.utf8))! }
