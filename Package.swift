@@ -54,6 +54,10 @@ let package = Package(
         "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunHistory", "RunTelemetry", "RunViews",
         "SystemInterface",
       ]),
+    // The command line's own plumbing: option ranges, sizes and instants as
+    // typed, the help and man page prose, shell completion candidates.
+    .target(
+      name: "CommandLineSupport", dependencies: ["RefreshRunner", "RefreshStore", "SystemInterface"]),
     // Renderings of run records: human tables and reports, the JSON contract,
     // the console log, time arguments. Tests call it without the binary.
     .target(
@@ -66,16 +70,15 @@ let package = Package(
     .executableTarget(
       name: "os-refresh-config",
       dependencies: [
+        "CommandLineSupport",
         "RefreshRunner",
         "RefreshSession",
         "RefreshStore",
         "RefreshVocabulary",
-        "RunHistory",
         "RunForensics",
         "RunTelemetry",
         "RunViews",
         "SystemInterface",
-        "CSystemShims",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -86,7 +89,7 @@ let package = Package(
     // and how to run them, the reference side by side, the JSON contract.
     .target(
       name: "TestSupport",
-      dependencies: ["RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"],
+      dependencies: ["RefreshRunner", "RefreshSession", "RefreshStore", "RefreshVocabulary", "SystemInterface"],
       path: "Tests/TestSupport"
     ),
     .testTarget(name: "RefreshVocabularyTests", dependencies: ["RefreshVocabulary", "RefreshStore", "TestSupport"]),
@@ -100,6 +103,10 @@ let package = Package(
       name: "RunHistoryTests",
       dependencies: ["RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
+    .testTarget(
+      name: "RefreshSessionTests",
+      dependencies: ["RefreshRunner", "RefreshSession", "RefreshVocabulary", "SystemInterface", "TestSupport"]),
+    .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "TestSupport"]),
     .testTarget(name: "MetadataDocumentsTests", dependencies: ["MetadataDocuments"]),
     .testTarget(
       name: "RunForensicsTests", dependencies: ["MetadataDocuments", "RunForensics", "RefreshStore", "TestSupport"]),

@@ -44,7 +44,7 @@ public final class RefreshRun {
   }
 
   /// How the run ended and the exit status it gives.
-  public typealias Outcome = (status: RunStatus, exitStatus: Int32)
+  public typealias Outcome = (status: RunStatus, exitStatus: ExitStatus)
 
   /// Runs the refresh.
   /// - Returns: how it ended and the exit status: 0, 1 (a phase failed or
@@ -95,12 +95,12 @@ public final class RefreshRun {
   private func finish(after failure: (phase: Phase, reason: PhaseFailure)?, supervisor: ChildSupervisor) -> Outcome {
     switch failure?.reason {
     case nil:
-      return (.success, 0)
+      return (.success, .success)
     case .interrupted(let signal):
       return interrupted(by: signal)
     case .stopped(let when):
       log(.error, "the run cannot be recorded and recording is required: stopped \(when); nothing more runs")
-      return (.failed, 1)
+      return (.failed, .failure)
     case .failed(let reason):
       log(.error, "during \(failure!.phase.rawValue) phase. [\(reason)]")
       let errorDirectory = configuration.path(Phase.error.directoryName)
@@ -111,13 +111,13 @@ public final class RefreshRun {
         }
       }
       log(.error, "Aborting...")
-      return (timedOut ? .timeout : .failed, 1)
+      return (timedOut ? .timeout : .failed, .failure)
     }
   }
 
   private func interrupted(by signal: Int32) -> Outcome {
     log(.error, "Interrupted by \(signalName(signal)): no further script runs.")
-    return (.interrupted, 128 + signal)
+    return (.interrupted, .signal(signal))
   }
 
   // MARK: - Phases

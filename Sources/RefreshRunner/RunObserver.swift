@@ -111,7 +111,7 @@ public protocol RunObserver: AnyObject {
   func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64)
   /// The run ended with `status` after `durationNanoseconds` (monotonic
   /// clock) and will exit with `exitStatus`.
-  func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64)
+  func runDidFinish(status: RunStatus, exitStatus: ExitStatus, durationNanoseconds: Int64)
   /// A log message from the runner.
   func log(_ level: LogLevel, _ message: String)
   /// Whether the run may go on; asked after the run starts and after each
@@ -136,7 +136,7 @@ extension RunObserver {
   ) {}
   public func scriptDidFinish(_ script: Script, in phase: Phase, outcome: ScriptOutcome) {}
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {}
-  public func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64) {}
+  public func runDidFinish(status: RunStatus, exitStatus: ExitStatus, durationNanoseconds: Int64) {}
   public func log(_ level: LogLevel, _ message: String) {}
   public func mayContinue() -> Bool { true }
 }

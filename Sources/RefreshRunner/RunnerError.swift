@@ -1,3 +1,4 @@
+import RefreshVocabulary
 import SystemInterface
 
 /// What a user or the node can cause to go wrong before or around a refresh.
@@ -13,11 +14,11 @@ public enum RunnerError: Error, Equatable, Sendable {
 }
 
 extension RunnerError {
-  /// The exit status it ends a refresh with: flock's errno when another
-  /// refresh holds the lock (11, as the reference), else 1.
-  public var exitStatus: Int32 {
-    if case .locked(_, let code, _) = self { return code }
-    return 1
+  /// How it ends a refresh: flock's errno when another refresh holds the
+  /// lock (11, as the reference), else a failure.
+  public var exitStatus: ExitStatus {
+    if case .locked(_, let code, _) = self { return .lockHeld(errno: code) }
+    return .failure
   }
 }
 

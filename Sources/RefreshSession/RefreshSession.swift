@@ -39,10 +39,28 @@ public struct RefreshRequest: Sendable {
   }
 }
 
+/// What a host other than the command sets around a refresh (a test that
+/// runs it in its own process): more observers, where output goes, and
+/// whether orphans come back to it.
+public struct SessionHooks {
+  /// Observers beside the console, the recorder and the tracer.
+  public var observers: [RunObserver] = []
+  /// Where the dry run's listing and scripts' stdout go.
+  public var standardOutput: Int32 = STDOUT_FILENO
+  /// Where scripts' stderr goes.
+  public var standardError: Int32 = STDERR_FILENO
+  /// Whether the process becomes the subreaper of scripts' orphans: only a
+  /// process whose every child is the runner's may (the command; not a test).
+  public var adoptsOrphans = true
+
+  /// The command's own: our stdout and stderr, orphans adopted.
+  public init() {}
+}
+
 /// How a refresh ended, for the command to exit with.
 public struct RefreshEnded: Error, Sendable {
-  /// The exit status: 0, 1, 11 (the lock is held), 128 + a signal.
-  public let exitStatus: Int32
+  /// How the command ends: failure, the lock held, a signal.
+  public let exitStatus: ExitStatus
 }
 
 /// A refresh from start to end: the console, the lock, the recorder, the
@@ -51,7 +69,9 @@ public enum RefreshSession {
   /// Runs the refresh `request` describes in `environment`.
   /// - Throws: ``RefreshEnded`` with a non-zero exit status (its messages
   ///   already logged), or an error to report in one line.
-  public static func run(_ request: RefreshRequest, environment: ProcessEnvironment) throws {
+  public static func run(
+    _ request: RefreshRequest, environment: ProcessEnvironment, hooks: SessionHooks = SessionHooks()
+  ) throws {
     let base = BaseDirectory.resolve(option: request.baseDirectory, environment: environment.dictionary)
     let console = ConsoleLog(threshold: request.logLevel, environment: environment.dictionary)
     if let warning = base.deprecationWarning { console.log(.warning, warning) }
@@ -59,7 +79,7 @@ public enum RefreshSession {
     let redactor = try OutputRedactor.forArguments(request.redactions, file: request.redactFile)
     try base.validate()
     if request.dryRun {
-      writeFully(STDOUT_FILENO, DryRunReport.text(baseDirectory: base.path, pattern: pattern))
+      writeFully(hooks.standardOutput, DryRunReport.text(baseDirectory: base.path, pattern: pattern))
       return
     }
     let lock: RunLock
@@ -77,14 +97,16 @@ public enum RefreshSession {
     var observers: [RunObserver] = [console]
     if let recorder { observers.append(recorder) }
     if !outputs.isEmpty { observers.append(tracer) }
+    observers += hooks.observers
     let configuration = RefreshConfiguration(
       baseDirectory: base.path, timeoutSeconds: request.timeoutSeconds, killAfterSeconds: request.killAfterSeconds,
-      scriptPattern: pattern, environment: environment, arguments: request.arguments)
+      scriptPattern: pattern, environment: environment, arguments: request.arguments,
+      passThrough: (hooks.standardOutput, hooks.standardError), adoptsOrphans: hooks.adoptsOrphans)
     let outcome = try RefreshRun(configuration: configuration, observers: observers).run()
     outputs.write(
       tracer: tracer, recorded: recorder?.recorded, redact: { redactor?.redact($0) ?? $0 },
       warn: { console.log(.warning, $0) })
-    if outcome.exitStatus != 0 { throw RefreshEnded(exitStatus: outcome.exitStatus) }
+    if outcome.exitStatus != .success { throw RefreshEnded(exitStatus: outcome.exitStatus) }
   }
 
   /// The history recorder, unless recording is off or impossible (then a
@@ -107,7 +129,7 @@ public enum RefreshSession {
         path: path, required: request.requireHistory, settings: settings, warn: { console.log(.warning, $0) })
     } catch {
       console.log(.error, error.description)
-      throw RefreshEnded(exitStatus: 1)
+      throw RefreshEnded(exitStatus: .failure)
     }
   }
 }

@@ -1,4 +1,3 @@
-import MetadataDocuments
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
@@ -290,11 +289,12 @@ public final class HistoryRecorder: RunObserver {
     appendEvent { .phase(sequence: $0, runID: $1, record) }
   }
 
-  public func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64) {
+  public func runDidFinish(status: RunStatus, exitStatus: ExitStatus, durationNanoseconds: Int64) {
     guard let runID else { return }
     let duration = durationNanoseconds / 1000
     let end = RunEnd(
-      finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status, exitCode: Int64(exitStatus))
+      finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status,
+      exitCode: Int64(exitStatus.code))
     // The run's end goes to the pending log too, with the held script end,
     // so it is kept even when the database cannot take it now.
     let logged = appendEvent { .runEnd(sequence: $0, runID: $1, end) }

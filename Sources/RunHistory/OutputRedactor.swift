@@ -86,8 +86,16 @@ public final class OutputRedactor: Sendable {
   /// The ranges of `bytes` to hide, in original offsets, sorted and merged:
   /// matches of every expression, line by line (lines split at newline and NUL).
   public func ranges(in bytes: [UInt8]) -> [Range<Int>] {
+    var steps = 0
+    return ranges(in: bytes, stepsTaken: &steps)
+  }
+
+  /// ``ranges(in:)``, also counting the VM steps the search took (at most
+  /// ``maximumSteps``): how tests bound the engine's work without a clock.
+  public func ranges(in bytes: [UInt8], stepsTaken: inout Int) -> [Range<Int>] {
     guard !expressions.isEmpty, !bytes.isEmpty else { return [] }
     var remaining = Self.maximumSteps
+    defer { stepsTaken = Self.maximumSteps - remaining }
     var found: [Range<Int>] = []
     var start = 0
     for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A || bytes[index] == 0 {

@@ -58,11 +58,11 @@ public final class RunTracer: RunObserver {
     phases[index].durationMicroseconds = durationNanoseconds / 1000
   }
 
-  public func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64) {
+  public func runDidFinish(status: RunStatus, exitStatus: ExitStatus, durationNanoseconds: Int64) {
     guard let description else { return }
     run = TracedRun(
       trace: description.trace, runID: nil, startedAt: description.startedAt,
-      durationMicroseconds: durationNanoseconds / 1000, status: status, exitCode: Int64(exitStatus),
+      durationMicroseconds: durationNanoseconds / 1000, status: status, exitCode: Int64(exitStatus.code),
       baseDirectory: description.baseDirectory, hostname: hostName(), version: version, phases: phases)
   }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import RunViews
+import CommandLineSupport
 
 /// Shell completion of run references and scripts from the history.
 enum Completions {

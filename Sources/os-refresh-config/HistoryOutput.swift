@@ -1,5 +1,4 @@
 import ArgumentParser
-import RefreshVocabulary
 import RunViews
 
 /// `history output RUN PHASE/SCRIPT`: the captured bytes, raw.

@@ -1,5 +1,8 @@
 import ArgumentParser
+import CommandLineSupport
 import RefreshRunner
+import RefreshSession
+import RefreshVocabulary
 import RunViews
 import SystemInterface
 
@@ -11,14 +14,14 @@ struct OSRefreshConfig: ParsableCommand {
     abstract: "Apply a node's configuration by running the scripts of its phase directories.",
     usage: "os-refresh-config [<refresh-options>]\nos-refresh-config <subcommand> [<options>]",
     discussion: CommandHelp.discussion,
-    version: "0.1.0",
+    version: ProductVersion.current,
     subcommands: [Refresh.self, History.self, Diff.self],
     defaultSubcommand: Refresh.self
   )
 
-  /// Parses the command line and runs it. Errors end here, in one line each:
-  /// a usage error exits 2 (as Python's argparse does), any other failure the
-  /// status it carries or 1.
+  /// Parses the command line and runs it. Errors end here, in one line each,
+  /// with the status ``ExitStatus`` gives them: a usage error 2 (as Python's
+  /// argparse does), a refresh what it ended with, any other failure 1.
   static func main() {
     ProcessHygiene.prepare()
     let arguments = Array(CommandLine.arguments.dropFirst())
@@ -40,17 +43,18 @@ struct OSRefreshConfig: ParsableCommand {
       if code == .success { exit(withError: error) }
       let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
       ConsoleLog.printError("\(message) (see 'os-refresh-config --help')")
-      Glibc.exit(ExitStatus.usage)
+      Glibc.exit(ExitStatus.usage.code)
     }
     do {
       try command.run()
-    } catch let exit as ExitCode {
-      Glibc.exit(ExitStatus.of(exit))
+    } catch let ended as RefreshEnded {
+      // Its messages are logged already.
+      Glibc.exit(ended.exitStatus.code)
     } catch {
       // Help for a subcommand arrives here, from the help command's run().
       if exitCode(for: error) == .success { exit(withError: error) }
       ConsoleLog.printError(String(describing: error))
-      Glibc.exit(ExitStatus.of(error))
+      Glibc.exit(ExitStatus.failure.code)
     }
     Glibc.exit(0)
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import RefreshRunner
 import RefreshSession
 import RefreshStore
@@ -141,11 +142,7 @@ struct RefreshOptions: ParsableArguments {
       let base = BaseDirectory.resolve(option: baseDir, environment: environment.dictionary).path
       print(printBase ? base : Phase.ordered.map(\.rawValue).joined(separator: "\t"))
     } else {
-      do {
-        try RefreshSession.run(request, environment: environment)
-      } catch let ended as RefreshEnded {
-        throw ExitCode(ended.exitStatus)
-      }
+      try RefreshSession.run(request, environment: environment)
     }
   }
 

@@ -19,7 +19,7 @@ import Testing
     base.write("environment.d/10-env", "export GREETING=hello\n")
     let run = try InProcessRun.run(base: base)
     #expect(run.outcome.status == .failed)
-    #expect(run.outcome.exitStatus == 1)
+    #expect(run.outcome.exitStatus == .failure)
     #expect(
       run.log.events == [
         .runWillStart,
@@ -35,7 +35,7 @@ import Testing
         .phaseWillStart(.error), .environmentWillLoad(.error, files: 1),
         .scriptWillStart(.error, "10-handler"), .scriptDidFinish(.error, "10-handler", .success),
         .phaseDidFinish(.error, .success),
-        .runDidFinish(.failed, 1),
+        .runDidFinish(.failed, .failure),
       ])
     #expect(run.log.text(.configure, "10-first") == "one\n")
     #expect(run.log.text(.configure, "10-first", .stderr) == "err\n")
@@ -48,7 +48,7 @@ import Testing
     let run = try InProcessRun.run(base: base, timeout: 1)
     #expect(run.seconds < 15)
     #expect(run.outcome.status == .timeout)
-    #expect(run.outcome.exitStatus == 1)
+    #expect(run.outcome.exitStatus == .failure)
     #expect(run.log.outcomes["configure/10-hangs"]?.status == .timeout)
     #expect(run.log.outcomes["configure/10-hangs"]?.termination == .signaled(SIGKILL))
     #expect(run.log.events.contains(.scriptDidFinish(.error, "10-handler", .success)))
@@ -76,13 +76,13 @@ import Testing
     }
     let run = try InProcessRun.run(base: base, timeout: 30, killAfter: 5, log: log)
     #expect(run.outcome.status == .interrupted)
-    #expect(run.outcome.exitStatus == 128 + SIGTERM)
+    #expect(run.outcome.exitStatus == .signal(SIGTERM))
     // The script got the signal, handled it and exited 0: it succeeded,
     // and the run still ends interrupted, running nothing more.
     #expect(run.log.outcomes["configure/20-waits"]?.status == .success)
     #expect(run.log.text(.configure, "20-waits") == "got TERM\n")
     #expect(!base.exists("never"))
-    #expect(run.log.events.last == .runDidFinish(.interrupted, 128 + SIGTERM))
+    #expect(run.log.events.last == .runDidFinish(.interrupted, .signal(SIGTERM)))
   }
 
   @Test func aScriptThatIgnoresTheSignalIsKilledAfterTheGracePeriod() throws {
@@ -99,7 +99,7 @@ import Testing
     let run = try InProcessRun.run(base: base, timeout: 30, killAfter: 1, log: log)
     #expect(run.seconds < 15)
     #expect(run.outcome.status == .interrupted)
-    #expect(run.outcome.exitStatus == 128 + SIGINT)
+    #expect(run.outcome.exitStatus == .signal(SIGINT))
     #expect(run.log.outcomes["configure/10-stubborn"]?.status == .interrupted)
     #expect(run.log.outcomes["configure/10-stubborn"]?.termination == .signaled(SIGKILL))
   }
@@ -149,7 +149,7 @@ import Testing
       let timeout = Int64.random(in: 1_000_000...40_000_000, using: &generator)
       let run = try InProcessRun.run(base: base, timeoutNanoseconds: timeout)
       #expect(run.outcome.status == .timeout, "try \(tries), deadline \(timeout) ns: \(run.log.events.suffix(4))")
-      #expect(run.outcome.exitStatus == 1)
+      #expect(run.outcome.exitStatus == .failure)
       #expect(run.seconds < 10, "try \(tries) took \(run.seconds) s")
       #expect(!run.log.events.contains(.scriptWillStart(.postConfigure, "10-sleeps")))
       #expect(run.log.events.contains(.scriptDidFinish(.error, "10-handler", .success)))

@@ -55,7 +55,10 @@ import Testing
     }
     #expect(start == 2)
     #expect(end.stdout == Self.end.stdout && end.signal == 9 && end.exitCode == nil && end.combinedOutput)
-    guard case .scriptStart(_, let script) = parsed[1] else { return }
+    guard case .scriptStart(_, let script) = parsed[1] else {
+      Issue.record("not a start: \(parsed[1])")
+      return
+    }
     #expect(script.name == "10-é" && script.content == Array("#!/bin/sh\n".utf8))
   }
 

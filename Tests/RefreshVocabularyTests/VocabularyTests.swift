@@ -53,8 +53,39 @@ import Testing
 
   @Test func aFailedRunIsEveryEndedStatusButSuccess() {
     #expect(RunStatus.failures == [.failed, .timeout, .interrupted, .abandoned])
-    #expect(RunStatus.allCases.filter(\.isFailure) == RunStatus.failures)
-    #expect(ScriptStatus.allCases.filter(\.isFailure) == [.failed, .killed, .timeout, .interrupted, .abandoned])
+    // Each status judged here by an exhaustive switch, not by the list
+    // isFailure is defined from: a new status must be decided on.
+    for status in RunStatus.allCases {
+      let failed: Bool
+      switch status {
+      case .running, .success: failed = false
+      case .failed, .timeout, .interrupted, .abandoned: failed = true
+      }
+      #expect(status.isFailure == failed, "\(status)")
+    }
+    for status in ScriptStatus.allCases {
+      let failed: Bool
+      switch status {
+      case .running, .success: failed = false
+      case .failed, .killed, .timeout, .interrupted, .abandoned: failed = true
+      }
+      #expect(status.isFailure == failed, "\(status)")
+    }
+  }
+
+  @Test func exitStatusesAreTheDocumentedNumbers() {
+    #expect(ExitStatus.success.code == 0)
+    #expect(ExitStatus.failure.code == 1)
+    #expect(ExitStatus.usage.code == 2)
+    #expect(ExitStatus.lockHeld(errno: EWOULDBLOCK).code == 11)
+    #expect(ExitStatus.signal(SIGTERM).code == 143)
+    #expect(ExitStatus.signal(SIGINT).code == 130)
+  }
+
+  @Test func debianChangelogCarriesTheVersionTheBinaryReports() throws {
+    let changelog = try String(contentsOfFile: Binaries.packageRoot + "/debian/changelog", encoding: .utf8)
+    let first = try #require(changelog.split(separator: "\n").first)
+    #expect(first.hasPrefix("os-refresh-config-swift (\(ProductVersion.current)) "), "\(first)")
   }
 
   @Test func phasesRunInTheirDirectoriesOrder() {

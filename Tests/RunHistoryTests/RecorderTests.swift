@@ -1,7 +1,6 @@
 import Foundation
 import RefreshRunner
 import RefreshStore
-import RefreshVocabulary
 import RunHistory
 import SystemInterface
 import TestSupport

@@ -12,7 +12,7 @@ public final class EventLog: RunObserver {
     case scriptWillStart(Phase, String)
     case scriptDidFinish(Phase, String, ScriptStatus)
     case phaseDidFinish(Phase, PhaseStatus)
-    case runDidFinish(RunStatus, Int32)
+    case runDidFinish(RunStatus, ExitStatus)
   }
 
   /// The events in order (output chunks and log lines left out).
@@ -61,7 +61,7 @@ public final class EventLog: RunObserver {
     events.append(.phaseDidFinish(phase, status))
   }
 
-  public func runDidFinish(status: RunStatus, exitStatus: Int32, durationNanoseconds: Int64) {
+  public func runDidFinish(status: RunStatus, exitStatus: ExitStatus, durationNanoseconds: Int64) {
     events.append(.runDidFinish(status, exitStatus))
   }
 

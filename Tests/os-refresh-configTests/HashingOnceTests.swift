@@ -1,5 +1,4 @@
 import Foundation
-import RefreshVocabulary
 import TestSupport
 import Testing
 

@@ -1,6 +1,5 @@
 import Foundation
 import RefreshStore
-import RefreshVocabulary
 import TestSupport
 import Testing
 

@@ -1,0 +1,61 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import CommandLineSupport
+
+@Suite struct TimeParserTests {
+  @Test func instantsParseFromDatesZonesAndDurations() {
+    #expect(TimeParser.parse("2026-11-24T10:00:00Z", now: 0) == 1_795_514_400_000_000)
+    #expect(TimeParser.parse("2026-11-24T11:00:00+01:00", now: 0) == 1_795_514_400_000_000)
+    #expect(TimeParser.parse("30m", now: 3_600_000_000) == 1_800_000_000)
+    #expect(TimeParser.parse("2026-13-01", now: 0) == nil)
+    #expect(TimeParser.parse("yesterday", now: 0) == nil)
+    #expect(TimeParser.parse("\(TimeParser.maximumDurationSeconds + 1)s", now: 0) == nil)
+  }
+}
+
+@Suite struct ByteSizeTests {
+  @Test func sizesParseInBinaryUnitsAndOverflowIsRefused() {
+    #expect(ByteSize.parse("1048576") == 1 << 20)
+    #expect(ByteSize.parse("256M") == 256 << 20)
+    #expect(ByteSize.parse("2g") == 2 << 30)
+    #expect(ByteSize.parse("64MiB") == 64 << 20)
+    #expect(ByteSize.parse("512KB") == 512 << 10)
+    #expect(ByteSize.parse("1T") == 1 << 40)
+    for bad in ["", "M", "1.5G", "-1", "1X", "9999999999T", "١٢M"] { #expect(ByteSize.parse(bad) == nil, "\(bad)") }
+  }
+}
+
+/// The man page's ENVIRONMENT (generated from the help) names every
+/// variable the code reads, and only those.
+@Suite struct ManualEnvironmentTests {
+  /// The names the sources read: `environment["NAME"]`, `dictionary["NAME"]`
+  /// or any other dictionary subscripted by an upper-case literal, and `getenv("NAME")`.
+  func variablesTheCodeReads() throws -> Set<String> {
+    let sources = Binaries.packageRoot + "/Sources"
+    var names = Set<String>()
+    let enumerator = try #require(FileManager.default.enumerator(atPath: sources))
+    let pattern = try Regex(#"(?:\w\[|getenv\()"([A-Z][A-Z0-9_]{2,})"[\])]"#)
+    for case let file as String in enumerator where file.hasSuffix(".swift") {
+      let text = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
+      for match in text.matches(of: pattern) {
+        if let name = match.output[1].substring { names.insert(String(name)) }
+      }
+    }
+    return names
+  }
+
+  @Test func everyVariableTheCodeReadsIsDocumentedAndNoOther() throws {
+    let documented = Set(CommandHelp.environmentVariables.map(\.name))
+    let read = try variablesTheCodeReads()
+    #expect(read.count >= 12, "the scan found \(read.sorted())")
+    #expect(read.subtracting(documented).isEmpty, "read but not in the man page: \(read.subtracting(documented))")
+    #expect(documented.subtracting(read).isEmpty, "documented but never read: \(documented.subtracting(read))")
+  }
+
+  @Test func theDiscussionListsEveryVariableAndDefaultFile() {
+    for variable in CommandHelp.environmentVariables { #expect(CommandHelp.discussion.contains(variable.name + ", ")) }
+    for file in CommandHelp.defaultFiles { #expect(CommandHelp.discussion.contains(file.path + " (")) }
+  }
+}
