@@ -109,8 +109,9 @@ let package = Package(
     .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "TestSupport"]),
     .testTarget(name: "MetadataDocumentsTests", dependencies: ["MetadataDocuments"]),
     .testTarget(
-      name: "RunForensicsTests", dependencies: ["MetadataDocuments", "RunForensics", "RefreshStore", "TestSupport"]),
-    .testTarget(name: "RunViewsTests", dependencies: ["RunViews", "RefreshStore", "TestSupport"]),
+      name: "RunForensicsTests", dependencies: ["MetadataDocuments", "RefreshStore", "RunForensics", "TestSupport"]),
+    .testTarget(
+      name: "RunViewsTests", dependencies: ["RefreshStore", "RunForensics", "RunTelemetry", "RunViews", "TestSupport"]),
     .testTarget(
       name: "RunTelemetryTests",
       dependencies: ["RunTelemetry", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
