@@ -9,7 +9,10 @@ let package = Package(
     .executable(name: "os-refresh-config", targets: ["os-refresh-config"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // Pinned exactly rather than by a committed Package.resolved: the copies
+    // this project builds from carry commit ids of their own, so a resolved
+    // file made here would name revisions that exist nowhere else.
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
   ],
   targets: [
     .systemLibrary(

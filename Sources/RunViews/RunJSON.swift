@@ -3,7 +3,7 @@ import RefreshVocabulary
 import SystemInterface
 
 /// The `--json` contract of `history`: field names and types documented in
-/// README.md and kept stable for tools.
+/// docs/history.md and kept stable for tools.
 public enum RunJSON {
   /// Reads one stream of a script's captured output.
   public typealias OutputReader = (ScriptDetail, ScriptStream) throws -> CapturedStream

@@ -5,7 +5,7 @@ import RefreshVocabulary
 /// `--json`, the same flag wherever a command can print its JSON contract.
 struct JSONOption: ParsableArguments {
   /// Machine-readable output.
-  @Flag(help: "Print JSON instead of text (see README for the fields).")
+  @Flag(help: "Print JSON instead of text (its fields: docs/history.md).")
   var json = false
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import RefreshVocabulary
 
-/// The documented `--json` contract (README "JSON contract"), as types every
+/// The documented `--json` contract (docs/history.md, "The JSON contract"), as types every
 /// black-box test decodes through: a field renamed, retyped or dropped, or a
 /// status outside the vocabulary, fails the decoding.
 public enum JSONContract {

@@ -129,7 +129,7 @@ struct OTLPSummary: Decodable {
     #expect(text.contains("\nos_refresh_config_runs_total{status=\"success\"} 3\n"), "\(text)")
   }
 
-  /// The alert rules README shows are valid Prometheus rules.
+  /// The alert rules docs/fleet.md shows are valid Prometheus rules.
   @Test func theExampleAlertRulesAreValid() {
     let check = FleetTools.run(
       "/usr/bin/promtool", ["check", "rules", Binaries.packageRoot + "/examples/fleet/os-refresh-config.rules.yml"])

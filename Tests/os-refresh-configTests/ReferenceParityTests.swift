@@ -152,7 +152,7 @@ import Testing
     #expect(run.ours.stderr == "")
   }
 
-  /// A documented difference (README): the reference's `grep` finds no file
+  /// A documented difference (docs/refresh.md): the reference's `grep` finds no file
   /// under `pipefail` and it exits 1; we source nothing and run the phases.
   @Test func anEmptyEnvironmentDirectoryIsNotAnError() throws {
     let run = try SideBySide.run { base in
