@@ -38,7 +38,7 @@ let package = Package(
     // Metadata documents (JSON, parsed keeping key order and numbers as
     // written) and what in them is secret: the one policy that recording,
     // diff, views and exporters follow.
-    .target(name: "MetadataDocuments", dependencies: ["RefreshStore"]),
+    .target(name: "MetadataDocuments", dependencies: ["CSystemShims", "RefreshStore"]),
     // Bridges the runner and the store: records a run's events.
     .target(
       name: "RunHistory",

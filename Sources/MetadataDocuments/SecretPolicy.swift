@@ -19,12 +19,15 @@ import Synchronization
 public enum SecretPolicy {
   /// The words that make a name secret.
   public static let secretWords: Set<String> = [
-    "password", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "key", "keys", "credential",
-    "credentials", "cookie", "private", "encryption",
+    "password", "passwords", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "tokens", "key",
+    "keys", "credential", "credentials", "cookie", "private", "encryption", "dbpassword", "apikey", "rootpw", "psk",
+    "authorization", "signature",
   ]
 
   /// Last words that name something about a secret, not the secret.
-  public static let describingWords: Set<String> = ["name", "id", "url", "uri", "path", "file", "type", "size"]
+  public static let describingWords: Set<String> = [
+    "name", "id", "url", "uri", "path", "file", "type", "size", "method", "version", "algorithm", "length", "expires",
+  ]
 
   /// Whether `name` names a secret.
   public static func isSecretName(_ name: String) -> Bool {

@@ -24,6 +24,8 @@ extension Migration {
     embedded("0009_input_chunks.sql", PackageResources._009_input_chunks_sql),
     embedded(
       "0010_trace_context_and_run_totals.sql", PackageResources._010_trace_context_and_run_totals_sql),
+    embedded(
+      "0011_scrub_credentials_in_values.sql", PackageResources._011_scrub_credentials_in_values_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN

@@ -14,7 +14,8 @@ public struct KeyChange: Equatable, Sendable {
   public let from: JSONValue?
   /// The new value likewise; nil when removed or secret.
   public let to: JSONValue?
-  /// Whether the value is secret (``SecretPolicy``).
+  /// Whether the value is secret (``SecretPolicy``), or a credential inside
+  /// it changed (then `from` and `to` are given, the credential masked).
   public let secret: Bool
 }
 
@@ -29,12 +30,36 @@ public enum MetadataDiff {
   /// masked in it.
   public static func changes(from old: JSONValue, to new: JSONValue, showSecrets: Bool) -> [KeyChange] {
     var result: [KeyChange] = []
-    compare(old, new, path: [], secret: false, showSecrets: showSecrets, into: &result)
+    let display = Display(showSecrets: showSecrets, spans: SecretPolicy.spans(for: [old, new]))
+    compare(old, new, path: [], secret: false, display: display, into: &result)
     return result
   }
 
+  /// How values are shown: in clear with `showSecrets`, else with every
+  /// secret leaf left out and every credential inside a value (by shape, a
+  /// known secret, or a stored keyed digest) shown as `<secret>`.
+  struct Display {
+    let showSecrets: Bool
+    let spans: CredentialSpans
+
+    func shown(_ value: JSONValue?, secret: Bool) -> JSONValue? {
+      guard let value else { return nil }
+      if showSecrets { return value }
+      return secret ? nil : storedDigestsHidden(SecretPolicy.masking(value, spans: spans) { _ in .string(masked) })
+    }
+
+    private func storedDigestsHidden(_ value: JSONValue) -> JSONValue {
+      switch value {
+      case .string(let text): return .string(SecretPolicy.displayingStoredDigests(text))
+      case .array(let values): return .array(values.map(storedDigestsHidden))
+      case .object(let members): return .object(members.map { ($0.key, storedDigestsHidden($0.value)) })
+      default: return value
+      }
+    }
+  }
+
   private static func compare(
-    _ old: JSONValue?, _ new: JSONValue?, path: [String], secret: Bool, showSecrets: Bool,
+    _ old: JSONValue?, _ new: JSONValue?, path: [String], secret: Bool, display: Display,
     into result: inout [KeyChange]
   ) {
     if case .object(let a)? = old, case .object(let b)? = new {
@@ -45,14 +70,14 @@ public enum MetadataDiff {
           SecretPolicy.isSecretMember(member.key, of: a, inherited: secret)
           || SecretPolicy.isSecretMember(member.key, of: b, inherited: secret)
         compare(
-          member.value, newMembers[member.key], path: path + [member.key], secret: isSecret, showSecrets: showSecrets,
+          member.value, newMembers[member.key], path: path + [member.key], secret: isSecret, display: display,
           into: &result)
       }
       for member in b where !oldKeys.contains(member.key) {
         compare(
           nil, member.value, path: path + [member.key],
-          secret: SecretPolicy.isSecretMember(member.key, of: b, inherited: secret),
-          showSecrets: showSecrets, into: &result)
+          secret: SecretPolicy.isSecretMember(member.key, of: b, inherited: secret), display: display,
+          into: &result)
       }
       return
     }
@@ -60,20 +85,18 @@ public enum MetadataDiff {
       for index in 0..<max(a.count, b.count) {
         compare(
           index < a.count ? a[index] : nil, index < b.count ? b[index] : nil, path: path + [String(index)],
-          secret: secret, showSecrets: showSecrets, into: &result)
+          secret: secret, display: display, into: &result)
       }
       return
     }
     guard old != new else { return }
-    func shown(_ value: JSONValue?) -> JSONValue? {
-      guard let value else { return nil }
-      if showSecrets { return value }
-      return secret ? nil : SecretPolicy.masking(value, token: { _ in .string(masked) })
-    }
     let change: KeyChange.Kind = old == nil ? .added : new == nil ? .removed : .changed
+    let (from, to) = (display.shown(old, secret: secret), display.shown(new, secret: secret))
+    // Shown alike but different: what changed is a credential inside the value.
+    let hiddenChange = change == .changed && !secret && from == to
     result.append(
       KeyChange(
-        key: path.isEmpty ? "." : path.joined(separator: "."), change: change, from: shown(old), to: shown(new),
-        secret: secret))
+        key: path.isEmpty ? "." : path.joined(separator: "."), change: change, from: from, to: to,
+        secret: secret || hiddenChange))
   }
 }

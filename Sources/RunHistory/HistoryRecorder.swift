@@ -182,6 +182,7 @@ public final class HistoryRecorder: RunObserver {
     usedAtStart = (try? store?.retention.usedBytes()) ?? nil
     digests = ScriptDigests(remembered: (try? store?.queries.fileDigests()) ?? [:], clock: clock)
     digests.deadline = run.deadline
+    digests.knownSecrets = inputs.knownSecrets
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart) {

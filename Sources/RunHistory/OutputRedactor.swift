@@ -127,7 +127,9 @@ public final class OutputRedactor: Sendable {
 
   /// The bytes of `window` with each of `ranges` (in original offsets) that
   /// touches it replaced by `<redacted>` once.
-  public static func replacing(_ ranges: [Range<Int>], of bytes: [UInt8], in window: Range<Int>) -> [UInt8] {
+  public static func replacing(
+    _ ranges: [Range<Int>], of bytes: [UInt8], in window: Range<Int>, with replacement: [UInt8] = replacement
+  ) -> [UInt8] {
     var output: [UInt8] = []
     output.reserveCapacity(window.count)
     var position = window.lowerBound

@@ -19,8 +19,6 @@ struct RunInputs {
 
   /// The secret values of the metadata read so far (none with `--store-secrets`).
   private(set) var knownSecrets = KnownSecrets()
-  /// The metadata documents read so far.
-  private var documents: [JSONValue] = []
 
   /// Creates the recording of a run's inputs.
   init(storeSecrets: Bool, secretKey: [UInt8]?) {
@@ -32,10 +30,24 @@ struct RunInputs {
   /// the files of environment.d under `baseDirectory`.
   mutating func records(environment: [String: String], baseDirectory: String) -> [InputRecord] {
     var inputs: [InputRecord] = []
+    // Read and parsed first, masked after: a secret of one file repeated
+    // inside a value of another is hidden there too.
+    var parsed: [(index: Int, bytes: [UInt8], json: JSONValue)] = []
     for (path, source) in MetadataFiles.resolve(environment) {
-      var record = metadata(path)
+      var record: InputRecord
+      switch metadata(path) {
+      case .record(let complete): record = complete
+      case .document(let bytes, let json):
+        record = InputRecord(kind: .config, path: path, sha256: nil)
+        parsed.append((inputs.count, bytes, json))
+      }
       record.source = source
       inputs.append(record)
+    }
+    let spans = SecretPolicy.spans(for: parsed.map(\.json))
+    for document in parsed {
+      let masked = mask(document.bytes, document.json, spans: spans)
+      (inputs[document.index].sha256, inputs[document.index].content) = (masked.sha256, masked.content)
     }
     for path in EnvironmentFiles.list(joinPath(baseDirectory, "environment.d")).paths {
       do {
@@ -44,42 +56,55 @@ struct RunInputs {
         inputs.append(InputRecord(kind: .environment, path: path, sha256: nil, error: error.reason))
       }
     }
-    if !storeSecrets { knownSecrets = KnownSecrets(from: documents) }
+    if !storeSecrets { knownSecrets = KnownSecrets(from: parsed.map(\.json)) }
     return inputs
   }
 
-  /// One metadata file's record: its content when it can be searched for
-  /// secrets (JSON) and is small enough, secret values masked.
-  private mutating func metadata(_ path: String) -> InputRecord {
+  /// A metadata file as read: a finished record, or a JSON document to mask.
+  private enum ReadMetadata {
+    case record(InputRecord)
+    case document([UInt8], JSONValue)
+  }
+
+  /// One metadata file's record, or its document when it can be searched
+  /// for secrets (JSON) and is small enough.
+  private func metadata(_ path: String) -> ReadMetadata {
     let bytes: [UInt8]
     do {
       let read = try SmallFile.read(path, limit: Self.contentLimit)
       guard read.complete else {
         // Too large to keep: digested all the same, in chunks, so a change
         // is still seen; the record says what was not kept.
-        return InputRecord(
-          kind: .config, path: path, sha256: try keyedDigest(of: path),
-          error: "content not kept: larger than \(Self.contentLimit) bytes")
+        return .record(
+          InputRecord(
+            kind: .config, path: path, sha256: try keyedDigest(of: path),
+            error: "content not kept: larger than \(Self.contentLimit) bytes"))
       }
       bytes = read.bytes
     } catch {
-      return InputRecord(kind: .config, path: path, sha256: nil, error: error.reason)
+      return .record(InputRecord(kind: .config, path: path, sha256: nil, error: error.reason))
     }
     guard !storeSecrets else {
-      return InputRecord(kind: .config, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes)
+      return .record(
+        InputRecord(kind: .config, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes))
     }
     guard let json = JSONValue.parse(bytes) else {
       // Not JSON: it cannot be searched for secrets, so it is not kept.
-      return InputRecord(kind: .config, path: path, sha256: keyedDigest(of: bytes), content: nil)
+      return .record(InputRecord(kind: .config, path: path, sha256: keyedDigest(of: bytes), content: nil))
     }
-    documents.append(json)
-    guard SecretPolicy.holdsSecrets(json) else {
-      return InputRecord(kind: .config, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes)
-    }
-    // Each secret value becomes a keyed digest of itself: equal values
-    // compare equal within this node, and nothing confirms a guess.
-    let masked = SecretPolicy.masking(json, token: SecretDigests(key: secretKey).token)
-    return InputRecord(kind: .config, path: path, sha256: keyedDigest(of: bytes), content: Array(masked.text.utf8))
+    return .document(bytes, json)
+  }
+
+  /// A metadata document's digest and kept content: as read when it holds
+  /// no secret; else each secret value, and each credential inside a value,
+  /// becomes a keyed digest of itself (equal values compare equal within
+  /// this node, and nothing confirms a guess) and the file's digest is keyed.
+  private func mask(_ bytes: [UInt8], _ json: JSONValue, spans: CredentialSpans) -> (
+    sha256: String?, content: [UInt8]
+  ) {
+    guard SecretPolicy.holdsSecrets(json, spans: spans) else { return (ContentDigest.sha256Hex(bytes), bytes) }
+    let masked = SecretPolicy.masking(json, spans: spans, token: SecretDigests(key: secretKey).token)
+    return (keyedDigest(of: bytes), Array(masked.text.utf8))
   }
 
   /// The digest kept of content that may hold secrets: keyed, unless secrets are stored.

@@ -1,4 +1,5 @@
 import CSystemShims
+import MetadataDocuments
 import RefreshRunner
 import RefreshStore
 import SystemInterface
@@ -13,6 +14,9 @@ struct ScriptDigests {
 
   /// The run's deadline, if it has one: hashing gives up past it.
   var deadline: MonotonicInstant?
+  /// The run's known secret values: hidden in the kept content (a password
+  /// a deployment's script repeats), never in the digest.
+  var knownSecrets = KnownSecrets()
   /// Digests of scripts as last read, by path (loaded when the run starts).
   private let remembered: [String: (identity: FileIdentity, sha256: String)]
   private let clock: RunClock
@@ -36,13 +40,21 @@ struct ScriptDigests {
       contents.complete
       ? ContentDigest.sha256Hex(contents.bytes)
       : (try? FileDigest.sha256(path, shouldStop: mustStop)) ?? nil
-    start.content = contents.complete ? contents.bytes : nil
+    start.content = contents.complete ? hidingSecrets(contents.bytes) : nil
     // Remembered only when the file did not change while it was read, and
     // last changed well before: file times advance in clock ticks, so a
     // write in the same tick as our read could leave them as they were
     // (git's "racy clean" case).
     let settled = (identity?.changedNanoseconds ?? .max) < clock.wallMicroseconds() &* 1000 &- 2_000_000_000
     if settled, identity == FileIdentity.of(path) { start.identity = identity }
+  }
+
+  /// `bytes` with each known secret value replaced by `<secret>`.
+  private func hidingSecrets(_ bytes: [UInt8]) -> [UInt8] {
+    let found = knownSecrets.ranges(in: bytes)
+    guard !found.isEmpty else { return bytes }
+    return OutputRedactor.replacing(
+      OutputRedactor.merged(found), of: bytes, in: 0..<bytes.count, with: Array(SecretPolicy.maskedText.utf8))
   }
 
   /// Whether hashing a large script must give up: the run's deadline has

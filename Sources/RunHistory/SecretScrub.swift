@@ -11,8 +11,9 @@ enum SecretScrub {
     try store.scrubSecrets(
       content: { bytes in
         guard let json = JSONValue.parse(bytes) else { return (nil, secrets.digest(bytes)) }
-        guard SecretPolicy.holdsSecrets(json) else { return nil }
-        return (Array(SecretPolicy.masking(json, token: secrets.token).text.utf8), secrets.digest(bytes))
+        let spans = SecretPolicy.spans(for: [json])
+        guard SecretPolicy.holdsSecrets(json, spans: spans) else { return nil }
+        return (Array(SecretPolicy.masking(json, spans: spans, token: secrets.token).text.utf8), secrets.digest(bytes))
       },
       commandLine: { line in
         guard line.contains("--redact"), case .array(let values)? = JSONValue.parse(Array(line.utf8)) else {

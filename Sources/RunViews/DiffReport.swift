@@ -87,7 +87,10 @@ public struct DiffReport {
     switch key.change {
     case .added: return "      + \(name)" + (secret ? " (secret)" : " = \(to)")
     case .removed: return "      - \(name)" + (secret ? " (secret)" : " (was \(from))")
-    case .changed: return "      ~ \(name): " + (secret ? "secret changed" : "\(from) -> \(to)")
+    case .changed:
+      if secret { return "      ~ \(name): secret changed" }
+      if key.secret && from == to { return "      ~ \(name): secret changed in \(to)" }
+      return "      ~ \(name): \(from) -> \(to)"
     }
   }
 

@@ -173,6 +173,16 @@ enum Fixtures {
           ("SELECT count(*) FROM pruned_runs", 0),
         ]
       )
+    case 10:
+      // Version 11 marks the scrub pending again, in a database whose
+      // earlier scrub ran: credentials inside values were stored as they came.
+      return (
+        run(18, status: "success") + "DROP TABLE secrets_scrub_pending;",
+        [
+          ("SELECT count(*) FROM runs WHERE id = 18", 1),
+          ("SELECT count(*) FROM secrets_scrub_pending WHERE since = 11", 1),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])
