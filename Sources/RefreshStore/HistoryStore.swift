@@ -238,12 +238,15 @@ public final class HistoryStore {
   public func noteUnsyncedWrite() { database.logSync?.noteCommit(durable: false) }
 
   /// Syncs what is pending and stops the sync thread; automatic checkpoints
-  /// are back.
-  public func stopLogSync() {
-    guard let sync = database.logSync else { return }
+  /// are back. Returns why a sync failed, if one did: then the run's
+  /// records since are not known to be on disk.
+  @discardableResult
+  public func stopLogSync() -> SystemError? {
+    guard let sync = database.logSync else { return nil }
     sync.stop()
     database.logSync = nil
     _ = try? database.execute("PRAGMA wal_autocheckpoint = 1000")
+    return sync.syncFailure
   }
 
   /// Applies what a run left in the pending log (killed before its writer

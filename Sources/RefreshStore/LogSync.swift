@@ -33,13 +33,22 @@ public final class LogSync: @unchecked Sendable {
   private let wake: PipeEnds
   private let committed = Atomic<Int>(0)
   private let synced = Atomic<Int>(0)
+  /// The errno of the first fdatasync that failed; 0 while none has.
+  private let failedWith = Atomic<Int32>(0)
+  /// fdatasync(2), or a stand-in that fails, for tests.
+  private let dataSync: @Sendable (Int32) -> Int32
   private var thread = pthread_t()
   private var running = false
 
   /// Starts syncing the write-ahead log of the database at `databasePath`;
   /// nil when it cannot be opened (not ours, a symlink, absent) or no thread
   /// can be started: commits then stay as durable as SQLite makes them.
-  public init?(databasePath: String, alsoSyncing pending: FileDescriptor? = nil) {
+  public convenience init?(databasePath: String, alsoSyncing pending: FileDescriptor? = nil) {
+    self.init(databasePath: databasePath, alsoSyncing: pending, dataSync: { fdatasync($0) })
+  }
+
+  /// ``init(databasePath:alsoSyncing:)`` syncing through `dataSync`.
+  init?(databasePath: String, alsoSyncing pending: FileDescriptor?, dataSync: @escaping @Sendable (Int32) -> Int32) {
     guard let log = try? FileDescriptor.open(databasePath + "-wal", O_RDONLY | O_NOFOLLOW),
       let status = try? log.status(), status.st_uid == geteuid(), (status.st_mode & S_IFMT) == S_IFREG,
       let wake = try? PipeEnds()
@@ -48,6 +57,7 @@ public final class LogSync: @unchecked Sendable {
     self.wake = wake
     self.databasePath = databasePath
     self.pending = pending
+    self.dataSync = dataSync
     // Not retained by its thread: deinit joins the thread (stop) before
     // anything the loop uses goes away.
     guard let started = QuietThread.start({ [unowned(unsafe) self] in self.loop() }) else { return nil }
@@ -68,6 +78,13 @@ public final class LogSync: @unchecked Sendable {
     committed.load(ordering: .acquiring) - synced.load(ordering: .acquiring)
   }
 
+  /// Why syncing failed, if it did: the commits since stay pending (not
+  /// durable), and the failure is reported, never counted as a sync.
+  public var syncFailure: SystemError? {
+    let code = failedWith.load(ordering: .acquiring)
+    return code == 0 ? nil : SystemError(call: "fdatasync", code: code)
+  }
+
   /// Syncs what is pending and ends the thread; waits for it.
   public func stop() {
     guard running else { return }
@@ -84,9 +101,17 @@ public final class LogSync: @unchecked Sendable {
       let ready = poll(&descriptors, 1, Self.intervalMilliseconds)
       let target = committed.load(ordering: .acquiring)
       if target != synced.load(ordering: .acquiring) {
-        if let pending { _ = fdatasync(pending.rawValue) }
-        _ = fdatasync(log.rawValue)
-        synced.store(target, ordering: .releasing)
+        // fsync errors are not to be retried as if the data were safe
+        // (https://wiki.postgresql.org/wiki/Fsync_Errors): a failure is
+        // kept and said, and these commits are never called durable.
+        let pendingSynced = pending.map { dataSync($0.rawValue) == 0 } ?? true
+        let pendingErrno = errno
+        if pendingSynced && dataSync(log.rawValue) == 0 {
+          synced.store(target, ordering: .releasing)
+        } else {
+          _ = failedWith.compareExchange(
+            expected: 0, desired: pendingSynced ? errno : pendingErrno, ordering: .acquiringAndReleasing)
+        }
         if let size = try? log.status().st_size, size > Self.checkpointBytes {
           if checkpointer == nil {
             checkpointer = try? Database(path: databasePath, create: false, noFollow: true, busyTimeoutMilliseconds: 0)

@@ -155,6 +155,17 @@ public final class HistoryRecorder: RunObserver {
       "history: recording stopped (\(failure)); the records are kept in \(journal.log.path) and the next run adds them")
   }
 
+  /// Set once a sync to disk failed and was said.
+  private var syncFailed = false
+
+  /// A sync to disk failed: the records stay (never reported durable), and
+  /// the WARNING is given once.
+  private func notDurable(_ failure: SystemError) {
+    guard !syncFailed else { return }
+    syncFailed = true
+    warn("history: cannot sync the records to disk (\(failure)); this run's records may not survive a power loss")
+  }
+
   /// False once a mandatory record could not be written.
   public func mayContinue() -> Bool { !mustStop && (!settings.required || store != nil) }
 
@@ -277,7 +288,11 @@ public final class HistoryRecorder: RunObserver {
       heldEnd = (start, end)
       return
     }
-    if append([.scriptEnd(sequence: journal.nextSequence(), start: start, runID: runID, end)]) { journal.log.sync() }
+    if append([.scriptEnd(sequence: journal.nextSequence(), start: start, runID: runID, end)]),
+      let failure = journal.log.sync()
+    {
+      notDurable(failure)
+    }
   }
 
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {
@@ -331,7 +346,7 @@ public final class HistoryRecorder: RunObserver {
     // pending log has nothing left to give.
     if applied && finished { journal?.log.empty() }
     journal = nil
-    store?.stopLogSync()
+    if let failure = store?.stopLogSync() { notDurable(failure) }
     guard finished else { return }
     if let store { recorded = (store.queries, runID) }
     record {

@@ -35,6 +35,13 @@ struct OSRefreshConfig: ParsableCommand {
       print(CommandHelp.withRefreshOptions(helpMessage(), refresh: helpMessage(for: Refresh.self)))
       Glibc.exit(0)
     }
+    if [["history", "--help"], ["history", "-h"], ["help", "history"]].contains(arguments) {
+      print(
+        CommandHelp.withDefaultOptions(
+          helpMessage(for: History.self), defaultHelp: helpMessage(for: HistoryList.self),
+          heading: "LIST OPTIONS (a bare history lists):"))
+      Glibc.exit(0)
+    }
     var command: ParsableCommand
     do {
       command = try parseAsRoot()

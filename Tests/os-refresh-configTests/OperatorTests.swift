@@ -171,5 +171,15 @@ import Testing
       #expect(result.stdoutText.hasPrefix("OVERVIEW: "), "\(arguments)")
       #expect(result.stderr == "", "\(arguments)")
     }
+    // Every command that reads the history lists its options, the group
+    // `history` its default (list) ones too.
+    for command in [
+      ["history"], ["history", "list"], ["history", "show"], ["history", "output"], ["history", "script"],
+      ["history", "stats"], ["history", "prune"], ["history", "export"], ["history", "plot"], ["diff"],
+    ] {
+      let help = runCommand(
+        Binaries.ours, command + ["--help"], environment: Binaries.environment(database: fixture.database))
+      #expect(help.stdoutText.contains("\n  --db <path> "), "\(command) lists no options:\n\(help.stdoutText)")
+    }
   }
 }

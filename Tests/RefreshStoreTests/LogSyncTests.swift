@@ -1,0 +1,62 @@
+import Foundation
+import SystemInterface
+import TestSupport
+import Testing
+
+@testable import RefreshStore
+
+/// The sync thread: commits become durable only when fdatasync says so; a
+/// failed sync is kept and reported, never counted as durable.
+@Suite struct LogSyncTests {
+  let folder = TemporaryDirectory("orc-logsync")
+  var path: String { folder.url("db/history.sqlite") }
+
+  /// A database with a write-ahead log to sync.
+  func database() throws -> HistoryStore {
+    let store = try HistoryStore.openForRecording(at: path, now: 0).store
+    _ = try store.writer.beginRun(
+      RunStart(
+        startedAt: 1, baseDirectory: "/b", hostname: "h", pid: 1, bootID: "boot", processStart: 1, version: "test",
+        commandLine: [], plannedScripts: 0, inputs: []))
+    return store
+  }
+
+  @Test func commitsBecomeDurableWhenTheSyncSucceeds() throws {
+    let store = try database()
+    let synced = Counter()
+    let sync = try #require(
+      LogSync(databasePath: path, alsoSyncing: nil) { descriptor in
+        synced.add()
+        return fdatasync(descriptor)
+      })
+    sync.noteCommit(durable: false)
+    #expect(waitUntil(seconds: 10) { sync.pendingCommits == 0 })
+    sync.stop()
+    #expect(synced.value >= 1)
+    #expect(sync.syncFailure == nil)
+    _ = store
+  }
+
+  @Test func aFailedSyncKeepsTheCommitsPendingAndSaysWhy() throws {
+    let store = try database()
+    let sync = try #require(
+      LogSync(databasePath: path, alsoSyncing: nil) { _ in
+        errno = EIO
+        return -1
+      })
+    sync.noteCommit(durable: false)
+    #expect(waitUntil(seconds: 10) { sync.syncFailure != nil })
+    sync.stop()
+    #expect(sync.syncFailure?.code == EIO)
+    #expect(sync.pendingCommits == 1, "a failed sync is not a sync")
+    _ = store
+  }
+}
+
+/// A count shared with the sync thread.
+final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+  func add() { lock.withLock { count += 1 } }
+  var value: Int { lock.withLock { count } }
+}
