@@ -19,16 +19,26 @@ public final class Database {
   /// With `noFollow`, a symbolic link at `path` is refused: "The database
   /// filename is not allowed to contain a symbolic link"
   /// (SQLITE_OPEN_NOFOLLOW, https://sqlite.org/c3ref/open.html).
+  ///
+  /// With `immutable` (read-only), the file is opened as one nothing can
+  /// change, on a read-only filesystem where SQLite cannot make the WAL's
+  /// shared-memory file: "SQLite assumes that the database file cannot be
+  /// changed, even by a process with higher privilege", and takes no locks
+  /// (https://sqlite.org/uri.html#uriimmutable). Our path becomes a URI
+  /// here, every byte but unreserved ones and `/` percent-encoded, so no
+  /// part of it is ever read as a URI parameter.
   public init(
-    path: String, readOnly: Bool = false, create: Bool = true, noFollow: Bool = false,
+    path: String, readOnly: Bool = false, create: Bool = true, noFollow: Bool = false, immutable: Bool = false,
     busyTimeoutMilliseconds: Int32 = 5000
   ) throws(SQLiteError) {
     var opened: OpaquePointer?
-    var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
-    if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+    var flags = readOnly || immutable ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
+    if create && !readOnly && !immutable { flags |= SQLITE_OPEN_CREATE }
     if noFollow { flags |= SQLITE_OPEN_NOFOLLOW }
+    if immutable { flags |= SQLITE_OPEN_URI }
     flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-    let status = sqlite3_open_v2(path, &opened, flags, nil)
+    let name = immutable ? "file:" + Self.percentEncoded(path) + "?immutable=1" : path
+    let status = sqlite3_open_v2(name, &opened, flags, nil)
     guard let opened else {
       throw SQLiteError(extendedCode: status, message: "cannot allocate a connection", sql: nil)
     }
@@ -42,6 +52,23 @@ public final class Database {
     sqlite3_extended_result_codes(handle, 1)
     sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
     self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+  }
+
+  /// `path` with every byte but `A-Z a-z 0-9 - . _ ~ /` as `%XX`.
+  static func percentEncoded(_ path: String) -> String {
+    let hex = Array("0123456789ABCDEF".utf8)
+    var encoded: [UInt8] = []
+    for byte in path.utf8 {
+      switch byte {
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+        UInt8(ascii: "~"), UInt8(ascii: "/"):
+        encoded.append(byte)
+      default:
+        encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+      }
+    }
+    return String(decoding: encoded, as: UTF8.self)
   }
 
   deinit {

@@ -89,4 +89,19 @@ enum DatabaseLocation {
   }
 
   private static func octal(_ mode: mode_t) -> String { "0" + String(mode, radix: 8) }
+
+  /// Whether `path` lies on a filesystem mounted read-only (statvfs(3) ST_RDONLY).
+  static func isOnReadOnlyFilesystem(_ path: String) -> Bool {
+    var info = statvfs()
+    return statvfs(path, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0
+  }
+
+  /// Whether the WAL's shared-memory index (`PATH-shm`) exists.
+  static func hasSharedMemoryFile(_ path: String) -> Bool { access(path + "-shm", F_OK) == 0 }
+
+  /// Whether a write-ahead log with records (`PATH-wal`, not empty) exists.
+  static func hasWriteAheadRecords(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path + "-wal", &info) == 0 && info.st_size > 0
+  }
 }

@@ -120,18 +120,35 @@ public final class HistoryStore {
     return target
   }
 
+  /// Something a reader should be told about what it reads (one line), or nil.
+  public private(set) var notice: String?
+
   /// Opens an existing database for queries. It is opened for writing when
   /// possible, so abandoned runs can be marked; a missing file is an error,
-  /// never created.
+  /// never created. On a read-only filesystem it is read as immutable.
+
   public static func openForReading(at path: String) throws -> HistoryStore {
     try DatabaseLocation.checkReadable(path)
     let database: Database
+    var notice: String?
     if access(path, W_OK) == 0 {
       database = try Database(path: path, create: false, noFollow: true)
+    } else if DatabaseLocation.isOnReadOnlyFilesystem(path) && !DatabaseLocation.hasSharedMemoryFile(path) {
+      // After a crash, or for forensics, the filesystem may be mounted
+      // read-only: SQLite cannot make the WAL's -shm there, but nothing can
+      // change the file either, so it is read as immutable. Records still
+      // in a -wal it cannot index without its -shm are not read: said.
+      database = try Database(path: path, immutable: true)
+      if DatabaseLocation.hasWriteAheadRecords(path) {
+        notice =
+          "\(path)-wal holds records this read-only filesystem does not let SQLite read without its -shm file; "
+          + "the newest runs may be missing"
+      }
     } else {
       database = try Database(path: path, readOnly: true, create: false)
     }
     let store = HistoryStore(database: database)
+    store.notice = notice
     let version = Int(try database.integerPragma("user_version"))
     if version > Migration.latestVersion {
       throw StoreError.newerSchema(path: path, found: version, known: Migration.latestVersion)

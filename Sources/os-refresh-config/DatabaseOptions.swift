@@ -1,6 +1,8 @@
 import ArgumentParser
 import RefreshRunner
 import RefreshStore
+import RunViews
+import SystemInterface
 
 /// Where the run history is, shared by the refresh and `history`.
 struct DatabaseOptions: ParsableArguments {
@@ -19,6 +21,9 @@ struct DatabaseOptions: ParsableArguments {
   /// abandoned when the database can be written.
   func open() throws -> HistoryStore {
     let store = try HistoryStore.openForReading(at: path)
+    if let notice = store.notice {
+      ConsoleLog.writeStandardError("os-refresh-config: warning: \(DisplayText.escaped(notice, singleLine: true))\n")
+    }
     _ = try? store.abandonStaleRuns(isAlive: ProcessIdentity.isAlive)
     return store
   }

@@ -118,3 +118,21 @@ import Testing
     #expect(try String(contentsOfFile: moved[1], encoding: .utf8) == "second garbage")
   }
 }
+
+/// A path opened as an immutable URI is never read as URI parameters.
+@Suite struct ImmutableOpenTests {
+  @Test func everyReservedByteOfThePathIsPercentEncoded() {
+    #expect(Database.percentEncoded("/var/lib/a b/h.sqlite") == "/var/lib/a%20b/h.sqlite")
+    #expect(Database.percentEncoded("/x?immutable=0&mode=rw#f%") == "/x%3Fimmutable%3D0%26mode%3Drw%23f%25")
+    #expect(Database.percentEncoded("/é") == "/%C3%A9")
+  }
+
+  @Test func aPathWithURIBytesOpensAsTheFileItNames() throws {
+    let folder = TemporaryDirectory("orc-immutable")
+    let path = folder.url("odd ?mode=memory#x.sqlite")
+    let writer = try Database(path: path)
+    try writer.execute("CREATE TABLE t (x); INSERT INTO t VALUES (7)")
+    let reader = try Database(path: path, immutable: true)
+    #expect(try reader.firstRow("SELECT x FROM t", []) { $0.int64(0) } == 7)
+  }
+}

@@ -208,3 +208,28 @@ import Testing
     #expect(!scratch.exists("never"))
   }
 }
+
+extension StoreHardeningTests {
+  /// After a crash, or for forensics, the history's filesystem may be
+  /// mounted read-only: history and diff still answer, from the file as it is.
+  @Test func aHistoryOnAReadOnlyFilesystemIsStillRead() throws {
+    let mount = try fixture.mountDatabaseDisk(size: "16m")
+    defer { fixture.unmountDatabaseDisk() }
+    base.script("configure.d/10-a", "echo one")
+    #expect(fixture.refresh().status == 0)
+    base.script("configure.d/10-a", "echo two; exit 3")
+    #expect(fixture.refresh().status == 1)
+    let remounted = runCommand("/bin/mount", ["-o", "remount,ro", mount], environment: [:])
+    try #require(remounted.status == 0, "\(remounted.stderr)")
+    let list = fixture.history([])
+    #expect(list.status == 0, "\(list.stderr)")
+    #expect(list.stderr == "")
+    #expect(list.stdoutText.split(separator: "\n").count == 3, "a header and two runs:\n\(list.stdoutText)")
+    let diff = runCommand(
+      Binaries.ours, ["diff", "--db", fixture.database], environment: Binaries.environment(database: fixture.database))
+    #expect(diff.status == 0, "\(diff.stderr)")
+    #expect(
+      diff.stdoutText.contains("configure/10-a  content changed, success -> failed (exit 3)"), "\(diff.stdoutText)")
+    #expect(fixture.history(["output", "2", "configure/10-a"]).stdoutText == "two\n")
+  }
+}
