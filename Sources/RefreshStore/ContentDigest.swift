@@ -22,6 +22,19 @@ public enum ContentDigest {
     return hmac.finalizeHex()
   }
 
+  /// What marks a stored input digest as keyed (an HMAC under the
+  /// database's key, for content that may hold secrets) rather than the
+  /// content's plain SHA-256: `hmac-sha256:HEX`.
+  public static let keyedPrefix = "hmac-sha256:"
+
+  /// A stored input digest split into what it is: the content's SHA-256
+  /// (what `sha256sum` prints), or a keyed HMAC-SHA-256.
+  public static func kind(of stored: String?) -> (sha256: String?, hmacSHA256: String?) {
+    guard let stored else { return (nil, nil) }
+    if stored.hasPrefix(keyedPrefix) { return (nil, String(stored.dropFirst(keyedPrefix.count))) }
+    return (stored, nil)
+  }
+
   /// Bytes as lowercase hex.
   public static func hex(_ digest: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)

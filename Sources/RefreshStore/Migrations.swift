@@ -26,6 +26,7 @@ extension Migration {
       "0010_trace_context_and_run_totals.sql", PackageResources._010_trace_context_and_run_totals_sql),
     embedded(
       "0011_scrub_credentials_in_values.sql", PackageResources._011_scrub_credentials_in_values_sql),
+    embedded("0012_keyed_input_digests.sql", PackageResources._012_keyed_input_digests_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN

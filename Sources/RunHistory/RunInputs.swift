@@ -116,6 +116,6 @@ struct RunInputs {
   private func keyedDigest(of path: String) throws(SystemError) -> String? {
     if storeSecrets { return try FileDigest.sha256(path) }
     guard let secretKey else { return nil }
-    return try FileDigest.hmacSHA256(path, key: secretKey)
+    return ContentDigest.keyedPrefix + (try FileDigest.hmacSHA256(path, key: secretKey))
   }
 }

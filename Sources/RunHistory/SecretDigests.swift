@@ -15,6 +15,9 @@ struct SecretDigests {
     return .string("<secret:hmac-sha256:\(ContentDigest.hmacSHA256Hex(key: key, Array(value.text.utf8)))>")
   }
 
-  /// The keyed digest of content that may hold secrets; nil without a key.
-  func digest(_ bytes: [UInt8]) -> String? { key.map { ContentDigest.hmacSHA256Hex(key: $0, bytes) } }
+  /// The keyed digest of content that may hold secrets, as stored
+  /// (`hmac-sha256:HEX`, never under a name that says SHA-256); nil without a key.
+  func digest(_ bytes: [UInt8]) -> String? {
+    key.map { ContentDigest.keyedPrefix + ContentDigest.hmacSHA256Hex(key: $0, bytes) }
+  }
 }

@@ -55,7 +55,10 @@ public enum RunJSON {
         .array(
           run.inputs.map { input in
             .object([
-              ("kind", .string(input.kind.rawValue)), ("path", .string(input.path)), ("sha256", string(input.sha256)),
+              ("kind", .string(input.kind.rawValue)), ("path", .string(input.path)),
+              // sha256 is the file's SHA-256 or null; a keyed digest has its own field.
+              ("sha256", string(ContentDigest.kind(of: input.sha256).sha256)),
+              ("hmac_sha256", string(ContentDigest.kind(of: input.sha256).hmacSHA256)),
               ("error", string(input.error)), ("source", string(input.source)),
             ])
           })

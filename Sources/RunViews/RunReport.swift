@@ -46,10 +46,18 @@ public struct RunReport {
       detail.inputs.map { input in
         [
           "  " + input.kind.rawValue, HumanFormat.safe(input.path),
-          input.sha256.map { String($0.prefix(12)) } ?? "unreadable: \(HumanFormat.safe(input.error ?? ""))",
+          Self.digest(input.sha256) ?? "unreadable: \(HumanFormat.safe(input.error ?? ""))",
         ]
       })
     return lines
+  }
+
+  /// A stored input digest as shown: the SHA-256's first 12 digits, or
+  /// `hmac:` and a keyed digest's first 12.
+  static func digest(_ stored: String?) -> String? {
+    let kind = ContentDigest.kind(of: stored)
+    if let sha256 = kind.sha256 { return String(sha256.prefix(12)) }
+    return kind.hmacSHA256.map { "hmac:" + $0.prefix(12) }
   }
 
   private func phases() -> [String] {

@@ -183,6 +183,28 @@ enum Fixtures {
           ("SELECT count(*) FROM secrets_scrub_pending WHERE since = 11", 1),
         ]
       )
+    case 11:
+      // Keyed digests stored under the plain name get their prefix: an
+      // environment.d file's, a config whose content was not kept or was
+      // kept masked; a config kept as it was keeps its plain SHA-256.
+      return (
+        run(19, status: "success")
+          + """
+          INSERT INTO contents (id, sha256, size, data) VALUES
+            (91, 'c1', 9, CAST('{"a": 1}' AS BLOB)), (92, 'c2', 40, CAST('{"p": "<secret:hmac-sha256:ff>"}' AS BLOB));
+          INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id) VALUES
+            (19, 'environment', 0, '/b/environment.d/10-e', 'e0', NULL),
+            (19, 'config', 0, '/plain.json', 'p0', 91),
+            (19, 'config', 1, '/masked.json', 'm0', 92),
+            (19, 'config', 2, '/not-json', 'n0', NULL);
+          """,
+        [
+          ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'hmac-sha256:e0'", 1),
+          ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'p0'", 1),
+          ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'hmac-sha256:m0'", 1),
+          ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'hmac-sha256:n0'", 1),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

@@ -68,7 +68,7 @@ public enum JSONContract {
 
   /// An input file of a run.
   public struct Input: Decodable, Sendable {
-    public let kind: InputKind, path: String, sha256: String?, error: String?, source: String?
+    public let kind: InputKind, path: String, sha256: String?, hmacSha256: String?, error: String?, source: String?
   }
 
   /// A phase of a run.

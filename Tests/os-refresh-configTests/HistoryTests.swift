@@ -68,6 +68,7 @@ import Testing
     #expect(run.inputs.count == 1)
     #expect(run.inputs[0].path == scratch.url("meta.json"))
     #expect(run.inputs[0].sha256 == sha256(of: scratch.url("meta.json")))
+    #expect(run.inputs[0].hmacSha256 == nil)
 
     let listing = fixture.history([])
     #expect(listing.status == 0)

@@ -123,6 +123,27 @@ import Testing
     #expect(try fixture.show().commandLine.contains("<redacted>"))
   }
 
+  /// A field named sha256 is what sha256sum prints, or null; a keyed
+  /// digest (content that may hold secrets) is named as what it is.
+  @Test func digestsAreNamedForWhatTheyAre() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    base.write("environment.d/10-env", "export A=1\n")
+    scratch.write("secret.json", metadata(1))
+    scratch.write("plain.json", #"{"port": 8080}"#)
+    let files = scratch.url("secret.json") + ":" + scratch.url("plain.json")
+    #expect(fixture.refresh(environment: ["OS_CONFIG_FILES": files]).status == 0)
+    let inputs = try fixture.show().inputs
+    let byPath = Dictionary(uniqueKeysWithValues: inputs.map { ($0.path, $0) })
+    let plain = try #require(byPath[scratch.url("plain.json")])
+    #expect(plain.sha256 == ContentDigest.sha256Hex(Array(#"{"port": 8080}"#.utf8)) && plain.hmacSha256 == nil)
+    let secret = try #require(byPath[scratch.url("secret.json")])
+    #expect(secret.sha256 == nil && secret.hmacSha256?.count == 64)
+    #expect(secret.hmacSha256 != ContentDigest.sha256Hex(Array(metadata(1).utf8)))
+    let environment = try #require(inputs.first { $0.kind == .environment })
+    #expect(environment.sha256 == nil && environment.hmacSha256?.count == 64)
+    #expect(fixture.history(["show", "latest"]).stdoutText.contains("hmac:"))
+  }
+
   @Test func storeSecretsAndShowSecretsShowThem() throws {
     refreshTwice(["--store-secrets"])
     let text = diff(["--show-secrets"]).stdoutText
