@@ -60,7 +60,7 @@ let package = Package(
     // The command line's own plumbing: option ranges, sizes and instants as
     // typed, the help and man page prose, shell completion candidates.
     .target(
-      name: "CommandLineSupport", dependencies: ["RefreshRunner", "RefreshStore", "SystemInterface"]),
+      name: "CommandLineSupport", dependencies: ["RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // Renderings of run records: human tables and reports, the JSON contract,
     // the console log, time arguments. Tests call it without the binary.
     .target(
@@ -109,7 +109,8 @@ let package = Package(
     .testTarget(
       name: "RefreshSessionTests",
       dependencies: ["RefreshRunner", "RefreshSession", "RefreshVocabulary", "SystemInterface", "TestSupport"]),
-    .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "TestSupport"]),
+    .testTarget(
+      name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "RefreshVocabulary", "TestSupport"]),
     .testTarget(name: "MetadataDocumentsTests", dependencies: ["MetadataDocuments"]),
     .testTarget(
       name: "RunForensicsTests", dependencies: ["MetadataDocuments", "RefreshStore", "RunForensics", "TestSupport"]),

@@ -24,6 +24,10 @@ struct OSRefreshConfig: ParsableCommand {
   /// argparse does), a refresh what it ended with, any other failure 1.
   static func main() {
     ProcessHygiene.prepare()
+    if let problem = RawInput.problemWithThisProcess() {
+      ConsoleLog.printError(problem.message)
+      Glibc.exit(problem.status.code)
+    }
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.contains("--version") && !arguments.contains("--") {
       print(

@@ -1,4 +1,5 @@
 import Foundation
+import RefreshVocabulary
 import TestSupport
 import Testing
 
@@ -57,5 +58,29 @@ import Testing
   @Test func theDiscussionListsEveryVariableAndDefaultFile() {
     for variable in CommandHelp.environmentVariables { #expect(CommandHelp.discussion.contains(variable.name + ", ")) }
     for file in CommandHelp.defaultFiles { #expect(CommandHelp.discussion.contains(file.path + " (")) }
+  }
+}
+
+/// Input that is not UTF-8 would name another file once decoded: refused.
+@Suite struct RawInputTests {
+  @Test func anArgumentThatIsNotUTF8IsAUsageError() throws {
+    let found = try #require(
+      RawInput.problem(arguments: [Array("--base-dir".utf8), Array("/b".utf8) + [0xFF]], variables: []))
+    #expect(found.message == #"argument 2 is not valid UTF-8 (/b\xff): paths and options must be UTF-8"#)
+    #expect(found.status == .usage)
+  }
+
+  @Test func aPathVariableThatIsNotUTF8Fails() throws {
+    let found = try #require(
+      RawInput.problem(arguments: [], variables: [("OS_REFRESH_CONFIG_BASE_DIR", [0x2F, 0xC3, 0x28])]))
+    #expect(
+      found.message
+        == #"OS_REFRESH_CONFIG_BASE_DIR is not valid UTF-8 (/\xc3(): paths must be UTF-8; nothing was run"#)
+    #expect(found.status == .failure)
+  }
+
+  @Test func utf8PassesWhateverItSpells() {
+    #expect(
+      RawInput.problem(arguments: [Array("/srv/é/😀".utf8)], variables: [("RUN_PARTS_REGEX", Array("^a$".utf8))]) == nil)
   }
 }

@@ -293,5 +293,23 @@ import Testing
     }
     #expect(fixture.history(["--since", "100y"]).status == 2)
     #expect(fixture.history(["--since", "5200w"]).status == 0, "100 years back is the limit")
+    // A base directory that is not UTF-8 would name another directory once
+    // decoded (nothing would run, exit 0): refused, as argument and as variable.
+    let notUTF8 = runCommand(
+      "/bin/bash",
+      ["-c", #"exec "$0" --base-dir "$(printf '/b\377')" --lockfile "$1" --no-history"#, Binaries.ours, fixture.lock],
+      environment: Binaries.environment(database: fixture.database))
+    #expect(notUTF8.status == 2 && notUTF8.stdoutText == "")
+    #expect(
+      notUTF8.stderr
+        == "os-refresh-config: error: argument 2 is not valid UTF-8 (/b\\xff): paths and options must be UTF-8\n")
+    let variable = runCommand(
+      "/bin/bash",
+      [
+        "-c", #"OS_REFRESH_CONFIG_BASE_DIR="$(printf '/b\377')" exec "$0" --lockfile "$1" --no-history"#, Binaries.ours,
+        fixture.lock,
+      ],
+      environment: Binaries.environment(database: fixture.database))
+    #expect(variable.status == 1 && variable.stdoutText == "", "\(variable.stderr)")
   }
 }
