@@ -75,13 +75,19 @@ public struct RunTrace: Sendable, Hashable {
   public let parentSpanID: SpanID?
   /// The `TRACESTATE` that came with that `TRACEPARENT`, passed on unchanged.
   public let traceState: String?
+  /// Whether the trace is sampled: as the given `TRACEPARENT` said (its
+  /// flags' lowest bit), and for a trace of our own, yes.
+  public let sampled: Bool
 
   /// A run's trace from its parts.
-  public init(traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, traceState: String? = nil) {
+  public init(
+    traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, traceState: String? = nil, sampled: Bool = true
+  ) {
     self.traceID = traceID
     self.spanID = spanID
     self.parentSpanID = parentSpanID
     self.traceState = traceState
+    self.sampled = sampled
   }
 
   /// A new trace for a run: the given parent's trace when `traceParent` is
@@ -91,13 +97,15 @@ public struct RunTrace: Sendable, Hashable {
       return RunTrace(traceID: .random(), spanID: .random())
     }
     let state = traceState.flatMap { TraceParent.isValidState($0) ? $0 : nil }
-    return RunTrace(traceID: parent.traceID, spanID: .random(), parentSpanID: parent.spanID, traceState: state)
+    return RunTrace(
+      traceID: parent.traceID, spanID: .random(), parentSpanID: parent.spanID, traceState: state,
+      sampled: parent.sampled)
   }
 
   /// The `TRACEPARENT` value naming `span` of this trace as the parent: the
-  /// version 00 form, sampled.
+  /// version 00 form, with this trace's sampled flag.
   public func traceParent(for span: SpanID) -> String {
-    TraceParent(traceID: traceID, spanID: span).text
+    TraceParent(traceID: traceID, spanID: span, sampled: sampled).text
   }
 }
 
@@ -105,11 +113,14 @@ public struct RunTrace: Sendable, Hashable {
 public struct TraceParent: Sendable, Hashable {
   public let traceID: TraceID
   public let spanID: SpanID
+  /// The `sampled` flag (bit 0 of the flags); the other flags are not passed on.
+  public let sampled: Bool
 
-  /// A sampled version 00 value.
-  public init(traceID: TraceID, spanID: SpanID) {
+  /// A version 00 value, sampled unless said.
+  public init(traceID: TraceID, spanID: SpanID, sampled: Bool = true) {
     self.traceID = traceID
     self.spanID = spanID
+    self.sampled = sampled
   }
 
   /// Parses a value as the W3C Trace Context says: 2 hex digits of version
@@ -120,16 +131,16 @@ public struct TraceParent: Sendable, Hashable {
     guard utf8.count >= 55, utf8[2] == UInt8(ascii: "-"), utf8[35] == UInt8(ascii: "-"),
       utf8[52] == UInt8(ascii: "-"),
       let version = TraceHex.parse(String(decoding: utf8[0..<2], as: UTF8.self), digits: 2), version != 0xff,
-      TraceHex.parse(String(decoding: utf8[53..<55], as: UTF8.self), digits: 2) != nil,
+      let flags = TraceHex.parse(String(decoding: utf8[53..<55], as: UTF8.self), digits: 2),
       version != 0 || utf8.count == 55, utf8.count == 55 || utf8[55] == UInt8(ascii: "-"),
       let trace = TraceID(hex: String(decoding: utf8[3..<35], as: UTF8.self)),
       let span = SpanID(hex: String(decoding: utf8[36..<52], as: UTF8.self))
     else { return nil }
-    self.init(traceID: trace, spanID: span)
+    self.init(traceID: trace, spanID: span, sampled: flags & 1 == 1)
   }
 
-  /// `00-<trace id>-<span id>-01`.
-  public var text: String { "00-\(traceID.hex)-\(spanID.hex)-01" }
+  /// `00-<trace id>-<span id>-01`, or `-00` when not sampled.
+  public var text: String { "00-\(traceID.hex)-\(spanID.hex)-\(sampled ? "01" : "00")" }
 
   /// Whether a `tracestate` value is within the specification's bounds:
   /// at most 512 characters of printable ASCII (no control characters).

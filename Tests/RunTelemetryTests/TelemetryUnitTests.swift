@@ -22,6 +22,20 @@ import Testing
     #expect(trace.traceParent(for: span) == "00-0af7651916cd43dd8448eb211c80319c-0000000000001234-01")
   }
 
+  /// An upstream that did not sample the trace is followed: scripts are
+  /// told it is not sampled either; other flags are not passed on.
+  @Test func theSampledFlagIsPassedThrough() throws {
+    let span = try #require(SpanID(0x1234))
+    let unsampled = RunTrace.start(
+      traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00", traceState: nil)
+    #expect(!unsampled.sampled)
+    #expect(unsampled.traceParent(for: span) == "00-0af7651916cd43dd8448eb211c80319c-0000000000001234-00")
+    let otherFlags = RunTrace.start(
+      traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03", traceState: nil)
+    #expect(otherFlags.traceParent(for: span) == "00-0af7651916cd43dd8448eb211c80319c-0000000000001234-01")
+    #expect(RunTrace.start(traceParent: nil, traceState: nil).sampled, "a trace of our own is sampled")
+  }
+
   @Test func invalidTraceParentsAreIgnored() {
     let invalid = [
       "", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",
