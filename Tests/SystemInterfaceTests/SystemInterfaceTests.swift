@@ -79,3 +79,19 @@ import Testing
     #expect(signalName(SIGTERM) == "SIGTERM")
   }
 }
+
+/// What a terminal is shown: nothing that drives it, reorders or hides text.
+@Suite struct DisplayTextTests {
+  @Test func controlCharactersBecomeVisibleEscapes() {
+    #expect(DisplayText.escaped("a\u{1b}[31mb\u{7f}\u{9b}\n\tc") == "a\\x1b[31mb\\x7f\\x9b\n\tc")
+    #expect(DisplayText.escaped("a\nb\tc", singleLine: true) == "a\\x0ab\\x09c")
+  }
+
+  @Test func bidiAndZeroWidthCharactersAreShownEscaped() {
+    // "Trojan Source": a right-to-left override makes `10-evil` look like something else.
+    #expect(DisplayText.escaped("10-\u{202E}live") == "10-\\u{202e}live")
+    #expect(DisplayText.escaped("a\u{2066}b\u{2069}c\u{200F}") == "a\\u{2066}b\\u{2069}c\\u{200f}")
+    #expect(DisplayText.escaped("pass\u{200B}word\u{FEFF}") == "pass\\u{200b}word\\u{feff}")
+    #expect(DisplayText.escaped("héllo → 世界 😀") == "héllo → 世界 😀", "other text is untouched")
+  }
+}
