@@ -28,7 +28,8 @@ public enum RawOutput {
   }
 
   /// Writes `text` to the file `path` (created 0644 or truncated; a
-  /// symbolic link there is refused), or to stdout when `path` is nil.
+  /// symbolic link, a FIFO, a device or anything but a regular file there
+  /// is refused, never waited on), or to stdout when `path` is nil.
   public static func write(_ text: String, to path: String?) throws(SystemError) {
     guard let path else {
       guard writeFully(STDOUT_FILENO, text) else {
@@ -36,7 +37,17 @@ public enum RawOutput {
       }
       return
     }
-    let file = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
+    let notRegular = SystemError(call: "open", code: EINVAL, subject: path, explanation: "not a regular file")
+    // O_NONBLOCK: a FIFO without a reader fails at once (ENXIO) instead of
+    // blocking; truncated only once known to be a regular file.
+    let file: FileDescriptor
+    do {
+      file = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, mode: 0o644)
+    } catch where error.code == ENXIO {
+      throw notRegular
+    }
+    guard (try file.status().st_mode & S_IFMT) == S_IFREG else { throw notRegular }
+    try systemCall("ftruncate", subject: path) { ftruncate(file.rawValue, 0) }
     guard writeFully(file.rawValue, text) else { throw SystemError(call: "write", code: errno, subject: path) }
   }
 }

@@ -52,5 +52,14 @@ import Testing
     #expect(plot.stdoutText.contains("/a&lt;b&gt;&amp;c · 1 script<"))
     let missing = fixture.history(["plot", "99"])
     #expect(missing.status == 1 && missing.stderrLines.count == 1, "\(missing.stderr)")
+    // A FIFO with no reader is refused at once, never waited on; a
+    // regular file is written, shorter than what it held.
+    #expect(mkfifo(fixture.scratch.url("fifo"), 0o600) == 0)
+    let fifo = fixture.history(["plot", "latest", "--output", fixture.scratch.url("fifo")], seconds: 20)
+    #expect(fifo.status == 1)
+    #expect(fifo.stderr == "os-refresh-config: error: open \(fixture.scratch.url("fifo")): not a regular file\n")
+    fixture.scratch.write("plot.svg", String(repeating: "x", count: 1 << 20))
+    #expect(fixture.history(["plot", "latest", "--output", fixture.scratch.url("plot.svg")]).status == 0)
+    #expect(fixture.scratch.read("plot.svg") == plot.stdoutText)
   }
 }
