@@ -25,12 +25,15 @@ public final class PendingLog {
   public let path: String
 
   /// Opens (creating, 0600) and locks the file for a run; nil when it is
-  /// unsafe or another process holds it.
+  /// unsafe (a symbolic link, not ours, not a regular file, or a hard link:
+  /// another name of a file we would append to and truncate) or another
+  /// process holds it.
   public static func openForRun(databasePath: String) -> PendingLog? {
     let path = path(forDatabase: databasePath)
     guard
       let file = try? FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, mode: 0o600),
       let status = try? file.status(), status.st_uid == geteuid(), (status.st_mode & S_IFMT) == S_IFREG,
+      status.st_nlink == 1,
       flock(file.rawValue, LOCK_EX | LOCK_NB) == 0
     else { return nil }
     fchmod(file.rawValue, 0o600)

@@ -98,3 +98,30 @@ import Testing
     #expect(PendingLog.openForRun(databasePath: databasePath) == nil)
   }
 }
+
+/// The pending log's path is never another name of a file we would append
+/// to and truncate.
+@Suite struct PendingLogPathTests {
+  let folder = TemporaryDirectory("orc-pending-path")
+  var databasePath: String { folder.path + "/history.sqlite" }
+
+  @Test func aHardLinkAtThePathIsRefusedAndItsTargetUntouched() throws {
+    let target = folder.write("precious", "keep me\n", mode: 0o600)
+    #expect(link(target, PendingLog.path(forDatabase: databasePath)) == 0)
+    #expect(PendingLog.openForRun(databasePath: databasePath) == nil)
+    #expect(folder.read("precious") == "keep me\n")
+  }
+
+  @Test func aSymbolicLinkAtThePathIsRefused() throws {
+    let target = folder.write("precious", "keep me\n", mode: 0o600)
+    #expect(symlink(target, PendingLog.path(forDatabase: databasePath)) == 0)
+    #expect(PendingLog.openForRun(databasePath: databasePath) == nil)
+    #expect(folder.read("precious") == "keep me\n")
+  }
+
+  @Test func aPlainFileIsOpenedAndLocked() throws {
+    let log = try #require(PendingLog.openForRun(databasePath: databasePath))
+    #expect(PendingLog.openForRun(databasePath: databasePath) == nil, "locked by the first")
+    _ = log
+  }
+}
