@@ -63,8 +63,16 @@ public struct MetricsText {
         "runs_total", "counter", "Runs recorded in the history, by how they ended.",
         Self.finishedStatuses.map { (Self.labels([("status", $0.rawValue)]), String(history.totals[$0] ?? 0)) })
     }
+    // Two names `--redact` makes alike would make two samples of one
+    // series, and node_exporter would drop one (perhaps a failure): the
+    // second and later get `#2`, `#3`… so every series stays unique.
+    var seen: [String: Int] = [:]
     let scripts = run.scripts.map { script in
-      (labels: Self.labels([("phase", script.phase.rawValue), ("script", redact(script.name))]), script: script)
+      var name = redact(script.name)
+      let key = script.phase.rawValue + "/" + name
+      seen[key, default: 0] += 1
+      if let count = seen[key], count > 1 { name += "#\(count)" }
+      return (labels: Self.labels([("phase", script.phase.rawValue), ("script", name)]), script: script)
     }
     metric(
       "script_duration_seconds", "gauge", "How long each script of the last run took.",

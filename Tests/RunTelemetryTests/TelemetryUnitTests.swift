@@ -109,6 +109,16 @@ func sampleRun(scriptName: String = "20-b") -> TracedRun {
     #expect(!text.contains("last_success_timestamp_seconds"))
   }
 
+  /// `--redact` that makes two script names alike never makes two samples
+  /// of one series (node_exporter would drop one: perhaps the failure).
+  @Test func seriesStayUniqueWhenRedactionMakesNamesAlike() {
+    let text = MetricsText(run: sampleRun(), history: nil, redact: { _ in "<redacted>" }).text
+    #expect(text.contains("os_refresh_config_script_success{phase=\"configure\",script=\"<redacted>\"} 1\n"))
+    #expect(text.contains("os_refresh_config_script_success{phase=\"configure\",script=\"<redacted>#2\"} 0\n"))
+    let series = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: " ")[0] }
+    #expect(Set(series).count == series.count, "\(series)")
+  }
+
   @Test func labelValuesAreEscaped() {
     let text = MetricsText(run: sampleRun(scriptName: "a\\b\"c\nd"), history: nil).text
     #expect(text.contains("script=\"a\\\\b\\\"c\\nd\"} 0.250000\n"))
