@@ -36,21 +36,31 @@ public enum TelemetryFiles {
   }
 
   /// Appends `line` and a newline to `path` in one write (created with
-  /// `mode` when missing); refuses anything but a regular file.
+  /// `mode` when missing); refuses anything but a regular file. Lines are
+  /// never spliced: a write that fails part way (a full disk) is cut back
+  /// off, and a torn last line left by a crash is ended before ours.
   public static func append(line: String, to path: String, mode: mode_t) throws(SystemError) {
     let (directory, name) = split(path)
     let parent = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-    // O_NONBLOCK: a FIFO planted under the name does not hang the open.
+    // O_NONBLOCK: a FIFO planted under the name does not hang the open;
+    // read and write, to see whether the last line is whole.
     let file = FileDescriptor(
       owning: try systemCall("open", subject: path) {
-        openat(parent.rawValue, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode)
+        openat(parent.rawValue, name, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode)
       })
     let info = try file.status()
     guard info.st_mode & S_IFMT == S_IFREG else {
       throw SystemError(call: "open", code: EINVAL, subject: path, explanation: "not a regular file")
     }
     file.setNonBlocking(false)
-    guard writeFully(file.rawValue, line + "\n") else { throw SystemError(call: "write", code: errno, subject: path) }
+    var last: UInt8 = UInt8(ascii: "\n")
+    if info.st_size > 0 { _ = pread(file.rawValue, &last, 1, info.st_size - 1) }
+    let text = (last == UInt8(ascii: "\n") ? "" : "\n") + line + "\n"
+    guard writeFully(file.rawValue, text) else {
+      let error = SystemError(call: "write", code: errno, subject: path)
+      _ = ftruncate(file.rawValue, info.st_size)
+      throw error
+    }
   }
 
   /// The directory and the name of `path`.
