@@ -49,9 +49,16 @@ public final class RunLock {
   }
 
   /// Empties the file and releases the lock.
+  ///
+  /// Unlocked explicitly before the close: a copy of the descriptor that a
+  /// child forked elsewhere in the process holds until its exec would keep
+  /// the lock ("the lock is released either by an explicit LOCK_UN operation
+  /// on any of these duplicate file descriptors, or when all such file
+  /// descriptors have been closed", flock(2)).
   public func release() {
     guard file.isOpen else { return }
     ftruncate(file.rawValue, 0)
+    flock(file.rawValue, LOCK_UN)
     file.close()
   }
 

@@ -53,6 +53,11 @@ public struct HistoryQueries {
 
   /// Everything recorded of run `id`, read in one transaction so that its
   /// summary, phases and scripts are of the same moment.
+  /// Runs `body`'s queries on one snapshot of the history (a read
+  /// transaction: in WAL mode it blocks no writer), so a run listed first
+  /// is still there to read when a refresh or a prune changes the file meanwhile.
+  public func snapshot<T>(_ body: () throws -> T) throws -> T { try database.readTransaction(body) }
+
   public func run(_ id: Int64) throws -> RunDetail {
     try database.readTransaction { () throws -> RunDetail in
       guard

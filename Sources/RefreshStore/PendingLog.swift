@@ -43,6 +43,10 @@ public final class PendingLog {
   /// The file's length after the last whole append.
   private var size: Int64
 
+  /// Unlocked explicitly, not only by the close: a copy of the descriptor
+  /// a child forked elsewhere holds until its exec would keep the lock (flock(2)).
+  deinit { flock(file.rawValue, LOCK_UN) }
+
   private init(file: FileDescriptor, path: String) {
     self.file = file
     self.path = path

@@ -24,13 +24,16 @@ struct HistoryExport: ParsableCommand {
   func run() throws {
     let queries = try database.open().queries
     let reader: RunJSON.OutputReader = { try queries.output(script: $0.id, stream: $1) }
-    for id in try queries.runIDs(since: since.microseconds) {
-      let detail = try queries.run(id)
-      guard format == .otlp else {
-        print(try RunJSON.detail(detail, output: reader).rendered)
-        continue
+    // One snapshot: a prune that runs meanwhile removes nothing listed.
+    try queries.snapshot {
+      for id in try queries.runIDs(since: since.microseconds) {
+        let detail = try queries.run(id)
+        guard format == .otlp else {
+          print(try RunJSON.detail(detail, output: reader).rendered)
+          continue
+        }
+        if let run = TracedRun(detail: detail) { print(OTLPTrace(run).line) }
       }
-      if let run = TracedRun(detail: detail) { print(OTLPTrace(run).line) }
     }
   }
 }

@@ -59,6 +59,21 @@ import Testing
     #expect(try queries.output(script: script.id, stream: .stdout).kept == Array("kept output\n".utf8))
   }
 
+  /// What `history export` reads in: runs listed first are all still
+  /// there to read when a prune ran meanwhile.
+  @Test func aSnapshotOutlivesAPruneRunMeanwhile() throws {
+    try record([true, true, true])
+    let queries = try history.queries()
+    let details = try queries.snapshot {
+      let ids = try queries.runIDs(since: nil)
+      let store = try HistoryStore.openForRecording(at: history.database, now: 0).store
+      #expect(try store.retention.prune(keepRuns: 1, olderThan: nil).runs == 2)
+      return try ids.map { try queries.run($0) }
+    }
+    #expect(details.map(\.summary.id) == [1, 2, 3])
+    #expect(try history.queries().runs(limit: nil).map(\.id) == [3], "and the prune took effect")
+  }
+
   @Test func aRunningRunIsNeverPruned() throws {
     try record([true, true])
     let store = try HistoryStore.openForRecording(at: history.database, now: 0).store
