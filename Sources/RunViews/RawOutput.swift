@@ -43,7 +43,7 @@ public enum RawOutput {
     let file: FileDescriptor
     do {
       file = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, mode: 0o644)
-    } catch where error.code == ENXIO {
+    } catch  where error.code == ENXIO {
       throw notRegular
     }
     guard (try file.status().st_mode & S_IFMT) == S_IFREG else { throw notRegular }
