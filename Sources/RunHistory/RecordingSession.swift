@@ -32,7 +32,13 @@ public enum RecordingSession {
     }
     var settings = settings
     do {
-      settings.secretKey = try store.secretKey()
+      let key = try store.secretKey()
+      settings.secretKey = key.key
+      if key.replacedLost {
+        warn(
+          "history: the secret key \(path)\(HistoryStore.keySuffix) was missing; a new one was made, so each secret "
+            + "recorded before shows as changed once")
+      }
     } catch {
       warn("history: no secret key beside \(path) (\(error)); secrets are stored as <secret>, without digests")
     }

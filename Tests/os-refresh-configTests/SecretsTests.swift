@@ -144,6 +144,40 @@ import Testing
     #expect(fixture.history(["show", "latest"]).stdoutText.contains("hmac:"))
   }
 
+  /// The key secrets are digested under: its loss is said once, and a key
+  /// file that is not one is refused, never replaced, never waited on.
+  @Test func aLostKeyIsSaidOnceAndABadOneIsNeverReplaced() throws {
+    base.script("configure.d/10-ok", "echo ok")
+    scratch.write("heat.json", metadata(1))
+    let environment = ["OS_CONFIG_FILES": scratch.url("heat.json")]
+    #expect(fixture.refresh(environment: environment).stderr.contains("WARNING") == false)
+    let keyPath = fixture.database + ".key"
+    try FileManager.default.removeItem(atPath: keyPath)
+    let lost = fixture.refresh(environment: environment)
+    #expect(lost.status == 0)
+    let warnings = lost.stderrLines.filter { $0.contains("[WARNING]") }
+    #expect(warnings.count == 1, "\(lost.stderr)")
+    #expect(
+      warnings.first?.hasSuffix(
+        "[WARNING] history: the secret key \(keyPath) was missing; a new one was made, so each secret recorded "
+          + "before shows as changed once") == true, "\(lost.stderr)")
+    #expect(!fixture.refresh(environment: environment).stderr.contains("secret key"), "said once")
+    for bad in ["short", "fifo"] {
+      try FileManager.default.removeItem(atPath: keyPath)
+      if bad == "fifo" {
+        #expect(mkfifo(keyPath, 0o600) == 0)
+      } else {
+        scratch.write("db/history.sqlite.key", "12345", mode: 0o600)
+      }
+      let refused = fixture.refresh(environment: environment, seconds: 30)
+      #expect(refused.status == 0, "\(bad): the refresh goes on")
+      #expect(refused.stderr.contains("no secret key beside"), "\(bad): \(refused.stderr)")
+      var info = stat()
+      #expect(lstat(keyPath, &info) == 0)
+      #expect(bad == "fifo" ? (info.st_mode & S_IFMT) == S_IFIFO : info.st_size == 5, "\(bad): left as it was")
+    }
+  }
+
   @Test func storeSecretsAndShowSecretsShowThem() throws {
     refreshTwice(["--store-secrets"])
     let text = diff(["--show-secrets"]).stdoutText
