@@ -10,12 +10,16 @@ extension RunSummary {
       (SELECT count(*) FROM scripts s WHERE s.run_id = r.id AND s.phase != :error),
       (SELECT p.name FROM phases p WHERE p.run_id = r.id AND p.status IN (:failed, :abandoned)
          AND p.name != :error ORDER BY p.position LIMIT 1),
-      f.phase, f.name, f.exit_code, f.signal
+      f.phase, f.name, f.exit_code, f.signal,
+      e.name, e.environment_file, e.environment_exit_code, e.environment_signal
     FROM runs r
     LEFT JOIN scripts f ON f.id = (
       SELECT s.id FROM scripts s WHERE s.run_id = r.id AND s.phase != :error
         AND s.status NOT IN (:success, :running)
       ORDER BY s.id LIMIT 1)
+    LEFT JOIN phases e ON e.run_id = r.id AND e.name = (
+      SELECT p.name FROM phases p WHERE p.run_id = r.id AND p.environment_failed = 1 AND p.name != :error
+      ORDER BY p.position LIMIT 1)
     """
 
   /// The values of the named parameters of ``columns``.
@@ -25,14 +29,23 @@ extension RunSummary {
     (":success", .word(ScriptStatus.success)),
   ]
 
+  /// A run's summary. When no script failed but sourcing environment.d did,
+  /// the failed "script" is that file, as `environment.d/NAME`.
   init(row: Statement) throws(SQLiteError) {
-    let scriptPhase = try row.optionalWord(10, as: Phase.self)
+    var failed = (
+      phase: try row.optionalWord(10, as: Phase.self), name: row.optionalText(11), exitCode: row.optionalInt64(12),
+      signal: row.optionalInt64(13)
+    )
+    if failed.name == nil, let environmentPhase = try row.optionalWord(14, as: Phase.self) {
+      let file = row.optionalText(15).map { "environment.d/" + ($0.split(separator: "/").last.map(String.init) ?? $0) }
+      failed = (environmentPhase, file ?? "environment.d", row.optionalInt64(16), row.optionalInt64(17))
+    }
     self.init(
       id: row.int64(0), startedAt: row.int64(1), finishedAt: row.optionalInt64(2),
       durationMicroseconds: row.optionalInt64(3), status: try row.word(4), exitCode: row.optionalInt64(5),
       baseDirectory: row.text(6), plannedScripts: row.int64(7), scriptsRun: row.int64(8),
-      failedPhase: try row.optionalWord(9, as: Phase.self) ?? scriptPhase, failedScriptPhase: scriptPhase,
-      failedScript: row.optionalText(11), failedExitCode: row.optionalInt64(12), failedSignal: row.optionalInt64(13))
+      failedPhase: try row.optionalWord(9, as: Phase.self) ?? failed.phase, failedScriptPhase: failed.phase,
+      failedScript: failed.name, failedExitCode: failed.exitCode, failedSignal: failed.signal)
   }
 }
 

@@ -59,6 +59,8 @@ public struct TimelinePlot {
       "\(Timestamp.utcISO8601(run.startedAt)) · \(run.baseDirectory) · \(run.scripts.count) script\(run.scripts.count == 1 ? "" : "s")"
     if let failed = run.scripts.last(where: { $0.status != .success }) {
       facts += " · ✗ \(failed.phase.rawValue)/\(failed.name): \(failed.failure ?? failed.status.rawValue)"
+    } else if let phase = run.phases.first(where: { $0.environmentFailure != nil }) {
+      facts += " · ✗ \(phase.phase.rawValue)/\(Self.environmentName(phase)): sourcing failed"
     }
     out += "<text x=\"\(Self.left)\" y=\"44\">\(Self.xml(facts))</text>\n"
     var x = Self.left
@@ -105,7 +107,8 @@ public struct TimelinePlot {
   private func band(_ phase: TracedPhase, y: Int) -> String {
     let x = position(phase.startedAt)
     let width = max(position(phase.finishedAt) - x, 1)
-    let label = "\(phase.phase.rawValue): \(phase.status.rawValue), \(HumanDuration.text(phase.durationMicroseconds))"
+    var label = "\(phase.phase.rawValue): \(phase.status.rawValue), \(HumanDuration.text(phase.durationMicroseconds))"
+    if phase.environmentFailure != nil { label += " · ✗ \(Self.environmentName(phase)) failed" }
     return "<rect x=\"\(x)\" y=\"\(y + 2)\" width=\"\(width)\" height=\"\(Self.rowHeight - 4)\" fill=\"#dfe7f2\"/>"
       + "<text x=\"\(x + 4)\" y=\"\(y + 13)\" font-weight=\"bold\">\(Self.xml(label))</text>\n"
   }
@@ -126,6 +129,13 @@ public struct TimelinePlot {
     let weight = failed ? " font-weight=\"bold\" fill=\"#b00000\"" : ""
     out += "<text x=\"\(x + width + 4)\" y=\"\(y + 13)\"\(weight)>\(Self.xml(label))</text></g>\n"
     return out
+  }
+
+  /// `environment.d/NAME` of the file whose sourcing failed in `phase`.
+  static func environmentName(_ phase: TracedPhase) -> String {
+    let file = phase.environmentFailure ?? ""
+    let name = file.split(separator: "/").last.map(String.init) ?? ""
+    return name.isEmpty ? "environment.d" : "environment.d/" + name
   }
 
   static func colour(_ status: ScriptStatus) -> String {

@@ -88,6 +88,23 @@ import Testing
     #expect(!svg.contains("10-restart") && !svg.contains("post-configure"), "what never ran has no bar or band")
   }
 
+  /// A run that failed sourcing environment.d names that file wherever a
+  /// failed script would be named: the list, the JSON and the timeline.
+  @Test func aFailingEnvironmentFileIsNamedAsTheFailure() throws {
+    base.script("configure.d/10-never", "exit 0")
+    base.write("environment.d/20-broken", "echo broken >&2; exit 4\n")
+    #expect(try history.refresh() == .failure)
+    let run = try history.run()
+    let summary = try decoded(JSONContract.RunSummary.self, .object(RunJSON.summaryFields(run.summary)))
+    #expect(summary.failedPhase == .configure)
+    #expect(summary.failedScript == "environment.d/20-broken")
+    #expect(summary.failedExitCode == 4)
+    #expect(HumanFormat.failure(run.summary) == "configure/environment.d/20-broken (exit 4)")
+    let svg = TimelinePlot(try #require(TracedRun(detail: run))).svg
+    #expect(svg.contains("✗ configure/environment.d/20-broken: sourcing failed"))
+    #expect(svg.contains("configure: failed, "))
+  }
+
   @Test func storedTextIsEscapedInTheTimeline() throws {
     let odd = base.url("base <&> \"quoted\"")
     base.script("base <&> \"quoted\"/configure.d/10-ok", "exit 0")
