@@ -61,6 +61,18 @@ struct orc_kernel_sigaction {
   unsigned long mask;
 };
 
+/* Bit N-1: signal N was ignored when we started. */
+static unsigned long long orc_inherited_ignored = 0;
+
+void orc_record_inherited_ignores(void) {
+  for (int signo = 1; signo <= 64; signo++) {
+    if (signo == SIGKILL || signo == SIGSTOP || signo == SIGCHLD || signo == SIGPIPE || signo == SIGXFSZ) continue;
+    struct orc_kernel_sigaction current;
+    if (syscall(SYS_rt_sigaction, signo, NULL, &current, sizeof(unsigned long)) == 0 && current.handler == SIG_IGN)
+      orc_inherited_ignored |= 1ULL << (signo - 1);
+  }
+}
+
 int orc_spawn(const char *path, char *const argv[], char *const envp[],
               const int *redirect_from, const int *redirect_to, int redirect_count,
               int close_from, const struct orc_child_state *state, int *error_out, int *step_out) {
@@ -73,9 +85,12 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
   pid_t pid = vfork();
   if (pid == 0) {
     struct orc_kernel_sigaction default_action = {SIG_DFL, 0, 0, 0};
+    struct orc_kernel_sigaction ignore_action = {SIG_IGN, 0, 0, 0};
+    unsigned long long ignored = orc_inherited_ignored | (state != NULL ? state->ignored_signals : 0);
     for (int signo = 1; signo <= 64; signo++) {
       if (signo == SIGKILL || signo == SIGSTOP) continue;
-      syscall(SYS_rt_sigaction, signo, &default_action, NULL, sizeof(unsigned long));
+      int keep_ignored = (ignored >> (signo - 1)) & 1;
+      syscall(SYS_rt_sigaction, signo, keep_ignored ? &ignore_action : &default_action, NULL, sizeof(unsigned long));
     }
     for (int i = 0; i < redirect_count; i++) {
       if (redirect_from[i] == redirect_to[i]) {

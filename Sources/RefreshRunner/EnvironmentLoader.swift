@@ -17,7 +17,7 @@ enum EnvironmentLoad {
 ///
 /// bash reports its state to a pipe on descriptor 3 before and after
 /// sourcing: its umask, physical working directory, resource limits (from
-/// /proc) and, through `env -0` (a child of it, so exported functions come
+/// /proc), the signals it ignores (`trap -p`) and, through `env -0` (a child of it, so exported functions come
 /// in bash's own form), its environment. The difference is applied to our
 /// own, so bash's own variables (`SHLVL`, `_`) do not leak into scripts and
 /// nothing is traced: unlike dib-run-parts' `set -x`, no value reaches the
@@ -44,6 +44,9 @@ enum EnvironmentLoader {
         builtin unset __orc_line
         builtin printf '\\0' >&3
       fi
+      builtin printf I >&3
+      builtin trap -p >&3
+      builtin printf '\\0' >&3
       builtin printf '#env\\0' >&3
       \(env) -0 >&3
       builtin printf '\\0' >&3
@@ -51,11 +54,18 @@ enum EnvironmentLoader {
     __orc_report
     __orc_files=("$@")
     set --
-    for __orc_file in "${__orc_files[@]}"; do
-      builtin printf '>%s\\0' "$__orc_file" >&3
-      builtin source "$__orc_file" 3>&-
-    done
-    builtin unset __orc_file __orc_files
+    # Inside a function, as dib-run-parts sources them: `local` works there,
+    # and what `declare` makes without -g is the function's, never a script's.
+    __orc_source() {
+      local __orc_file
+      for __orc_file in "${__orc_files[@]}"; do
+        builtin printf '>%s\\0' "$__orc_file" >&3
+        builtin source "$__orc_file" 3>&-
+      done
+    }
+    __orc_source
+    builtin unset -f __orc_source
+    builtin unset __orc_files
     __orc_report
     """
 
@@ -162,6 +172,7 @@ enum EnvironmentLoader {
     case "U": state.umask = ShellState.parseUmask(value)
     case "D": state.directory = value.hasSuffix("\n") ? String(value.dropLast()) : nil
     case "L": state.limits = ShellState.parseLimits(value)
+    case "I": state.ignored = ShellState.parseIgnored(value)
     default: break
     }
   }

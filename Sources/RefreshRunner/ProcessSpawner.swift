@@ -51,7 +51,8 @@ public enum ProcessSpawner {
               var childState = orc_child_state(
                 directory: directory, umask: state.umask.map { Int32($0) } ?? -1,
                 limit_count: Int32(resources.count), limit_resources: resources.baseAddress,
-                limit_soft: soft.baseAddress, limit_hard: hard.baseAddress)
+                limit_soft: soft.baseAddress, limit_hard: hard.baseAddress,
+                ignored_signals: state.ignoredSignals.reduce(0) { $0 | (1 << UInt64($1 - 1)) })
               return orc_spawn(
                 path, arguments.pointers, environment.pointers, sources, targets, Int32(redirections.count),
                 closeFrom, &childState, &failure, &step)

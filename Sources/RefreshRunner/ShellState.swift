@@ -21,9 +21,11 @@ public struct ShellState: Sendable, Equatable {
   public var directory: String?
   /// The limits the files changed.
   public var limits: [Limit] = []
+  /// The signals the files ignored (`trap '' SIG`): ignored in scripts too.
+  public var ignoredSignals: [Int32] = []
 
   /// Whether scripts start with our own state.
-  public var isEmpty: Bool { umask == nil && directory == nil && limits.isEmpty }
+  public var isEmpty: Bool { umask == nil && directory == nil && limits.isEmpty && ignoredSignals.isEmpty }
 
   /// One snapshot of the shell's state, as it reports it.
   struct Snapshot: Equatable {
@@ -31,9 +33,11 @@ public struct ShellState: Sendable, Equatable {
     var directory: String?
     /// By resource number; nil where /proc was not readable.
     var limits: [Int32: (soft: UInt, hard: UInt)]?
+    /// Signals the shell ignores by a `trap ''` of its own.
+    var ignored: Set<Int32> = []
 
     static func == (lhs: Snapshot, rhs: Snapshot) -> Bool {
-      lhs.umask == rhs.umask && lhs.directory == rhs.directory
+      lhs.umask == rhs.umask && lhs.directory == rhs.directory && lhs.ignored == rhs.ignored
         && lhs.limits?.mapValues { [$0.soft, $0.hard] } == rhs.limits?.mapValues { [$0.soft, $0.hard] }
     }
   }
@@ -43,6 +47,7 @@ public struct ShellState: Sendable, Equatable {
     var state = ShellState()
     if after.umask != before.umask { state.umask = after.umask }
     if after.directory != before.directory { state.directory = after.directory }
+    state.ignoredSignals = after.ignored.subtracting(before.ignored).sorted()
     if let old = before.limits, let new = after.limits {
       for resource in new.keys.sorted() {
         guard let value = new[resource] else { continue }
@@ -74,6 +79,16 @@ public struct ShellState: Sendable, Equatable {
       limits[Int32(index)] = (soft, hard)
     }
     return limits
+  }
+
+  /// The signals `trap -p`'s output ignores: its `trap -- '' SIGNAME` lines.
+  static func parseIgnored(_ text: String) -> Set<Int32> {
+    var ignored = Set<Int32>()
+    for line in text.split(separator: "\n") where line.hasPrefix("trap -- '' ") {
+      let name = line.dropFirst("trap -- '' ".count)
+      if let number = signalNumber(String(name)) { ignored.insert(number) }
+    }
+    return ignored
   }
 
   private static func limitValue(_ field: Substring) -> UInt? {

@@ -5,8 +5,12 @@ public enum ProcessHygiene {
   /// Makes descriptors 0–2 valid (opening /dev/null where one is closed), so
   /// nothing we open later lands on them, and marks every other inherited
   /// descriptor close-on-exec, so no descriptor of our parent's reaches a script;
-  /// raises our descriptor limit; and ignores SIGPIPE.
+  /// raises our descriptor limit; and ignores SIGPIPE. It first records
+  /// which signals our parent left ignored, for scripts to inherit.
   public static func prepare() {
+    // First of all, before any disposition of ours: what our parent ignored
+    // (nohup's SIGHUP, a background job's SIGINT) stays ignored in scripts.
+    orc_record_inherited_ignores()
     for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 {
       // open(2) takes the lowest free number: this one, or (when a lower one
       // is closed too, filled in its own round) a higher one copied down.

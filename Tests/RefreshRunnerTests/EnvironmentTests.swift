@@ -1,3 +1,4 @@
+import Foundation
 import RefreshVocabulary
 import TestSupport
 import Testing
@@ -85,5 +86,16 @@ import Testing
     // A new trace (no parent given) passes no TRACESTATE on.
     let fresh = RunTrace(traceID: TraceID(high: 1, low: 2)!, spanID: SpanID(3)!)
     #expect(ScriptLauncher.tracedEntries(["TRACESTATE=old"], trace: fresh).allSatisfy { !$0.hasPrefix("TRACESTATE=") })
+  }
+
+  @Test func theSignalsAShellIgnoresAreReadFromTrapP() {
+    let text = "trap -- '' SIGTERM\ntrap -- 'echo bye' SIGINT\ntrap -- '' SIGUSR1\ntrap -- '' SIGRTMIN+3\n"
+    #expect(ShellState.parseIgnored(text) == [SIGTERM, SIGUSR1])
+    #expect(ShellState.parseIgnored("") == [])
+    var before = ShellState.Snapshot()
+    before.ignored = [SIGHUP]
+    var after = before
+    after.ignored = [SIGHUP, SIGTERM]
+    #expect(ShellState.change(from: before, to: after).ignoredSignals == [SIGTERM])
   }
 }

@@ -16,6 +16,7 @@ public struct SideBySide {
   /// returns both results. Fails the test when the reference is not installed.
   /// - Parameters:
   ///   - combinedOutput: stderr goes to stdout's file (`> log 2>&1`).
+  ///   - signals: started with these signals ignored (`HUP`), as nohup does.
   ///   - terminal: run under util-linux `script`, on a pseudo-terminal of
   ///     120 columns and 33 rows for stdin, stdout and stderr (all output
   ///     then arrives as stdout, with the terminal's CR LF line ends).
@@ -27,6 +28,7 @@ public struct SideBySide {
     combinedOutput: Bool = false,
     terminal: Bool = false,
     resize: (after: String, rows: Int, columns: Int)? = nil,
+    ignoring signals: [String] = [],
     sourceLocation: SourceLocation = #_sourceLocation,
     build: (TemporaryDirectory) -> Void
   ) throws -> SideBySide {
@@ -63,6 +65,14 @@ public struct SideBySide {
         }
         command = (
           "/usr/bin/script", ["-qefc", "stty cols 120 rows 33; \(resizing ?? "")exec \(line)", "/dev/null"]
+        )
+      }
+      if !signals.isEmpty {
+        // Started as nohup starts a command: these signals ignored.
+        command = (
+          "/bin/bash",
+          ["-c", "trap '' \(signals.joined(separator: " ")); exec \"$@\"", "bash", command.executable]
+            + command.arguments
         )
       }
       let result = runCommand(

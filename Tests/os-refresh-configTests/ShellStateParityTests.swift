@@ -73,4 +73,28 @@ import Testing
     umask(ours)
     run.expectBoth(stdout: "0077\n" + String(format: "%04o\n", ours), status: 0)
   }
+
+  /// Signals our caller ignored (nohup's SIGHUP, a background job's SIGINT)
+  /// and those environment.d ignores with `trap ''` stay ignored in scripts;
+  /// the rest start with their default disposition.
+  @Test func ignoredSignalsStayIgnoredInScripts() throws {
+    let run = try SideBySide.run(ignoring: ["HUP", "INT"]) { base in
+      base.write("environment.d/10-trap", "trap '' TERM USR1\n")
+      base.script("configure.d/10-show", "grep SigIgn /proc/self/status")
+    }
+    let mask = [SIGHUP, SIGINT, SIGTERM, SIGUSR1].reduce(UInt64(0)) { $0 | (1 << UInt64($1 - 1)) }
+    run.expectBoth(stdout: "SigIgn:\t" + String(format: "%016llx", mask) + "\n", status: 0)
+  }
+
+  /// dib-run-parts sources environment.d inside a function: `local` works,
+  /// and `declare` (with or without -x) makes the function's variables,
+  /// which never reach scripts; `export` does.
+  @Test func environmentFilesAreSourcedInsideAFunction() throws {
+    let run = try SideBySide.run { base in
+      base.write("environment.d/10-scoped", "local LOCALV=1\ndeclare DECLV=2\ndeclare -x DECLXV=3\nexport EXPV=4\n")
+      base.script(
+        "configure.d/10-show", #"echo "${LOCALV:-unset} ${DECLV:-unset} ${DECLXV:-unset} ${EXPV:-unset}""#)
+    }
+    run.expectBoth(stdout: "unset unset unset 4\n", status: 0)
+  }
 }

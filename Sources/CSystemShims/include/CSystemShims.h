@@ -28,10 +28,20 @@ struct orc_child_state {
   const int *limit_resources;
   const unsigned long *limit_soft;
   const unsigned long *limit_hard;
+  /// Signals (bit N-1 for signal N) the child starts with ignored, besides
+  /// those ignored when we started: what environment.d's `trap ''` ignored.
+  unsigned long long ignored_signals;
 };
 
+/// Records which signals were ignored when we started (before we changed any
+/// disposition), as the parent that started us set them: children keep
+/// them ignored, as children of the reference do, but for SIGPIPE and
+/// SIGXFSZ (the reference's Python resets those in its children) and SIGCHLD.
+void orc_record_inherited_ignores(void);
+
 /// Starts `path` with vfork(2) and execve(2). In the child, every signal gets
-/// its default disposition and the mask is emptied (through the raw system
+/// its default disposition (but those orc_record_inherited_ignores found
+/// ignored, and `state`'s ignored_signals, which stay ignored) and the mask is emptied (through the raw system
 /// calls, so glibc's internal signals 32 and 33 are reset too, which glibc
 /// 2.36's posix_spawn leaves ignored); `redirect_from[i]` is duplicated onto
 /// `redirect_to[i]`, every descriptor from `close_from` on is closed, and the
