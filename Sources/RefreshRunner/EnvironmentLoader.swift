@@ -38,9 +38,12 @@ enum EnvironmentLoader {
       builtin pwd -P >&3 || true
       builtin printf '\\0' >&3
       if [[ -r /proc/$$/limits ]]; then
-        local __orc_line
+        # IFS set once, not as `IFS= read` per line: a temporary assignment
+        # makes bash rebuild its export list, per line, in time quadratic
+        # in the exported variables (10,000 of them: seconds).
+        local __orc_line IFS=
         builtin printf L >&3
-        while IFS= builtin read -r __orc_line; do builtin printf '%s\\n' "$__orc_line"; done </proc/$$/limits >&3
+        while builtin read -r __orc_line; do builtin printf '%s\\n' "$__orc_line"; done </proc/$$/limits >&3
         builtin unset __orc_line
         builtin printf '\\0' >&3
       fi

@@ -97,4 +97,15 @@ import Testing
     }
     run.expectBoth(stdout: "unset unset unset 4\n", status: 0)
   }
+
+  /// Thousands of exports reach scripts whole (bench/run case 1b times them).
+  @Test func thousandsOfExportedVariablesAndFunctionsReachScripts() throws {
+    let exports = (0..<2000).map { "export VAR_\($0)=value_\($0)\nf_\($0)() { echo f\($0); }\nexport -f f_\($0)\n" }
+    let run = try SideBySide.run { base in
+      base.write("environment.d/10-exports", exports.joined())
+      base.write(
+        "configure.d/10-count", "#!/bin/bash\nenv | grep -c '^VAR_'\necho $VAR_1999\nf_1234\n", mode: 0o755)
+    }
+    run.expectBoth(stdout: "2000\nvalue_1999\nf1234\n", status: 0)
+  }
 }
