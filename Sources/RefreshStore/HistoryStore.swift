@@ -40,6 +40,9 @@ public final class HistoryStore {
     public let movedTo: String
     /// The error that showed it corrupt.
     public let reason: String
+    /// Where the records it had not taken yet (its pending log) were moved,
+    /// beside it: they belong to its runs, so the new database cannot take them.
+    public var pendingMovedTo: String?
   }
 
   /// Opens the database for recording, making its directory (0700) and file
@@ -59,7 +62,15 @@ public final class HistoryStore {
       return (try openCheckedAndMigrated(path), nil)
     } catch let error as SQLiteError where error.isCorruption {
       let target = try moveAside(path, now: now)
-      return (try openAndMigrate(path), Quarantine(movedTo: target, reason: error.description))
+      var quarantine = Quarantine(movedTo: target, reason: error.description)
+      let pending = PendingLog.path(forDatabase: path)
+      var info = stat()
+      if lstat(pending, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
+        rename(pending, PendingLog.path(forDatabase: target)) == 0
+      {
+        quarantine.pendingMovedTo = PendingLog.path(forDatabase: target)
+      }
+      return (try openAndMigrate(path), quarantine)
     }
   }
 

@@ -152,7 +152,8 @@ public final class HistoryRecorder: RunObserver {
     guard let journal, let failure = journal.writerFailure, !interrupted else { return }
     interrupted = true
     warn(
-      "history: recording stopped (\(failure)); the records are kept in \(journal.log.path) and the next run adds them")
+      "history: recording stopped (\(failure)); the records are kept in \(journal.log.path): the next run adds them, "
+        + "or, if it finds the database damaged, keeps them beside it")
   }
 
   /// Set once a sync to disk failed and was said.

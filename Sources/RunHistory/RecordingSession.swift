@@ -18,7 +18,12 @@ public enum RecordingSession {
       let opened = try HistoryStore.openForRecording(at: path, now: RunClock().wallMicroseconds())
       store = opened.store
       if let quarantine = opened.quarantine {
-        warn("history: \(path) was corrupt (\(quarantine.reason)); moved to \(quarantine.movedTo), starting a new one")
+        let pending = quarantine.pendingMovedTo.map {
+          "; the records it had not taken yet are kept beside it in \($0), not in the new one"
+        }
+        warn(
+          "history: \(path) was corrupt (\(quarantine.reason)); moved to \(quarantine.movedTo), starting a new one"
+            + (pending ?? ""))
       }
       // What a killed run left in the pending log comes first, so the runs
       // it marks abandoned have every script they started.

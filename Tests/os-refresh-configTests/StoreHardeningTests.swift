@@ -181,8 +181,17 @@ import Testing
     #expect(try fixture.statuses() == [.success])
     let aside = try FileManager.default.contentsOfDirectory(atPath: scratch.url("db")).filter {
       $0.hasPrefix("history.sqlite.corrupt-") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm")
+        && !$0.hasSuffix("-pending")
     }
     #expect(aside.count == 1)
+    // The damaged run's records the database never took are not lost, and
+    // the warning says where they are.
+    let pending = scratch.url("db/\(aside.first ?? "")-pending")
+    #expect(
+      moved.first?.hasSuffix("the records it had not taken yet are kept beside it in \(pending), not in the new one")
+        == true, "\(next.stderr)")
+    let kept = (try? FileManager.default.attributesOfItem(atPath: pending)[.size] as? Int) ?? 0
+    #expect(kept > 0, "the pending records were kept")
   }
 
   // 3
