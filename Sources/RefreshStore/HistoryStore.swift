@@ -282,24 +282,27 @@ public final class HistoryStore {
   /// were applied; records of runs no longer in the database, or already
   /// applied, are passed over.
   @discardableResult
-  public func recoverPending(from log: PendingLog) throws -> Int {
-    let records = log.records()
-    guard !records.isEmpty else {
-      log.empty()
-      return 0
-    }
-    var applied: [Int64: Int64] = [:]
-    for run in Set(records.map(\.runID)) {
-      let through = try database.firstRow("SELECT logged_through FROM runs WHERE id = ?", [.integer(run)]) {
-        row throws(SQLiteError) in row.int64(0)
-      }
-      if let through { applied[run] = through }
-    }
-    let fresh = records.filter { record in applied[record.runID].map { record.sequence > $0 } ?? false }
+  public func recoverPending(from log: PendingLog, batchBytes: Int = 8 << 20) throws -> Int {
+    // Batch by batch, each applied durably: a log of any size is recovered
+    // in the memory of one batch, and a recovery cut short starts again
+    // where the database stands (runs.logged_through).
+    var applied: [Int64: Int64?] = [:]
     var rows: [Int64: Int64] = [:]
-    try writer.apply(fresh, rows: &rows, durable: true)
+    var count = 0
+    try log.forEachBatch(byteLimit: batchBytes) { records in
+      for run in Set(records.map(\.runID)) where applied[run] == nil {
+        applied[run] = .some(
+          try database.firstRow("SELECT logged_through FROM runs WHERE id = ?", [.integer(run)]) {
+            row throws(SQLiteError) in row.int64(0)
+          })
+      }
+      let fresh = records.filter { record in applied[record.runID].flatMap { $0 }.map { record.sequence > $0 } ?? false
+      }
+      try writer.apply(fresh, rows: &rows, durable: true)
+      count += fresh.count
+    }
     log.empty()
-    return fresh.count
+    return count
   }
 
   /// A dead run's pending log, locked, when there is one with records:

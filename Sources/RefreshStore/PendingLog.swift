@@ -82,16 +82,51 @@ public final class PendingLog {
 
   /// The records in the file, up to the first that is cut short or damaged.
   public func records() -> [LogRecord] {
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    var records: [LogRecord] = []
+    forEachBatch { records += $0 }
+    return records
+  }
+
+  /// Hands the records in the file to `body` in order, in batches of about
+  /// `byteLimit` bytes, up to the first record cut short or damaged: a log
+  /// of any size is read in the memory of one batch and its largest record.
+  public func forEachBatch(byteLimit: Int = 8 << 20, _ body: ([LogRecord]) throws -> Void) rethrows {
     var offset: Int64 = 0
-    while true {
-      let count = buffer.withUnsafeMutableBytes { (try? file.read(into: $0, at: offset)) ?? 0 }
-      guard count > 0 else { break }
-      bytes += buffer[0..<count]
-      offset += Int64(count)
+    var batch: [LogRecord] = []
+    var batchBytes = 0
+    var header = [UInt8](repeating: 0, count: 8)
+    while read(into: &header, at: offset) {
+      let length = Int(Self.uint32(header, at: 0))
+      var payload = [UInt8](repeating: 0, count: length)
+      guard length <= Self.maximumRecordBytes, read(into: &payload, at: offset + 8),
+        Self.checksum(payload[...]) == Self.uint32(header, at: 4), let record = LogRecord(decoding: payload[...])
+      else { break }
+      batch.append(record)
+      batchBytes += length
+      offset += 8 + Int64(length)
+      if batchBytes >= byteLimit {
+        try body(batch)
+        (batch, batchBytes) = ([], 0)
+      }
     }
-    return Self.parse(bytes)
+    if !batch.isEmpty { try body(batch) }
+  }
+
+  /// No record is larger: a length past it is damage, not a record.
+  static let maximumRecordBytes = 1 << 30
+
+  /// Fills `buffer` from `offset`; false at the end of the file or on an error.
+  private func read(into buffer: inout [UInt8], at offset: Int64) -> Bool {
+    var filled = 0
+    while filled < buffer.count {
+      let count = buffer.withUnsafeMutableBytes { bytes in
+        (try? file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[filled...]), at: offset + Int64(filled)))
+          ?? 0
+      }
+      guard count > 0 else { return false }
+      filled += count
+    }
+    return true
   }
 
   /// The file's descriptor, for ``LogSync``.

@@ -77,6 +77,8 @@ public final class HistoryRecorder: RunObserver {
     inputs = RunInputs(storeSecrets: settings.storeSecrets, secretKey: settings.secretKey)
     digests = ScriptDigests(remembered: [:], clock: clock)
     captures = OutputCaptures(limit: settings.maxOutput, redactor: settings.redactor)
+    // Half the budget: room for the runs retention keeps beside this one.
+    if settings.maxDatabaseBytes > 0 { captures.runBudget = settings.maxDatabaseBytes / 2 }
   }
 
   /// The bytes the database's pages held when the run started.
@@ -155,6 +157,9 @@ public final class HistoryRecorder: RunObserver {
       "history: recording stopped (\(failure)); the records are kept in \(journal.log.path): the next run adds them, "
         + "or, if it finds the database damaged, keeps them beside it")
   }
+
+  /// Set once the run's output budget was spent and said.
+  private var budgetSaid = false
 
   /// Set once a sync to disk failed and was said.
   private var syncFailed = false
@@ -276,6 +281,12 @@ public final class HistoryRecorder: RunObserver {
     guard let start = currentStart, let runID, let journal else { return }
     let (exitCode, signal) = Self.split(outcome.termination)
     let output = captures.scriptOutput()
+    if output.overBudget && !budgetSaid {
+      budgetSaid = true
+      warn(
+        "history: this run's kept output reached half the history's byte budget (--max-db-size); the output of "
+          + "\(script.name) and the scripts after it is counted, not kept")
+    }
     let end = ScriptEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: outcome.durationNanoseconds / 1000,
       exitCode: exitCode, signal: signal, status: outcome.status,

@@ -17,6 +17,12 @@ struct OutputCaptures {
   private let redactor: OutputRedactor?
   /// The run's known secret values, hidden like `--redact` matches.
   var knownSecrets = KnownSecrets()
+  /// The most output bytes one run keeps, all scripts together (nil: no
+  /// limit): past it, output is counted but not kept, so a run never grows
+  /// the history past its byte budget however much its scripts print.
+  var runBudget: Int64?
+  /// The output bytes this run kept so far.
+  private(set) var keptBytes: Int64 = 0
 
   /// Captures keeping `limit` bytes at each end of each script stream.
   init(limit: Int, redactor: OutputRedactor?) {
@@ -41,9 +47,19 @@ struct OutputCaptures {
     }
   }
 
-  /// The running script's output as recorded.
-  func scriptOutput() -> (stdout: CapturedStream, stderr: CapturedStream) {
-    (stdout.captured(hiding: hiddenRanges), stderr.captured(hiding: hiddenRanges))
+  /// The running script's output as recorded, and whether it was not kept
+  /// because the run's budget is spent (then only its byte counts are).
+  mutating func scriptOutput() -> (stdout: CapturedStream, stderr: CapturedStream, overBudget: Bool) {
+    let (out, err) = (stdout.captured(hiding: hiddenRanges), stderr.captured(hiding: hiddenRanges))
+    let size = Int64(out.head.count + out.tail.count + err.head.count + err.tail.count)
+    if let runBudget, keptBytes + size > runBudget {
+      func counted(_ stream: CapturedStream) -> CapturedStream {
+        CapturedStream(totalBytes: stream.totalBytes, truncated: stream.totalBytes > 0)
+      }
+      return (counted(out), counted(err), true)
+    }
+    keptBytes += size
+    return (out, err, false)
   }
 
   // MARK: - environment.d

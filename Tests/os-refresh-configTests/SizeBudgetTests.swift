@@ -34,6 +34,28 @@ import Testing
     #expect(try fixture.integrity() == "ok")
   }
 
+  /// One run whose scripts print far more than the budget: past half of it,
+  /// output is counted but not kept, so neither the database nor the
+  /// pending log grows with what the scripts print.
+  @Test func oneRunThatPrintsMoreThanTheBudgetStaysWithinIt() throws {
+    for index in 0..<60 {
+      fixture.base.script("configure.d/\(100 + index)-chatty", "head -c 200000 /dev/urandom | od -An -x")
+    }
+    let run = fixture.refresh(["--max-db-size", "1M", "--max-output", "32768"])
+    #expect(run.status == 0)
+    let warnings = run.stderrLines.filter { $0.contains("[WARNING]") }
+    #expect(warnings.count == 1, "\(run.stderr)")
+    #expect(warnings.first?.contains("kept output reached half the history's byte budget") == true)
+    #expect(fileSize() <= 1 << 20, "the database: \(fileSize()) bytes")
+    let scripts = try fixture.show().scripts
+    #expect(scripts.count == 60)
+    // About 0.5 MiB of 64 KiB outputs: the first few kept, the rest counted.
+    let kept = scripts.filter { !$0.stdout.text.isEmpty }
+    #expect(kept.count >= 6 && kept.count <= 8, "\(kept.count) kept")
+    #expect(scripts.last?.stdout.text == "" && scripts.last?.stdout.bytes ?? 0 > 400_000)
+    #expect(scripts.last?.stdout.truncated == true)
+  }
+
   @Test func badBudgetsAreUsageErrors() {
     for bad in ["100K", "2T", "12X", "", "99999999999999999999"] {
       let result = fixture.refresh(["--max-db-size", bad])
