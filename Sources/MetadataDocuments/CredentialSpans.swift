@@ -82,9 +82,25 @@ public struct CredentialSpans: Sendable {
 
   // MARK: - Shapes
 
-  /// Credentials found by their shape.
+  /// Credentials found by their shape. Each shape is looked for only when
+  /// the byte it needs is there: most values have none, and cost one scan.
   static func shapeRanges(in text: [UInt8]) -> [Range<Int>] {
-    userinfoPasswords(in: text) + secretParameters(in: text) + secretFields(in: text) + privateKeyBodies(in: text)
+    var hasColon = false
+    var hasEquals = false
+    var hasDash = false
+    for byte in text {
+      switch byte {
+      case UInt8(ascii: ":"): hasColon = true
+      case UInt8(ascii: "="): hasEquals = true
+      case UInt8(ascii: "-"): hasDash = true
+      default: continue
+      }
+    }
+    var found: [Range<Int>] = []
+    if hasColon { found += userinfoPasswords(in: text) + secretFields(in: text) }
+    if hasEquals { found += secretParameters(in: text) }
+    if hasDash { found += privateKeyBodies(in: text) }
+    return found
   }
 
   /// Bytes that end a URL, a parameter's value or a token in running text.

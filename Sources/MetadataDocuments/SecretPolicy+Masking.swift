@@ -36,22 +36,64 @@ extension SecretPolicy {
   /// Whether `value` holds any secret leaf, or a credential inside a value.
   public static func holdsSecrets(_ value: JSONValue, spans: CredentialSpans = CredentialSpans()) -> Bool {
     var found = false
-    _ = masking(value, spans: spans) { leaf in
+    visit(value, secret: false, spans: spans) { _ in
       found = true
-      return leaf
+      return false
     }
     return found
   }
 
-  /// Every secret leaf of `value`, and every credential inside its other
-  /// strings (as a string), in document order.
+  /// Every secret leaf of `value` (by name), in document order; no string
+  /// is searched.
   public static func secretLeaves(of value: JSONValue) -> [JSONValue] {
     var leaves: [JSONValue] = []
-    _ = masking(value) { leaf in
+    visit(value, secret: false, spans: nil) { leaf in
       leaves.append(leaf)
-      return leaf
+      return true
     }
     return leaves
+  }
+
+  /// Every secret leaf of `value` and every credential its other strings
+  /// hold by shape (as a string), in document order: what output must hide.
+  public static func secretValues(of value: JSONValue) -> [JSONValue] {
+    var values: [JSONValue] = []
+    visit(value, secret: false, spans: CredentialSpans()) { leaf in
+      values.append(leaf)
+      return true
+    }
+    return values
+  }
+
+  /// Calls `found` with each secret leaf and each credential inside a
+  /// string, without copying the document; stops when `found` says false.
+  /// Returns false once stopped.
+  @discardableResult
+  private static func visit(
+    _ value: JSONValue, secret: Bool, spans: CredentialSpans?, found: (JSONValue) -> Bool
+  ) -> Bool {
+    switch value {
+    case .object(let members):
+      for member in members {
+        let isSecret = isSecretMember(member.key, of: members, inherited: secret)
+        guard visit(member.value, secret: isSecret, spans: spans, found: found) else { return false }
+      }
+      return true
+    case .array(let values):
+      for element in values {
+        guard visit(element, secret: secret, spans: spans, found: found) else { return false }
+      }
+      return true
+    case .string(let text) where !secret:
+      guard let spans else { return true }
+      let bytes = Array(text.utf8)
+      for span in spans.ranges(in: bytes) {
+        guard found(.string(String(decoding: bytes[span], as: UTF8.self))) else { return false }
+      }
+      return true
+    default:
+      return secret ? found(value) : true
+    }
   }
 
   /// The credential spans of `documents`: by shape, and every secret leaf

@@ -37,13 +37,13 @@ enum EnvironmentLoader {
       builtin printf '\\0D' >&3
       builtin pwd -P >&3 || true
       builtin printf '\\0' >&3
-      if [[ -r /proc/$$/limits ]]; then
+      if [[ -r /proc/$BASHPID/limits ]]; then
         # IFS set once, not as `IFS= read` per line: a temporary assignment
         # makes bash rebuild its export list, per line, in time quadratic
         # in the exported variables (10,000 of them: seconds).
         local __orc_line IFS=
         builtin printf L >&3
-        while builtin read -r __orc_line; do builtin printf '%s\\n' "$__orc_line"; done </proc/$$/limits >&3
+        while builtin read -r __orc_line; do builtin printf '%s\\n' "$__orc_line"; done </proc/$BASHPID/limits >&3
         builtin unset __orc_line
         builtin printf '\\0' >&3
       fi
@@ -66,10 +66,15 @@ enum EnvironmentLoader {
         builtin source "$__orc_file" 3>&-
       done
     }
-    __orc_source
-    builtin unset -f __orc_source
-    builtin unset __orc_files
-    __orc_report
+    # In a subshell, as dib-run-parts does: a file that fails under `set -e`
+    # ends it there, without bash's complaint about leaving a function
+    # context ("pop_var_context") that the reference never prints.
+    (
+      __orc_source
+      builtin unset -f __orc_source
+      builtin unset __orc_files
+      __orc_report
+    )
     """
 
   static func load(

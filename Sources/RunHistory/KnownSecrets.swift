@@ -19,15 +19,17 @@ public struct KnownSecrets: Sendable {
   /// No values.
   public init() { values = [] }
 
-  /// The secret leaves of `documents` (strings as their text, other values as JSON).
+  /// The secret leaves of `documents`, and the credentials their other
+  /// strings hold (strings as their text, other values as JSON).
   public init(from documents: [JSONValue]) {
+    self.init(values: documents.flatMap(SecretPolicy.secretValues).map(SecretPolicy.leafBytes))
+  }
+
+  /// The secret values given (6 bytes or more, at most ``maximumCount``).
+  public init(values given: [[UInt8]]) {
     var found = Set<[UInt8]>()
-    for document in documents {
-      for leaf in SecretPolicy.secretLeaves(of: document) {
-        let bytes: [UInt8]
-        if case .string(let text) = leaf { bytes = Array(text.utf8) } else { bytes = Array(leaf.text.utf8) }
-        if bytes.count >= Self.minimumLength && found.count < Self.maximumCount { found.insert(bytes) }
-      }
+    for bytes in given where bytes.count >= Self.minimumLength && found.count < Self.maximumCount {
+      found.insert(bytes)
     }
     values = found.sorted { $0.count > $1.count }
   }

@@ -45,9 +45,11 @@ struct RunInputs {
       inputs.append(record)
     }
     let spans = SecretPolicy.spans(for: parsed.map(\.json))
+    var secretValues: [[UInt8]] = []
     for document in parsed {
       let masked = mask(document.bytes, document.json, spans: spans)
       (inputs[document.index].sha256, inputs[document.index].content) = (masked.sha256, masked.content)
+      secretValues += masked.secrets
     }
     for path in EnvironmentFiles.list(joinPath(baseDirectory, "environment.d")).paths {
       do {
@@ -56,7 +58,7 @@ struct RunInputs {
         inputs.append(InputRecord(kind: .environment, path: path, sha256: nil, error: error.reason))
       }
     }
-    if !storeSecrets { knownSecrets = KnownSecrets(from: parsed.map(\.json)) }
+    if !storeSecrets { knownSecrets = KnownSecrets(values: secretValues) }
     return inputs
   }
 
@@ -99,12 +101,18 @@ struct RunInputs {
   /// no secret; else each secret value, and each credential inside a value,
   /// becomes a keyed digest of itself (equal values compare equal within
   /// this node, and nothing confirms a guess) and the file's digest is keyed.
+  /// One pass: the secrets it replaced are what stored output will hide.
   private func mask(_ bytes: [UInt8], _ json: JSONValue, spans: CredentialSpans) -> (
-    sha256: String?, content: [UInt8]
+    sha256: String?, content: [UInt8], secrets: [[UInt8]]
   ) {
-    guard SecretPolicy.holdsSecrets(json, spans: spans) else { return (ContentDigest.sha256Hex(bytes), bytes) }
-    let masked = SecretPolicy.masking(json, spans: spans, token: SecretDigests(key: secretKey).token)
-    return (keyedDigest(of: bytes), Array(masked.text.utf8))
+    var secrets: [[UInt8]] = []
+    let digests = SecretDigests(key: secretKey)
+    let masked = SecretPolicy.masking(json, spans: spans) { secret in
+      secrets.append(SecretPolicy.leafBytes(secret))
+      return digests.token(secret)
+    }
+    guard !secrets.isEmpty else { return (ContentDigest.sha256Hex(bytes), bytes, []) }
+    return (keyedDigest(of: bytes), Array(masked.text.utf8), secrets)
   }
 
   /// The digest kept of content that may hold secrets: keyed, unless secrets are stored.

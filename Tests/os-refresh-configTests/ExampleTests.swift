@@ -22,4 +22,32 @@ import Testing
 
         """)
   }
+
+  /// README's first command, as a newcomer runs it (its build step aside):
+  /// the run is recorded where its next command, `history`, reads it. Its
+  /// `.build/example` is this test's temporary directory.
+  @Test func theReadmesQuickStartRecordsTheRunItsNextCommandShows() throws {
+    let readme = try String(contentsOfFile: Binaries.packageRoot + "/README.md", encoding: .utf8)
+    let build = "swift build -c release && "
+    let first = try #require(readme.split(separator: "\n").first { $0.hasPrefix(build) })
+    let scratch = TemporaryDirectory("orc-quick-start")
+    func local(_ word: Substring) -> String {
+      String(word)
+        .replacingOccurrences(of: ".build/release/os-refresh-config", with: Binaries.ours)
+        .replacingOccurrences(of: ".build/example", with: scratch.url("example"))
+        .replacingOccurrences(of: "examples/base", with: Binaries.packageRoot + "/examples/base")
+    }
+    let words = first.dropFirst(build.count).split(separator: " ").map(local)
+    let environment = ["PATH": "/usr/bin:/bin", "CONFIG_ROOT": scratch.url("config")]
+    let run = runCommand(words[0], Array(words.dropFirst()), environment: environment)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(!run.stderr.contains("WARNING"), "\(run.stderr)")
+    let next = try #require(
+      readme.firstRange(of: "`.build/release/os-refresh-config history --db .build/example/history.sqlite`"))
+    let history = readme[next].dropFirst().dropLast().split(separator: " ").map(local)
+    let shown = runCommand(history[0], Array(history.dropFirst()), environment: environment)
+    #expect(shown.status == 0, "\(shown.stderr)")
+    #expect(shown.stdoutText.contains("success  5/5"), "\(shown.stdoutText)")
+    #expect(FileManager.default.fileExists(atPath: scratch.url("example/os-refresh-config.prom")))
+  }
 }
