@@ -59,12 +59,16 @@ public struct CredentialSpans: Sendable {
 
   // MARK: - Known values
 
-  private func knownRanges(in text: [UInt8]) -> [Range<Int>] {
-    guard !known.isEmpty else { return [] }
+  private func knownRanges(in text: [UInt8]) -> [Range<Int>] { Self.occurrences(of: known, in: text) }
+
+  /// Every place (overlapping ones too) where one of `values` stands in
+  /// `text`: memmem(3), linear in the text per value.
+  public static func occurrences(of values: [[UInt8]], in text: [UInt8]) -> [Range<Int>] {
+    guard !values.isEmpty, !text.isEmpty else { return [] }
     var found: [Range<Int>] = []
     text.withUnsafeBytes { haystack in
       guard let base = haystack.baseAddress else { return }
-      for value in known where value.count <= haystack.count {
+      for value in values where !value.isEmpty && value.count <= haystack.count {
         value.withUnsafeBytes { needle in
           var offset = 0
           while offset + needle.count <= haystack.count,
@@ -72,7 +76,7 @@ public struct CredentialSpans: Sendable {
           {
             let start = base.distance(to: UnsafeRawPointer(hit))
             found.append(start..<(start + needle.count))
-            offset = start + needle.count
+            offset = start + 1
           }
         }
       }

@@ -1,7 +1,4 @@
-import CSystemShims
 import MetadataDocuments
-import RefreshStore
-import SystemInterface
 
 /// The secret values of this run's metadata, found in captured output and
 /// hidden before it is stored: a script that echoes a password it was given
@@ -38,24 +35,5 @@ public struct KnownSecrets: Sendable {
   public var isEmpty: Bool { values.isEmpty }
 
   /// Where the values occur in `bytes` (memmem(3), linear in the text per value).
-  public func ranges(in bytes: [UInt8]) -> [Range<Int>] {
-    guard !values.isEmpty, !bytes.isEmpty else { return [] }
-    var found: [Range<Int>] = []
-    bytes.withUnsafeBytes { text in
-      guard let base = text.baseAddress else { return }
-      for value in values {
-        value.withUnsafeBytes { needle in
-          var offset = 0
-          while offset + needle.count <= text.count,
-            let hit = orc_memmem(base + offset, text.count - offset, needle.baseAddress, needle.count)
-          {
-            let start = base.distance(to: UnsafeRawPointer(hit))
-            found.append(start..<(start + needle.count))
-            offset = start + 1
-          }
-        }
-      }
-    }
-    return found
-  }
+  public func ranges(in bytes: [UInt8]) -> [Range<Int>] { CredentialSpans.occurrences(of: values, in: bytes) }
 }

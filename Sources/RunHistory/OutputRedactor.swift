@@ -1,3 +1,4 @@
+import MetadataDocuments
 import SystemInterface
 
 /// Replaces every match of the `--redact` expressions in captured output with
@@ -113,17 +114,7 @@ public final class OutputRedactor: Sendable {
   }
 
   /// Sorted, overlapping or touching ranges joined.
-  public static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] {
-    var result: [Range<Int>] = []
-    for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
-      if let last = result.last, range.lowerBound <= last.upperBound {
-        result[result.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
-      } else {
-        result.append(range)
-      }
-    }
-    return result
-  }
+  public static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] { CredentialSpans.merged(ranges) }
 
   /// The bytes of `window` with each of `ranges` (in original offsets) that
   /// touches it replaced by `<redacted>` once.
