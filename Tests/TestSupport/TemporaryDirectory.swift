@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A directory made for one test and removed when the test lets go of it.
 public final class TemporaryDirectory {
@@ -20,12 +21,27 @@ public final class TemporaryDirectory {
   public func url(_ relative: String) -> String { path + "/" + relative }
 
   /// Writes `contents` to `relative`, making its directory, with `mode`.
+  ///
+  /// An executable file is written by a child process (`cp` from a
+  /// scratch copy), never through a descriptor of this process: a child
+  /// another test forks meanwhile inherits every descriptor we hold until
+  /// its exec, and one open for writing on a script makes executing that
+  /// script fail with ETXTBSY ("Text file busy").
   @discardableResult
   public func write(_ relative: String, _ contents: String, mode: Int = 0o644) -> String {
     let target = url(relative)
     let parent = (target as NSString).deletingLastPathComponent
     try! FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-    try! contents.write(toFile: target, atomically: false, encoding: .utf8)
+    guard mode & 0o111 != 0 else {
+      try! contents.write(toFile: target, atomically: false, encoding: .utf8)
+      chmod(target, mode_t(mode))
+      return target
+    }
+    let source = parent + "/.orc-source-\(UInt64.random(in: 0...UInt64.max))"
+    try! contents.write(toFile: source, atomically: false, encoding: .utf8)
+    let copied = runCommand("/bin/cp", [source, target], environment: ["PATH": "/usr/bin:/bin"])
+    precondition(copied.status == 0, "cp \(source) \(target): \(copied.stderr)")
+    unlink(source)
     chmod(target, mode_t(mode))
     return target
   }
