@@ -54,17 +54,6 @@ extension SecretPolicy {
     return leaves
   }
 
-  /// Every secret leaf of `value` and every credential its other strings
-  /// hold by shape (as a string), in document order: what output must hide.
-  public static func secretValues(of value: JSONValue) -> [JSONValue] {
-    var values: [JSONValue] = []
-    visit(value, secret: false, spans: CredentialSpans()) { leaf in
-      values.append(leaf)
-      return true
-    }
-    return values
-  }
-
   /// Calls `found` with each secret leaf and each credential inside a
   /// string, without copying the document; stops when `found` says false.
   /// Returns false once stopped.

@@ -16,12 +16,6 @@ public struct KnownSecrets: Sendable {
   /// No values.
   public init() { values = [] }
 
-  /// The secret leaves of `documents`, and the credentials their other
-  /// strings hold (strings as their text, other values as JSON).
-  public init(from documents: [JSONValue]) {
-    self.init(values: documents.flatMap(SecretPolicy.secretValues).map(SecretPolicy.leafBytes))
-  }
-
   /// The secret values given (6 bytes or more, at most ``maximumCount``).
   public init(values given: [[UInt8]]) {
     var found = Set<[UInt8]>()
