@@ -16,6 +16,21 @@ public final class CStringArray {
     pointers[strings.count] = nil
   }
 
+  /// Copies each byte string (none holds a NUL: the kernel's and bash's
+  /// NUL-separated strings never do).
+  public init(bytes strings: [[UInt8]]) {
+    count = strings.count
+    pointers = .allocate(capacity: strings.count + 1)
+    for (index, string) in strings.enumerated() {
+      // malloc, as strdup's copies are: deinit frees both with free.
+      let copy = malloc(string.count + 1)!.assumingMemoryBound(to: CChar.self)
+      for (offset, byte) in string.enumerated() { copy[offset] = CChar(bitPattern: byte) }
+      copy[string.count] = 0
+      pointers[index] = copy
+    }
+    pointers[strings.count] = nil
+  }
+
   /// Replaces the last string with a copy of `string` (an `envp`'s
   /// per-child entry, such as `TRACEPARENT`, set before each spawn).
   public func replaceLast(with string: String) {

@@ -99,7 +99,7 @@ enum EnvironmentLoader {
       pid = try ProcessSpawner.spawn(
         path: bash,
         arguments: CStringArray([bash, "-c", script, "os-refresh-config"] + files),
-        environment: CStringArray(environment.entries),
+        environment: CStringArray(bytes: environment.byteEntries),
         redirections: OutputChannels.redirections(opened) + [.init(source: report.writeEnd.rawValue, target: 3)]
       )
     } catch {
@@ -131,7 +131,7 @@ enum EnvironmentLoader {
   /// One report of the shell: its state and its exported variables.
   struct Report {
     var state = ShellState.Snapshot()
-    var variables: [String: String] = [:]
+    var variables: [String: [UInt8]] = [:]
   }
 
   struct Records {
@@ -150,6 +150,7 @@ enum EnvironmentLoader {
     // Every record ends in NUL, so the last split field is the empty remainder.
     for field in bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast() {
       let text = String(decoding: field, as: UTF8.self)
+      // Variables keep their bytes: a value that is not UTF-8 reaches scripts as it was.
       switch section {
       case nil where text == "#state":
         section = "state"
@@ -161,7 +162,7 @@ enum EnvironmentLoader {
         apply(stateRecord: text, to: &current.state)
       default:
         if !field.isEmpty {
-          let (name, value) = ProcessEnvironment.split(text)
+          let (name, value) = ProcessEnvironment.split(field)
           if name != "_" { current.variables[name] = value }
           continue
         }

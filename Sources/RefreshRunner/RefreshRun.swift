@@ -142,7 +142,7 @@ public final class RefreshRun {
       return reason.phaseFailure
     }
     let launcher = ScriptLauncher(
-      environment: CStringArray(ScriptLauncher.tracedEntries(setting.environment.entries, trace: trace)),
+      environment: CStringArray(bytes: ScriptLauncher.tracedEntries(setting.environment.byteEntries, trace: trace)),
       state: setting.state, channels: channels,
       terminals: configuration.passThrough)
     for script in scripts {

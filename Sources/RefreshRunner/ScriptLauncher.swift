@@ -42,10 +42,11 @@ struct ScriptLauncher {
   /// `TRACEPARENT` and `TRACESTATE` replaced by the run's (a `TRACESTATE`
   /// only when the run continues a given trace), `TRACEPARENT` last, its
   /// value set for each script by ``launch(_:traceParent:)``.
-  static func tracedEntries(_ entries: [String], trace: RunTrace) -> [String] {
-    var result = entries.filter { !$0.hasPrefix("TRACEPARENT=") && !$0.hasPrefix("TRACESTATE=") }
-    if let state = trace.traceState { result.append("TRACESTATE=" + state) }
-    result.append("TRACEPARENT=" + trace.traceParent(for: trace.spanID))
+  static func tracedEntries(_ entries: [[UInt8]], trace: RunTrace) -> [[UInt8]] {
+    let replaced = ["TRACEPARENT=", "TRACESTATE="].map { Array($0.utf8) }
+    var result = entries.filter { entry in !replaced.contains { entry.starts(with: $0) } }
+    if let state = trace.traceState { result.append(Array(("TRACESTATE=" + state).utf8)) }
+    result.append(Array(("TRACEPARENT=" + trace.traceParent(for: trace.spanID)).utf8))
     return result
   }
 

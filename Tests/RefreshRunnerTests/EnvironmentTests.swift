@@ -32,11 +32,13 @@ import Testing
     let before = "#state\0U0022\n\0D/\n\0L\(Self.limitsText)\0#env\0A=1\0_=x\0\0"
     let after = "#state\0U0077\n\0D/srv/a b\n\0#env\0A=1\0B=two\nlines\0BASH_FUNC_f%%=() {  echo\n}\0\0"
     let records = EnvironmentLoader.parse(Array((before + ">/e/10-a\0>/e/20-b\0" + after).utf8))
-    #expect(records.before.variables == ["A": "1"])
+    #expect(records.before.variables == ["A": Array("1".utf8)])
     #expect(records.before.state.umask == 0o022)
     #expect(records.before.state.directory == "/")
     #expect(records.before.state.limits?[2].map { [$0.soft, $0.hard] } == [1024, UInt.max])
-    #expect(records.after?.variables == ["A": "1", "B": "two\nlines", "BASH_FUNC_f%%": "() {  echo\n}"])
+    #expect(
+      records.after?.variables.mapValues { String(decoding: $0, as: UTF8.self) }
+        == ["A": "1", "B": "two\nlines", "BASH_FUNC_f%%": "() {  echo\n}"])
     #expect(records.after?.state.umask == 0o077)
     #expect(records.after?.state.directory == "/srv/a b")
     #expect(records.after?.state.limits == nil)
@@ -78,14 +80,15 @@ import Testing
     let trace = RunTrace(
       traceID: TraceID(high: 1, low: 2)!, spanID: SpanID(3)!, parentSpanID: SpanID(4), traceState: "vendor=x")
     let entries = ScriptLauncher.tracedEntries(
-      ["A=1", "TRACEPARENT=00-exported-by-environment.d", "TRACESTATE=old", "B=2"], trace: trace)
+      ["A=1", "TRACEPARENT=00-exported-by-environment.d", "TRACESTATE=old", "B=2"].map { Array($0.utf8) }, trace: trace)
     #expect(
-      entries == [
+      entries.map { String(decoding: $0, as: UTF8.self) } == [
         "A=1", "B=2", "TRACESTATE=vendor=x", "TRACEPARENT=00-00000000000000010000000000000002-0000000000000003-01",
       ])
     // A new trace (no parent given) passes no TRACESTATE on.
     let fresh = RunTrace(traceID: TraceID(high: 1, low: 2)!, spanID: SpanID(3)!)
-    #expect(ScriptLauncher.tracedEntries(["TRACESTATE=old"], trace: fresh).allSatisfy { !$0.hasPrefix("TRACESTATE=") })
+    let freshEntries = ScriptLauncher.tracedEntries([Array("TRACESTATE=old".utf8)], trace: fresh)
+    #expect(freshEntries.allSatisfy { !$0.starts(with: Array("TRACESTATE=".utf8)) })
   }
 
   @Test func theSignalsAShellIgnoresAreReadFromTrapP() {

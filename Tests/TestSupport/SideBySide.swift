@@ -17,6 +17,8 @@ public struct SideBySide {
   /// - Parameters:
   ///   - combinedOutput: stderr goes to stdout's file (`> log 2>&1`).
   ///   - signals: started with these signals ignored (`HUP`), as nohup does.
+  ///   - prelude: bash commands run before the command is exec'd (to set
+  ///     what a dictionary cannot hold, such as values that are not UTF-8).
   ///   - terminal: run under util-linux `script`, on a pseudo-terminal of
   ///     120 columns and 33 rows for stdin, stdout and stderr (all output
   ///     then arrives as stdout, with the terminal's CR LF line ends).
@@ -29,6 +31,7 @@ public struct SideBySide {
     terminal: Bool = false,
     resize: (after: String, rows: Int, columns: Int)? = nil,
     ignoring signals: [String] = [],
+    prelude: String = "",
     sourceLocation: SourceLocation = #_sourceLocation,
     build: (TemporaryDirectory) -> Void
   ) throws -> SideBySide {
@@ -67,11 +70,12 @@ public struct SideBySide {
           "/usr/bin/script", ["-qefc", "stty cols 120 rows 33; \(resizing ?? "")exec \(line)", "/dev/null"]
         )
       }
-      if !signals.isEmpty {
+      if !signals.isEmpty || !prelude.isEmpty {
         // Started as nohup starts a command: these signals ignored.
+        let ignore = signals.isEmpty ? "" : "trap '' \(signals.joined(separator: " ")); "
         command = (
           "/bin/bash",
-          ["-c", "trap '' \(signals.joined(separator: " ")); exec \"$@\"", "bash", command.executable]
+          ["-c", prelude + "\n" + ignore + "exec \"$@\"", "bash", command.executable]
             + command.arguments
         )
       }

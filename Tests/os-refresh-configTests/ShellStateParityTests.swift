@@ -109,3 +109,21 @@ import Testing
     run.expectBoth(stdout: "2000\nvalue_1999\nf1234\n", status: 0)
   }
 }
+
+/// Values that are not UTF-8 reach scripts byte for byte, as Python's
+/// surrogateescape and bash pass them under the reference.
+@Suite struct EnvironmentBytesParityTests {
+  @Test func aValueThatIsNotUTF8ReachesScriptsByteForByteWithAndWithoutEnvironmentFiles() throws {
+    let show = #"printf '%s|%s' "$ORC_INHERITED" "${ORC_SOURCED-unset}" | od -An -tx1 | tr -s ' \n' ' '; echo"#
+    let inherited = #"export ORC_INHERITED="$(printf 'caf\351 \377\376')""#
+    let plain = try SideBySide.run(prelude: inherited) { base in
+      base.script("configure.d/10-show", show)
+    }
+    plain.expectBoth(stdout: " 63 61 66 e9 20 ff fe 7c 75 6e 73 65 74 \n", status: 0)
+    let sourced = try SideBySide.run(prelude: inherited) { base in
+      base.write("environment.d/10-latin1", #"export ORC_SOURCED="$(printf '\351t\351')""# + "\n")
+      base.script("configure.d/10-show", show)
+    }
+    sourced.expectBoth(stdout: " 63 61 66 e9 20 ff fe 7c e9 74 e9 \n", status: 0)
+  }
+}
