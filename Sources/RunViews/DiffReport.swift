@@ -1,3 +1,4 @@
+import MetadataDocuments
 import RefreshStore
 import RefreshVocabulary
 import RunForensics
@@ -82,7 +83,7 @@ public struct DiffReport {
   static func describe(_ key: KeyChange) -> String {
     let secret = key.secret && key.from == nil && key.to == nil
     let (name, from, to) = (
-      HumanFormat.safe(key.key), HumanFormat.safe(key.from?.text ?? ""), HumanFormat.safe(key.to?.text ?? "")
+      HumanFormat.safe(key.key), HumanFormat.safe(summary(key.from)), HumanFormat.safe(summary(key.to))
     )
     switch key.change {
     case .added: return "      + \(name)" + (secret ? " (secret)" : " = \(to)")
@@ -91,6 +92,20 @@ public struct DiffReport {
       if secret { return "      ~ \(name): secret changed" }
       if key.secret && from == to { return "      ~ \(name): secret changed in \(to)" }
       return "      ~ \(name): \(from) -> \(to)"
+    }
+  }
+
+  /// A value as one line: in full up to 160 characters; a larger object or
+  /// list (an added deployment with its config) by its size, which
+  /// `diff --json` gives in full.
+  static func summary(_ value: JSONValue?) -> String {
+    guard let value else { return "" }
+    let text = value.text
+    guard text.count > 160 else { return text }
+    switch value {
+    case .object(let members): return "{\(members.count) keys, \(text.utf8.count) bytes}"
+    case .array(let items): return "[\(items.count) items, \(text.utf8.count) bytes]"
+    default: return text
     }
   }
 
