@@ -116,7 +116,7 @@ public enum DirectoryEntries {
   case unreadable(SystemError)
   case names([String])
 
-  static func read(_ path: String) -> DirectoryEntries {
+  public static func read(_ path: String) -> DirectoryEntries {
     var info = stat()
     if stat(path, &info) != 0 {
       let code = errno

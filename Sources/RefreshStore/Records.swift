@@ -65,6 +65,8 @@ public struct RunStart: Sendable {
   public var inputs: [InputRecord]
   /// The run's trace and root span; nil for records made without one.
   public var trace: RunTrace?
+  /// The kernel release (`uname -r`); nil when unknown.
+  public var kernel: String?
 
   /// Creates a run start record.
   public init(

@@ -19,8 +19,8 @@ public struct RunWriter {
         """
         INSERT INTO runs (started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
                           command_line, planned_scripts, pid_namespace, trace_id, span_id, parent_span_id,
-                          trace_state)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          trace_state, kernel)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
       ).run([
         .integer(start.startedAt), .word(RunStatus.running), .text(start.baseDirectory), .text(start.hostname),
@@ -28,6 +28,7 @@ public struct RunWriter {
         .text(JSONText.array(start.commandLine)), .integer(Int64(start.plannedScripts)), .text(start.pidNamespace),
         .text(orNull: start.trace?.traceID.hex), .text(orNull: start.trace?.spanID.hex),
         .text(orNull: start.trace?.parentSpanID?.hex), .text(orNull: start.trace?.traceState),
+        .text(orNull: start.kernel),
       ])
       let run = database.lastInsertedRowID
       var positions: [InputKind: Int64] = [:]

@@ -10,4 +10,6 @@ public enum InputKind: String, CaseIterable, Sendable, Hashable, Codable {
   case config
   /// An environment.d file; its digest is kept.
   case environment
+  /// An os-apply-config template; its digest and the keys it names are kept.
+  case template
 }

@@ -188,6 +188,7 @@ public final class HistoryRecorder: RunObserver {
       commandLine: RecordedCommandLine.scrubbed(run.arguments), plannedScripts: settings.plannedScripts,
       inputs: inputRecords)
     start.trace = run.trace
+    start.kernel = KernelRelease.current()
     record { runID = try $0.writer.beginRun(start) }
     if runID != nil, let store {
       if let pendingLog { journal = ScriptJournal(log: pendingLog, databasePath: store.path) }

@@ -58,6 +58,7 @@ struct RunInputs {
         inputs.append(InputRecord(kind: .environment, path: path, sha256: nil, error: error.reason))
       }
     }
+    inputs += TemplateInputs.records(root: TemplateInputs.root(environment: environment))
     if !storeSecrets { knownSecrets = KnownSecrets(values: secretValues) }
     return inputs
   }

@@ -40,6 +40,7 @@ public struct DiffReport {
       for input in inputs {
         var line = "  \(input.change.rawValue.padding(7))  \(HumanFormat.safe(input.path))"
         if input.kind == .environment { line += " (environment.d)" }
+        if input.kind == .template { line += " (template)" }
         if let note = input.note { line += "  (\(note))" }
         lines.append(line)
         lines += input.keys.map(Self.describe)

@@ -205,6 +205,27 @@ enum Fixtures {
           ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'hmac-sha256:n0'", 1),
         ]
       )
+    case 12:
+      // run_inputs is rebuilt to admit templates: every row and column kept.
+      return (
+        run(20, status: "failed")
+          + """
+          INSERT INTO contents (id, sha256, size, data) VALUES (93, 'c3', 8, CAST('{"b": 2}' AS BLOB));
+          INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error, source, chunked) VALUES
+            (20, 'config', 0, '/m.json', 'c3', 93, NULL, 'OS_CONFIG_FILES', 0),
+            (20, 'config', 1, '/big.json', 'hmac-sha256:b', NULL, 'too big', 'OS_CONFIG_FILES', 1),
+            (20, 'environment', 0, '/b/environment.d/10-e', 'hmac-sha256:e', NULL, NULL, NULL, 0);
+          """,
+        [
+          ("SELECT count(*) FROM run_inputs WHERE run_id = 20", 3),
+          (
+            "SELECT count(*) FROM run_inputs WHERE run_id = 20 AND kind = 'config' AND position = 0 AND path = '/m.json'"
+              + " AND sha256 = 'c3' AND content_id = 93 AND source = 'OS_CONFIG_FILES' AND chunked = 0", 1
+          ),
+          ("SELECT count(*) FROM run_inputs WHERE run_id = 20 AND chunked = 1 AND error = 'too big'", 1),
+          ("SELECT count(*) FROM runs WHERE id = 20 AND kernel IS NULL", 1),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])
