@@ -58,6 +58,10 @@ struct ProcessFamily {
   /// Our pid when orphans come back to us, nil when they do not.
   let reaper: pid_t?
 
+  init(root: pid_t, rootStartTicks: UInt64, reaper: pid_t?) {
+    (self.root, self.rootStartTicks, self.reaper) = (root, rootStartTicks, reaper)
+  }
+
   init?(root: pid_t, adoptsOrphans: Bool) {
     guard let entry = ProcessTable.entry(root) else { return nil }
     self.root = root
@@ -66,7 +70,10 @@ struct ProcessFamily {
   }
 
   /// The living members (zombies excluded), root included while it runs.
-  func members(in table: [ProcessEntry]) -> Set<pid_t> {
+  func members(in table: [ProcessEntry]) -> Set<pid_t> { Set(orderedMembers(in: table)) }
+
+  /// The living members, parents before their children: the script first.
+  func orderedMembers(in table: [ProcessEntry]) -> [pid_t] {
     var children: [pid_t: [pid_t]] = [:]
     let table = table.filter { !$0.isZombie }
     for entry in table { children[entry.parent, default: []].append(entry.pid) }
@@ -81,17 +88,24 @@ struct ProcessFamily {
       if later { queue.append(entry.pid) }
     }
     var found = Set<pid_t>()
-    while let pid = queue.popLast() {
+    var order: [pid_t] = []
+    var next = 0
+    while next < queue.count {
+      let pid = queue[next]
+      next += 1
       guard found.insert(pid).inserted else { continue }
+      order.append(pid)
       queue.append(contentsOf: children[pid] ?? [])
     }
-    return found
+    return order
   }
 
-  /// Sends `signal` to every member; returns how many were signalled.
+  /// Sends `signal` to every member, parents before their children: a
+  /// shell waiting for a child must have the signal before the child dies
+  /// of it, or its `wait` returns, it exits, and its trap never runs.
   @discardableResult
   func signal(_ signal: Int32) -> Int {
-    let members = members(in: ProcessTable.snapshot())
+    let members = orderedMembers(in: ProcessTable.snapshot())
     for pid in members { kill(pid, signal) }
     return members.count
   }

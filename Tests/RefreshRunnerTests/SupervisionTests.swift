@@ -1,9 +1,10 @@
 import Foundation
-import RefreshRunner
 import RefreshVocabulary
 import SystemInterface
 import TestSupport
 import Testing
+
+@testable import RefreshRunner
 
 /// The runner and its supervisor driven in-process and observed through
 /// `RunObserver`: the order of events, the timeout, signals passed on, and
@@ -156,5 +157,26 @@ import Testing
       if run.outcome.status != .timeout { break }
     }
     #expect(tries >= 50, "only \(tries) tries in 90 s")
+  }
+}
+
+/// Who gets a passed-on signal first.
+@Suite struct ProcessFamilyTests {
+  @Test func aSignalReachesTheScriptBeforeItsChildrenAndNeverAnEarlierDaemon() throws {
+    let reaper: pid_t = 100
+    func entry(_ pid: pid_t, _ parent: pid_t, _ start: UInt64, zombie: Bool = false) -> ProcessEntry {
+      ProcessEntry(pid: pid, parent: parent, startTicks: start, isZombie: zombie)
+    }
+    // The script 200 (a shell) waits for 300, which started 400; 250 left
+    // the tree (setsid) and came back to us; 150 is an earlier script's daemon.
+    let table: [ProcessEntry] = [
+      entry(400, 300, 30), entry(300, 200, 20), entry(150, reaper, 5), entry(250, reaper, 25),
+      entry(200, reaper, 10), entry(500, 200, 40, zombie: true),
+    ]
+    let family = ProcessFamily(root: 200, rootStartTicks: 10, reaper: reaper)
+    let order = family.orderedMembers(in: table)
+    #expect(order.first == 200, "the script first: its wait must see the signal before its child dies")
+    #expect(Set(order) == Set<pid_t>([200, 250, 300, 400]))
+    #expect(try #require(order.firstIndex(of: 300)) < #require(order.firstIndex(of: 400)))
   }
 }
