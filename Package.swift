@@ -44,7 +44,8 @@ let package = Package(
       name: "RunHistory",
       dependencies: ["CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
-    .target(name: "RunForensics", dependencies: ["MetadataDocuments", "RefreshStore", "RefreshVocabulary"]),
+    .target(
+      name: "RunForensics", dependencies: ["MetadataDocuments", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // What leaves the node: a run as an OpenTelemetry trace (OTLP JSON), the
     // Prometheus metrics file, and the files they are written to.
     .target(

@@ -89,7 +89,9 @@ public enum TemplateKeys {
     while let first = slice.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D {
       slice = slice.dropFirst()
     }
-    while let last = slice.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { slice = slice.dropLast() }
+    while let last = slice.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D {
+      slice = slice.dropLast()
+    }
     return slice
   }
 }

@@ -99,8 +99,11 @@ public struct StoredInput: Sendable, Equatable {
   public var kind: InputKind
   public var path: String
   public var sha256: String?
-  /// The kept content (`OS_CONFIG_FILES` files), nil when not kept.
+  /// The kept content (`OS_CONFIG_FILES` files), nil when not kept; for a
+  /// template, the keys it names, one per line.
   public var content: [UInt8]?
+  /// Where its name came from; for a template, the templates root.
+  public var source: String?
 
   /// Creates a stored input.
   public init(kind: InputKind, path: String, sha256: String?, content: [UInt8]?) {

@@ -107,13 +107,14 @@ extension InputSummary {
 extension StoredInput {
   /// The columns ``init(row:)`` reads, from `run_inputs i` and `contents c`.
   static let columns = """
-    SELECT i.kind, i.path, i.sha256, c.data, i.content_id, i.chunked, i.position FROM run_inputs i
+    SELECT i.kind, i.path, i.sha256, c.data, i.content_id, i.chunked, i.position, i.source FROM run_inputs i
     LEFT JOIN contents c ON c.id = i.content_id
     """
 
   init(row: Statement) throws(SQLiteError) {
     self.init(
       kind: try row.word(0), path: row.text(1), sha256: row.optionalText(2), content: row.isNull(4) ? nil : row.blob(3))
+    source = row.optionalText(7)
   }
 }
 

@@ -183,4 +183,30 @@ public enum JSONContract {
     public let medianS: Double?, p95S: Double?
     public let lastFailureRun: Int64?, lastFailureAt: String?
   }
+
+  /// `why --json`.
+  public struct Why: Decodable, Sendable {
+    public let run: Int64, status: RunStatus
+    public let script: WhyScript?
+    public let lastGoodRun: Int64?, firstBadRun: Int64?, failingRuns: Int, neverSucceeded: Bool
+    public let causes: [Cause], errorLines: [String], packageLogs: [String]
+  }
+
+  /// What failed, for `why`: a script, or `environment.d/NAME`.
+  public struct WhyScript: Decodable, Sendable {
+    public let phase: Phase, name: String, status: ScriptStatus
+    public let exitCode: Int?, signal: Int?, durationS: Double?, typicalS: Double?
+  }
+
+  /// One candidate cause, ranked.
+  public struct Cause: Decodable, Sendable {
+    /// The contract's kinds.
+    public enum Kind: String, Decodable, Sendable {
+      case scriptChanged = "script_changed", scriptAdded = "script_added", scriptRemoved = "script_removed"
+      case environmentChanged = "environment_changed", inputKeyChanged = "input_key_changed"
+      case inputFileChanged = "input_file_changed", templateChanged = "template_changed"
+      case packageChanged = "package_changed", systemChanged = "system_changed", intermittent
+    }
+    public let rank: Int, kind: Kind, subject: String, evidence: String, direct: Bool, diff: String?
+  }
 }

@@ -69,7 +69,8 @@ import Testing
       #expect(text.contains("      ~ \(key): secret changed"), "\(key) in:\n\(text)")
     }
     // Servers are told apart by name: node-1 went, node-2 came, passwords masked.
-    #expect(text.contains(#"      - nested.servers[node-1] (was {"admin_pass":"<secret>","name":"node-1"})"#), "\(text)")
+    #expect(
+      text.contains(#"      - nested.servers[node-1] (was {"admin_pass":"<secret>","name":"node-1"})"#), "\(text)")
     #expect(text.contains(#"      + nested.servers[node-2] = {"admin_pass":"<secret>","name":"node-2"}"#), "\(text)")
     #expect(text.contains(#"      ~ parameters.keystone.host: "ks-1.example" -> "ks-2.example""#))
     #expect(text.contains(#"      ~ parameters.monkey: "banana-1" -> "banana-2""#))

@@ -1,0 +1,68 @@
+import RefreshVocabulary
+
+/// What a run's system was: the boot and the kernel it ran under.
+public struct RunSystem: Sendable, Equatable {
+  public var runID: Int64
+  public var startedAt: Int64
+  public var bootID: String
+  /// nil for runs recorded before kernels were.
+  public var kernel: String?
+}
+
+/// Queries behind `why`: one script's outcomes back in time, the runs
+/// around a failure, and what each run's system was.
+extension HistoryQueries {
+  /// The newest run that did not succeed and is not running, or nil.
+  public func latestUnsuccessfulRun() throws -> Int64? {
+    try database.firstRow(
+      "SELECT id FROM runs WHERE status NOT IN (?, ?) ORDER BY id DESC LIMIT 1",
+      [.word(RunStatus.success), .word(RunStatus.running)], { $0.int64(0) })
+  }
+
+  /// Script `phase/name` in runs up to `run` (included), newest first, at
+  /// most `limit`: through the (phase, name, run_id) index, so the cost is
+  /// the rows read, whatever the history's size.
+  public func scriptHistory(phase: Phase, name: String, upTo run: Int64, limit: Int) throws -> [TimelineEntry] {
+    try database.rows(
+      TimelineEntry.columns + " WHERE phase = ? AND name = ? AND run_id <= ? ORDER BY run_id DESC, id DESC LIMIT ?",
+      [.word(phase), .text(name), .integer(run), .integer(Int64(limit))], TimelineEntry.init(row:))
+  }
+
+  /// The newest successful run before `run`, or nil.
+  public func lastSuccess(before run: Int64) throws -> Int64? {
+    try database.firstRow(
+      "SELECT max(id) FROM runs WHERE id < ? AND status = ?", [.integer(run), .word(RunStatus.success)],
+      { $0.optionalInt64(0) }) ?? nil
+  }
+
+  /// The first run after `after` (nil: from the first) and up to `upTo`
+  /// where environment.d failed in `file`.
+  public func firstEnvironmentFailure(file: String, after: Int64?, upTo: Int64) throws -> Int64? {
+    try database.firstRow(
+      """
+      SELECT min(run_id) FROM phases
+      WHERE run_id > ? AND run_id <= ? AND environment_failed = 1 AND environment_file = ?
+      """, [.integer(after ?? 0), .integer(upTo), .text(file)], { $0.optionalInt64(0) }) ?? nil
+  }
+
+  /// Runs between `from` and `to` (both included), oldest first.
+  public func runIDs(from: Int64, to: Int64) throws -> [Int64] {
+    try database.rows(
+      "SELECT id FROM runs WHERE id >= ? AND id <= ? ORDER BY id", [.integer(from), .integer(to)], { $0.int64(0) })
+  }
+
+  /// The boot and kernel of run `id`.
+  public func system(run id: Int64) throws -> RunSystem? {
+    try database.firstRow(
+      "SELECT id, started_at, boot_id, kernel FROM runs WHERE id = ?", [.integer(id)],
+      { RunSystem(runID: $0.int64(0), startedAt: $0.int64(1), bootID: $0.text(2), kernel: $0.optionalText(3)) })
+  }
+
+  /// The kept content of script record `id` (its text, secrets hidden as
+  /// stored), or nil when it was not kept.
+  public func scriptContent(script id: Int64) throws -> [UInt8]? {
+    try database.firstRow(
+      "SELECT c.data FROM scripts s JOIN contents c ON c.id = s.content_id WHERE s.id = ?", [.integer(id)],
+      { $0.blob(0) })
+  }
+}

@@ -1,0 +1,166 @@
+import SystemInterface
+
+/// A package installed, upgraded or removed on the node.
+public struct PackageChange: Sendable, Equatable {
+  public enum Action: String, Sendable {
+    case installed, upgraded, removed
+  }
+  public let name: String
+  public var action: Action
+  /// The version before (nil when installed).
+  public var from: String?
+  /// The version after (nil when removed).
+  public var to: String?
+  /// When, UTC microseconds (of the last change within the window).
+  public var at: Int64
+}
+
+/// The node's package history, as its package managers log it: dpkg's
+/// `/var/log/dpkg.log` (and `.1`) on Debian and Ubuntu, dnf's
+/// `/var/log/dnf.rpm.log` (and `.1`) on RHEL-family nodes; compressed
+/// rotations are not read. All under `root` (a node's disk mounted
+/// elsewhere; `/` for this node).
+public struct PackageLog: Sendable {
+  public let root: String
+
+  public init(root: String) {
+    self.root = root.hasSuffix("/") ? root : root + "/"
+  }
+
+  /// The logs read, and each package's net change in (`after`, `upTo`].
+  public func changes(after: Int64, upTo: Int64) -> (read: [String], changes: [PackageChange]) {
+    var read: [String] = []
+    var byName: [String: PackageChange] = [:]
+    var order: [String] = []
+    for (file, parse) in [
+      ("var/log/dpkg.log.1", Self.dpkgLine), ("var/log/dpkg.log", Self.dpkgLine),
+      ("var/log/dnf.rpm.log.1", Self.dnfLine), ("var/log/dnf.rpm.log", Self.dnfLine),
+    ] {
+      guard let contents = try? SmallFile.read(root + file, limit: 64 << 20) else { continue }
+      read.append("/" + file)
+      for line in contents.bytes.split(separator: UInt8(ascii: "\n")) {
+        // The logs give whole seconds: a change in the second the earlier
+        // run started may have come after it, and is counted.
+        guard let change = parse(String(decoding: line, as: UTF8.self)), change.at + 1_000_000 > after,
+          change.at <= upTo
+        else {
+          continue
+        }
+        if let earlier = byName[change.name] {
+          byName[change.name] = Self.merged(earlier, change)
+        } else {
+          byName[change.name] = change
+          order.append(change.name)
+        }
+      }
+    }
+    return (read, order.compactMap { byName[$0] }.filter { $0.from != $0.to })
+  }
+
+  /// A package's net change across the window: its first "from", its last
+  /// "to". dnf gives an upgrade's old version on a line of its own
+  /// (`Upgraded:`, no "to"), which only fills in the "from".
+  static func merged(_ earlier: PackageChange, _ change: PackageChange) -> PackageChange {
+    var result = earlier
+    if change.action == .upgraded && change.to == nil {
+      if result.from == nil || result.from == "?" { result.from = change.from }
+      return result
+    }
+    (result.to, result.at) = (change.to, change.at)
+    result.action = result.to == nil ? .removed : result.from == nil ? .installed : .upgraded
+    return result
+  }
+
+  /// The basenames of the executables a Debian package installed (from
+  /// dpkg's file list): what a script would run of it.
+  public func executables(of package: String) -> [String] {
+    for name in [package, package + ":amd64", package + ":arm64", package + ":all"] {
+      guard let list = try? SmallFile.read(root + "var/lib/dpkg/info/" + name + ".list", limit: 16 << 20) else {
+        continue
+      }
+      return list.bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+        let path = String(decoding: line, as: UTF8.self)
+        guard path.contains("/bin/") || path.contains("/sbin/") || path.contains("/libexec/"),
+          let slash = path.lastIndex(of: "/")
+        else { return nil }
+        let base = String(path[path.index(after: slash)...])
+        return base.isEmpty ? nil : base
+      }
+    }
+    return []
+  }
+
+  /// `2026-12-01 05:19:47 upgrade foo:amd64 1.0-1 1.1-1` (local time).
+  static func dpkgLine(_ line: String) -> PackageChange? {
+    let fields = line.split(separator: " ")
+    guard fields.count == 6, ["install", "upgrade", "remove", "purge"].contains(fields[2]),
+      let at = localMicroseconds(date: fields[0], time: fields[1])
+    else { return nil }
+    let name = String(fields[3].split(separator: ":").first ?? fields[3])
+    let from = fields[4] == "<none>" ? nil : String(fields[4])
+    let to = fields[5] == "<none>" ? nil : String(fields[5])
+    let action: PackageChange.Action = to == nil ? .removed : from == nil ? .installed : .upgraded
+    return PackageChange(name: name, action: action, from: from, to: to, at: at)
+  }
+
+  /// `2024-03-05T10:22:33+0000 SUBDEBUG Upgrade: openssl-libs-1:3.0.7-25.el9.x86_64`
+  /// (`Install`, `Upgrade`/`Downgrade` and the `Upgraded`/`Downgraded` line
+  /// giving the old version, `Erase`).
+  static func dnfLine(_ line: String) -> PackageChange? {
+    let fields = line.split(separator: " ", maxSplits: 3)
+    guard fields.count == 4, let at = isoMicroseconds(fields[0]) else { return nil }
+    let (name, version) = splitNEVRA(String(fields[3]))
+    switch fields[2] {
+    case "Install:", "Installed:": return PackageChange(name: name, action: .installed, from: nil, to: version, at: at)
+    case "Upgrade:", "Downgrade:", "Reinstall:":
+      return PackageChange(name: name, action: .upgraded, from: "?", to: version, at: at)
+    case "Upgraded:", "Downgraded:":
+      return PackageChange(name: name, action: .upgraded, from: version, to: nil, at: at)
+    case "Erase:", "Erased:", "Remove:", "Removed:":
+      return PackageChange(name: name, action: .removed, from: version, to: nil, at: at)
+    default: return nil
+    }
+  }
+
+  /// `name-[epoch:]version-release.arch` split into name and the rest.
+  static func splitNEVRA(_ text: String) -> (name: String, version: String) {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count >= 3 else { return (text, "") }
+    return (parts.dropLast(2).joined(separator: "-"), parts.suffix(2).joined(separator: "-"))
+  }
+
+  static func localMicroseconds(date: Substring, time: Substring) -> Int64? {
+    let d = date.split(separator: "-").compactMap { Int32($0) }
+    let t = time.split(separator: ":").compactMap { Int32($0) }
+    guard d.count == 3, t.count == 3 else { return nil }
+    var parts = tm()
+    (parts.tm_year, parts.tm_mon, parts.tm_mday) = (d[0] - 1900, d[1] - 1, d[2])
+    (parts.tm_hour, parts.tm_min, parts.tm_sec, parts.tm_isdst) = (t[0], t[1], t[2], -1)
+    let seconds = mktime(&parts)
+    return seconds == -1 ? nil : Int64(seconds) * 1_000_000
+  }
+
+  static func isoMicroseconds(_ text: Substring) -> Int64? {
+    // 2024-03-05T10:22:33+0000 or …Z
+    guard text.count >= 20, let tee = text.firstIndex(of: "T") else { return nil }
+    let date = text[..<tee]
+    let rest = text[text.index(after: tee)...]
+    let time = rest.prefix(8)
+    let zone = rest.dropFirst(8)
+    let d = date.split(separator: "-").compactMap { Int32($0) }
+    let t = time.split(separator: ":").compactMap { Int32($0) }
+    guard d.count == 3, t.count == 3 else { return nil }
+    var parts = tm()
+    (parts.tm_year, parts.tm_mon, parts.tm_mday) = (d[0] - 1900, d[1] - 1, d[2])
+    (parts.tm_hour, parts.tm_min, parts.tm_sec) = (t[0], t[1], t[2])
+    var seconds = Int64(timegm(&parts))
+    if let sign = zone.first, sign == "+" || sign == "-" {
+      let digits = zone.dropFirst().filter(\.isNumber)
+      guard digits.count == 4, let hours = Int64(digits.prefix(2)), let minutes = Int64(digits.suffix(2)) else {
+        return nil
+      }
+      seconds -= (sign == "+" ? 1 : -1) * (hours * 3600 + minutes * 60)
+    }
+    return seconds * 1_000_000
+  }
+}

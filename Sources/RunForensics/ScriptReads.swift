@@ -1,0 +1,72 @@
+import MetadataDocuments
+
+/// What a script's text says it uses: the metadata keys it reads through
+/// `os-apply-config --key`, the words it runs (command names), and so the
+/// rendered templates and packages it depends on.
+public struct ScriptReads: Sendable, Equatable {
+  /// Keys named by `os-apply-config … --key K` (or `--key=K`), literal only.
+  public let keys: [String]
+  /// Every word of the text (letters, digits, `._+-`), for command names.
+  public let words: Set<String>
+  /// The text, to find rendered template paths in.
+  let text: String
+
+  public init(text: [UInt8]) {
+    let text = String(decoding: text, as: UTF8.self)
+    self.text = text
+    var keys: [String] = []
+    for line in text.split(whereSeparator: { $0 == "\n" || $0 == ";" || $0 == "|" || $0 == "&" }) {
+      let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ")" || $0 == "`" })
+      guard let start = tokens.firstIndex(where: { $0.hasSuffix("os-apply-config") }) else { continue }
+      var index = tokens.index(after: start)
+      while index < tokens.endIndex {
+        let token = tokens[index]
+        var value: Substring?
+        if token == "--key", tokens.index(after: index) < tokens.endIndex {
+          value = tokens[tokens.index(after: index)]
+        } else if token.hasPrefix("--key=") {
+          value = token.dropFirst("--key=".count)
+        }
+        if let value {
+          let key = Self.unquoted(value)
+          if !key.isEmpty, !key.contains("$"), !keys.contains(key) { keys.append(key) }
+        }
+        index = tokens.index(after: index)
+      }
+    }
+    self.keys = keys
+    var words = Set<String>()
+    var word = ""
+    for scalar in text.unicodeScalars {
+      if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._+-".unicodeScalars.contains(scalar) {
+        word.unicodeScalars.append(scalar)
+      } else {
+        if word.count > 1 { words.insert(word) }
+        word = ""
+      }
+    }
+    if word.count > 1 { words.insert(word) }
+    self.words = words
+  }
+
+  /// The `--key` this script reads that a change of `key` touches.
+  public func readKey(touchedBy key: String) -> String? {
+    keys.first { TemplateKeys.reads($0, key: key) }
+  }
+
+  /// Whether the text names `relativePath` (a template's path under its
+  /// root, which os-apply-config renders to `/relativePath`).
+  public func names(renderedPath relativePath: String) -> Bool {
+    !relativePath.isEmpty && text.contains(relativePath)
+  }
+
+  /// Whether the script runs an executable called `name` (a word of its text).
+  public func runs(_ name: String) -> Bool { words.contains(name) }
+
+  private static func unquoted(_ token: Substring) -> String {
+    var value = token
+    while let first = value.first, first == "\"" || first == "'" { value = value.dropFirst() }
+    while let last = value.last, last == "\"" || last == "'" { value = value.dropLast() }
+    return String(value)
+  }
+}

@@ -1,0 +1,218 @@
+import MetadataDocuments
+import RefreshStore
+import RefreshVocabulary
+import SystemInterface
+
+/// The candidate causes of one failure, gathered from a window's changes.
+struct CauseList {
+  typealias Cause = FailureExplanation.Cause
+  private(set) var causes: [Cause] = []
+
+  mutating func add(
+    _ kind: FailureExplanation.CauseKind, _ subject: String, _ evidence: String, _ score: Int, diff: String? = nil
+  ) {
+    causes.append(Cause(kind: kind, subject: subject, evidence: evidence, score: score, diff: diff))
+  }
+
+  /// Most likely first: by score, then kind, then subject.
+  func ranked() -> [Cause] {
+    let order = Dictionary(uniqueKeysWithValues: FailureExplanation.CauseKind.allCases.enumerated().map { ($1, $0) })
+    return causes.sorted {
+      ($1.score, order[$0.kind]!, $0.subject) < ($0.score, order[$1.kind]!, $1.subject)
+    }
+  }
+
+  // MARK: - Scripts
+
+  /// The failed script's own change, and changes of the scripts that run
+  /// before it (an earlier phase, or before it in its own).
+  mutating func addScriptChanges(
+    _ comparison: RunComparison, failed: ScriptDetail, neverSucceeded: Bool, queries: HistoryQueries,
+    failingRuns: Int
+  ) throws {
+    let (from, to) = (comparison.from.summary.id, comparison.to.summary.id)
+    for change in comparison.scripts where change.phase != .error && change.change != .same {
+      let subject = change.phase.rawValue + "/" + change.name
+      if change.phase == failed.phase && change.name == failed.name {
+        if change.change == .added, !change.notReached {
+          let runs = failingRuns == 1 ? "its only run" : "any of its \(failingRuns) runs"
+          add(.scriptAdded, subject, "new in run \(to): it has not succeeded in \(runs)", 95)
+        } else if change.contentChanged, let old = change.from, let new = change.to {
+          let diff = try unifiedDiff(old, new, from: from, to: to, queries: queries)
+          add(.scriptChanged, subject, "its content changed between run \(from) and run \(to)", 100, diff: diff)
+        }
+        continue
+      }
+      guard !change.notReached, runsBefore(change, failed) else { continue }
+      switch change.change {
+      case .added: add(.scriptAdded, subject, "added in run \(to); it runs before the failed script", 60)
+      case .removed:
+        add(.scriptRemoved, subject, "removed after run \(from), where it ran before the failed script", 65)
+      case .changed where change.contentChanged:
+        add(.scriptChanged, subject, "its content changed; it runs before the failed script", 55)
+      default: continue
+      }
+    }
+  }
+
+  private func runsBefore(_ change: RunComparison.ScriptChange, _ failed: ScriptDetail) -> Bool {
+    if change.phase != failed.phase { return change.phase.position < failed.phase.position }
+    return Array(change.name.utf8).lexicographicallyPrecedes(Array(failed.name.utf8))
+  }
+
+  private func unifiedDiff(_ old: ScriptDetail, _ new: ScriptDetail, from: Int64, to: Int64, queries: HistoryQueries)
+    throws -> String?
+  {
+    guard let before = try queries.scriptContent(script: old.id), let after = try queries.scriptContent(script: new.id)
+    else { return nil }
+    let diff = UnifiedDiff.text(
+      old: String(decoding: before, as: UTF8.self), new: String(decoding: after, as: UTF8.self),
+      oldLabel: "run \(from)", newLabel: "run \(to)")
+    return diff.isEmpty ? nil : diff
+  }
+
+  // MARK: - Inputs
+
+  /// environment.d files, metadata files and keys, templates. `reads` is
+  /// what the failed script reads (nil for an environment.d failure).
+  mutating func addInputChanges(
+    _ comparison: RunComparison, reads: ScriptReads?, inputs: [StoredInput], failedEnvironmentFile: String?
+  ) {
+    let templates = NamedTemplates(inputs: inputs, reads: reads)
+    for input in comparison.inputs where input.change != .same || !input.keys.isEmpty {
+      let change = input.change.rawValue
+      switch input.kind {
+      case .environment:
+        let name = WhyAnalysis.baseName(input.path)
+        if input.path == failedEnvironmentFile {
+          add(.environmentChanged, name, "\(change): the file that failed", 100)
+        } else {
+          add(.environmentChanged, name, "\(change); environment.d is sourced before every script", 70)
+        }
+      case .template:
+        let relative = templates.relativePath(input.path)
+        if let reads, reads.names(renderedPath: relative) {
+          add(.templateChanged, relative, "\(change); the script names the file it renders (/\(relative))", 75)
+        } else {
+          add(.templateChanged, relative, "\(change); no failed script names the file it renders", 15)
+        }
+      case .config:
+        addConfigChange(input, reads: reads, templates: templates)
+      }
+    }
+  }
+
+  private mutating func addConfigChange(
+    _ input: RunComparison.InputChange, reads: ScriptReads?, templates: NamedTemplates
+  ) {
+    guard input.change == .changed, !input.keys.isEmpty else {
+      let note = input.note.map { " (\($0))" } ?? ""
+      add(.inputFileChanged, input.path, "\(input.change.rawValue)\(note)", input.change == .changed ? 30 : 35)
+      return
+    }
+    for key in input.keys {
+      let what = Self.describe(key)
+      if let read = reads?.readKey(touchedBy: key.key) {
+        add(.inputKeyChanged, key.key, "read by the script (os-apply-config --key \(read)): \(what)", 80)
+      } else if let template = templates.reading(key.key) {
+        add(.inputKeyChanged, key.key, "read through template \(template), whose file the script names: \(what)", 78)
+      } else {
+        add(.inputKeyChanged, key.key, "\(what); not read by the script, as far as its text and templates show", 20)
+      }
+    }
+  }
+
+  /// A key's change in one line, values cut at 60 characters; a secret's never.
+  static func describe(_ key: KeyChange) -> String {
+    func shown(_ value: JSONValue?) -> String {
+      let text = value?.text ?? ""
+      return text.count > 60 ? String(text.prefix(59)) + "…" : text
+    }
+    if key.secret && key.from == nil && key.to == nil { return "secret changed" }
+    if key.secret { return "a credential inside it changed" }
+    switch key.change {
+    case .added: return "added: " + shown(key.to)
+    case .removed: return "removed (was " + shown(key.from) + ")"
+    case .changed: return shown(key.from) + " -> " + shown(key.to)
+    }
+  }
+
+  // MARK: - The system and the history's own pattern
+
+  /// Packages changed in the window, a reboot, a new kernel. Returns the
+  /// package logs read.
+  mutating func addSystemChanges(_ window: Window, reads: ScriptReads?, packages: PackageLog) -> [String] {
+    guard let before = window.systems.from, let after = window.systems.to else { return [] }
+    if before.bootID != after.bootID {
+      add(.systemChanged, "boot", "the node rebooted between run \(before.runID) and run \(after.runID)", 25)
+    }
+    if let old = before.kernel, let new = after.kernel, old != new {
+      add(.systemChanged, "kernel", "kernel \(old) -> \(new)", 30)
+    }
+    let (logs, changes) = packages.changes(after: before.startedAt, upTo: after.startedAt)
+    for change in changes {
+      var what = change.action.rawValue
+      switch change.action {
+      case .installed: what += " " + (change.to ?? "")
+      case .upgraded: what += " " + (change.from ?? "?") + " -> " + (change.to ?? "?")
+      case .removed: what += " (was " + (change.from ?? "?") + ")"
+      }
+      what += " at " + Timestamp.localTime(change.at)
+      let runs = ([change.name] + packages.executables(of: change.name)).first { reads?.runs($0) == true }
+      if let runs {
+        add(.packageChanged, change.name, what + "; the script runs \(runs)", 85)
+      } else {
+        add(.packageChanged, change.name, what, 10)
+      }
+    }
+    return logs
+  }
+
+  /// With no direct evidence, "intermittent" first: nothing the script uses
+  /// changed. Otherwise said, lower, when the same script also failed
+  /// before its last success (newest first in `history`).
+  mutating func addIntermittence(history: [TimelineEntry], sha256: String?, window: Window) {
+    let same = history.filter { sha256 != nil && $0.sha256 == sha256 }
+    let failures = same.filter { $0.status.isFailure }.count
+    let record = same.count > 1 ? "; it failed \(failures) of its last \(same.count) runs with the same script" : ""
+    if !causes.contains(where: \.isDirect), let from = window.from {
+      add(.intermittent, "", "nothing it uses changed between run \(from) and run \(window.to)" + record, 90)
+    } else if same.drop(while: { $0.status != .success }).contains(where: { $0.status.isFailure }) {
+      // It failed before its last success too, with the same script: it comes and goes.
+      add(.intermittent, "", "it failed \(failures) of its last \(same.count) runs with the same script", 40)
+    }
+  }
+}
+
+/// The templates of a run, and which of them the failed script names.
+struct NamedTemplates {
+  private let named: [(path: String, keys: [String])]
+  private let roots: [String: String]
+
+  init(inputs: [StoredInput], reads: ScriptReads?) {
+    var roots: [String: String] = [:]
+    var named: [(String, [String])] = []
+    for input in inputs where input.kind == .template {
+      let root = input.source ?? ""
+      roots[input.path] = root
+      let relative = Self.relative(input.path, root: root)
+      guard let reads, reads.names(renderedPath: relative) else { continue }
+      let keys = String(decoding: input.content ?? [], as: UTF8.self).split(separator: "\n").map(String.init)
+      named.append((relative, keys))
+    }
+    (self.named, self.roots) = (named, roots)
+  }
+
+  /// The path a template renders to, without its leading slash.
+  func relativePath(_ path: String) -> String { Self.relative(path, root: roots[path] ?? "") }
+
+  /// A template the script names that reads `key`.
+  func reading(_ key: String) -> String? {
+    named.first { template in template.keys.contains { TemplateKeys.reads($0, key: key) } }?.path
+  }
+
+  private static func relative(_ path: String, root: String) -> String {
+    let prefix = root.hasSuffix("/") ? root : root + "/"
+    return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+  }
+}
