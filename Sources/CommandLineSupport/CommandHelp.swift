@@ -80,6 +80,11 @@ extension CommandHelp {
     ),
     ("OS_REFRESH_CONFIG_OTLP_FILE", "the OTLP JSON trace file, as --otlp-file"),
     (
+      "OS_CONFIG_APPLIER_TEMPLATES",
+      "the os-apply-config templates recorded with each run for why "
+        + "(default /usr/libexec/os-apply-config/templates)"
+    ),
+    (
       "TRACEPARENT",
       "a W3C trace context the run's trace joins as a child; scripts get their own"
     ),

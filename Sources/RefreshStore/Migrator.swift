@@ -15,13 +15,21 @@ enum Migrator {
     let known = migrations.last?.version ?? 0
     let found = Int(try database.integerPragma("user_version"))
     if found > known { throw StoreError.newerSchema(path: database.path, found: found, known: known) }
-    for migration in migrations where migration.version > found && migration.version <= target {
+    let pending = migrations.filter { $0.version > found && $0.version <= target }
+    for migration in pending {
       try database.transaction(durable: true) { () throws(SQLiteError) in
         // Another process may have migrated while we waited for the lock.
         guard try database.integerPragma("user_version") < migration.version else { return }
         try database.execute(migration.sql)
         try database.execute("PRAGMA user_version = \(migration.version)")
       }
+    }
+    if !pending.isEmpty {
+      // The migrations' pages are in the write-ahead log: copied into the
+      // database and the log emptied, so a new history on a small disk
+      // does not start with the schema's every version held twice. Best
+      // effort: a reader may hold the log, and then it is emptied later.
+      try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
     return found
   }
