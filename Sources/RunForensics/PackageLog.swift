@@ -28,9 +28,15 @@ public struct PackageLog: Sendable {
   }
 
   /// The logs read, and each package's net change in (`after`, `upTo`].
+  ///
+  /// The logs give whole seconds: a change logged in the second the window
+  /// opens may have come before or after its start. Such a change counts
+  /// only for a package with no change surely inside the window (then it
+  /// is the best evidence there is; otherwise it is the state before).
   public func changes(after: Int64, upTo: Int64) -> (read: [String], changes: [PackageChange]) {
     var read: [String] = []
-    var byName: [String: PackageChange] = [:]
+    var inside: [String: PackageChange] = [:]
+    var boundary: [String: PackageChange] = [:]
     var order: [String] = []
     for (file, parse) in [
       ("var/log/dpkg.log.1", Self.dpkgLine), ("var/log/dpkg.log", Self.dpkgLine),
@@ -39,22 +45,18 @@ public struct PackageLog: Sendable {
       guard let contents = try? SmallFile.read(root + file, limit: 64 << 20) else { continue }
       read.append("/" + file)
       for line in contents.bytes.split(separator: UInt8(ascii: "\n")) {
-        // The logs give whole seconds: a change in the second the earlier
-        // run started may have come after it, and is counted.
         guard let change = parse(String(decoding: line, as: UTF8.self)), change.at + 1_000_000 > after,
           change.at <= upTo
-        else {
-          continue
-        }
-        if let earlier = byName[change.name] {
-          byName[change.name] = Self.merged(earlier, change)
+        else { continue }
+        if inside[change.name] == nil && boundary[change.name] == nil { order.append(change.name) }
+        if change.at >= after {
+          inside[change.name] = inside[change.name].map { Self.merged($0, change) } ?? change
         } else {
-          byName[change.name] = change
-          order.append(change.name)
+          boundary[change.name] = boundary[change.name].map { Self.merged($0, change) } ?? change
         }
       }
     }
-    return (read, order.compactMap { byName[$0] }.filter { $0.from != $0.to })
+    return (read, order.compactMap { inside[$0] ?? boundary[$0] }.filter { $0.from != $0.to })
   }
 
   /// A package's net change across the window: its first "from", its last
