@@ -33,6 +33,9 @@ public enum SecretPolicy {
   public static func isSecretName(_ name: String) -> Bool {
     // Metadata repeats its key names thousands of times (`name`, `value`,
     // `inputs`…): each is split into words once per process.
+    // The commonest names of Heat metadata, known not to be secret, are
+    // answered without the shared cache's lock.
+    if commonNames.contains(name) { return false }
     if let known = answers.withLock({ $0[name] }) { return known }
     let answer = judgeName(name)
     answers.withLock { if $0.count < 1 << 16 { $0[name] = answer } }
@@ -41,7 +44,14 @@ public enum SecretPolicy {
 
   private static let answers = Mutex<[String: Bool]>([:])
 
-  private static func judgeName(_ name: String) -> Bool {
+  /// Names that fill Heat metadata (deployments, their inputs and outputs).
+  static let commonNames: Set<String> = [
+    "name", "value", "type", "id", "description", "inputs", "outputs", "config", "group", "options",
+    "creation_time", "updated_time", "deployments", "server_id", "deploy_server_id", "deploy_action",
+    "deploy_stack_id", "deploy_resource_name", "deploy_signal_transport", "deploy_signal_id", "error_output",
+  ]
+
+  static func judgeName(_ name: String) -> Bool {
     let parts = words(of: name)
     guard let last = parts.last, !describingWords.contains(last) else { return false }
     return parts.contains { secretWords.contains($0) }

@@ -64,7 +64,8 @@ public enum MetadataDiff {
     _ old: JSONValue?, _ new: JSONValue?, path: String, secret: Bool, display: Display,
     into result: inout [KeyChange]
   ) {
-    // Equal subtrees hold no change: skipped whole, without walking them.
+    // Equal subtrees hold no change: skipped whole. Along the path to a
+    // change each level is compared once more, so the walk stays linear.
     if let old, let new, old == new { return }
     if case .object(let a)? = old, case .object(let b)? = new {
       let newMembers = Dictionary(b.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })

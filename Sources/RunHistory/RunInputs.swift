@@ -44,9 +44,17 @@ struct RunInputs {
       record.source = source
       inputs.append(record)
     }
-    let spans = SecretPolicy.spans(for: parsed.map(\.json))
+    let leaves = parsed.map { SecretPolicy.secretLeaves(of: $0.json) }
+    let spans = CredentialSpans(known: leaves.joined().map(SecretPolicy.leafBytes))
     var secretValues: [[UInt8]] = []
-    for document in parsed {
+    for (document, documentLeaves) in zip(parsed, leaves) {
+      guard !documentLeaves.isEmpty || Self.mayHoldCredentials(document.bytes, spans: spans) else {
+        // Nothing to mask: kept as read, without rebuilding the document.
+        (inputs[document.index].sha256, inputs[document.index].content) = (
+          ContentDigest.sha256Hex(document.bytes), document.bytes
+        )
+        continue
+      }
       let masked = mask(document.bytes, document.json, spans: spans)
       (inputs[document.index].sha256, inputs[document.index].content) = (masked.sha256, masked.content)
       secretValues += masked.secrets
@@ -61,6 +69,24 @@ struct RunInputs {
     inputs += TemplateInputs.records(root: TemplateInputs.root(environment: environment))
     if !storeSecrets { knownSecrets = KnownSecrets(values: secretValues) }
     return inputs
+  }
+
+  /// Whether a document with no secret-named value may still hold a
+  /// credential inside a value (by shape, or a known secret of another
+  /// document): its text, as written, is searched once. Its values are the
+  /// text's strings verbatim unless escaped, so the answer is exact but for
+  /// escapes that could hide a credential (`\/`, `\u`; a known secret with
+  /// a quote or backslash), which send it the long way: masked value by value.
+  static func mayHoldCredentials(_ bytes: [UInt8], spans: CredentialSpans) -> Bool {
+    let backslash = UInt8(ascii: "\\")
+    for index in bytes.indices.dropLast() where bytes[index] == backslash {
+      let next = bytes[index + 1]
+      if next == UInt8(ascii: "/") || next == UInt8(ascii: "u") { return true }
+    }
+    if spans.known.contains(where: { $0.contains { $0 == UInt8(ascii: "\"") || $0 == backslash || $0 < 0x20 } }) {
+      return true
+    }
+    return !spans.ranges(in: bytes).isEmpty
   }
 
   /// A metadata file as read: a finished record, or a JSON document to mask.

@@ -90,4 +90,23 @@ import Testing
     let script = try #require(fixture.show("2").scripts.first)
     #expect(script.name == "10-connect")
   }
+
+  /// A document with no secret-named value is kept as read unless its text
+  /// holds a credential; escapes that could hide one take the long way.
+  @Test(arguments: [
+    #"{"db": {"connection": "mysql+pymysql://nova:PLAIN@db.example.net/nova"}}"#,
+    #"{"db": {"connection": "mysql+pymysql:\/\/nova:PLAIN@db.example.net\/nova"}}"#,
+    #"{"db": {"connection": "mysql+pymysql://nova:PLAIN\u0040db.example.net/nova"}}"#,
+  ])
+  func aCredentialInADocumentWithoutSecretNamesIsNeverStored(_ document: String) throws {
+    let password = "NoNamePass7"
+    base.script("configure.d/10-ok", "true")
+    scratch.write("heat.json", document.replacing("PLAIN", with: password))
+    #expect(fixture.refresh(environment: ["OS_CONFIG_FILES": scratch.url("heat.json")]).status == 0)
+    for suffix in ["", "-wal", "-pending"] where FileManager.default.fileExists(atPath: fixture.database + suffix) {
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.database + suffix))
+      #expect(bytes.range(of: Data(password.utf8)) == nil, "\(suffix)")
+    }
+    #expect(!fixture.history(["show", "1", "--json"]).stdoutText.contains(password))
+  }
 }
