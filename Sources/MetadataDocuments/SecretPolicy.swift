@@ -46,7 +46,7 @@ public enum SecretPolicy {
 
   /// Names that fill Heat metadata (deployments, their inputs and outputs).
   static let commonNames: Set<String> = [
-    "name", "value", "type", "id", "description", "inputs", "outputs", "config", "group", "options",
+    "name", "value", "type", "id", "description", "inputs", "outputs", "group", "options",
     "creation_time", "updated_time", "deployments", "server_id", "deploy_server_id", "deploy_action",
     "deploy_stack_id", "deploy_resource_name", "deploy_signal_transport", "deploy_signal_id", "error_output",
   ]
@@ -93,6 +93,53 @@ public enum SecretPolicy {
 
   /// Whether the members of an object hold a Heat input whose `name` is
   /// secret: then its `value` is.
+  /// Whether `text` may name a secret anywhere: it holds, in any case, one
+  /// of the secret words (`pass`, `key`, `token`…). When it does not, no
+  /// key or input name in it is secret, and its values need no search for
+  /// secrets known by name. One pass; false answers are exact, true ones
+  /// may not be (`keyboard`).
+  public static func mayNameSecrets(_ text: [UInt8]) -> Bool {
+    let filter = prefixFilter
+    return text.withUnsafeBufferPointer { bytes in
+      filter.withUnsafeBufferPointer { filter in
+        // The last three bytes, lower-cased, against the stems' first three:
+        // their last two bytes first, in a table.
+        var window: UInt32 = 0
+        for index in bytes.indices {
+          window = ((window << 8) | UInt32(bytes[index] | 0x20)) & 0xFF_FFFF
+          guard filter[Int(window & 0xFFFF)], let stems = stemsByPrefix[window] else { continue }
+          let start = index - 2
+          for stem in stems where start + stem.count <= bytes.count {
+            if (3..<stem.count).allSatisfy({ bytes[start + $0] | 0x20 == stem[$0] }) { return true }
+          }
+        }
+        return false
+      }
+    }
+  }
+
+  /// Whether some stem's second and third letters are these two bytes.
+  private static let prefixFilter: [Bool] = {
+    var filter = [Bool](repeating: false, count: 1 << 16)
+    for prefix in stemsByPrefix.keys { filter[Int(prefix & 0xFFFF)] = true }
+    return filter
+  }()
+
+  /// The shortest stems of the secret words (each word holds one), by their
+  /// first three letters.
+  private static let stemsByPrefix: [UInt32: [[UInt8]]] = {
+    var table: [UInt32: [[UInt8]]] = [:]
+    for stem in [
+      "pass", "pwd", "private", "psk", "secret", "signature", "token", "key", "credential", "cookie", "encryption",
+      "authorization", "rootpw",
+    ] {
+      let bytes = Array(stem.utf8)
+      let prefix = UInt32(bytes[0]) << 16 | UInt32(bytes[1]) << 8 | UInt32(bytes[2])
+      table[prefix, default: []].append(bytes)
+    }
+    return table
+  }()
+
   public static func isSecretInput(_ members: [(key: String, value: JSONValue)]) -> Bool {
     guard let name = members.first(where: { $0.key == "name" })?.value, case .string(let text) = name else {
       return false

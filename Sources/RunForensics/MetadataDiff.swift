@@ -31,10 +31,23 @@ public enum MetadataDiff {
   /// `showSecrets`; secrets inside an added, removed or retyped subtree are
   /// masked in it.
   public static func changes(from old: JSONValue, to new: JSONValue, showSecrets: Bool) -> [KeyChange] {
-    var result: [KeyChange] = []
-    let display = Display(showSecrets: showSecrets, spans: SecretPolicy.spans(for: [old, new]))
-    compare(old, new, path: "", secret: false, display: display, into: &result)
-    return result
+    changes(
+      fromText: Array(old.text.utf8), toText: Array(new.text.utf8), showSecrets: showSecrets,
+      spans: SecretPolicy.spans(for: [old, new])) ?? []
+  }
+
+  /// The changes between two JSON texts, read lazily: subtrees whose bytes
+  /// are equal are skipped without being built. `spans` are the known
+  /// secrets masked inside shown values (with the shapes every value is
+  /// searched for). Nil when either text is not JSON.
+  public static func changes(fromText old: [UInt8], toText new: [UInt8], showSecrets: Bool, spans: CredentialSpans)
+    -> [KeyChange]?
+  {
+    let (a, b) = (JSONSkim(old), JSONSkim(new))
+    guard let oldRoot = a.root, let newRoot = b.root else { return nil }
+    var walk = SkimWalk(old: a, new: b, display: Display(showSecrets: showSecrets, spans: spans))
+    guard walk.compare(oldRoot, newRoot, path: "", secret: false) else { return nil }
+    return walk.result
   }
 
   /// How values are shown: in clear with `showSecrets`, else with every
@@ -60,74 +73,108 @@ public enum MetadataDiff {
     }
   }
 
-  private static func compare(
-    _ old: JSONValue?, _ new: JSONValue?, path: String, secret: Bool, display: Display,
-    into result: inout [KeyChange]
-  ) {
-    // Equal subtrees hold no change: skipped whole. Along the path to a
-    // change each level is compared once more, so the walk stays linear.
-    if let old, let new, old == new { return }
-    if case .object(let a)? = old, case .object(let b)? = new {
-      let newMembers = Dictionary(b.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-      let oldKeys = Set(a.map(\.key))
-      for member in a {
-        let isSecret =
-          SecretPolicy.isSecretMember(member.key, of: a, inherited: secret)
-          || SecretPolicy.isSecretMember(member.key, of: b, inherited: secret)
-        compare(
-          member.value, newMembers[member.key], path: joined(path, member.key), secret: isSecret, display: display,
-          into: &result)
-      }
-      for member in b where !oldKeys.contains(member.key) {
-        compare(
-          nil, member.value, path: joined(path, member.key),
-          secret: SecretPolicy.isSecretMember(member.key, of: b, inherited: secret), display: display,
-          into: &result)
-      }
-      return
+  static func joined(_ path: String, _ member: String) -> String {
+    path.isEmpty ? member : path + "." + member
+  }
+}
+
+/// One lazy comparison of two texts.
+struct SkimWalk {
+  let old: JSONSkim
+  let new: JSONSkim
+  let display: MetadataDiff.Display
+  var result: [KeyChange] = []
+  /// How deep the walk is: past the parser's limit a text is not taken for JSON.
+  private var depth = 0
+
+  init(old: JSONSkim, new: JSONSkim, display: MetadataDiff.Display) {
+    (self.old, self.new, self.display) = (old, new, display)
+  }
+
+  /// Compares `a` of the old text with `b` of the new (nil: absent there).
+  /// False when a part is not JSON.
+  mutating func compare(_ a: Range<Int>?, _ b: Range<Int>?, path: String, secret: Bool) -> Bool {
+    // Equal subtrees hold no change: skipped whole, by their bytes.
+    if let a, let b, JSONSkim.equal(old, a, new, b) { return true }
+    depth += 1
+    defer { depth -= 1 }
+    guard depth < JSONSkim.maximumDepth else { return false }
+    if let a, let b, old.kind(a) == UInt8(ascii: "{"), new.kind(b) == UInt8(ascii: "{") {
+      return compareObjects(a, b, path: path, secret: secret)
     }
-    if case .array(let a)? = old, case .array(let b)? = new {
-      if let identity = ListIdentity.common(a, b) {
-        compareByIdentity(a, b, identity: identity, path: path, secret: secret, display: display, into: &result)
-        return
-      }
-      for index in 0..<max(a.count, b.count) {
-        compare(
-          index < a.count ? a[index] : nil, index < b.count ? b[index] : nil, path: joined(path, String(index)),
-          secret: secret, display: display, into: &result)
-      }
-      return
+    if let a, let b, old.kind(a) == UInt8(ascii: "["), new.kind(b) == UInt8(ascii: "[") {
+      return compareArrays(a, b, path: path, secret: secret)
     }
-    let change: KeyChange.Kind = old == nil ? .added : new == nil ? .removed : .changed
-    let (from, to) = (display.shown(old, secret: secret), display.shown(new, secret: secret))
+    let before = a.map { old.value($0) }
+    let after = b.map { new.value($0) }
+    if before == .some(nil) || after == .some(nil) { return false }
+    let (from, to) = (before ?? nil, after ?? nil)
+    // Equal once built (formatting or escapes differ): no change.
+    if from == to { return true }
+    let change: KeyChange.Kind = from == nil ? .added : to == nil ? .removed : .changed
+    let (shownFrom, shownTo) = (display.shown(from, secret: secret), display.shown(to, secret: secret))
     // Shown alike but different: what changed is a credential inside the value.
-    let hiddenChange = change == .changed && !secret && from == to
+    let hiddenChange = change == .changed && !secret && shownFrom == shownTo
     result.append(
       KeyChange(
-        key: path.isEmpty ? "." : path, change: change, from: from, to: to, secret: secret || hiddenChange))
+        key: path.isEmpty ? "." : path, change: change, from: shownFrom, to: shownTo, secret: secret || hiddenChange))
+    return true
   }
 
-  /// Items matched by their identity (`id` or `name`): in old's order, then
-  /// the items only in new. Moving an item is no change.
-  private static func compareByIdentity(
-    _ a: [JSONValue], _ b: [JSONValue], identity: ListIdentity, path: String, secret: Bool, display: Display,
-    into result: inout [KeyChange]
-  ) {
-    let newItems = Dictionary(b.map { (identity.of($0)!, $0) }, uniquingKeysWith: { first, _ in first })
-    let oldIDs = Set(a.map { identity.of($0)! })
-    for item in a {
-      let id = identity.of(item)!
-      compare(item, newItems[id], path: path + "[" + id + "]", secret: secret, display: display, into: &result)
+  private mutating func compareObjects(_ a: Range<Int>, _ b: Range<Int>, path: String, secret: Bool) -> Bool {
+    guard let oldMembers = old.members(a), let newMembers = new.members(b),
+      let oldShallow = old.shallowMembers(a), let newShallow = new.shallowMembers(b)
+    else { return false }
+    let newByKey = Dictionary(newMembers.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+    let oldKeys = Set(oldMembers.map(\.key))
+    for member in oldMembers {
+      let isSecret =
+        SecretPolicy.isSecretMember(member.key, of: oldShallow, inherited: secret)
+        || SecretPolicy.isSecretMember(member.key, of: newShallow, inherited: secret)
+      guard
+        compare(member.value, newByKey[member.key], path: MetadataDiff.joined(path, member.key), secret: isSecret)
+      else { return false }
     }
-    for item in b {
-      let id = identity.of(item)!
-      guard !oldIDs.contains(id) else { continue }
-      compare(nil, item, path: path + "[" + id + "]", secret: secret, display: display, into: &result)
+    for member in newMembers where !oldKeys.contains(member.key) {
+      let isSecret = SecretPolicy.isSecretMember(member.key, of: newShallow, inherited: secret)
+      guard compare(nil, member.value, path: MetadataDiff.joined(path, member.key), secret: isSecret) else {
+        return false
+      }
     }
+    return true
   }
 
-  private static func joined(_ path: String, _ member: String) -> String {
-    path.isEmpty ? member : path + "." + member
+  private mutating func compareArrays(_ a: Range<Int>, _ b: Range<Int>, path: String, secret: Bool) -> Bool {
+    guard let oldItems = old.items(a), let newItems = new.items(b) else { return false }
+    let shallow = { (skim: JSONSkim, item: Range<Int>) -> JSONValue in
+      skim.kind(item) == UInt8(ascii: "{") ? skim.shallowMembers(item).map { .object($0) } ?? .null : .null
+    }
+    let oldShallow = oldItems.map { shallow(old, $0) }
+    let newShallow = newItems.map { shallow(new, $0) }
+    guard let identity = ListIdentity.common(oldShallow, newShallow) else {
+      for index in 0..<max(oldItems.count, newItems.count) {
+        guard
+          compare(
+            index < oldItems.count ? oldItems[index] : nil, index < newItems.count ? newItems[index] : nil,
+            path: MetadataDiff.joined(path, String(index)), secret: secret)
+        else { return false }
+      }
+      return true
+    }
+    // Items matched by identity: in old's order, then those only in new. Moving one is no change.
+    var newByID: [String: Range<Int>] = [:]
+    for (item, value) in zip(newItems, newShallow) where newByID[identity.of(value)!] == nil {
+      newByID[identity.of(value)!] = item
+    }
+    let oldIDs = Set(oldShallow.map { identity.of($0)! })
+    for (item, value) in zip(oldItems, oldShallow) {
+      let id = identity.of(value)!
+      guard compare(item, newByID[id], path: path + "[" + id + "]", secret: secret) else { return false }
+    }
+    for (item, value) in zip(newItems, newShallow) where !oldIDs.contains(identity.of(value)!) {
+      guard compare(nil, item, path: path + "[" + identity.of(value)! + "]", secret: secret) else { return false }
+    }
+    return true
   }
 }
 

@@ -130,13 +130,31 @@ public struct RunComparison: Sendable {
       let note = new.kind == .config ? "content not kept: digest compared" : "digest compared"
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: note)
     }
-    guard let oldJSON = JSONValue.parse(oldContent), let newJSON = JSONValue.parse(newContent) else {
+    let spans = showSecrets ? CredentialSpans() : knownSecrets(old, new)
+    guard
+      let keys = MetadataDiff.changes(
+        fromText: oldContent, toText: newContent, showSecrets: showSecrets, spans: spans ?? CredentialSpans())
+    else {
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "not JSON: digest compared")
     }
-    let keys = MetadataDiff.changes(from: oldJSON, to: newJSON, showSecrets: showSecrets)
     return InputChange(
       kind: new.kind, path: new.path, change: keys.isEmpty ? .same : .changed, keys: keys,
       note: keys.isEmpty ? "only formatting changed" : nil)
+  }
+
+  /// The secret values known by name in two stored documents, which shown
+  /// values are searched for. Only a document kept with its secrets in
+  /// clear (`--store-secrets`) can hold one: one kept masked (its digest
+  /// keyed) holds tokens, and so does every copy of a secret inside it. A
+  /// document that names no secret word at all is not built.
+  static func knownSecrets(_ old: StoredInput, _ new: StoredInput) -> CredentialSpans? {
+    let documents = [old, new].compactMap { input -> JSONValue? in
+      guard let content = input.content, ContentDigest.kind(of: input.sha256).hmacSHA256 == nil,
+        SecretPolicy.mayNameSecrets(content)
+      else { return nil }
+      return JSONValue.parse(content)
+    }
+    return documents.isEmpty ? nil : SecretPolicy.spans(for: documents)
   }
 
   // MARK: - Scripts

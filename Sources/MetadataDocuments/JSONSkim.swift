@@ -1,0 +1,190 @@
+/// A JSON text read lazily: the extent of a value, the members of an
+/// object and the items of an array as byte ranges, without building the
+/// values. Comparing two texts this way skips every subtree whose bytes are
+/// equal, and builds values only where they differ.
+public struct JSONSkim: Sendable {
+  public let bytes: [UInt8]
+  /// The deepest nesting walked, as the parser's.
+  public static let maximumDepth = JSONParser.maximumDepth
+  /// Where each object and array ends (exclusive), by where it starts:
+  /// found in one pass, so a container's extent is known without reading
+  /// it again at every level of a walk down to a change.
+  private let containerEnds: [Int: Int]
+
+  public init(_ bytes: [UInt8]) {
+    self.bytes = bytes
+    containerEnds = Self.matchContainers(bytes)
+  }
+
+  /// One pass over the text: each `{`/`[` outside strings paired with its
+  /// closing bracket. Unbalanced text pairs what it can; the walk then
+  /// finds the rest malformed.
+  private static func matchContainers(_ text: [UInt8]) -> [Int: Int] {
+    text.withUnsafeBufferPointer { bytes in
+      var ends: [Int: Int] = [:]
+      var open: [Int] = []
+      var index = 0
+      let count = bytes.count
+      while index < count {
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+          index += 1
+          while index < count && bytes[index] != UInt8(ascii: "\"") {
+            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+          }
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+          open.append(index)
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+          if let start = open.popLast() { ends[start] = index + 1 }
+        default: break
+        }
+        index += 1
+      }
+      return ends
+    }
+  }
+
+  /// The whole text's value, or nil when the text is not one JSON value.
+  public var root: Range<Int>? {
+    var start = whitespaceEnd(from: 0)
+    if bytes[start...].starts(with: [0xEF, 0xBB, 0xBF]) { start = whitespaceEnd(from: start + 3) }
+    guard let end = valueEnd(from: start), whitespaceEnd(from: end) == bytes.count else { return nil }
+    return start..<end
+  }
+
+  /// The first byte of a value: `{`, `[`, `"` or that of a number or literal.
+  public func kind(_ range: Range<Int>) -> UInt8 { bytes[range.lowerBound] }
+
+  public func isContainer(_ range: Range<Int>) -> Bool {
+    let first = kind(range)
+    return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+  }
+
+  /// Whether two ranges of two texts hold the same bytes.
+  public static func equal(_ a: JSONSkim, _ aRange: Range<Int>, _ b: JSONSkim, _ bRange: Range<Int>) -> Bool {
+    aRange.count == bRange.count && a.bytes[aRange].elementsEqual(b.bytes[bRange])
+  }
+
+  /// The value in `range`, built.
+  public func value(_ range: Range<Int>) -> JSONValue? { JSONValue.parse(Array(bytes[range])) }
+
+  /// An object's members: decoded keys and their values' ranges.
+  public func members(_ range: Range<Int>) -> [(key: String, value: Range<Int>)]? {
+    var result: [(key: String, value: Range<Int>)] = []
+    var index = whitespaceEnd(from: range.lowerBound + 1)
+    if index < range.upperBound, bytes[index] == UInt8(ascii: "}") { return result }
+    while index < range.upperBound {
+      guard bytes[index] == UInt8(ascii: "\""), let keyEnd = stringEnd(from: index) else { return nil }
+      var parser = JSONParser(bytes: bytes)
+      parser.index = index
+      guard let key = parser.string() else { return nil }
+      index = whitespaceEnd(from: keyEnd)
+      guard index < range.upperBound, bytes[index] == UInt8(ascii: ":") else { return nil }
+      let start = whitespaceEnd(from: index + 1)
+      guard let end = valueEnd(from: start) else { return nil }
+      result.append((key, start..<end))
+      index = whitespaceEnd(from: end)
+      guard index < range.upperBound else { return nil }
+      if bytes[index] == UInt8(ascii: "}") { return result }
+      guard bytes[index] == UInt8(ascii: ",") else { return nil }
+      index = whitespaceEnd(from: index + 1)
+    }
+    return nil
+  }
+
+  /// An array's items' ranges.
+  public func items(_ range: Range<Int>) -> [Range<Int>]? {
+    var result: [Range<Int>] = []
+    var index = whitespaceEnd(from: range.lowerBound + 1)
+    if index < range.upperBound, bytes[index] == UInt8(ascii: "]") { return result }
+    while index < range.upperBound {
+      guard let end = valueEnd(from: index) else { return nil }
+      result.append(index..<end)
+      index = whitespaceEnd(from: end)
+      guard index < range.upperBound else { return nil }
+      if bytes[index] == UInt8(ascii: "]") { return result }
+      guard bytes[index] == UInt8(ascii: ",") else { return nil }
+      index = whitespaceEnd(from: index + 1)
+    }
+    return nil
+  }
+
+  /// An object's members with only the values of `id` and `name` built (the
+  /// others as null): what telling secrets by name and list items by
+  /// identity read of an object.
+  public func shallowMembers(_ range: Range<Int>) -> [(key: String, value: JSONValue)]? {
+    members(range)?.map { member in
+      guard member.key == "id" || member.key == "name", !isContainer(member.value) else { return (member.key, .null) }
+      return (member.key, value(member.value) ?? .null)
+    }
+  }
+
+  // MARK: - Extents
+
+  func whitespaceEnd(from start: Int) -> Int {
+    var index = start
+    while index < bytes.count {
+      switch bytes[index] {
+      case 0x20, 0x09, 0x0A, 0x0D: index += 1
+      default: return index
+      }
+    }
+    return index
+  }
+
+  /// The end of the string starting at `start` (its opening quote).
+  func stringEnd(from start: Int) -> Int? {
+    var index = start + 1
+    while index < bytes.count {
+      switch bytes[index] {
+      case UInt8(ascii: "\\"): index += 2
+      case UInt8(ascii: "\""): return index + 1
+      default: index += 1
+      }
+    }
+    return nil
+  }
+
+  /// The end of the value starting at `start`.
+  func valueEnd(from start: Int) -> Int? {
+    guard start < bytes.count else { return nil }
+    switch bytes[start] {
+    case UInt8(ascii: "\""):
+      return stringEnd(from: start)
+    case UInt8(ascii: "{"), UInt8(ascii: "["):
+      if let end = containerEnds[start] {
+        let close = bytes[start] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        return bytes[end - 1] == close ? end : nil
+      }
+      var depth = 0
+      var index = start
+      while index < bytes.count {
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+          guard let end = stringEnd(from: index) else { return nil }
+          index = end
+          continue
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+          depth += 1
+          guard depth <= JSONParser.maximumDepth else { return nil }
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+          depth -= 1
+          if depth == 0 { return index + 1 }
+        default: break
+        }
+        index += 1
+      }
+      return nil
+    default:
+      var index = start
+      while index < bytes.count {
+        switch bytes[index] {
+        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D:
+          return index > start ? index : nil
+        default: index += 1
+        }
+      }
+      return index > start ? index : nil
+    }
+  }
+}
