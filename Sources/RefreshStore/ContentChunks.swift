@@ -14,17 +14,25 @@ public enum ContentChunks {
 
   /// The chunks of `bytes`, as ranges that tile it in order.
   public static func ranges(of bytes: [UInt8]) -> [Range<Int>] {
-    var ranges: [Range<Int>] = []
-    var start = 0
-    while start < bytes.count {
-      let end = cut(bytes, from: start)
-      ranges.append(start..<end)
-      start = end
+    // The table read once, not per byte (a lazy global's check each time).
+    let table = gear
+    return bytes.withUnsafeBufferPointer { bytes in
+      table.withUnsafeBufferPointer { table in
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while start < bytes.count {
+          let end = cut(bytes, from: start, gear: table)
+          ranges.append(start..<end)
+          start = end
+        }
+        return ranges
+      }
     }
-    return ranges
   }
 
-  private static func cut(_ bytes: [UInt8], from start: Int) -> Int {
+  private static func cut(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, gear: UnsafeBufferPointer<UInt64>)
+    -> Int
+  {
     let limit = min(bytes.count, start + maximum)
     guard limit - start > minimum else { return limit }
     var hash: UInt64 = 0

@@ -32,33 +32,19 @@ struct RunInputs {
     var inputs: [InputRecord] = []
     // Read and parsed first, masked after: a secret of one file repeated
     // inside a value of another is hidden there too.
-    var parsed: [(index: Int, bytes: [UInt8], json: JSONValue)] = []
+    var parsed: [Document] = []
     for (path, source) in MetadataFiles.resolve(environment) {
       var record: InputRecord
       switch metadata(path) {
       case .record(let complete): record = complete
       case .document(let bytes, let json):
         record = InputRecord(kind: .config, path: path, sha256: nil)
-        parsed.append((inputs.count, bytes, json))
+        parsed.append(Document(index: inputs.count, bytes: bytes, json: json))
       }
       record.source = source
       inputs.append(record)
     }
-    let leaves = parsed.map { SecretPolicy.secretLeaves(of: $0.json) }
-    let spans = CredentialSpans(known: leaves.joined().map(SecretPolicy.leafBytes))
-    var secretValues: [[UInt8]] = []
-    for (document, documentLeaves) in zip(parsed, leaves) {
-      guard !documentLeaves.isEmpty || Self.mayHoldCredentials(document.bytes, spans: spans) else {
-        // Nothing to mask: kept as read, without rebuilding the document.
-        (inputs[document.index].sha256, inputs[document.index].content) = (
-          ContentDigest.sha256Hex(document.bytes), document.bytes
-        )
-        continue
-      }
-      let masked = mask(document.bytes, document.json, spans: spans)
-      (inputs[document.index].sha256, inputs[document.index].content) = (masked.sha256, masked.content)
-      secretValues += masked.secrets
-    }
+    let secretValues = keep(parsed, in: &inputs)
     for path in EnvironmentFiles.list(joinPath(baseDirectory, "environment.d")).paths {
       do {
         inputs.append(InputRecord(kind: .environment, path: path, sha256: try keyedDigest(of: path)))
@@ -69,6 +55,40 @@ struct RunInputs {
     inputs += TemplateInputs.records(root: TemplateInputs.root(environment: environment))
     if !storeSecrets { knownSecrets = KnownSecrets(values: secretValues) }
     return inputs
+  }
+
+  /// A metadata document read: its JSON built, or nil when it names no
+  /// secret word (then it is only built if its text may hold a credential).
+  struct Document {
+    let index: Int
+    let bytes: [UInt8]
+    let json: JSONValue?
+  }
+
+  /// Fills the records of `documents` in `inputs`: each kept as read when
+  /// it holds no secret, else masked. Returns the secret values masked.
+  private func keep(_ documents: [Document], in inputs: inout [InputRecord]) -> [[UInt8]] {
+    let leaves = documents.map { $0.json.map(SecretPolicy.secretLeaves(of:)) ?? [] }
+    let spans = CredentialSpans(known: leaves.joined().map(SecretPolicy.leafBytes))
+    var secretValues: [[UInt8]] = []
+    for (document, documentLeaves) in zip(documents, leaves) {
+      guard !documentLeaves.isEmpty || Self.mayHoldCredentials(document.bytes, spans: spans) else {
+        // Nothing to mask: kept as read, without rebuilding the document.
+        (inputs[document.index].sha256, inputs[document.index].content) = (
+          ContentDigest.sha256Hex(document.bytes), document.bytes
+        )
+        continue
+      }
+      guard let json = document.json ?? JSONValue.parse(document.bytes) else {
+        // Not JSON after all: it cannot be searched for secrets, so it is not kept.
+        inputs[document.index].sha256 = keyedDigest(of: document.bytes)
+        continue
+      }
+      let masked = mask(document.bytes, json, spans: spans)
+      (inputs[document.index].sha256, inputs[document.index].content) = (masked.sha256, masked.content)
+      secretValues += masked.secrets
+    }
+    return secretValues
   }
 
   /// Whether a document with no secret-named value may still hold a
@@ -89,10 +109,11 @@ struct RunInputs {
     return !spans.ranges(in: bytes).isEmpty
   }
 
-  /// A metadata file as read: a finished record, or a JSON document to mask.
+  /// A metadata file as read: a finished record, or a JSON document to mask
+  /// (not built when it names no secret word).
   private enum ReadMetadata {
     case record(InputRecord)
-    case document([UInt8], JSONValue)
+    case document([UInt8], JSONValue?)
   }
 
   /// One metadata file's record, or its document when it can be searched
@@ -117,6 +138,10 @@ struct RunInputs {
       return .record(
         InputRecord(kind: .config, path: path, sha256: ContentDigest.sha256Hex(bytes), content: bytes))
     }
+    // A text that names no secret word holds no secret by name: its
+    // structure is checked, and it is built only if a credential may hide
+    // in a value.
+    if !SecretPolicy.mayNameSecrets(bytes), JSONSkim(bytes).root != nil { return .document(bytes, nil) }
     guard let json = JSONValue.parse(bytes) else {
       // Not JSON: it cannot be searched for secrets, so it is not kept.
       return .record(InputRecord(kind: .config, path: path, sha256: keyedDigest(of: bytes), content: nil))
