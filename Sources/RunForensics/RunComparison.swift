@@ -123,7 +123,7 @@ public struct RunComparison: Sendable {
     guard old.sha256 != new.sha256 || old.sha256 == nil && old.content != new.content else {
       return InputChange(kind: new.kind, path: new.path, change: .same, keys: [], note: nil)
     }
-    guard new.kind != .template else {
+    guard new.kind == .config else {
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "digest compared")
     }
     guard let oldContent = old.content, let newContent = new.content else {

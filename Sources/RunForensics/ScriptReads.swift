@@ -14,26 +14,7 @@ public struct ScriptReads: Sendable, Equatable {
   public init(text: [UInt8]) {
     let text = String(decoding: text, as: UTF8.self)
     self.text = text
-    var keys: [String] = []
-    for line in text.split(whereSeparator: { $0 == "\n" || $0 == ";" || $0 == "|" || $0 == "&" }) {
-      let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ")" || $0 == "`" })
-      guard let start = tokens.firstIndex(where: { $0.hasSuffix("os-apply-config") }) else { continue }
-      var index = tokens.index(after: start)
-      while index < tokens.endIndex {
-        let token = tokens[index]
-        var value: Substring?
-        if token == "--key", tokens.index(after: index) < tokens.endIndex {
-          value = tokens[tokens.index(after: index)]
-        } else if token.hasPrefix("--key=") {
-          value = token.dropFirst("--key=".count)
-        }
-        if let value {
-          let key = Self.unquoted(value)
-          if !key.isEmpty, !key.contains("$"), !keys.contains(key) { keys.append(key) }
-        }
-        index = tokens.index(after: index)
-      }
-    }
+    let keys = ApplyConfigKeys.keys(in: text)
     self.keys = keys
     var words = Set<String>()
     var word = ""
@@ -62,11 +43,4 @@ public struct ScriptReads: Sendable, Equatable {
 
   /// Whether the script runs an executable called `name` (a word of its text).
   public func runs(_ name: String) -> Bool { words.contains(name) }
-
-  private static func unquoted(_ token: Substring) -> String {
-    var value = token
-    while let first = value.first, first == "\"" || first == "'" { value = value.dropFirst() }
-    while let last = value.last, last == "\"" || last == "'" { value = value.dropLast() }
-    return String(value)
-  }
 }

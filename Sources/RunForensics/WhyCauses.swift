@@ -79,6 +79,12 @@ struct CauseList {
     _ comparison: RunComparison, reads: ScriptReads?, inputs: [StoredInput], failedEnvironmentFile: String?
   ) {
     let templates = NamedTemplates(inputs: inputs, reads: reads)
+    environmentKeys = inputs.filter { $0.kind == .environment }.map { input in
+      (
+        WhyAnalysis.baseName(input.path),
+        String(decoding: input.content ?? [], as: UTF8.self).split(separator: "\n").map(String.init)
+      )
+    }
     for input in comparison.inputs where input.change != .same || !input.keys.isEmpty {
       let change = input.change.rawValue
       switch input.kind {
@@ -102,6 +108,15 @@ struct CauseList {
     }
   }
 
+  /// The keys environment.d files read (`os-apply-config --key` in them),
+  /// as the failed run recorded them: what every script's environment may carry.
+  private var environmentKeys: [(file: String, keys: [String])] = []
+
+  /// The environment.d file that reads `key`, if one does.
+  private func environmentReading(_ key: String) -> String? {
+    environmentKeys.first { $0.keys.contains { TemplateKeys.reads($0, key: key) } }?.file
+  }
+
   private mutating func addConfigChange(
     _ input: RunComparison.InputChange, reads: ScriptReads?, templates: NamedTemplates
   ) {
@@ -114,6 +129,8 @@ struct CauseList {
       let what = Self.describe(key)
       if let read = reads?.readKey(touchedBy: key.key) {
         add(.inputKeyChanged, key.key, "read by the script (os-apply-config --key \(read)): \(what)", 80)
+      } else if let file = environmentReading(key.key) {
+        add(.inputKeyChanged, key.key, "read by environment.d/\(file), which every script sources: \(what)", 75)
       } else if let template = templates.reading(key.key) {
         add(.inputKeyChanged, key.key, "read through template \(template), whose file the script names: \(what)", 78)
       } else {

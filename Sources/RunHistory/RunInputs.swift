@@ -47,7 +47,13 @@ struct RunInputs {
     let secretValues = keep(parsed, in: &inputs)
     for path in EnvironmentFiles.list(joinPath(baseDirectory, "environment.d")).paths {
       do {
-        inputs.append(InputRecord(kind: .environment, path: path, sha256: try keyedDigest(of: path)))
+        var record = InputRecord(kind: .environment, path: path, sha256: try keyedDigest(of: path))
+        // Never the file (it may set secrets): the keys it reads, which
+        // every script's environment may carry, as `why` needs them.
+        let text = try SmallFile.read(path, limit: 1 << 20).bytes
+        let keys = ApplyConfigKeys.keys(in: String(decoding: text, as: UTF8.self))
+        if !keys.isEmpty { record.content = Array(keys.joined(separator: "\n").utf8) }
+        inputs.append(record)
       } catch {
         inputs.append(InputRecord(kind: .environment, path: path, sha256: nil, error: error.reason))
       }

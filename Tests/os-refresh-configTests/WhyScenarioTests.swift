@@ -95,6 +95,21 @@ import Testing
     #expect(!workers.direct)
   }
 
+  @Test func aKeyAnEnvironmentFileReadsIntoTheScriptsEnvironmentIsTheCause() throws {
+    node.settings = ["port": "8080", "colour": #""blue""#]
+    node.base.write("environment.d/10-app", "export APP_PORT=$(os-apply-config --key settings.port --type int)\n")
+    node.base.script(
+      "configure.d/20-app", #"[ "$APP_PORT" -lt 9000 ] || { echo "cannot bind $APP_PORT" >&2; exit 1; }"#)
+    #expect(node.refresh() == 0 && node.refresh() == 0)
+    (node.settings["port"], node.settings["colour"]) = ("9443", #""red""#)
+    #expect(node.refresh() == 1)
+    let why = try node.explanation()
+    #expect(first(why) == "input_key_changed settings.port", "\(why.causes)")
+    #expect(
+      why.causes.first?.evidence == "read by environment.d/10-app, which every script sources: 8080 -> 9443")
+    #expect(why.causes.first { $0.subject == "settings.colour" }?.direct == false)
+  }
+
   @Test func aKeyReadThroughARenderedTemplateIsTheCause() throws {
     node.settings = ["mode": #""strict""#, "colour": #""blue""#]
     node.scratch.write("templates/etc/app/app.conf", "[main]\nmode={{settings.mode}}\n")
