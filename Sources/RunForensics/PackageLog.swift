@@ -52,7 +52,10 @@ public struct PackageLog: Sendable {
         if change.at >= after {
           inside[change.name] = inside[change.name].map { Self.merged($0, change) } ?? change
         } else {
-          boundary[change.name] = boundary[change.name].map { Self.merged($0, change) } ?? change
+          // Which of them came after the window opened is unknown: the
+          // last one, as the log gives it, is what is said.
+          boundary[change.name] =
+            boundary[change.name].map { Self.merged($0, change, keepingOnlyTheLast: true) } ?? change
         }
       }
     }
@@ -62,12 +65,15 @@ public struct PackageLog: Sendable {
   /// A package's net change across the window: its first "from", its last
   /// "to". dnf gives an upgrade's old version on a line of its own
   /// (`Upgraded:`, no "to"), which only fills in the "from".
-  static func merged(_ earlier: PackageChange, _ change: PackageChange) -> PackageChange {
+  static func merged(_ earlier: PackageChange, _ change: PackageChange, keepingOnlyTheLast: Bool = false)
+    -> PackageChange
+  {
     var result = earlier
     if change.action == .upgraded && change.to == nil {
       if result.from == nil || result.from == "?" { result.from = change.from }
       return result
     }
+    if keepingOnlyTheLast { return change }
     (result.to, result.at) = (change.to, change.at)
     result.action = result.to == nil ? .removed : result.from == nil ? .installed : .upgraded
     return result
