@@ -45,7 +45,8 @@ public enum WhyReport {
     ]
     let since = explanation.failingRuns == 1 ? "1 run" : "\(explanation.failingRuns) runs"
     if let good = explanation.lastGoodRun {
-      lines.append("It last succeeded in run \(good); it has not since run \(explanation.firstBadRun) (\(since)).")
+      lines.append(
+        "It last succeeded in run \(good), and has not succeeded since run \(explanation.firstBadRun) (\(since)).")
     } else {
       lines.append("It has not succeeded since it first ran, in run \(explanation.firstBadRun) (\(since)).")
     }

@@ -30,7 +30,7 @@ import Testing
     let lines = text.split(separator: "\n").map(String.init)
     #expect(lines.count < 40)
     #expect(lines.first?.hasPrefix("Run 3 failed in configure/20-app (exit 2), ") == true, "\(text)")
-    #expect(lines.dropFirst().first == "It last succeeded in run 2; it has not since run 3 (1 run).")
+    #expect(lines.dropFirst().first == "It last succeeded in run 2, and has not succeeded since run 3 (1 run).")
     #expect(lines.contains("  | cannot open /etc/app.conf"))
     #expect(lines.contains("  1. script configure/20-app: its content changed between run 2 and run 3"), "\(text)")
   }
