@@ -1,10 +1,10 @@
 -- What `why` needs of a run beyond its inputs and scripts.
 --
--- os-apply-config templates as inputs (kind 'template'): one row per file
--- under the templates root the run was given (source: that root), with the
--- file's SHA-256 and, as its content, the metadata keys its mustache tags
--- name, one per line (never the template itself). SQLite cannot change a
--- CHECK constraint in place, so the table is rebuilt with every row kept.
+-- os-apply-config templates as an input (kind 'template'): one row per run,
+-- its path the templates root the run was given, its content a list of each
+-- template's SHA-256, path and the metadata keys its mustache tags name
+-- (never the template itself), its sha256 that list's. SQLite cannot change
+-- a CHECK constraint in place, so the table is rebuilt with every row kept.
 CREATE TABLE run_inputs_with_templates (
   run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
   kind TEXT NOT NULL CHECK (kind IN ('config', 'environment', 'template')),

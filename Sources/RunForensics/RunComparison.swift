@@ -123,6 +123,11 @@ public struct RunComparison: Sendable {
     guard old.sha256 != new.sha256 || old.sha256 == nil && old.content != new.content else {
       return InputChange(kind: new.kind, path: new.path, change: .same, keys: [], note: nil)
     }
+    if new.kind == .template, let oldText = old.content, let newText = new.content {
+      return InputChange(
+        kind: new.kind, path: new.path, change: .changed,
+        keys: templateChanges(TemplateManifest(text: oldText), TemplateManifest(text: newText)), note: nil)
+    }
     guard new.kind == .config else {
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "digest compared")
     }
@@ -140,6 +145,16 @@ public struct RunComparison: Sendable {
     return InputChange(
       kind: new.kind, path: new.path, change: keys.isEmpty ? .same : .changed, keys: keys,
       note: keys.isEmpty ? "only formatting changed" : nil)
+  }
+
+  /// Each template added, removed or changed, as a key named by its path
+  /// under the root, its values the first 12 digits of its digests.
+  static func templateChanges(_ old: TemplateManifest, _ new: TemplateManifest) -> [KeyChange] {
+    TemplateManifest.changes(from: old, to: new).map { change in
+      let shown = { (entry: TemplateManifest.Entry?) in entry.map { JSONValue.string(String($0.sha256.prefix(12))) } }
+      let kind: KeyChange.Kind = change.change == "added" ? .added : change.change == "removed" ? .removed : .changed
+      return KeyChange(key: change.path, change: kind, from: shown(change.from), to: shown(change.to), secret: false)
+    }
   }
 
   /// The secret values known by name in two stored documents, which shown

@@ -96,11 +96,15 @@ struct CauseList {
           add(.environmentChanged, name, "\(change); environment.d is sourced before every script", 70)
         }
       case .template:
-        let relative = templates.relativePath(input.path)
-        if let reads, reads.names(renderedPath: relative) {
-          add(.templateChanged, relative, "\(change); the script names the file it renders (/\(relative))", 75)
-        } else {
-          add(.templateChanged, relative, "\(change); no failed script names the file it renders", 15)
+        if input.keys.isEmpty { add(.templateChanged, input.path, "templates root \(change)", 15) }
+        for template in input.keys {
+          let relative = template.key
+          let what = template.change.rawValue
+          if let reads, reads.names(renderedPath: relative) {
+            add(.templateChanged, relative, "\(what); the script names the file it renders (/\(relative))", 75)
+          } else {
+            add(.templateChanged, relative, "\(what); the failed script does not name the file it renders", 15)
+          }
         }
       case .config:
         addConfigChange(input, reads: reads, templates: templates)
@@ -203,33 +207,16 @@ struct CauseList {
 
 /// The templates of a run, and which of them the failed script names.
 struct NamedTemplates {
-  private let named: [(path: String, keys: [String])]
-  private let roots: [String: String]
+  private let named: [TemplateManifest.Entry]
 
   init(inputs: [StoredInput], reads: ScriptReads?) {
-    var roots: [String: String] = [:]
-    var named: [(String, [String])] = []
-    for input in inputs where input.kind == .template {
-      let root = input.source ?? ""
-      roots[input.path] = root
-      let relative = Self.relative(input.path, root: root)
-      guard let reads, reads.names(renderedPath: relative) else { continue }
-      let keys = String(decoding: input.content ?? [], as: UTF8.self).split(separator: "\n").map(String.init)
-      named.append((relative, keys))
+    named = inputs.filter { $0.kind == .template }.flatMap { input in
+      TemplateManifest(text: input.content ?? []).entries.filter { reads?.names(renderedPath: $0.path) == true }
     }
-    (self.named, self.roots) = (named, roots)
   }
-
-  /// The path a template renders to, without its leading slash.
-  func relativePath(_ path: String) -> String { Self.relative(path, root: roots[path] ?? "") }
 
   /// A template the script names that reads `key`.
   func reading(_ key: String) -> String? {
     named.first { template in template.keys.contains { TemplateKeys.reads($0, key: key) } }?.path
-  }
-
-  private static func relative(_ path: String, root: String) -> String {
-    let prefix = root.hasSuffix("/") ? root : root + "/"
-    return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
   }
 }

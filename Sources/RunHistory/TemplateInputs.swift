@@ -4,9 +4,11 @@ import RefreshStore
 import SystemInterface
 
 /// The os-apply-config templates a run's scripts would render, recorded as
-/// inputs: each file's SHA-256 and the metadata keys it names (never the
-/// template itself), so that `why` can tell a changed template, and which
-/// keys a script that names the rendered file reads.
+/// one input: the root, and as its content a manifest of each file's
+/// SHA-256 and the metadata keys it names (never the template itself), so
+/// that `why` can tell a changed template, and which keys a script that
+/// names the rendered file reads. The manifest is stored once for all the
+/// runs that saw the same templates.
 enum TemplateInputs {
   /// os-apply-config's default root (`--templates`).
   static let defaultRoot = "/usr/libexec/os-apply-config/templates"
@@ -22,15 +24,15 @@ enum TemplateInputs {
     return given.isEmpty ? defaultRoot : given
   }
 
-  /// A record per regular file under `root` (directories walked without
-  /// following symbolic links, names in byte order); none when it is absent.
+  /// The record of the templates under `root` (directories walked without
+  /// following symbolic links), or none when it holds none.
   static func records(root: String) -> [InputRecord] {
     var files: [String] = []
     var pending = [root]
     var truncated = false
     while let directory = pending.popLast(), !truncated {
       guard case .names(let names) = DirectoryEntries.read(directory) else { continue }
-      for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+      for name in names where !name.contains("\t") && !name.contains("\n") {
         let path = joinPath(directory, name)
         var info = stat()
         guard lstat(path, &info) == 0 else { continue }
@@ -46,28 +48,30 @@ enum TemplateInputs {
         }
       }
     }
-    return files.sorted().map { record(path: $0, root: root) }
+    guard !files.isEmpty else { return [] }
+    let prefix = root.hasSuffix("/") ? root : root + "/"
+    let manifest = TemplateManifest(
+      entries: files.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.map { path in
+        entry(path: path, relative: String(path.dropFirst(prefix.count)))
+      })
+    var record = InputRecord(
+      kind: .template, path: root, sha256: ContentDigest.sha256Hex(manifest.text), content: manifest.text,
+      error: truncated ? "only the first \(maximumFiles) templates recorded" : nil)
+    record.source = root
+    return [record]
   }
 
-  private static func record(path: String, root: String) -> InputRecord {
-    var record: InputRecord
+  private static func entry(path: String, relative: String) -> TemplateManifest.Entry {
     do {
       let read = try SmallFile.read(path, limit: maximumBytes)
       guard read.complete else {
-        record = InputRecord(
-          kind: .template, path: path, sha256: try FileDigest.sha256(path),
-          error: "keys not read: larger than \(maximumBytes) bytes")
-        record.source = root
-        return record
+        // Too large to read for keys: digested all the same.
+        return TemplateManifest.Entry(path: relative, sha256: try FileDigest.sha256(path) ?? "-", keys: [])
       }
-      let keys = TemplateKeys.names(in: read.bytes)
-      record = InputRecord(
-        kind: .template, path: path, sha256: ContentDigest.sha256Hex(read.bytes),
-        content: Array(keys.joined(separator: "\n").utf8))
+      return TemplateManifest.Entry(
+        path: relative, sha256: ContentDigest.sha256Hex(read.bytes), keys: TemplateKeys.names(in: read.bytes))
     } catch {
-      record = InputRecord(kind: .template, path: path, sha256: nil, error: error.reason)
+      return TemplateManifest.Entry(path: relative, sha256: "-", keys: [])
     }
-    record.source = root
-    return record
   }
 }

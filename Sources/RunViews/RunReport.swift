@@ -42,18 +42,11 @@ public struct RunReport {
   private func inputs() -> [String] {
     var lines = ["Inputs"]
     if detail.inputs.isEmpty { lines.append("  (none)") }
-    // Templates are many (a node has hundreds): counted on one line here,
-    // listed in --json and compared by diff.
-    let templates = detail.inputs.filter { $0.kind == .template }
-    var rows = detail.inputs.filter { $0.kind != .template }.map { input in
+    let rows = detail.inputs.map { input in
       [
         "  " + input.kind.rawValue, HumanFormat.safe(input.path),
         Self.digest(input.sha256) ?? "unreadable: \(HumanFormat.safe(input.error ?? ""))",
       ]
-    }
-    if let first = templates.first {
-      let root = HumanFormat.safe(first.source ?? "")
-      rows.append(["  templates", root, "\(templates.count) file\(templates.count == 1 ? "" : "s")"])
     }
     lines += HumanFormat.table(rows)
     return lines

@@ -49,6 +49,22 @@ import Testing
       ])
   }
 
+  @Test func aTemplateManifestReadsBackAndTellsWhatChanged() {
+    let old = TemplateManifest(entries: [
+      .init(path: "etc/a b/a.conf", sha256: "11", keys: ["a.port", "#a"]),
+      .init(path: "etc/gone.conf", sha256: "22", keys: []),
+    ])
+    #expect(TemplateManifest(text: old.text) == old)
+    let new = TemplateManifest(entries: [
+      .init(path: "etc/a b/a.conf", sha256: "33", keys: ["a.port"]),
+      .init(path: "etc/new.conf", sha256: "44", keys: []),
+    ])
+    #expect(
+      TemplateManifest.changes(from: old, to: new).map { "\($0.change) \($0.path)" } == [
+        "changed etc/a b/a.conf", "removed etc/gone.conf", "added etc/new.conf",
+      ])
+  }
+
   @Test func templateKeysFollowSectionsAndSkipComments() {
     let template = Array(
       """

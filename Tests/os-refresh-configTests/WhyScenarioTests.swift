@@ -140,6 +140,12 @@ import Testing
     #expect(node.refresh() == 1)
     let why = try node.explanation()
     #expect(first(why) == "template_changed etc/app/app.conf", "\(why.causes)")
+    // diff names the template that changed under its root, by its digests.
+    let diff = runCommand(
+      Binaries.ours, ["diff", "2", "3", "--db", node.fixture.database],
+      environment: Binaries.environment(database: node.fixture.database)
+    ).stdoutText
+    #expect(diff.contains("  changed  \(node.templates) (template)\n      ~ etc/app/app.conf: \""), "\(diff)")
   }
 
   @Test func aRotatedSecretIsNamedAndNeverShown() throws {
