@@ -113,7 +113,12 @@ public struct JSONSkim: Sendable {
   /// others as null): what telling secrets by name and list items by
   /// identity read of an object.
   public func shallowMembers(_ range: Range<Int>) -> [(key: String, value: JSONValue)]? {
-    members(range)?.map { member in
+    members(range).map(shallow)
+  }
+
+  /// `members` with only the values of `id` and `name` built.
+  public func shallow(_ members: [(key: String, value: Range<Int>)]) -> [(key: String, value: JSONValue)] {
+    members.map { member in
       guard member.key == "id" || member.key == "name", !isContainer(member.value) else { return (member.key, .null) }
       return (member.key, value(member.value) ?? .null)
     }
@@ -152,29 +157,11 @@ public struct JSONSkim: Sendable {
     case UInt8(ascii: "\""):
       return stringEnd(from: start)
     case UInt8(ascii: "{"), UInt8(ascii: "["):
-      if let end = containerEnds[start] {
-        let close = bytes[start] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
-        return bytes[end - 1] == close ? end : nil
-      }
-      var depth = 0
-      var index = start
-      while index < bytes.count {
-        switch bytes[index] {
-        case UInt8(ascii: "\""):
-          guard let end = stringEnd(from: index) else { return nil }
-          index = end
-          continue
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-          depth += 1
-          guard depth <= JSONParser.maximumDepth else { return nil }
-        case UInt8(ascii: "}"), UInt8(ascii: "]"):
-          depth -= 1
-          if depth == 0 { return index + 1 }
-        default: break
-        }
-        index += 1
-      }
-      return nil
+      // Every container was paired in one pass; one never closed, or
+      // closed by the other kind of bracket, is not JSON.
+      let close = bytes[start] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+      guard let end = containerEnds[start], bytes[end - 1] == close else { return nil }
+      return end
     default:
       var index = start
       while index < bytes.count {

@@ -122,9 +122,8 @@ struct SkimWalk {
   }
 
   private mutating func compareObjects(_ a: Range<Int>, _ b: Range<Int>, path: String, secret: Bool) -> Bool {
-    guard let oldMembers = old.members(a), let newMembers = new.members(b),
-      let oldShallow = old.shallowMembers(a), let newShallow = new.shallowMembers(b)
-    else { return false }
+    guard let oldMembers = old.members(a), let newMembers = new.members(b) else { return false }
+    let (oldShallow, newShallow) = (old.shallow(oldMembers), new.shallow(newMembers))
     let newByKey = Dictionary(newMembers.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     let oldKeys = Set(oldMembers.map(\.key))
     for member in oldMembers {

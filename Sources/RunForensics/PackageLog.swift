@@ -138,12 +138,8 @@ public struct PackageLog: Sendable {
   }
 
   static func localMicroseconds(date: Substring, time: Substring) -> Int64? {
-    let d = date.split(separator: "-").compactMap { Int32($0) }
-    let t = time.split(separator: ":").compactMap { Int32($0) }
-    guard d.count == 3, t.count == 3 else { return nil }
-    var parts = tm()
-    (parts.tm_year, parts.tm_mon, parts.tm_mday) = (d[0] - 1900, d[1] - 1, d[2])
-    (parts.tm_hour, parts.tm_min, parts.tm_sec, parts.tm_isdst) = (t[0], t[1], t[2], -1)
+    guard var parts = brokenDown(date: date, time: time) else { return nil }
+    parts.tm_isdst = -1
     let seconds = mktime(&parts)
     return seconds == -1 ? nil : Int64(seconds) * 1_000_000
   }
@@ -151,16 +147,9 @@ public struct PackageLog: Sendable {
   static func isoMicroseconds(_ text: Substring) -> Int64? {
     // 2024-03-05T10:22:33+0000 or …Z
     guard text.count >= 20, let tee = text.firstIndex(of: "T") else { return nil }
-    let date = text[..<tee]
     let rest = text[text.index(after: tee)...]
-    let time = rest.prefix(8)
+    guard var parts = brokenDown(date: text[..<tee], time: rest.prefix(8)) else { return nil }
     let zone = rest.dropFirst(8)
-    let d = date.split(separator: "-").compactMap { Int32($0) }
-    let t = time.split(separator: ":").compactMap { Int32($0) }
-    guard d.count == 3, t.count == 3 else { return nil }
-    var parts = tm()
-    (parts.tm_year, parts.tm_mon, parts.tm_mday) = (d[0] - 1900, d[1] - 1, d[2])
-    (parts.tm_hour, parts.tm_min, parts.tm_sec) = (t[0], t[1], t[2])
     var seconds = Int64(timegm(&parts))
     if let sign = zone.first, sign == "+" || sign == "-" {
       let digits = zone.dropFirst().filter(\.isNumber)
@@ -170,5 +159,16 @@ public struct PackageLog: Sendable {
       seconds -= (sign == "+" ? 1 : -1) * (hours * 3600 + minutes * 60)
     }
     return seconds * 1_000_000
+  }
+
+  /// `2026-11-30` and `10:00:01` as the fields of a `tm`.
+  private static func brokenDown(date: Substring, time: Substring) -> tm? {
+    let d = date.split(separator: "-").compactMap { Int32($0) }
+    let t = time.split(separator: ":").compactMap { Int32($0) }
+    guard d.count == 3, t.count == 3 else { return nil }
+    var parts = tm()
+    (parts.tm_year, parts.tm_mon, parts.tm_mday) = (d[0] - 1900, d[1] - 1, d[2])
+    (parts.tm_hour, parts.tm_min, parts.tm_sec) = (t[0], t[1], t[2])
+    return parts
   }
 }

@@ -14,8 +14,7 @@ public struct ScriptReads: Sendable, Equatable {
   public init(text: [UInt8]) {
     let text = String(decoding: text, as: UTF8.self)
     self.text = text
-    let keys = ApplyConfigKeys.keys(in: text)
-    self.keys = keys
+    keys = ApplyConfigKeys.keys(in: text)
     var words = Set<String>()
     var word = ""
     for scalar in text.unicodeScalars {

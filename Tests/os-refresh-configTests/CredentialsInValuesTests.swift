@@ -109,4 +109,17 @@ import Testing
     }
     #expect(!fixture.history(["show", "1", "--json"]).stdoutText.contains(password))
   }
+
+  /// A document that names no secret word at all is not built unless its
+  /// text holds a credential: this one does, and it is still masked.
+  @Test func aCredentialInADocumentNamingNoSecretWordIsNeverStored() throws {
+    let credential = "Zx81qvRtw"
+    base.script("configure.d/10-ok", "true")
+    scratch.write("heat.json", #"{"db": {"connection": "mysql://nova:"# + credential + #"@db.example.net/nova"}}"#)
+    #expect(fixture.refresh(environment: ["OS_CONFIG_FILES": scratch.url("heat.json")]).status == 0)
+    for suffix in ["", "-wal", "-pending"] where FileManager.default.fileExists(atPath: fixture.database + suffix) {
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.database + suffix))
+      #expect(bytes.range(of: Data(credential.utf8)) == nil, "\(suffix)")
+    }
+  }
 }
