@@ -50,6 +50,12 @@ let package = Package(
     // Prometheus metrics file, and the files they are written to.
     .target(
       name: "RunTelemetry", dependencies: ["RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+    // What a refresh does now: the lock's holder (/proc/locks), the running
+    // script's processes and what they wait on, progress against the
+    // history's typical durations. Read only: never takes the lock.
+    .target(
+      name: "RunWatch",
+      dependencies: ["MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // A refresh from start to end, as the command asks for it: console,
     // lock, recorder, run, and the files left for the fleet.
     .target(
@@ -68,7 +74,7 @@ let package = Package(
       name: "RunViews",
       dependencies: [
         "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "RunTelemetry",
-        "SystemInterface",
+        "RunWatch", "SystemInterface",
       ]
     ),
     .executableTarget(
@@ -82,6 +88,7 @@ let package = Package(
         "RunForensics",
         "RunTelemetry",
         "RunViews",
+        "RunWatch",
         "SystemInterface",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]

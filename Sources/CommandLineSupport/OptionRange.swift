@@ -4,6 +4,8 @@ public enum OptionRange {
   public static let timeoutSeconds = 0...31_536_000
   /// `--kill-after`: up to a day.
   public static let killAfterSeconds = 0...86_400
+  /// `status --slow-after`: up to a week.
+  public static let slowAfterSeconds = 0...604_800
   /// `--max-output`: up to 16 MiB at each end of each stream.
   public static let maxOutputBytes = 0...16_777_216
 

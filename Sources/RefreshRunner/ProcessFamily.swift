@@ -1,51 +1,5 @@
 import SystemInterface
 
-/// A process found in /proc.
-struct ProcessEntry: Equatable {
-  let pid: pid_t
-  let parent: pid_t
-  /// Start time in clock ticks after boot (field 22 of /proc/PID/stat).
-  let startTicks: UInt64
-  /// Whether it has exited and waits to be reaped (state `Z`).
-  let isZombie: Bool
-}
-
-/// Reads the process table from /proc.
-enum ProcessTable {
-  /// Every process visible now.
-  static func snapshot() -> [ProcessEntry] {
-    guard let directory = opendir("/proc") else { return [] }
-    defer { closedir(directory) }
-    var entries: [ProcessEntry] = []
-    while let item = readdir(directory) {
-      let pid = withUnsafePointer(to: item.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 16) { atoi($0) }
-      }
-      if pid > 0, let entry = entry(pid) { entries.append(entry) }
-    }
-    return entries
-  }
-
-  /// The entry for one pid, or nil when it is gone.
-  static func entry(_ pid: pid_t) -> ProcessEntry? {
-    guard let (buffer, _) = try? SmallFile.read("/proc/\(pid)/stat", limit: 1024), !buffer.isEmpty else {
-      return nil
-    }
-    let count = buffer.count
-    // "pid (comm) state ppid ..." — comm may hold spaces and ')', so split
-    // after the last ')'.
-    guard let close = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")) else { return nil }
-    let fields = buffer[(close + 1)..<count].split(separator: UInt8(ascii: " "))
-    // fields[0] is the state (field 3), so field N is fields[N - 3].
-    guard fields.count > 19,
-      let parent = Int32(String(decoding: fields[1], as: UTF8.self)),
-      let start = UInt64(String(decoding: fields[19], as: UTF8.self))
-    else { return nil }
-    return ProcessEntry(
-      pid: pid, parent: parent, startTicks: start, isZombie: fields[0].first == UInt8(ascii: "Z"))
-  }
-}
-
 /// The processes a script started: its own descendants, and those that left
 /// them (double fork, `setsid`) and were re-parented to us, the subreaper.
 ///

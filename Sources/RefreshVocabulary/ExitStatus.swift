@@ -2,7 +2,8 @@
 /// 0 success; 1 a failed run or any error; 2 a usage error (as Python's
 /// argparse gives); flock's errno when the lock cannot be taken (11,
 /// EWOULDBLOCK, when another refresh holds it, as the reference exits);
-/// 128+N a run stopped by signal N.
+/// 128+N a run stopped by signal N; 3 when `status` finds no run recorded
+/// (as `systemctl status` says a unit is not active).
 public enum ExitStatus: Equatable, Sendable {
   /// Every phase completed, or the command answered.
   case success
@@ -14,6 +15,8 @@ public enum ExitStatus: Equatable, Sendable {
   case lockHeld(errno: Int32)
   /// The run was stopped by the signal.
   case signal(Int32)
+  /// `status`: no refresh runs and none is recorded.
+  case neverRan
 
   /// The process exit status.
   public var code: Int32 {
@@ -23,6 +26,7 @@ public enum ExitStatus: Equatable, Sendable {
     case .usage: 2
     case .lockHeld(let errno): errno
     case .signal(let number): 128 + number
+    case .neverRan: 3
     }
   }
 }

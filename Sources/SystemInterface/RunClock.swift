@@ -21,3 +21,16 @@ public struct RunClock: Sendable {
 
 /// A monotonic instant, in nanoseconds on ``RunClock/monotonicNanoseconds()``.
 public typealias MonotonicInstant = Int64
+
+extension RunClock {
+  /// Sleeps `seconds` in all on the monotonic clock; a signal's interruption
+  /// resumes for what is left (through the funnel).
+  public func sleep(seconds: Int) {
+    let deadline = monotonicNanoseconds() + Int64(seconds) * 1_000_000_000
+    _ = try? systemCall("nanosleep") {
+      let left = max(0, deadline - monotonicNanoseconds())
+      var pause = timespec(tv_sec: Int(left / 1_000_000_000), tv_nsec: Int(left % 1_000_000_000))
+      return nanosleep(&pause, nil)
+    }
+  }
+}

@@ -1,3 +1,5 @@
+import RefreshVocabulary
+
 /// What a user can ask of the command that it cannot answer.
 enum CommandError: Error, CustomStringConvertible {
   /// No run has the script.
@@ -11,4 +13,10 @@ enum CommandError: Error, CustomStringConvertible {
     case .stillRunning(let run): "run \(run) is still running; plot it once it has ended"
     }
   }
+}
+
+/// A command that answered, and exits with a status that says something
+/// (`status`: 1 the last run failed, 3 none recorded) with nothing more to print.
+struct AnsweredWith: Error {
+  let exitStatus: ExitStatus
 }

@@ -15,7 +15,7 @@ struct OSRefreshConfig: ParsableCommand {
     usage: "os-refresh-config [<refresh-options>]\nos-refresh-config <subcommand> [<options>]",
     discussion: CommandHelp.discussion,
     version: ProductVersion.current,
-    subcommands: [Refresh.self, History.self, Diff.self, Why.self],
+    subcommands: [Refresh.self, History.self, Diff.self, Why.self, Status.self],
     defaultSubcommand: Refresh.self
   )
 
@@ -61,6 +61,8 @@ struct OSRefreshConfig: ParsableCommand {
     } catch let ended as RefreshEnded {
       // Its messages are logged already.
       Glibc.exit(ended.exitStatus.code)
+    } catch let answered as AnsweredWith {
+      Glibc.exit(answered.exitStatus.code)
     } catch {
       // Help for a subcommand arrives here, from the help command's run().
       if exitCode(for: error) == .success { exit(withError: error) }

@@ -165,7 +165,7 @@ import Testing
   @Test func aSignalReachesTheScriptBeforeItsChildrenAndNeverAnEarlierDaemon() throws {
     let reaper: pid_t = 100
     func entry(_ pid: pid_t, _ parent: pid_t, _ start: UInt64, zombie: Bool = false) -> ProcessEntry {
-      ProcessEntry(pid: pid, parent: parent, startTicks: start, isZombie: zombie)
+      ProcessEntry(pid: pid, parent: parent, state: zombie ? "Z" : "S", startTicks: start)
     }
     // The script 200 (a shell) waits for 300, which started 400; 250 left
     // the tree (setsid) and came back to us; 150 is an earlier script's daemon.

@@ -1,0 +1,141 @@
+import RefreshRunner
+import RefreshStore
+import RefreshVocabulary
+import SystemInterface
+
+/// What a refresh is doing now, or how the last one ended: `status`.
+///
+/// Read from three places, none of them written: the lock (/proc/locks
+/// names its holder, so the lock is never taken to test it), the history (a
+/// running refresh's records reach it as each script starts) and /proc (the
+/// running script's processes).
+public struct RefreshStatus: Sendable {
+  /// The script running now.
+  public struct RunningScript: Sendable, Equatable {
+    public var phase: Phase
+    public var name: String
+    public var path: String
+    public var startedAt: Int64
+    public var elapsedMicroseconds: Int64
+    /// What it took in its recent successful runs; nil when it never succeeded.
+    public var typical: TypicalDuration?
+    /// Past 3× its p95 and past the floor (`--slow-after`).
+    public var longerThanUsual: Bool
+  }
+
+  /// Time left, from the typical durations of the scripts still to run.
+  public struct Estimate: Sendable, Equatable {
+    public var microseconds: Int64
+    /// Scripts still to run that never succeeded before: not counted.
+    public var unknownScripts: Int
+  }
+
+  /// Whether a refresh runs now (holds the lock, or is recorded running by a living process).
+  public var running: Bool
+  /// Its run in the history; nil without one (`--no-history`, another database).
+  public var runID: Int64?
+  /// Its process.
+  public var pid: Int64?
+  public var runStartedAt: Int64?
+  /// The phase it is in.
+  public var phase: Phase?
+  public var script: RunningScript?
+  /// Scripts of this run that ended.
+  public var scriptsDone: Int
+  /// Scripts its phase directories held when it started.
+  public var scriptsPlanned: Int?
+  public var estimate: Estimate?
+  /// The running script's processes, the script first.
+  public var processes: [ProcessView]
+  /// The newest run that ended (during a run: the one before it).
+  public var lastRun: RunSummary?
+  /// When this status was taken, UTC microseconds.
+  public var now: Int64
+
+  /// `systemctl status`'s way: 0 running or the last run succeeded, 1 the
+  /// last run did not succeed, 3 no run recorded.
+  public var exitStatus: Int32 {
+    if running { return 0 }
+    guard let lastRun else { return 3 }
+    return lastRun.status == .success ? 0 : 1
+  }
+
+  /// The floor below which no script is said to take longer than usual, by default.
+  public static let defaultSlowAfterSeconds = 60
+
+  /// The status now. `queries` is nil when there is no history; `lockfile`
+  /// is the refresh's lock; `pattern` lists the scripts still to run;
+  /// a script is longer than usual past 3× its p95 and `slowAfterSeconds`.
+  public static func inspect(
+    queries: HistoryQueries?, lockfile: String, pattern: RunPartsPattern, slowAfterSeconds: Int,
+    clock: RunClock = RunClock()
+  ) throws -> RefreshStatus {
+    let now = clock.wallMicroseconds()
+    let lockHolder = FileLocks.current().holder(of: lockfile)
+    let record = try queries?.runningRun()
+    var status = RefreshStatus(
+      running: lockHolder != nil || record != nil, runID: record?.runID, pid: record?.pid ?? lockHolder,
+      scriptsDone: 0, processes: [], lastRun: try queries?.latestFinishedRun(), now: now)
+    guard status.running else { return status }
+    var scriptPath: String?
+    if let queries, let record {
+      let detail = try queries.run(record.runID)
+      status.runStartedAt = detail.summary.startedAt
+      status.scriptsPlanned = Int(detail.summary.plannedScripts)
+      let scripts = detail.phases.flatMap(\.scripts)
+      status.scriptsDone = scripts.filter { $0.status != .running }.count
+      status.phase = detail.phases.last { $0.status == .running }?.name
+      if let current = scripts.last(where: { $0.status == .running }) {
+        scriptPath = current.path
+        status.phase = current.phase
+        let elapsed = max(0, now - current.startedAt)
+        let typical = try queries.typicalDuration(phase: current.phase, name: current.name, before: record.runID)
+        let (p95Times3, overflow) = (typical?.p95Microseconds ?? 0).multipliedReportingOverflow(by: 3)
+        status.script = RunningScript(
+          phase: current.phase, name: current.name, path: current.path, startedAt: current.startedAt,
+          elapsedMicroseconds: elapsed, typical: typical,
+          longerThanUsual: typical != nil && !overflow && elapsed > p95Times3
+            && elapsed > Int64(slowAfterSeconds) * 1_000_000)
+      }
+      status.estimate = try estimate(
+        queries: queries, run: record.runID, baseDirectory: detail.summary.baseDirectory, current: status.script,
+        phase: status.phase, started: Set(scripts.map { $0.phase.rawValue + "/" + $0.name }), pattern: pattern)
+    }
+    if let pid = status.pid { status.processes = ScriptProcesses.tree(refreshPid: pid, scriptPath: scriptPath) }
+    return status
+  }
+
+  /// The time left: what the running script usually has still to go, and
+  /// the typical durations of the scripts after it in its phase directory
+  /// and in the later phases' (listed now, as the run will list them), but
+  /// for those this run already `started` (`phase/name`).
+  static func estimate(
+    queries: HistoryQueries, run: Int64, baseDirectory: String, current: RunningScript?, phase: Phase?,
+    started: Set<String>, pattern: RunPartsPattern
+  ) throws -> Estimate? {
+    guard let phase, let index = Phase.ordered.firstIndex(of: phase) else { return nil }
+    var total: Int64 = 0
+    var unknown = 0
+    if let current {
+      if let typical = current.typical {
+        total += max(0, typical.medianMicroseconds - current.elapsedMicroseconds)
+      } else {
+        unknown += 1
+      }
+    }
+    for later in Phase.ordered[index...] {
+      guard
+        case .listed(let scripts, _) = PhaseDirectory.inspect(
+          joinPath(baseDirectory, later.directoryName), pattern: pattern)
+      else { continue }
+      for script in scripts where !started.contains(later.rawValue + "/" + script.name) {
+        if let typical = try queries.typicalDuration(phase: later, name: script.name, before: run) {
+          total = total.addingReportingOverflow(typical.medianMicroseconds).partialValue
+        } else {
+          unknown += 1
+        }
+      }
+    }
+    return Estimate(microseconds: total, unknownScripts: unknown)
+  }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import CommandLineSupport
+import RefreshRunner
+import RefreshStore
+import RefreshVocabulary
+import RunViews
+import RunWatch
+import SystemInterface
+
+/// `status`: what a refresh does now, or how the last one ended.
+struct Status: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show the refresh running now (its script, how long that usually takes, its processes) or the last run.",
+    discussion: """
+      Exit status, as systemctl status gives it: 0 when a refresh runs or the last run succeeded, 1 when the \
+      last run did not succeed, 3 when no run is recorded. Nothing is written and the lock is never taken: \
+      the lock's holder is read from /proc/locks.
+      """
+  )
+
+  @OptionGroup var database: DatabaseOptions
+
+  /// The refresh's lock file.
+  @Option(help: ArgumentHelp("The refresh's lock file.", valueName: "path"))
+  var lockfile: String = RunLock.defaultPath
+
+  @OptionGroup var json: JSONOption
+
+  /// Redraw until the run ends.
+  @Flag(help: "Redraw every second until the run ends (on a terminal; otherwise a view, or a JSON line, each second).")
+  var watch = false
+
+  /// The floor of "longer than usual".
+  @Option(
+    help: ArgumentHelp(
+      "Flag the running script as longer than usual past 3x its p95 and this many seconds (0-604800).",
+      valueName: "seconds"))
+  var slowAfter: Int = RefreshStatus.defaultSlowAfterSeconds
+
+  func validate() throws {
+    try OptionRange.check("--slow-after", slowAfter, OptionRange.slowAfterSeconds, "seconds")
+  }
+
+  func run() throws {
+    let pattern = try RunPartsPattern.forEnvironment(ProcessEnvironment.current().dictionary)
+    let terminal = isatty(STDOUT_FILENO) == 1
+    var store = try openStore()
+    while true {
+      if store == nil { store = try openStore() }
+      let status = try RefreshStatus.inspect(
+        queries: store?.queries, lockfile: lockfile, pattern: pattern, slowAfterSeconds: slowAfter)
+      writeFully(STDOUT_FILENO, frame(status, clearing: watch && terminal && !json.json, separated: watch))
+      guard watch && status.running else { throw AnsweredWith(exitStatus: Self.exitStatus(status)) }
+      RunClock().sleep(seconds: 1)
+    }
+  }
+
+  /// The history, or nil while there is none (no refresh has recorded yet).
+  private func openStore() throws -> HistoryStore? {
+    do {
+      return try database.open()
+    } catch StoreError.noDatabase {
+      return nil
+    }
+  }
+
+  private func frame(_ status: RefreshStatus, clearing: Bool, separated: Bool) -> String {
+    if json.json { return StatusJSON.render(status).rendered + "\n" }
+    let view = StatusReport.text(status, history: database.path)
+    if clearing { return "\u{1B}[H\u{1B}[2J" + view }
+    return separated && status.running ? view + "\n" : view
+  }
+
+  static func exitStatus(_ status: RefreshStatus) -> ExitStatus {
+    switch status.exitStatus {
+    case 0: .success
+    case 3: .neverRan
+    default: .failure
+    }
+  }
+}
