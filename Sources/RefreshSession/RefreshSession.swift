@@ -97,6 +97,12 @@ public enum RefreshSession {
     var observers: [RunObserver] = [console]
     if let recorder { observers.append(recorder) }
     if !outputs.isEmpty { observers.append(tracer) }
+    if let metricsFile = outputs.metricsFile {
+      observers.append(
+        LiveMetrics(
+          path: metricsFile, previousRun: { LiveMetrics.previousRun(in: recorder?.queries) },
+          redact: { redactor?.redact($0) ?? $0 }, warn: { console.log(.warning, $0) }))
+    }
     observers += hooks.observers
     let configuration = RefreshConfiguration(
       baseDirectory: base.path, timeoutSeconds: request.timeoutSeconds, killAfterSeconds: request.killAfterSeconds,

@@ -92,6 +92,10 @@ public final class HistoryRecorder: RunObserver {
   /// recorded: what the trace and the metrics written after it are read from.
   public private(set) var recorded: (queries: HistoryQueries, runID: Int64)?
 
+  /// The history's queries, while it can be read (for the previous run's
+  /// metrics, written again while this run is in progress).
+  public var queries: HistoryQueries? { store?.queries }
+
   /// Set when a mandatory record could not be written: the run must stop.
   private var mustStop = false
 

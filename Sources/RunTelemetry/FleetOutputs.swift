@@ -4,7 +4,8 @@ import SystemInterface
 /// The files a run leaves for the fleet's engines, written when it ends
 /// (failed, timed out and interrupted runs too), under the run lock: the
 /// Prometheus metrics file and the OTLP trace file. A failure to write one
-/// costs a WARNING, never the refresh.
+/// costs a WARNING, never the refresh. The metrics file is also written as
+/// the run starts and as each script starts (``LiveMetrics``).
 public struct FleetOutputs: Sendable, Equatable {
   /// Debian's `prometheus-node-exporter` reads `*.prom` files here.
   public static let textfileDirectory = "/var/lib/prometheus/node-exporter"
@@ -64,7 +65,11 @@ public struct FleetOutputs: Sendable, Equatable {
     if let metricsFile {
       do {
         try TelemetryFiles.replace(
-          metricsFile, with: MetricsText(run: run, history: history, redact: redact).text, mode: 0o644)
+          metricsFile,
+          with: MetricsText(
+            run: run, history: history, progress: MetricsText.Progress(inProgress: false, runStartedAt: run.startedAt),
+            redact: redact
+          ).text, mode: 0o644)
       } catch {
         warn("metrics: cannot write \(metricsFile) (\(error))")
       }

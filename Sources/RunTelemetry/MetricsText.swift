@@ -18,28 +18,107 @@ public struct MetricsText {
     }
   }
 
-  let run: TracedRun
+  /// Whether a run is in progress, since when, and the script it started
+  /// last: the series that let an alert see a run that never ends.
+  public struct Progress: Sendable, Equatable {
+    public var inProgress: Bool
+    /// The current run's start, or the last one's.
+    public var runStartedAt: Int64
+    /// The script running now (its label values already redacted).
+    public var script: (phase: Phase, name: String, startedAt: Int64)?
+
+    public init(inProgress: Bool, runStartedAt: Int64, script: (phase: Phase, name: String, startedAt: Int64)? = nil) {
+      (self.inProgress, self.runStartedAt, self.script) = (inProgress, runStartedAt, script)
+    }
+
+    public static func == (lhs: Progress, rhs: Progress) -> Bool {
+      (lhs.inProgress, lhs.runStartedAt) == (rhs.inProgress, rhs.runStartedAt)
+        && lhs.script?.phase == rhs.script?.phase && lhs.script?.name == rhs.script?.name
+        && lhs.script?.startedAt == rhs.script?.startedAt
+    }
+  }
+
+  /// The names of the progress series, which a file read back drops.
+  public static let progressNames = [
+    "run_in_progress", "run_start_timestamp_seconds", "current_script_start_timestamp_seconds",
+  ]
+
+  let run: TracedRun?
   let history: History?
+  let progress: Progress?
   let redact: (String) -> String
 
-  /// The metrics of `run`, with `history`'s when there is one; label values
-  /// pass through `redact`.
-  public init(run: TracedRun, history: History?, redact: @escaping (String) -> String = { $0 }) {
+  /// The metrics of `run` (the last that ended; nil before any), with
+  /// `history`'s when there is one and `progress`'s; label values pass
+  /// through `redact`.
+  public init(
+    run: TracedRun?, history: History?, progress: Progress? = nil, redact: @escaping (String) -> String = { $0 }
+  ) {
     self.run = run
     self.history = history
+    self.progress = progress
     self.redact = redact
   }
 
   /// The statuses a finished run can have, each a `runs_total` series.
   static let finishedStatuses: [RunStatus] = RunStatus.allCases.filter { $0 != .running }
 
+  /// One metric's HELP and TYPE lines, then its samples; nothing without samples.
+  static func metric(
+    _ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)], into out: inout String
+  ) {
+    guard !samples.isEmpty else { return }
+    out += "# HELP os_refresh_config_\(name) \(help)\n# TYPE os_refresh_config_\(name) \(type)\n"
+    for sample in samples { out += "os_refresh_config_\(name)\(sample.labels) \(sample.value)\n" }
+  }
+
   /// The file's text: each metric's HELP and TYPE, then its samples.
   public var text: String {
+    var out = run.map { finishedRunText($0) } ?? ""
+    if let progress { out += Self.progressText(progress) }
+    return out
+  }
+
+  /// The progress series.
+  public static func progressText(_ progress: Progress) -> String {
+    var out = ""
+    metric(
+      "run_in_progress", "gauge", "1 while a run is in progress, else 0.", [("", progress.inProgress ? "1" : "0")],
+      into: &out)
+    metric(
+      "run_start_timestamp_seconds", "gauge",
+      "When the run in progress, or else the last run, started, in seconds since the Unix epoch.",
+      [("", seconds(progress.runStartedAt))], into: &out)
+    if let script = progress.script {
+      metric(
+        "current_script_start_timestamp_seconds", "gauge",
+        "When the script running now started, in seconds since the Unix epoch.",
+        [(labels([("phase", script.phase.rawValue), ("script", script.name)]), seconds(script.startedAt))],
+        into: &out)
+    }
+    return out
+  }
+
+  /// `text` (a metrics file read back) without the progress series, and
+  /// without any line that is not one of our series' (a comment or a sample
+  /// of `os_refresh_config_…`): what stays true while the next run is in progress.
+  public static func finishedRunSeries(of text: String) -> String {
+    var out = ""
+    for line in text.split(separator: "\n") {
+      var name = line[...]
+      for prefix in ["# HELP ", "# TYPE "] where name.hasPrefix(prefix) { name = name.dropFirst(prefix.count) }
+      guard name.hasPrefix("os_refresh_config_") else { continue }
+      let metric = name.dropFirst("os_refresh_config_".count).prefix { $0 != " " && $0 != "{" }
+      guard !progressNames.contains(String(metric)) else { continue }
+      out += line + "\n"
+    }
+    return out
+  }
+
+  private func finishedRunText(_ run: TracedRun) -> String {
     var out = ""
     func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
-      guard !samples.isEmpty else { return }
-      out += "# HELP os_refresh_config_\(name) \(help)\n# TYPE os_refresh_config_\(name) \(type)\n"
-      for sample in samples { out += "os_refresh_config_\(name)\(sample.labels) \(sample.value)\n" }
+      Self.metric(name, type, help, samples, into: &out)
     }
     metric(
       "last_run_timestamp_seconds", "gauge", "When the last run started, in seconds since the Unix epoch.",

@@ -134,7 +134,17 @@ struct OTLPSummary: Decodable {
     let check = FleetTools.run(
       "/usr/bin/promtool", ["check", "rules", Binaries.packageRoot + "/examples/fleet/os-refresh-config.rules.yml"])
     #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
-    #expect(check.stdoutText.contains("SUCCESS: 3 rules found"))
+    #expect(check.stdoutText.contains("SUCCESS: 4 rules found"))
+  }
+
+  /// The rules' own unit tests: a stuck node fires OsRefreshConfigStuck after
+  /// two hours, a failing node OsRefreshConfigFailing after 30 minutes, and
+  /// a healthy node with no change for three days fires nothing at all.
+  @Test func theAlertRulesPassTheirUnitTests() {
+    let check = FleetTools.run(
+      "/usr/bin/promtool", ["test", "rules", Binaries.packageRoot + "/examples/fleet/os-refresh-config.rules.test.yml"])
+    #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
+    #expect(check.stdoutText.contains("SUCCESS"), "\(check.stdoutText)")
   }
 
   /// A run stopped by SIGTERM still leaves its metrics.
