@@ -128,6 +128,7 @@ let package = Package(
       name: "RunTelemetryTests",
       dependencies: ["RunTelemetry", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
+    .testTarget(name: "RunWatchTests", dependencies: ["RefreshStore", "RunWatch", "SystemInterface", "TestSupport"]),
     .testTarget(
       name: "os-refresh-configTests",
       dependencies: ["os-refresh-config", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "TestSupport"]

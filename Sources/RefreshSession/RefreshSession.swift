@@ -97,12 +97,12 @@ public enum RefreshSession {
     var observers: [RunObserver] = [console]
     if let recorder { observers.append(recorder) }
     if !outputs.isEmpty { observers.append(tracer) }
-    if let metricsFile = outputs.metricsFile {
-      observers.append(
-        LiveMetrics(
-          path: metricsFile, previousRun: { LiveMetrics.previousRun(in: recorder?.queries) },
-          redact: { redactor?.redact($0) ?? $0 }, warn: { console.log(.warning, $0) }))
+    let live = outputs.metricsFile.map { path in
+      LiveMetrics(
+        path: path, previousRun: { LiveMetrics.previousRun(in: recorder?.queries) },
+        redact: { redactor?.redact($0) ?? $0 }, warn: { console.log(.warning, $0) })
     }
+    if let live { observers.append(live) }
     observers += hooks.observers
     let configuration = RefreshConfiguration(
       baseDirectory: base.path, timeoutSeconds: request.timeoutSeconds, killAfterSeconds: request.killAfterSeconds,
@@ -111,7 +111,7 @@ public enum RefreshSession {
     let outcome = try RefreshRun(configuration: configuration, observers: observers).run()
     outputs.write(
       tracer: tracer, recorded: recorder?.recorded, redact: { redactor?.redact($0) ?? $0 },
-      warn: { console.log(.warning, $0) })
+      metricsWarned: live?.failed ?? false, warn: { console.log(.warning, $0) })
     if outcome.exitStatus != .success { throw RefreshEnded(exitStatus: outcome.exitStatus) }
   }
 

@@ -44,10 +44,11 @@ public struct FleetOutputs: Sendable, Equatable {
   /// Writes the files for the run that just ended: as the history holds it
   /// when it was recorded (`recorded`; the same trace `history export`
   /// gives), else as `tracer` watched it. Text attributes and labels pass
-  /// through `redact`; `warn` gets one line per file that cannot be written.
+  /// through `redact`; `warn` gets one line per file that cannot be written
+  /// (none for the metrics file when `metricsWarned`: the run said it already).
   public func write(
     tracer: RunTracer, recorded: (queries: HistoryQueries, runID: Int64)?, redact: @escaping (String) -> String,
-    warn: (String) -> Void
+    metricsWarned: Bool = false, warn: (String) -> Void
   ) {
     guard !isEmpty else { return }
     var run = tracer.run
@@ -71,7 +72,7 @@ public struct FleetOutputs: Sendable, Equatable {
             redact: redact
           ).text, mode: 0o644)
       } catch {
-        warn("metrics: cannot write \(metricsFile) (\(error))")
+        if !metricsWarned { warn("metrics: cannot write \(metricsFile) (\(error))") }
       }
     }
     if let otlpFile {

@@ -22,7 +22,8 @@ public final class LiveMetrics: RunObserver {
   /// The last run's series, as written with each update.
   private var baseline = ""
   private var startedAt: Int64 = 0
-  private var failed = false
+  /// Whether a write failed (and was said).
+  public private(set) var failed = false
 
   /// Writes `path`; `previousRun` gives the last run that ended and the
   /// history's totals, nil without a history.

@@ -85,6 +85,37 @@ func sampleRun(scriptName: String = "20-b") -> TracedRun {
 }
 
 @Suite struct MetricsTextTests {
+  /// While a run is in progress: the last run's series, then the progress
+  /// series; read back, only the last run's (and only our lines) are kept.
+  @Test func theProgressSeriesFollowTheLastRunsAndAreDroppedWhenReadBack() {
+    let progress = MetricsText.Progress(
+      inProgress: true, runStartedAt: 5_000_000, script: (.configure, "20-\"x\"", 5_250_000))
+    let finished = MetricsText(run: sampleRun(), history: nil).text
+    let text = MetricsText(run: sampleRun(), history: nil, progress: progress).text
+    #expect(text.hasPrefix(finished))
+    #expect(
+      text.dropFirst(finished.count)
+        == """
+        # HELP os_refresh_config_run_in_progress 1 while a run is in progress, else 0.
+        # TYPE os_refresh_config_run_in_progress gauge
+        os_refresh_config_run_in_progress 1
+        # HELP os_refresh_config_run_start_timestamp_seconds When the run in progress, or else the last run, \
+        started, in seconds since the Unix epoch.
+        # TYPE os_refresh_config_run_start_timestamp_seconds gauge
+        os_refresh_config_run_start_timestamp_seconds 5.000000
+        # HELP os_refresh_config_current_script_start_timestamp_seconds When the script running now started, in \
+        seconds since the Unix epoch.
+        # TYPE os_refresh_config_current_script_start_timestamp_seconds gauge
+        os_refresh_config_current_script_start_timestamp_seconds{phase="configure",script="20-\\"x\\""} 5.250000
+
+        """)
+    #expect(MetricsText.finishedRunSeries(of: text + "root:$6$hash:19000:0:99999:7:::\n# a comment\n") == finished)
+    // Before any run ended: the progress series alone.
+    let first = MetricsText(run: nil, history: nil, progress: MetricsText.Progress(inProgress: true, runStartedAt: 1))
+    #expect(first.text.hasPrefix("# HELP os_refresh_config_run_in_progress "))
+    #expect(!first.text.contains("last_run") && !first.text.contains("current_script"))
+  }
+
   @Test func theLastRunWithTheHistorysCounters() {
     let history = MetricsText.History(totals: [.success: 4, .failed: 2], lastSuccessAt: 900_000_000)
     let text = MetricsText(run: sampleRun(), history: history).text

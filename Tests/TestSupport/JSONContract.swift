@@ -209,4 +209,46 @@ public enum JSONContract {
     }
     public let rank: Int, kind: Kind, subject: String, evidence: String, direct: Bool, diff: String?
   }
+
+  /// `status --json`.
+  public struct Status: Decodable, Sendable {
+    public let running: Bool
+    public let run: Int64?, pid: Int64?, startedAt: String?, elapsedS: Double?
+    public let phase: Phase?
+    public let script: StatusScript?
+    public let scriptsDone: Int, scriptsPlanned: Int?
+    public let etaS: Double?, etaUnknownScripts: Int?
+    public let processes: [StatusProcess]
+    public let lastRun: LastRun?
+  }
+
+  /// The script running now, with what it usually takes.
+  public struct StatusScript: Decodable, Sendable {
+    public let phase: Phase, name: String, startedAt: String
+    public let elapsedS: Double, typicalS: Double?, p95S: Double?, typicalRuns: Int, longerThanUsual: Bool
+  }
+
+  /// One process of the running script's tree.
+  public struct StatusProcess: Decodable, Sendable {
+    public let pid: Int64, ppid: Int64, state: String, command: String, wchan: String?, elapsedS: Double?
+    public let waitsOn: WaitsOn?
+  }
+
+  /// What a process waits on: a lock (`path`, `lock`, `holder_pid`) or TCP connections.
+  public struct WaitsOn: Decodable, Sendable {
+    public let kind: String
+    public let path: String?, lock: String?, holderPid: Int64?
+    public let connections: [Connection]?
+  }
+
+  /// A TCP connection a process holds.
+  public struct Connection: Decodable, Sendable, Equatable {
+    public let local: String, remote: String, state: String
+  }
+
+  /// The newest run that ended.
+  public struct LastRun: Decodable, Sendable {
+    public let id: Int64, status: RunStatus, exitCode: Int?, startedAt: String, finishedAt: String?
+    public let failedPhase: Phase?, failedScript: String?
+  }
 }
