@@ -31,7 +31,7 @@ public enum CommandHelp {
     migration.d (online migrations). The files of environment.d are sourced by bash before each \
     phase; when a phase fails, error.d runs and the exit status is 1. A drop-in replacement for \
     os-refresh-config 14.1.0 with dib-run-parts 0.0.11, which also records every run in a local \
-    SQLite history: see the history and diff subcommands.
+    SQLite history: see the history, diff, why and status subcommands.
 
     Scripts are the entries of a phase directory that are regular files (after symlinks), \
     executable, and whose names match RUN_PARTS_REGEX (default ^[0-9A-Za-z_-]+$), run in \
@@ -42,12 +42,16 @@ public enum CommandHelp {
     FILES: \(files)
 
     EXIT STATUS: 0 every phase completed; 1 a phase failed or the timeout elapsed, or bad input; \
-    2 usage error; 11 another refresh holds the lock; 128+N stopped by signal N (SIGTERM 143).
+    2 usage error; 11 another refresh holds the lock; 128+N stopped by signal N (SIGTERM 143). \
+    status exits 0 when a refresh runs or the last run succeeded, 1 when the last run did not \
+    succeed, 3 when no run is recorded.
 
     EXAMPLES: os-refresh-config --timeout 3600 (a refresh); os-refresh-config --dry-run (what \
     would run); os-refresh-config history (runs, newest first); os-refresh-config history show \
     last-failure (what failed and what it printed); os-refresh-config diff (what changed since \
-    the last successful run); os-refresh-config diff --output 41 42 (two runs, with output diffs).
+    the last successful run); os-refresh-config diff --output 41 42 (two runs, with output diffs); \
+    os-refresh-config why (what broke the latest failure); os-refresh-config status --watch (the \
+    running script, its usual time, its processes and what they wait on).
     """
   }
 }

@@ -13,8 +13,8 @@ struct Status: ParsableCommand {
     abstract: "Show the refresh running now (its script, how long that usually takes, its processes) or the last run.",
     discussion: """
       Exit status, as systemctl status gives it: 0 when a refresh runs or the last run succeeded, 1 when the \
-      last run did not succeed, 3 when no run is recorded. Nothing is written and the lock is never taken: \
-      the lock's holder is read from /proc/locks.
+      last run did not succeed, 3 when no run is recorded. The lock is never taken (its holder is read from \
+      /proc/locks), and nothing is written but what every reader of the history marks: runs whose process is gone, abandoned.
       """
   )
 
