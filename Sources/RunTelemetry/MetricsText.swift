@@ -21,20 +21,25 @@ public struct MetricsText {
   /// Whether a run is in progress, since when, and the script it started
   /// last: the series that let an alert see a run that never ends.
   public struct Progress: Sendable, Equatable {
+    /// A script that started: its name already redacted.
+    public struct Script: Sendable, Equatable {
+      public var phase: Phase
+      public var name: String
+      public var startedAt: Int64
+
+      public init(phase: Phase, name: String, startedAt: Int64) {
+        (self.phase, self.name, self.startedAt) = (phase, name, startedAt)
+      }
+    }
+
     public var inProgress: Bool
     /// The current run's start, or the last one's.
     public var runStartedAt: Int64
-    /// The script running now (its label values already redacted).
-    public var script: (phase: Phase, name: String, startedAt: Int64)?
+    /// The script running now.
+    public var script: Script?
 
-    public init(inProgress: Bool, runStartedAt: Int64, script: (phase: Phase, name: String, startedAt: Int64)? = nil) {
+    public init(inProgress: Bool, runStartedAt: Int64, script: Script? = nil) {
       (self.inProgress, self.runStartedAt, self.script) = (inProgress, runStartedAt, script)
-    }
-
-    public static func == (lhs: Progress, rhs: Progress) -> Bool {
-      (lhs.inProgress, lhs.runStartedAt) == (rhs.inProgress, rhs.runStartedAt)
-        && lhs.script?.phase == rhs.script?.phase && lhs.script?.name == rhs.script?.name
-        && lhs.script?.startedAt == rhs.script?.startedAt
     }
   }
 

@@ -89,7 +89,8 @@ func sampleRun(scriptName: String = "20-b") -> TracedRun {
   /// series; read back, only the last run's (and only our lines) are kept.
   @Test func theProgressSeriesFollowTheLastRunsAndAreDroppedWhenReadBack() {
     let progress = MetricsText.Progress(
-      inProgress: true, runStartedAt: 5_000_000, script: (.configure, "20-\"x\"", 5_250_000))
+      inProgress: true, runStartedAt: 5_000_000,
+      script: .init(phase: .configure, name: "20-\"x\"", startedAt: 5_250_000))
     let finished = MetricsText(run: sampleRun(), history: nil).text
     let text = MetricsText(run: sampleRun(), history: nil, progress: progress).text
     #expect(text.hasPrefix(finished))
