@@ -11,6 +11,7 @@ final class HistoryGenerator {
 
   init(path: String, scriptsPerRun: Int) throws {
     store = try HistoryStore.openForRecording(at: path, now: Self.start).store
+    try store.markScrubbed()
     self.scriptsPerRun = scriptsPerRun
   }
 

@@ -4,16 +4,19 @@
 // appends RUNS runs of SCRIPTS scripts; with KEEP-RUNS, prunes the history
 // to that many runs every PRUNE-EVERY runs, as refreshes under retention do.
 // Runs look like a node's: four phases, a script edited now and then, one
-// run in twenty failing, metadata that changes every tenth run.
+// run in twenty failing, metadata that changes every tenth run. The history
+// is marked as needing no secret scrub (migration 0004), as one recorded by
+// today's code does not: with RUNS 0, that is all it does to a history made
+// by an earlier generator, so a refresh on it is not the upgrade's rewrite.
 import RefreshStore
 import SystemInterface
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4 || arguments.count == 6, let runs = Int(arguments[2]),
-  let scriptsPerRun = Int(arguments[3]), (1...1_000_000).contains(runs), (4...100_000).contains(scriptsPerRun)
+  let scriptsPerRun = Int(arguments[3]), (0...1_000_000).contains(runs), (4...100_000).contains(scriptsPerRun)
 else {
   writeFully(
-    STDERR_FILENO, "usage: orc-history-generator DB RUNS(1-1000000) SCRIPTS-PER-RUN(4-100000) [KEEP-RUNS PRUNE-EVERY]\n"
+    STDERR_FILENO, "usage: orc-history-generator DB RUNS(0-1000000) SCRIPTS-PER-RUN(4-100000) [KEEP-RUNS PRUNE-EVERY]\n"
   )
   exit(2)
 }

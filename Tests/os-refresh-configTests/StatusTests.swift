@@ -272,3 +272,29 @@ import Testing
     #expect(ended.contains("\nos_refresh_config_run_in_progress 0\n"))
   }
 }
+
+/// `status` in a loop while a refresh writes the history: it never fails,
+/// its progress never goes back, and the refresh records everything.
+@Suite struct StatusDuringARunTests {
+  @Test func statusInALoopNeverFailsNorSlowsTheRecordAway() throws {
+    let fixture = HistoryFixture()
+    for index in 0..<60 { fixture.base.script("configure.d/\(100 + index)-step", "echo step \(index); sleep 0.02") }
+    fixture.base.script("configure.d/099-started", "touch \(fixture.scratch.url("started"))")
+    var failures: [String] = []
+    var done: [Int] = []
+    let (result, queries) = try fixture.whileRefreshing(rounds: 10_000) {
+      let answer = StatusTests.status(fixture, ["--json"])
+      guard answer.status == 0, answer.stderr == "" else {
+        failures.append("\(answer.status): \(answer.stderr)")
+        return
+      }
+      let status = try JSONContract.decode(JSONContract.Status.self, from: answer.stdout)
+      if status.running { done.append(status.scriptsDone) }
+    }
+    #expect(result.status == 0)
+    #expect(failures == [])
+    #expect(queries >= 3 && !done.isEmpty)
+    #expect(done == done.sorted())
+    #expect(try fixture.show().scripts.count == 61)
+  }
+}
