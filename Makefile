@@ -11,9 +11,24 @@ ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 # The Swift runtime is linked in, so the binary needs no toolchain on a node
 # (libc, libm, libstdc++, libgcc_s and libsqlite3 only), and carries no
-# RUNPATH. bench/run builds with the same flags.
-SWIFT_RELEASE = swift build -c release --product os-refresh-config --static-swift-stdlib --disable-local-rpath
-BUILT = .build/release/os-refresh-config
+# RUNPATH. It is linked against a Debian 11 sysroot (scripts/make-sysroot,
+# cached in .cache/sysroot): glibc 2.31, GCC 10's libstdc++ and SQLite 3.34,
+# so it asks for no symbol newer than those and runs on Debian 11 and later,
+# Ubuntu 20.04 and later and the RHEL 9 family. pkg-config answers from the
+# sysroot too, and one libstdc++ function GCC 10's lacks comes from CxxCompat.
+# `make build SYSROOT=` links against the build machine's libraries instead
+# (then its glibc decides the floor: 2.35 on Debian 12).
+# (Made on first use only, and once: the variable memoizes itself.)
+SYSROOT ?= $(eval SYSROOT := $$(shell scripts/make-sysroot))$(SYSROOT)
+SYSROOT_FLAGS = $(if $(SYSROOT),-Xswiftc -sdk -Xswiftc $(SYSROOT) -Xcc --sysroot=$(SYSROOT) \
+  -Xcxx --sysroot=$(SYSROOT) -Xcxx -DORC_LIBSTDCXX_COMPAT -Xlinker --sysroot=$(SYSROOT) \
+  -Xswiftc -Xclang-linker -Xswiftc --sysroot=$(SYSROOT))
+SYSROOT_ENV = $(if $(SYSROOT),PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
+  PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/x86_64-linux-gnu/pkgconfig)
+SCRATCH = .build/node
+SWIFT_RELEASE = $(SYSROOT_ENV) swift build -c release --product os-refresh-config --static-swift-stdlib \
+  --disable-local-rpath --scratch-path $(SCRATCH) $(SYSROOT_FLAGS)
+BUILT = $(SCRATCH)/release/os-refresh-config
 GENERATED = .build/generated
 BINARY = $(GENERATED)/os-refresh-config
 # What `install` installs: the stripped binary (debian/rules installs the

@@ -23,6 +23,9 @@ let package = Package(
     // The few Linux calls Swift cannot make directly: variadic prctl, signalfd,
     // and a vfork/execve spawn that resets every signal in the child.
     .target(name: "CSystemShims"),
+    // One libstdc++ function the static Swift runtime calls and Debian 11's
+    // libstdc++ (GCC 10) lacks, compiled in only by the sysroot build.
+    .target(name: "CxxCompat"),
     // The domain's words: phases, run/phase/script statuses, output streams.
     .target(name: "RefreshVocabulary"),
     // The one POSIX layer: the EINTR funnel, owned descriptors, small files,
@@ -81,6 +84,7 @@ let package = Package(
       name: "os-refresh-config",
       dependencies: [
         "CommandLineSupport",
+        "CxxCompat",
         "RefreshRunner",
         "RefreshSession",
         "RefreshStore",
@@ -106,7 +110,8 @@ let package = Package(
     .testTarget(name: "RefreshVocabularyTests", dependencies: ["RefreshVocabulary", "RefreshStore", "TestSupport"]),
     .testTarget(name: "SystemInterfaceTests", dependencies: ["SystemInterface", "TestSupport"]),
     .testTarget(
-      name: "RefreshRunnerTests", dependencies: ["RefreshRunner", "RefreshVocabulary", "SystemInterface", "TestSupport"]
+      name: "RefreshRunnerTests",
+      dependencies: ["CSystemShims", "RefreshRunner", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
     .testTarget(
       name: "RefreshStoreTests", dependencies: ["CSystemShims", "RefreshStore", "RefreshVocabulary", "TestSupport"]),

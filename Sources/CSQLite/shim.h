@@ -1,1 +1,9 @@
 #include <sqlite3.h>
+
+/* Built against SQLite before 3.37 (Debian 11's and RHEL 9's 3.34): the flag
+   only makes sqlite3_open_v2's own failure an extended code, and a library
+   that does not know it ignores it. sqlite3_extended_result_codes() is set
+   on every connection anyway. */
+#ifndef SQLITE_OPEN_EXRESCODE
+#define SQLITE_OPEN_EXRESCODE 0x02000000
+#endif

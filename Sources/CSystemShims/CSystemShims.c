@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <linux/close_range.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
@@ -38,6 +39,39 @@ int orc_signalfd_read(int fd, int *signo) {
     if (n >= 0) errno = EIO;
     return -1;
   }
+}
+
+/* Built against older kernel headers (the glibc 2.31 sysroot's, Linux 5.10):
+   the numbers are the kernel's ABI, the same on every x86_64 and arm64 kernel. */
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Whether close_range(2) with CLOSE_RANGE_CLOEXEC works here (Linux 5.11 and
+   later): 1 yes, 0 no (an older kernel: /proc/self/fd is walked instead), -1
+   not yet known. */
+static volatile int orc_close_range_works = -1;
+
+/* Set by tests: behave as on a kernel without close_range. */
+static volatile int orc_force_walk = 0;
+
+void orc_use_descriptor_walk(int walk) { orc_force_walk = walk; }
+
+/* The highest descriptor open now, from /proc/self/fd; -1 when it cannot be read. */
+static int orc_highest_descriptor(void) {
+  DIR *directory = opendir("/proc/self/fd");
+  if (directory == NULL) return -1;
+  int highest = -1;
+  struct dirent *entry;
+  while ((entry = readdir(directory)) != NULL) {
+    int fd = atoi(entry->d_name);
+    if (fd > highest && fd != dirfd(directory)) highest = fd;
+  }
+  closedir(directory);
+  return highest;
 }
 
 /* The soft RLIMIT_NOFILE children get back, or -1 to leave theirs alone. */
@@ -82,6 +116,10 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &block_all, &saved_mask, sizeof block_all);
   volatile int child_error = 0;
   volatile int child_step = 2;
+  /* Only where close_range cannot be trusted: found before the fork. */
+  int trusted = orc_close_range_works == 1 && !orc_force_walk;
+  int highest_open = trusted ? -1 : orc_highest_descriptor();
+  if (highest_open < 0 && !trusted) highest_open = 65535;
   pid_t pid = vfork();
   if (pid == 0) {
     struct orc_kernel_sigaction default_action = {SIG_DFL, 0, 0, 0};
@@ -99,7 +137,11 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
         goto failed;
       }
     }
-    if (close_from >= 0) syscall(SYS_close_range, (unsigned)close_from, ~0U, 0);
+    if (close_from >= 0 && (orc_force_walk || syscall(SYS_close_range, (unsigned)close_from, ~0U, 0) != 0)) {
+      /* A kernel without close_range (before 5.9): every descriptor up to
+         the highest open before the fork. */
+      for (int fd = close_from; fd <= highest_open; fd++) close(fd);
+    }
     if (orc_child_nofile >= 0) {
       struct rlimit limit;
       if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
@@ -145,7 +187,24 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
 }
 
 int orc_cloexec_from(int lowfd) {
-  return (int)syscall(SYS_close_range, (unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (!orc_force_walk && syscall(SYS_close_range, (unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+    orc_close_range_works = 1;
+    return 0;
+  }
+  /* Before Linux 5.11 (Debian 11's 5.10, Ubuntu 20.04's 5.4): one by one. */
+  orc_close_range_works = 0;
+  DIR *directory = opendir("/proc/self/fd");
+  if (directory == NULL) return -1;
+  struct dirent *entry;
+  while ((entry = readdir(directory)) != NULL) {
+    int fd = atoi(entry->d_name);
+    if (fd >= lowfd && fd != dirfd(directory)) {
+      int flags = fcntl(fd, F_GETFD);
+      if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+  }
+  closedir(directory);
+  return 0;
 }
 
 int orc_pipe_cloexec(int descriptors[2]) {

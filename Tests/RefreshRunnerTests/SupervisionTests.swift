@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import RefreshVocabulary
 import SystemInterface
@@ -178,5 +179,32 @@ import Testing
     #expect(order.first == 200, "the script first: its wait must see the signal before its child dies")
     #expect(Set(order) == Set<pid_t>([200, 250, 300, 400]))
     #expect(try #require(order.firstIndex(of: 300)) < #require(order.firstIndex(of: 400)))
+  }
+}
+
+/// Descriptor hygiene on a kernel without close_range(2) (before 5.9, or
+/// before 5.11 for its CLOEXEC flag: Ubuntu 20.04's 5.4, Debian 11's 5.10),
+/// as the walk of /proc/self/fd does it there.
+@Suite(.serialized) struct DescriptorWalkTests {
+  @Test func withoutCloseRangeNoDescriptorOfOursReachesAChild() throws {
+    let leaked = open("/dev/null", O_RDONLY)  // no O_CLOEXEC: a library's descriptor
+    #expect(leaked > 2)
+    defer { close(leaked) }
+    orc_use_descriptor_walk(1)
+    defer { orc_use_descriptor_walk(0) }
+    let directory = TemporaryDirectory("orc-walk")
+    let output = open(directory.url("out"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    defer { close(output) }
+    let pid = try ProcessSpawner.spawn(
+      path: "/bin/sh",
+      arguments: CStringArray(["sh", "-c", "[ -e /proc/$$/fd/\(leaked) ] && echo open || echo closed"]),
+      environment: CStringArray([]), redirections: [.init(source: output, target: 1)])
+    var status: Int32 = 0
+    #expect(waitpid(pid, &status, 0) == pid && status == 0)
+    #expect(directory.read("out") == "closed\n")
+    // And marking every descriptor close-on-exec, as a refresh does at its start.
+    #expect(fcntl(leaked, F_GETFD) & FD_CLOEXEC == 0)
+    #expect(orc_cloexec_from(leaked) == 0)
+    #expect(fcntl(leaked, F_GETFD) & FD_CLOEXEC != 0)
   }
 }

@@ -60,8 +60,13 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
 long orc_raise_descriptor_limit(void);
 
 /// Sets FD_CLOEXEC on every descriptor from lowfd on (close_range(2) with
-/// CLOSE_RANGE_CLOEXEC). Returns 0 or -1/errno.
+/// CLOSE_RANGE_CLOEXEC; before Linux 5.11, each descriptor /proc/self/fd
+/// lists). Returns 0 or -1/errno.
 int orc_cloexec_from(int lowfd);
+
+/// For tests: with walk 1, orc_cloexec_from and orc_spawn do as on a kernel
+/// without close_range (walking /proc/self/fd, closing one by one); 0 undoes it.
+void orc_use_descriptor_walk(int walk);
 
 /// pipe2(2) with O_CLOEXEC. Returns 0 or -1/errno.
 int orc_pipe_cloexec(int descriptors[2]);
