@@ -36,7 +36,7 @@ BINARY = $(GENERATED)/os-refresh-config
 INSTALL_BINARY ?= $(BINARY)
 MANUAL = .build/plugins/GenerateManual/outputs/os-refresh-config/os-refresh-config.1
 
-.PHONY: all build install uninstall test clean deb
+.PHONY: all build install install-files uninstall test clean deb rpm
 
 all: build
 
@@ -57,7 +57,10 @@ build:
 	$(BINARY) --generate-completion-script zsh > $(GENERATED)/_os-refresh-config
 	$(BINARY) --generate-completion-script fish > $(GENERATED)/os-refresh-config.fish
 
-install: build
+install: build install-files
+
+# What `install` copies, without building first (rpmbuild's %install).
+install-files:
 	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
 	install -m 0755 $(INSTALL_BINARY) $(BINDIR)/os-refresh-config
 	install -m 0644 $(GENERATED)/os-refresh-config.1 $(MANDIR)/os-refresh-config.1
@@ -77,6 +80,17 @@ deb:
 	mkdir -p dist
 	mv ../os-refresh-config-swift_*.deb ../os-refresh-config-swift-dbgsym_*.deb ../os-refresh-config-swift_*.buildinfo \
 	  ../os-refresh-config-swift_*.changes dist/ 2>/dev/null || true
+
+# The RPM, for RHEL-family nodes, built with rpmbuild (Debian's rpm package)
+# from what `build` made, into dist/; rpmlint checks it.
+VERSION = $(shell sed -n 's/.*current = "\(.*\)"/\1/p' Sources/RefreshVocabulary/ProductVersion.swift)
+rpm: build
+	rm -rf .build/rpm
+	rpmbuild -bb --quiet --define "_topdir $(CURDIR)/.build/rpm" --define "tree $(CURDIR)" \
+	  --define "version $(VERSION)" --define "_build_id_links none" rpm/os-refresh-config-swift.spec
+	mkdir -p dist
+	mv .build/rpm/RPMS/*/os-refresh-config-swift-$(VERSION)-1.*.rpm dist/
+	rpmlint --rpmlintrc rpm/os-refresh-config-swift.rpmlintrc dist/os-refresh-config-swift-$(VERSION)-1.*.rpm
 
 test:
 	bash .ci/run
