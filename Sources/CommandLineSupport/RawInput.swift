@@ -35,6 +35,12 @@ public enum RawInput {
 
   /// This process's arguments and path variables, checked.
   public static func problemWithThisProcess() -> (message: String, status: ExitStatus)? {
+    // The Swift runtime reads the arguments from /proc/self/cmdline: without
+    // /proc (a chroot where it is not mounted) it sees none at all, not even
+    // our name, and a `history` would run as a refresh. Nothing is run then.
+    guard CommandLine.argc >= 1 else {
+      return ("cannot read this process's arguments (is /proc mounted?); nothing was run", .failure)
+    }
     let arguments = (1..<Int(CommandLine.argc)).compactMap { index in
       CommandLine.unsafeArgv[index].map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init) }
     }
