@@ -313,3 +313,24 @@ import Testing
     #expect(variable.status == 1 && variable.stdoutText == "", "\(variable.stderr)")
   }
 }
+
+/// Without /proc mounted (a chroot, a rescue system), the Swift runtime sees
+/// no arguments: one line, nothing run, never a refresh in place of the
+/// subcommand asked for. Needs root (a mount namespace).
+@Suite struct WithoutProcTests {
+  @Test func withoutProcNothingRunsAndOneLineSaysWhy() throws {
+    let scratch = TemporaryDirectory("orc-noproc")
+    let base = scratch.directory("base")
+    _ = scratch.script("base/configure.d/10-touch", "touch \(scratch.url("ran"))")
+    let result = runCommand(
+      "/usr/bin/unshare",
+      ["-m", "sh", "-c", "umount -l /proc && exec \"$0\" --base-dir \"$1\" --no-history", Binaries.ours, base],
+      environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+    #expect(result.status == 1)
+    #expect(result.stdoutText == "")
+    #expect(
+      result.stderr
+        == "os-refresh-config: error: cannot read this process's arguments (is /proc mounted?); nothing was run\n")
+    #expect(!scratch.exists("ran"))
+  }
+}
