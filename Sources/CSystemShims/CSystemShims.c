@@ -60,15 +60,22 @@ static volatile int orc_force_walk = 0;
 
 void orc_use_descriptor_walk(int walk) { orc_force_walk = walk; }
 
-/* The highest descriptor open now, from /proc/self/fd; -1 when it cannot be read. */
-static int orc_highest_descriptor(void) {
+/* Walks /proc/self/fd: marks every descriptor from cloexec_from on
+   close-on-exec (none when cloexec_from is negative), and returns the
+   highest open; -1 when /proc cannot be read. */
+static int orc_walk_descriptors(int cloexec_from) {
   DIR *directory = opendir("/proc/self/fd");
   if (directory == NULL) return -1;
   int highest = -1;
   struct dirent *entry;
   while ((entry = readdir(directory)) != NULL) {
     int fd = atoi(entry->d_name);
-    if (fd > highest && fd != dirfd(directory)) highest = fd;
+    if (fd == dirfd(directory)) continue;
+    if (fd > highest) highest = fd;
+    if (cloexec_from >= 0 && fd >= cloexec_from) {
+      int flags = fcntl(fd, F_GETFD);
+      if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
   }
   closedir(directory);
   return highest;
@@ -118,7 +125,7 @@ int orc_spawn(const char *path, char *const argv[], char *const envp[],
   volatile int child_step = 2;
   /* Only where close_range cannot be trusted: found before the fork. */
   int trusted = orc_close_range_works == 1 && !orc_force_walk;
-  int highest_open = trusted ? -1 : orc_highest_descriptor();
+  int highest_open = trusted ? -1 : orc_walk_descriptors(-1);
   if (highest_open < 0 && !trusted) highest_open = 65535;
   pid_t pid = vfork();
   if (pid == 0) {
@@ -193,18 +200,7 @@ int orc_cloexec_from(int lowfd) {
   }
   /* Before Linux 5.11 (Debian 11's 5.10, Ubuntu 20.04's 5.4): one by one. */
   orc_close_range_works = 0;
-  DIR *directory = opendir("/proc/self/fd");
-  if (directory == NULL) return -1;
-  struct dirent *entry;
-  while ((entry = readdir(directory)) != NULL) {
-    int fd = atoi(entry->d_name);
-    if (fd >= lowfd && fd != dirfd(directory)) {
-      int flags = fcntl(fd, F_GETFD);
-      if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-    }
-  }
-  closedir(directory);
-  return 0;
+  return orc_walk_descriptors(lowfd) < 0 ? -1 : 0;
 }
 
 int orc_pipe_cloexec(int descriptors[2]) {

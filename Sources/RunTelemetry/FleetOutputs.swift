@@ -56,8 +56,7 @@ public struct FleetOutputs: Sendable, Equatable {
     if let recorded {
       do {
         if let stored = TracedRun(detail: try recorded.queries.run(recorded.runID)) { run = stored }
-        history = MetricsText.History(
-          totals: try recorded.queries.runTotals(), lastSuccessAt: try recorded.queries.lastSuccessFinishedAt())
+        history = try MetricsText.History(recorded.queries)
       } catch {
         warn("history: cannot read the run back for its metrics and trace (\(error)); written as watched")
       }

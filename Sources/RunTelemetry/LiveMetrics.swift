@@ -62,9 +62,7 @@ public final class LiveMetrics: RunObserver, @unchecked Sendable {
     guard let queries, let last = try? queries.latestFinishedRun(), let detail = try? queries.run(last.id),
       let run = TracedRun(detail: detail)
     else { return nil }
-    let history = try? MetricsText.History(
-      totals: queries.runTotals(), lastSuccessAt: queries.lastSuccessFinishedAt())
-    return (run, history)
+    return (run, try? MetricsText.History(queries))
   }
 
   public func runWillStart(_ run: RunDescription) {
@@ -134,16 +132,7 @@ public final class LiveMetrics: RunObserver, @unchecked Sendable {
   /// Our series in the file at `path` as the last run left it: a regular
   /// file, opened without following a link, at most 4 MiB read; "" otherwise.
   static func readBack(_ path: String) -> String {
-    guard let file = try? FileDescriptor.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY),
-      let info = try? file.status(), info.st_mode & S_IFMT == S_IFREG
-    else { return "" }
-    var bytes = [UInt8](repeating: 0, count: 4 << 20)
-    var count = 0
-    while count < bytes.count {
-      let read = bytes[count...].withUnsafeMutableBytes { try? file.read(into: $0) } ?? 0
-      guard read > 0 else { break }
-      count += read
-    }
-    return MetricsText.finishedRunSeries(of: String(decoding: bytes[..<count], as: UTF8.self))
+    guard let (bytes, _) = try? SmallFile.read(path, limit: 4 << 20, followingLinks: false) else { return "" }
+    return MetricsText.finishedRunSeries(of: String(decoding: bytes, as: UTF8.self))
   }
 }

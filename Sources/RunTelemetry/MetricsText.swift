@@ -1,3 +1,4 @@
+import RefreshStore
 import RefreshVocabulary
 import SystemInterface
 
@@ -15,6 +16,11 @@ public struct MetricsText {
     public init(totals: [RunStatus: Int64], lastSuccessAt: Int64?) {
       self.totals = totals
       self.lastSuccessAt = lastSuccessAt
+    }
+
+    /// As `queries` holds it now.
+    public init(_ queries: HistoryQueries) throws {
+      self.init(totals: try queries.runTotals(), lastSuccessAt: try queries.lastSuccessFinishedAt())
     }
   }
 

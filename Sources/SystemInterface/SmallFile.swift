@@ -5,10 +5,13 @@
 /// someone points at a pipe can never hang the reader.
 public enum SmallFile {
   /// The bytes of `path`, at most `limit` of them; `complete` is false when
-  /// the file is longer.
-  public static func read(_ path: String, limit: Int) throws(SystemError) -> (bytes: [UInt8], complete: Bool) {
+  /// the file is longer. Without `followingLinks`, a symbolic link at the
+  /// path is refused (one another user could have planted).
+  public static func read(_ path: String, limit: Int, followingLinks: Bool = true) throws(SystemError) -> (
+    bytes: [UInt8], complete: Bool
+  ) {
     var bytes: [UInt8] = []
-    let complete = try forEachChunk(path) { chunk in
+    let complete = try forEachChunk(path, followingLinks: followingLinks) { chunk in
       bytes.append(contentsOf: chunk.prefix(limit + 1 - bytes.count))
       return bytes.count <= limit
     }
@@ -19,9 +22,9 @@ public enum SmallFile {
   /// file; `body` returns false to stop early. Returns whether it read to the end.
   @discardableResult
   public static func forEachChunk(
-    _ path: String, _ body: (UnsafeRawBufferPointer) -> Bool
+    _ path: String, followingLinks: Bool = true, _ body: (UnsafeRawBufferPointer) -> Bool
   ) throws(SystemError) -> Bool {
-    let file = try openRegular(path)
+    let file = try openRegular(path, followingLinks: followingLinks)
     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     defer { chunk.deallocate() }
     while true {
@@ -32,8 +35,8 @@ public enum SmallFile {
   }
 
   /// Opens `path` for reading without waiting, and only if it is a regular file.
-  public static func openRegular(_ path: String) throws(SystemError) -> FileDescriptor {
-    let file = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+  public static func openRegular(_ path: String, followingLinks: Bool = true) throws(SystemError) -> FileDescriptor {
+    let file = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | (followingLinks ? 0 : O_NOFOLLOW))
     guard try file.status().st_mode & S_IFMT == S_IFREG else {
       throw SystemError(call: "open", code: EINVAL, subject: path, explanation: "not a regular file")
     }

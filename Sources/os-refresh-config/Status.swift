@@ -44,7 +44,7 @@ struct Status: ParsableCommand {
   func run() throws {
     let pattern = try RunPartsPattern.forEnvironment(ProcessEnvironment.current().dictionary)
     let terminal = isatty(STDOUT_FILENO) == 1
-    var store = try openStore()
+    var store: HistoryStore?
     while true {
       if store == nil { store = try openStore() }
       let status = try RefreshStatus.inspect(

@@ -59,6 +59,12 @@ import Testing
       })
     #expect(seen == 10)
     #expect(throws: SystemError.self) { _ = try SmallFile.read(directory.url("missing"), limit: 1) }
+    // A link is followed unless asked not to be (a path another user could have planted).
+    #expect(symlink(path, directory.url("link")) == 0)
+    #expect(try SmallFile.read(directory.url("link"), limit: 100).bytes == Array("0123456789".utf8))
+    #expect(throws: SystemError.self) {
+      _ = try SmallFile.read(directory.url("link"), limit: 100, followingLinks: false)
+    }
   }
 
   @Test func expressionsMatchAndReportWhereAndRefuseWhatDoesNotCompile() throws {
