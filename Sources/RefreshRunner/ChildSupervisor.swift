@@ -16,12 +16,15 @@ final class ChildSupervisor {
   /// their script's family.
   let adoptsOrphans: Bool
 
-  /// Sets up the signal watch and, when `adoptsOrphans`, makes us the subreaper.
-  init(killAfterNanoseconds: Int64, adoptsOrphans: Bool, clock: RunClock) throws(SystemError) {
+  /// Sets up the signal watch (raising `notice` with the first termination
+  /// signal) and, when `adoptsOrphans`, makes us the subreaper.
+  init(
+    killAfterNanoseconds: Int64, adoptsOrphans: Bool, notice: TerminationNotice, clock: RunClock
+  ) throws(SystemError) {
     self.killAfterNanoseconds = killAfterNanoseconds
     self.adoptsOrphans = adoptsOrphans
     self.clock = clock
-    signals = try SignalWatcher(reapsEveryChild: adoptsOrphans)
+    signals = try SignalWatcher(reapsEveryChild: adoptsOrphans, notice: notice)
     pump = OutputPump(signals: signals, clock: clock)
     // Orphans of a script come back to us, so a timeout can find and kill them.
     if adoptsOrphans { _ = orc_set_child_subreaper() }

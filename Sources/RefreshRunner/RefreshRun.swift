@@ -19,6 +19,8 @@ public final class RefreshRun {
   let trace: RunTrace
   /// A `TRACEPARENT` we were given that is not a W3C trace context.
   private let ignoredTraceParent: String?
+  /// Raised once a termination signal arrives: observers' long work stops there.
+  let termination = TerminationNotice()
 
   /// Prepares a run; nothing happens until ``run()``.
   public init(configuration: RefreshConfiguration, observers: [RunObserver], clock: RunClock = RunClock()) {
@@ -53,7 +55,7 @@ public final class RefreshRun {
   public func run() throws(SystemError) -> Outcome {
     let supervisor = try ChildSupervisor(
       killAfterNanoseconds: Int64(configuration.killAfterSeconds) * 1_000_000_000,
-      adoptsOrphans: configuration.adoptsOrphans, clock: clock)
+      adoptsOrphans: configuration.adoptsOrphans, notice: termination, clock: clock)
     defer { supervisor.pump.closeLingering() }
     let started = clock.monotonicNanoseconds()
     if let nanoseconds = configuration.timeoutNanoseconds { deadline = started + nanoseconds }
@@ -71,7 +73,8 @@ public final class RefreshRun {
   private func describe() -> RunDescription {
     RunDescription(
       baseDirectory: configuration.baseDirectory, arguments: configuration.arguments,
-      environment: configuration.environment, startedAt: clock.wallMicroseconds(), deadline: deadline, trace: trace)
+      environment: configuration.environment, startedAt: clock.wallMicroseconds(), deadline: deadline, trace: trace,
+      termination: termination)
   }
 
   /// Runs the four phases until one fails; the phases not reached are skipped.

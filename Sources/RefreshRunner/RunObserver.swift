@@ -39,6 +39,11 @@ public struct RunDescription: Sendable {
   public var deadline: MonotonicInstant?
   /// The run's trace and root span.
   public var trace: RunTrace
+  /// Raised once the run is asked to stop (a termination signal, read or
+  /// pending): an observer's long work (redacting a large output, hashing a
+  /// large script) checks it between bounded slices and gives up, so the
+  /// signal is obeyed within the grace period.
+  public var termination: TerminationNotice
 }
 
 /// A span as it starts: its id, and when, UTC microseconds.

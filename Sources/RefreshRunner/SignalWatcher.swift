@@ -20,6 +20,8 @@ final class SignalWatcher {
   var windowChanged = false
   /// Children reaped by the sweep whose statuses were not asked for yet.
   private var reaped: [pid_t: Termination] = [:]
+  /// Raised with the first termination signal, for work that is not ours to interrupt.
+  let notice: TerminationNotice
 
   /// The signals we pass on to the running script: SIGTERM, SIGINT, SIGHUP,
   /// except those our parent told us to ignore (nohup leaves SIGHUP ignored).
@@ -28,10 +30,13 @@ final class SignalWatcher {
   }
 
   /// Blocks SIGCHLD and the termination signals in this thread and opens the signalfd.
-  /// - Parameter reapsEveryChild: reap every ended child on SIGCHLD (we are
-  ///   the only one waiting for children in this process).
-  init(reapsEveryChild: Bool) throws(SystemError) {
+  /// - Parameters:
+  ///   - reapsEveryChild: reap every ended child on SIGCHLD (we are the only
+  ///     one waiting for children in this process).
+  ///   - notice: raised when the first termination signal is read.
+  init(reapsEveryChild: Bool, notice: TerminationNotice) throws(SystemError) {
     self.reapsEveryChild = reapsEveryChild
+    self.notice = notice
     // A SIGCHLD ignored by our parent would make the kernel reap our
     // children before we can read their statuses.
     signal(SIGCHLD, SIG_DFL)
@@ -69,6 +74,7 @@ final class SignalWatcher {
         windowChanged = true
       } else if terminationSignal == nil {
         terminationSignal = signal
+        notice.raise()
       } else {
         repeatedSignal = true
       }

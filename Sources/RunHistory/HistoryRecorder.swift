@@ -184,6 +184,7 @@ public final class HistoryRecorder: RunObserver {
   public func runWillStart(_ run: RunDescription) {
     let inputRecords = inputs.records(environment: run.environment.dictionary, baseDirectory: run.baseDirectory)
     captures.knownSecrets = inputs.knownSecrets
+    captures.termination = run.termination
     let identity = ProcessIdentity.current()
     var start = RunStart(
       startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: hostName(), pid: identity.pid,
@@ -204,6 +205,7 @@ public final class HistoryRecorder: RunObserver {
     usedAtStart = (try? store?.retention.usedBytes()) ?? nil
     digests = ScriptDigests(remembered: (try? store?.queries.fileDigests()) ?? [:], clock: clock)
     digests.deadline = run.deadline
+    digests.termination = run.termination
     digests.knownSecrets = inputs.knownSecrets
   }
 

@@ -43,10 +43,12 @@ public final class LinearPattern: Sendable {
   /// The leftmost-longest match in `line` starting at `from` or later, or nil.
   /// `^` matches only at offset 0 of `line`, `$` only at its end.
   ///
-  /// - Parameter budget: VM steps this search may take, decremented; nil
-  ///   when unlimited. When it runs out the search stops and returns
-  ///   `from..<line.count` with `exhausted` set, so the caller can fail closed.
-  func firstMatch(in line: UnsafeBufferPointer<UInt8>, from: Int, budget: UnsafeMutablePointer<Int>?) -> Range<Int>? {
+  /// - Parameter budget: VM steps this search may take, spent; nil when
+  ///   unlimited. When it runs out (or says stop) the search returns
+  ///   `from..<line.count`, so the caller fails closed.
+  func firstMatch(
+    in line: UnsafeBufferPointer<UInt8>, from: Int, budget: UnsafeMutablePointer<SearchBudget>?
+  ) -> Range<Int>? {
     var machine = PikeMachine(program: program, line: line)
     return machine.search(from: from, budget: budget)
   }

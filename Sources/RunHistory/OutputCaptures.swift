@@ -1,6 +1,7 @@
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
+import SystemInterface
 
 /// What the running script and the environment.d shell write, kept for the
 /// record with `--redact` matches and the run's known secrets hidden.
@@ -17,6 +18,9 @@ struct OutputCaptures {
   private let redactor: OutputRedactor?
   /// The run's known secret values, hidden like `--redact` matches.
   var knownSecrets = KnownSecrets()
+  /// Raised when the run must stop: redaction then hides the rest of the
+  /// output whole rather than search it, so the signal is obeyed at once.
+  var termination: TerminationNotice?
   /// The most output bytes one run keeps, all scripts together (nil: no
   /// limit): past it, output is counted but not kept, so a run never grows
   /// the history past its byte budget however much its scripts print.
@@ -87,7 +91,9 @@ struct OutputCaptures {
 
   /// What stored output hides: matches of `--redact` and the run's known secrets.
   private func hiddenRanges(_ bytes: [UInt8]) -> [Range<Int>] {
-    let found = (redactor?.ranges(in: bytes) ?? []) + knownSecrets.ranges(in: bytes)
+    let termination = self.termination
+    let stop = termination.map { notice in { notice.isRaised } }
+    let found = (redactor?.ranges(in: bytes, stoppingWhen: stop) ?? []) + knownSecrets.ranges(in: bytes)
     return found.isEmpty ? [] : OutputRedactor.merged(found)
   }
 }

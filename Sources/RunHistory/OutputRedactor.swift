@@ -20,10 +20,10 @@ public final class OutputRedactor: Sendable {
   /// expression, its redaction may take.
   public static let stepsPerByte = 16
   /// The most VM steps one call may take in all, whatever the size and the
-  /// expressions (16.7 million: about 0.2 s on a 2-core EPYC, release
-  /// build), so redaction ends well within a termination signal's grace
-  /// period. A count, not a clock: what is stored never depends on the
-  /// machine's speed.
+  /// expressions (16.7 million: about 0.2 s on a 2-core EPYC in a release
+  /// build, 20 s in a debug one). A count, not a clock: what is stored never
+  /// depends on the machine's speed. A termination signal does not wait for
+  /// it: the search asks its stop every ``SearchBudget/slice`` steps.
   public static let maximumSteps = 1 << 24
 
   /// An expression that does not compile.
@@ -76,39 +76,43 @@ public final class OutputRedactor: Sendable {
       .filter { !$0.isEmpty && !$0.hasPrefix("#") }
   }
 
-  /// `bytes` with every match replaced.
   /// `text` with every match replaced by `<redacted>`.
   public func redact(_ text: String) -> String { String(decoding: redact(Array(text.utf8)), as: UTF8.self) }
 
+  /// `bytes` with every match replaced by `<redacted>`.
   public func redact(_ bytes: [UInt8]) -> [UInt8] {
     Self.replacing(ranges(in: bytes), of: bytes, in: 0..<bytes.count)
   }
 
   /// The ranges of `bytes` to hide, in original offsets, sorted and merged:
-  /// matches of every expression, line by line (lines split at newline and NUL).
-  public func ranges(in bytes: [UInt8]) -> [Range<Int>] {
+  /// matches of every expression, line by line (lines split at newline and
+  /// NUL). Once `shouldStop` (asked every ``SearchBudget/slice`` steps)
+  /// says yes, the rest is hidden whole: failing closed, at once.
+  public func ranges(in bytes: [UInt8], stoppingWhen shouldStop: (() -> Bool)? = nil) -> [Range<Int>] {
     var steps = 0
-    return ranges(in: bytes, stepsTaken: &steps)
+    return ranges(in: bytes, stepsTaken: &steps, stoppingWhen: shouldStop)
   }
 
-  /// ``ranges(in:)``, also counting the VM steps the search took (at most
-  /// ``maximumSteps``): how tests bound the engine's work without a clock.
-  public func ranges(in bytes: [UInt8], stepsTaken: inout Int) -> [Range<Int>] {
+  /// ``ranges(in:stoppingWhen:)``, also counting the VM steps the search
+  /// took (at most ``maximumSteps``): how tests bound the engine's work
+  /// without a clock.
+  public func ranges(
+    in bytes: [UInt8], stepsTaken: inout Int, stoppingWhen shouldStop: (() -> Bool)? = nil
+  ) -> [Range<Int>] {
     guard !expressions.isEmpty, !bytes.isEmpty else { return [] }
-    var remaining = Self.maximumSteps
-    defer { stepsTaken = Self.maximumSteps - remaining }
+    var budget = SearchBudget(total: Self.maximumSteps, shouldStop: shouldStop)
+    defer { stepsTaken = budget.spent }
     var found: [Range<Int>] = []
-    var start = 0
-    for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A || bytes[index] == 0 {
-      if index > start || index == bytes.count {
-        let line = Array(bytes[start..<index])
+    bytes.withUnsafeBufferPointer { all in
+      var lines = LineBreaks(all)
+      while let line = lines.next() {
+        let text = UnsafeBufferPointer(rebasing: all[line])
         for expression in expressions {
-          found += Self.matches(of: expression, in: line, remaining: &remaining).map {
-            ($0.lowerBound + start)..<($0.upperBound + start)
+          found += Self.matches(of: expression, in: text, budget: &budget).map {
+            ($0.lowerBound + line.lowerBound)..<($0.upperBound + line.lowerBound)
           }
         }
       }
-      start = index + 1
     }
     return Self.merged(found)
   }
@@ -134,23 +138,22 @@ public final class OutputRedactor: Sendable {
     return output
   }
 
-  /// Every match of `expression` in `line`, left to right; past the budget
-  /// the rest of the line is one range (failing closed).
-  private static func matches(of expression: LinearPattern, in line: [UInt8], remaining: inout Int) -> [Range<Int>] {
-    let allowed = min(stepsPerByte * (line.count + 1) * expression.program.count, max(remaining, 0))
-    var budget = allowed
-    defer { remaining -= allowed - max(budget, 0) }
-    if allowed == 0 { return line.isEmpty ? [] : [0..<line.count] }
-    return line.withUnsafeBufferPointer { bytes in
-      var found: [Range<Int>] = []
-      var offset = 0
-      while offset <= bytes.count {
-        guard let match = expression.firstMatch(in: bytes, from: offset, budget: &budget) else { break }
-        if budget < 0 { return found + [offset..<bytes.count] }
-        if !match.isEmpty { found.append(match) }
-        offset = match.isEmpty ? match.lowerBound + 1 : match.upperBound
-      }
-      return found
+  /// Every match of `expression` in `line`, left to right; past the budget,
+  /// or once the work must stop, the rest of the line is one range (failing closed).
+  private static func matches(
+    of expression: LinearPattern, in line: UnsafeBufferPointer<UInt8>, budget: inout SearchBudget
+  ) -> [Range<Int>] {
+    guard budget.startLine(allowing: stepsPerByte * (line.count + 1) * expression.program.count) else {
+      return line.isEmpty ? [] : [0..<line.count]
     }
+    var found: [Range<Int>] = []
+    var offset = 0
+    while offset <= line.count {
+      guard let match = expression.firstMatch(in: line, from: offset, budget: &budget) else { break }
+      if budget.isExhausted { return found + [offset..<line.count] }
+      if !match.isEmpty { found.append(match) }
+      offset = match.isEmpty ? match.lowerBound + 1 : match.upperBound
+    }
+    return found
   }
 }

@@ -87,7 +87,7 @@ struct PikeMachine {
     added = Array(repeating: -1, count: program.count)
   }
 
-  mutating func search(from: Int, budget: UnsafeMutablePointer<Int>?) -> Range<Int>? {
+  mutating func search(from: Int, budget: UnsafeMutablePointer<SearchBudget>?) -> Range<Int>? {
     var best: Range<Int>?
     var position = from
     while position <= line.count {
@@ -95,10 +95,7 @@ struct PikeMachine {
       // already there is not added again with a later start.
       if best == nil { add(0, start: position, at: position, toFollowing: false) }
       if current.isEmpty { break }
-      if let budget {
-        budget.pointee -= current.count
-        if budget.pointee < 0 { return from..<line.count }
-      }
+      if let budget, !budget.pointee.spend(current.count) { return from..<line.count }
       following.removeAll(keepingCapacity: true)
       step += 1
       for (pc, start) in current {

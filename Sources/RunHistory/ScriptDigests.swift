@@ -14,6 +14,8 @@ struct ScriptDigests {
 
   /// The run's deadline, if it has one: hashing gives up past it.
   var deadline: MonotonicInstant?
+  /// Raised when the run must stop: hashing gives up then too.
+  var termination: TerminationNotice?
   /// The run's known secret values: hidden in the kept content (a password
   /// a deployment's script repeats), never in the digest.
   var knownSecrets = KnownSecrets()
@@ -62,8 +64,6 @@ struct ScriptDigests {
   /// the runner once the script would start). The script then has no digest.
   private func mustStop() -> Bool {
     if let deadline, clock.monotonicNanoseconds() >= deadline { return true }
-    var pending = sigset_t()
-    sigpending(&pending)
-    return [SIGTERM, SIGINT, SIGHUP].contains { sigismember(&pending, $0) == 1 }
+    return termination?.isRaised ?? false
   }
 }

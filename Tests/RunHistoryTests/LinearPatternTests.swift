@@ -86,4 +86,47 @@ import Testing
     #expect(hidden.count < xs.count)
     #expect(hidden.suffix(10) == Array("<redacted>".utf8))
   }
+
+  /// A redaction asked to stop gives up within one slice of work and hides
+  /// the rest whole: a count, whatever the machine's speed.
+  @Test func aRedactionAskedToStopGivesUpWithinOneSliceAndHidesTheRest() throws {
+    let line = [UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20)
+    let redactor = try OutputRedactor(["(a|aa)*b"])
+    var unstopped = 0
+    #expect(redactor.ranges(in: line, stepsTaken: &unstopped).isEmpty, "nothing matches")
+    let program = try LinearPattern("(a|aa)*b").program.count
+    for asksBeforeStop in [1, 3] {
+      var asks = 0
+      var steps = 0
+      let hidden = redactor.ranges(in: line, stepsTaken: &steps) {
+        asks += 1
+        return asks >= asksBeforeStop
+      }
+      #expect(asks == asksBeforeStop)
+      #expect(steps <= (asksBeforeStop - 1) * SearchBudget.slice + program, "\(steps) steps")
+      #expect(steps < unstopped / 10, "\(steps) of \(unstopped) steps")
+      #expect(hidden == [0..<line.count], "the rest of the line, failing closed")
+    }
+    // Later lines are hidden whole once stopped, never searched.
+    let lines = Array("secret one\nsecret two\n".utf8)
+    var steps = 0
+    let hidden = redactor.ranges(in: lines, stepsTaken: &steps) { true }
+    #expect(OutputRedactor.replacing(hidden, of: lines, in: 0..<lines.count) == Array("<redacted>\n<redacted>\n".utf8))
+  }
+
+  /// Lines are split at newline and NUL, as before memchr did it.
+  @Test func linesAreSplitAtNewlineAndNul() {
+    func lines(_ text: String) -> [Range<Int>] {
+      Array(text.utf8).withUnsafeBufferPointer { buffer in
+        var breaks = LineBreaks(buffer)
+        var found: [Range<Int>] = []
+        while let line = breaks.next() { found.append(line) }
+        return found
+      }
+    }
+    #expect(lines("ab\ncd") == [0..<2, 3..<5])
+    #expect(lines("ab\n") == [0..<2, 3..<3])
+    #expect(lines("a\0\n\nb\0") == [0..<1, 4..<5, 6..<6])
+    #expect(lines("\n") == [1..<1])
+  }
 }

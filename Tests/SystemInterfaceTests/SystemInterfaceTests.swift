@@ -100,4 +100,25 @@ import Testing
     #expect(DisplayText.escaped("pass\u{200B}word\u{FEFF}") == "pass\\u{200b}word\\u{feff}")
     #expect(DisplayText.escaped("héllo → 世界 😀") == "héllo → 世界 😀", "other text is untouched")
   }
+
+  /// A signal blocked in this thread and pending raises the notice before
+  /// anyone reads it; a notice raised by its reader stays raised.
+  @Test func aTerminationNoticeSeesAPendingSignalAndStaysRaised() {
+    let notice = TerminationNotice(signals: [SIGUSR2])
+    #expect(!notice.isRaised)
+    var mask = sigset_t()
+    var previous = sigset_t()
+    sigemptyset(&mask)
+    sigaddset(&mask, SIGUSR2)
+    pthread_sigmask(SIG_BLOCK, &mask, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    pthread_kill(pthread_self(), SIGUSR2)
+    #expect(notice.isRaised, "pending in this thread")
+    var taken: Int32 = 0
+    sigwait(&mask, &taken)
+    #expect(taken == SIGUSR2)
+    #expect(!notice.isRaised, "read, and nobody raised it")
+    notice.raise()
+    #expect(notice.isRaised)
+  }
 }
