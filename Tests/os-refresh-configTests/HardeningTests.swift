@@ -3,8 +3,9 @@ import RefreshVocabulary
 import TestSupport
 import Testing
 
-/// The cases of the hardening issue, each through the built binary: what an
-/// adversarial pass found, and what now happens instead.
+/// What an operator or another user could do to a refresh running as root
+/// (planted paths, hostile names and output, signals), each through the built
+/// binary, and what happens instead.
 @Suite struct HardeningTests {
   let fixture = HistoryFixture()
   var base: TemporaryDirectory { fixture.base }
@@ -19,7 +20,6 @@ import Testing
     for pid in pids(name) { kill(pid, SIGKILL) }
   }
 
-  // 2
   @Test func aWritingDaemonOutlivesTheRefreshAndKeepsWritingWhereOursWent() throws {
     base.script(
       "configure.d/10-starts-daemon",
@@ -42,7 +42,6 @@ import Testing
     #expect(ticksAfterExit >= 15, "\(ticksAfterExit) ticks in the 5 s after exit")
   }
 
-  // 8
   @Test func scriptsLeavingProcessesOnTheirOutputNeverExhaustDescriptors() throws {
     for index in 0..<100 {
       base.script("configure.d/\(1000 + index)-leaves", "sleep 30 & echo $! >> \(scratch.url("left"))")
@@ -60,7 +59,6 @@ import Testing
     #expect(try fixture.show().scripts.allSatisfy { $0.status == .success })
   }
 
-  // 4
   @Test func aFIFOAmongTheInputsIsRecordedAsAnErrorAndHangsNothing() throws {
     base.script("configure.d/10-ok", "echo ok")
     #expect(mkfifo(scratch.url("fifo"), 0o644) == 0)
@@ -97,7 +95,6 @@ import Testing
     #expect(warnings.first?.contains(reason) == true, "\(warnings)", sourceLocation: sourceLocation)
   }
 
-  // 5
   @Test func aDatabasePathAnotherUserPlantedIsRefused() throws {
     base.script("configure.d/10-ok", "echo ok")
     // A dangling symlink in a directory everyone may write to (as /tmp).
@@ -181,7 +178,6 @@ import Testing
     return holder
   }
 
-  // 6
   @Test func requireHistoryStopsWhenTheRunOrAScriptCannotBeRecorded() throws {
     base.script("configure.d/10-first", "touch \(scratch.url("first"))")
     base.script("configure.d/20-second", "touch \(scratch.url("second"))")
@@ -264,7 +260,6 @@ import Testing
     #expect(run.phases.flatMap(\.scripts).allSatisfy { $0.status == .success })
   }
 
-  // 10
   @Test func hugeNumbersAreUsageErrorsNeverCrashes() throws {
     base.script("configure.d/10-ok", "echo ok")
     #expect(fixture.refresh().status == 0)

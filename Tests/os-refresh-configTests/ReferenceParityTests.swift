@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Each case of the refresh runner issue, run by ours and by the reference
+/// How a refresh runs (phases, selection, order, environment.d, exit statuses), run by ours and by the reference
 /// (os-refresh-config 14.1.0, dib-utils 0.0.11) on identical base
 /// directories: stdout and the exit status must be the same.
 @Suite struct ReferenceParityTests {

@@ -5,8 +5,8 @@ import Testing
 
 @testable import RefreshStore
 
-/// The cases of the reliability issue: what a refresh survives, each shown
-/// through the built binary.
+/// What a refresh survives (kills, lost locks, daemons holding pipes, full
+/// disks), each shown through the built binary.
 @Suite struct ReliabilityTests {
   let fixture = HistoryFixture()
   var base: TemporaryDirectory { fixture.base }
@@ -59,7 +59,6 @@ import Testing
     #expect(Date().timeIntervalSince(again) < 15)
   }
 
-  // 3
   @Test func scriptsReadOurStandardInput() throws {
     base.script("configure.d/10-reads", #"read line; echo "got: $line""#)
     scratch.write("input", "hello from stdin\n")
@@ -68,7 +67,6 @@ import Testing
     #expect(result.stdoutText == "got: hello from stdin\n")
   }
 
-  // 4
   @Test func aSecondRefreshAtOnceExitsElevenAndLeavesTheFirstRecordsAlone() throws {
     base.script(
       "configure.d/10-waits", "touch \(scratch.url("ready")); while [ ! -e \(scratch.url("go")) ]; do sleep 0.05; done")
@@ -87,7 +85,6 @@ import Testing
     #expect(try fixture.show().scripts.first?.status == .success)
   }
 
-  // 5
   @Test func aTimeoutKillsEveryProcessTheScriptStartedAndRecordsIt() throws {
     base.script(
       "configure.d/10-family",
@@ -116,7 +113,6 @@ import Testing
     #expect(run.scripts.last?.name == "10-handler")
   }
 
-  // 6
   @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
   func aTerminationSignalIsPassedOnRecordedAndReleasesTheLock(signal: Int32, status: Int32) throws {
     base.script(
@@ -141,7 +137,6 @@ import Testing
     #expect(fixture.refresh(["--timeout", "1"]).status == 1, "the lock is free again")
   }
 
-  // 7
   @Test func fiftyKillNinesAtRandomMomentsLeaveASoundHistory() throws {
     for index in 0..<10 { base.script("configure.d/\(100 + index)-step", "sleep 0.005") }
     base.script("configure.d/099-started", "touch \(scratch.url("started"))")
@@ -194,7 +189,6 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == [])
   }
 
-  // 10
   @Test func aReaderHoldingASnapshotForAWholeRunLosesNothingAndDelaysNothing() throws {
     for index in 0..<500 { base.script("configure.d/\(1000 + index)-s", "exit 0") }
     #expect(fixture.refresh(["--no-history"]).status == 0)  // warm the page cache
@@ -218,7 +212,6 @@ import Testing
     #expect(stat(fixture.database + "-wal", &info) != 0 || info.st_size == 0, "WAL is \(info.st_size) bytes")
   }
 
-  // 11
   @Test func aGibibyteOnEachStreamPassesThroughExactlyInBoundedMemory() throws {
     base.script(
       "configure.d/10-flood",
@@ -258,7 +251,6 @@ import Testing
     #expect(stdout.text == head + tail)
   }
 
-  // 12
   @Test func nulBytesInvalidUTF8AndACutCharacterAreStoredExactly() throws {
     // "é" is C3 A9: with --max-output 4 the head ends after C3.
     base.script("configure.d/10-bytes", #"printf 'ab\000\303\251cd\377ef\303\251zz'"#)
@@ -272,7 +264,6 @@ import Testing
     #expect(human.status == 0)
   }
 
-  // 13
   @Test func aBrokenPipeOnOurStdoutStopsNothing() throws {
     for index in 0..<5 { base.script("configure.d/\(10 + index)-talk", "seq 1 20000") }
     let result = bash("$ORC $ARGS | head -c 10 > /dev/null; exit ${PIPESTATUS[0]}")
@@ -282,7 +273,6 @@ import Testing
     #expect(scripts.allSatisfy { $0.status == .success })
   }
 
-  // 14
   @Test func startedWithStandardDescriptorsClosedItStillRunsCleanly() throws {
     base.script("configure.d/10-look", "ls -l /proc/$PPID/fd > \(scratch.url("fds")) 2>&1; echo ok")
     let result = bash("exec 0<&- 1>&- 2>&-; $ORC $ARGS")
@@ -295,7 +285,6 @@ import Testing
     #expect(try fixture.show().status == .success)
   }
 
-  // 15
   @Test func aVanishingScriptAndOddNamesAreRecordedClearly() throws {
     base.script("configure.d/10-remover", "rm \(base.url("configure.d/20-vanishes"))")
     base.script("configure.d/20-vanishes", "echo never")
@@ -320,7 +309,6 @@ import Testing
     #expect(names == ["10-it's", "20-new\nline"])
   }
 
-  // 16
   @Test func hostileHistoryInputChangesNothing() throws {
     base.script("configure.d/10-ok", "true")
     #expect(fixture.refresh().status == 0)

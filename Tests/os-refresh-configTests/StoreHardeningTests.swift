@@ -3,9 +3,8 @@ import RefreshVocabulary
 import TestSupport
 import Testing
 
-/// More cases of the hardening issue, each through the built binary: the
-/// store under a full disk, damage, permissions and namespaces, and display
-/// and redaction limits.
+/// The history under a full disk, damage, permissions and namespaces, and the
+/// limits of display and redaction, each through the built binary.
 @Suite struct StoreHardeningTests {
   let fixture = HistoryFixture()
   var base: TemporaryDirectory { fixture.base }
@@ -98,7 +97,6 @@ import Testing
       ])
   }
 
-  // 9
   @Test func aChangedMetadataFileOver16MiBIsHashedAndReportedChanged() throws {
     base.script("configure.d/10-ok", "echo ok")
     let big = scratch.url("big.json")
@@ -120,7 +118,6 @@ import Testing
     #expect(diff.stdoutText.contains("changed  \(big)  (content not kept: digest compared)"), "\(diff.stdoutText)")
   }
 
-  // 11
   @Test func aRunInAnotherPIDNamespaceIsNeverJudgedDeadFromThisOne() throws {
     base.script("configure.d/10-ok", "true")
     #expect(fixture.refresh().status == 0)
@@ -141,7 +138,6 @@ import Testing
     #expect(try fixture.statuses().first == .running, "a running run is never pruned")
   }
 
-  // 7
   @Test func damageInsideTheDatabaseIsFoundAndMovedAside() throws {
     base.script("configure.d/10-ok", "echo ok")
     for _ in 0..<2 { #expect(fixture.refresh().status == 0) }
