@@ -31,9 +31,13 @@ let package = Package(
     // The one POSIX layer: the EINTR funnel, owned descriptors, small files,
     // regular expressions, clocks and time formats. Glibc is imported here only.
     .target(name: "SystemInterface", dependencies: ["CSystemShims"]),
+    // What records are made of, below the store: JSON text (RFC 8259),
+    // SHA-256 and HMAC, content digests and chunks, a file's identity. No
+    // module imports the store to quote a string or hash a file.
+    .target(name: "ContentEncoding", dependencies: ["CSystemShims", "SystemInterface"]),
     .target(
       name: "RefreshStore",
-      dependencies: ["CSQLite", "CSystemShims", "RefreshVocabulary", "SystemInterface"],
+      dependencies: ["CSQLite", "ContentEncoding", "CSystemShims", "RefreshVocabulary", "SystemInterface"],
       exclude: [],
       resources: [.embedInCode("Migrations")]
     ),
@@ -41,18 +45,18 @@ let package = Package(
     // Metadata documents (JSON, parsed keeping key order and numbers as
     // written) and what in them is secret: the one policy that recording,
     // diff, views and exporters follow.
-    .target(name: "MetadataDocuments", dependencies: ["CSystemShims", "RefreshStore"]),
+    .target(name: "MetadataDocuments", dependencies: ["ContentEncoding", "CSystemShims", "SystemInterface"]),
     // Bridges the runner and the store: records a run's events.
     .target(
       name: "RunHistory",
-      dependencies: ["CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
+      dependencies: ["ContentEncoding", "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
     .target(
-      name: "RunForensics", dependencies: ["MetadataDocuments", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+      name: "RunForensics", dependencies: ["ContentEncoding", "MetadataDocuments", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // What leaves the node: a run as an OpenTelemetry trace (OTLP JSON), the
     // Prometheus metrics file, and the files they are written to.
     .target(
-      name: "RunTelemetry", dependencies: ["RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+      name: "RunTelemetry", dependencies: ["ContentEncoding", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // What a refresh does now: the lock's holder (/proc/locks), the running
     // script's processes and what they wait on, progress against the
     // history's typical durations. Read only: never takes the lock.
@@ -75,7 +79,7 @@ let package = Package(
     // the console log, time arguments. Tests call it without the binary.
     .target(
       name: "RunViews",
-      dependencies: [
+      dependencies: ["ContentEncoding", 
         "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "RunTelemetry",
         "RunWatch", "SystemInterface",
       ]
@@ -99,7 +103,7 @@ let package = Package(
     ),
     // Fills a history with synthetic runs through the store's API, for bench/.
     .executableTarget(
-      name: "orc-history-generator", dependencies: ["RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+      name: "orc-history-generator", dependencies: ["ContentEncoding", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // What every test target shares: temporary directories, the binaries
     // and how to run them, the reference side by side, the JSON contract.
     .target(
@@ -108,16 +112,17 @@ let package = Package(
       path: "Tests/TestSupport"
     ),
     .testTarget(name: "RefreshVocabularyTests", dependencies: ["RefreshVocabulary", "RefreshStore", "TestSupport"]),
+    .testTarget(name: "ContentEncodingTests", dependencies: ["CSystemShims", "ContentEncoding"]),
     .testTarget(name: "SystemInterfaceTests", dependencies: ["SystemInterface", "TestSupport"]),
     .testTarget(
       name: "RefreshRunnerTests",
       dependencies: ["CSystemShims", "RefreshRunner", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
     .testTarget(
-      name: "RefreshStoreTests", dependencies: ["CSystemShims", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
+      name: "RefreshStoreTests", dependencies: ["ContentEncoding", "CSystemShims", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
     .testTarget(
       name: "RunHistoryTests",
-      dependencies: ["RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
+      dependencies: ["ContentEncoding", "RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
     .testTarget(
       name: "RefreshSessionTests",
@@ -126,9 +131,9 @@ let package = Package(
       name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "RefreshVocabulary", "TestSupport"]),
     .testTarget(name: "MetadataDocumentsTests", dependencies: ["MetadataDocuments"]),
     .testTarget(
-      name: "RunForensicsTests", dependencies: ["MetadataDocuments", "RefreshStore", "RunForensics", "TestSupport"]),
+      name: "RunForensicsTests", dependencies: ["ContentEncoding", "MetadataDocuments", "RefreshStore", "RunForensics", "TestSupport"]),
     .testTarget(
-      name: "RunViewsTests", dependencies: ["RefreshStore", "RunForensics", "RunTelemetry", "RunViews", "TestSupport"]),
+      name: "RunViewsTests", dependencies: ["ContentEncoding", "RefreshStore", "RunForensics", "RunTelemetry", "RunViews", "TestSupport"]),
     .testTarget(
       name: "RunTelemetryTests",
       dependencies: ["RunTelemetry", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
@@ -136,7 +141,7 @@ let package = Package(
     .testTarget(name: "RunWatchTests", dependencies: ["RefreshStore", "RunWatch", "SystemInterface", "TestSupport"]),
     .testTarget(
       name: "os-refresh-configTests",
-      dependencies: ["os-refresh-config", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "TestSupport"]
+      dependencies: ["ContentEncoding", "os-refresh-config", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "TestSupport"]
     ),
   ]
 )

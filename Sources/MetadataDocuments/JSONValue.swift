@@ -1,4 +1,4 @@
-import RefreshStore
+import ContentEncoding
 
 /// A parsed JSON document, objects keeping their keys in document order.
 public indirect enum JSONValue: Equatable, Sendable {

@@ -1,3 +1,4 @@
+import ContentEncoding
 import RefreshVocabulary
 
 /// Reading the history: runs, their phases, scripts and captured output.

@@ -1,3 +1,4 @@
+import ContentEncoding
 import SystemInterface
 
 // MARK: - The secret key

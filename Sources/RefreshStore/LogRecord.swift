@@ -1,3 +1,4 @@
+import ContentEncoding
 import RefreshVocabulary
 import SystemInterface
 

@@ -1,3 +1,4 @@
+import ContentEncoding
 import RefreshVocabulary
 
 /// One end of a script's captured output: the first and the last bytes kept,

@@ -1,3 +1,4 @@
+import ContentEncoding
 import RefreshVocabulary
 
 /// Recording a run as it happens.

@@ -1,4 +1,5 @@
 import CSystemShims
+import ContentEncoding
 import MetadataDocuments
 import RefreshRunner
 import RefreshStore

@@ -1,3 +1,4 @@
+import ContentEncoding
 import MetadataDocuments
 import RefreshRunner
 import RefreshStore

@@ -1,4 +1,4 @@
-import RefreshStore
+import ContentEncoding
 import RefreshVocabulary
 
 /// A run as one line of the OTLP file exporter's format: a `TracesData`

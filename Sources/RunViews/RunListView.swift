@@ -1,3 +1,4 @@
+import ContentEncoding
 import RefreshStore
 
 /// `history [list]`: one line per run, newest first; or the JSON array.

@@ -1,3 +1,4 @@
+import ContentEncoding
 import RefreshStore
 
 /// `history stats`: per script, runs, failures, median and p95 duration.

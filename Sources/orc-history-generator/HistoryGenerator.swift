@@ -1,3 +1,4 @@
+import ContentEncoding
 import RefreshStore
 import RefreshVocabulary
 

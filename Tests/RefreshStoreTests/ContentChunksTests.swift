@@ -3,6 +3,7 @@ import RefreshVocabulary
 import TestSupport
 import Testing
 
+@testable import ContentEncoding
 @testable import RefreshStore
 
 /// Large inputs stored as content-defined chunks: every file comes back

@@ -3,6 +3,7 @@ import RefreshVocabulary
 import TestSupport
 import Testing
 
+@testable import ContentEncoding
 @testable import RefreshStore
 
 @Suite struct HistoryStoreTests {

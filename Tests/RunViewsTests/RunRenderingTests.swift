@@ -1,3 +1,4 @@
+import ContentEncoding
 import Foundation
 import FoundationXML
 import RefreshStore

@@ -1,3 +1,4 @@
+import ContentEncoding
 import Foundation
 import RefreshStore
 import RefreshVocabulary

@@ -2,7 +2,7 @@ import CSystemShims
 import Foundation
 import Testing
 
-@testable import RefreshStore
+@testable import ContentEncoding
 
 @Suite struct SHA256Tests {
   /// FIPS 180-4 / NIST example vectors.
