@@ -42,17 +42,21 @@ let package = Package(
       resources: [.embedInCode("Migrations")]
     ),
     .target(name: "RefreshRunner", dependencies: ["CSystemShims", "RefreshVocabulary", "SystemInterface"]),
-    // Metadata documents (JSON, parsed keeping key order and numbers as
-    // written) and what in them is secret: the one policy that recording,
-    // diff, views and exporters follow.
+    // Metadata documents: JSON parsed keeping key order and numbers as
+    // written, skimmed lazily, and the keys scripts and templates read.
     .target(name: "MetadataDocuments", dependencies: ["ContentEncoding", "CSystemShims", "SystemInterface"]),
+    // The one home for hiding secrets: which names and values are secret
+    // (SecretPolicy, CredentialSpans), --redact's linear-time expressions
+    // and output redaction, a run's known secret values, and the one masker
+    // of command lines. Recording, diff, views, status and exporters call it.
+    .target(name: "SecretHiding", dependencies: ["CSystemShims", "MetadataDocuments", "SystemInterface"]),
     // Bridges the runner and the store: records a run's events.
     .target(
       name: "RunHistory",
-      dependencies: ["ContentEncoding", "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
+      dependencies: ["SecretHiding", "ContentEncoding", "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
     .target(
-      name: "RunForensics", dependencies: ["ContentEncoding", "MetadataDocuments", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+      name: "RunForensics", dependencies: ["SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // What leaves the node: a run as an OpenTelemetry trace (OTLP JSON), the
     // Prometheus metrics file, and the files they are written to.
     .target(
@@ -62,12 +66,12 @@ let package = Package(
     // history's typical durations. Read only: never takes the lock.
     .target(
       name: "RunWatch",
-      dependencies: ["MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+      dependencies: ["SecretHiding", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // A refresh from start to end, as the command asks for it: console,
     // lock, recorder, run, and the files left for the fleet.
     .target(
       name: "RefreshSession",
-      dependencies: [
+      dependencies: ["SecretHiding", 
         "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunHistory", "RunTelemetry", "RunViews",
         "SystemInterface",
       ]),
@@ -79,14 +83,14 @@ let package = Package(
     // the console log, time arguments. Tests call it without the binary.
     .target(
       name: "RunViews",
-      dependencies: ["ContentEncoding", 
+      dependencies: ["SecretHiding", "ContentEncoding", 
         "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "RunTelemetry",
         "RunWatch", "SystemInterface",
       ]
     ),
     .executableTarget(
       name: "os-refresh-config",
-      dependencies: [
+      dependencies: ["SecretHiding", 
         "CommandLineSupport",
         "CxxCompat",
         "RefreshRunner",
@@ -122,26 +126,26 @@ let package = Package(
       name: "RefreshStoreTests", dependencies: ["ContentEncoding", "CSystemShims", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
     .testTarget(
       name: "RunHistoryTests",
-      dependencies: ["ContentEncoding", "RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
+      dependencies: ["SecretHiding", "ContentEncoding", "RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
     .testTarget(
       name: "RefreshSessionTests",
       dependencies: ["RefreshRunner", "RefreshSession", "RefreshVocabulary", "SystemInterface", "TestSupport"]),
     .testTarget(
       name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "RefreshVocabulary", "TestSupport"]),
-    .testTarget(name: "MetadataDocumentsTests", dependencies: ["MetadataDocuments"]),
+    .testTarget(name: "SecretHidingTests", dependencies: ["MetadataDocuments", "SecretHiding", "SystemInterface"]),
     .testTarget(
-      name: "RunForensicsTests", dependencies: ["ContentEncoding", "MetadataDocuments", "RefreshStore", "RunForensics", "TestSupport"]),
+      name: "RunForensicsTests", dependencies: ["SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RunForensics", "TestSupport"]),
     .testTarget(
-      name: "RunViewsTests", dependencies: ["ContentEncoding", "RefreshStore", "RunForensics", "RunTelemetry", "RunViews", "TestSupport"]),
+      name: "RunViewsTests", dependencies: ["SecretHiding", "ContentEncoding", "RefreshStore", "RunForensics", "RunTelemetry", "RunViews", "TestSupport"]),
     .testTarget(
       name: "RunTelemetryTests",
       dependencies: ["RunTelemetry", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
-    .testTarget(name: "RunWatchTests", dependencies: ["RefreshStore", "RunWatch", "SystemInterface", "TestSupport"]),
+    .testTarget(name: "RunWatchTests", dependencies: ["SecretHiding", "RefreshStore", "RunWatch", "SystemInterface", "TestSupport"]),
     .testTarget(
       name: "os-refresh-configTests",
-      dependencies: ["ContentEncoding", "os-refresh-config", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "TestSupport"]
+      dependencies: ["SecretHiding", "ContentEncoding", "os-refresh-config", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "TestSupport"]
     ),
   ]
 )

@@ -4,6 +4,7 @@ import RefreshVocabulary
 import RunHistory
 import RunTelemetry
 import RunViews
+import SecretHiding
 import SystemInterface
 
 /// What a refresh is asked to do: the values of the command's options,
@@ -90,7 +91,9 @@ public enum RefreshSession {
       throw RefreshEnded(exitStatus: error.exitStatus)
     }
     defer { lock.release() }
-    let recorder = try recorder(for: request, console: console, base: base, pattern: pattern, redactor: redactor)
+    let history = try history(
+      for: request, environment: environment, console: console, base: base, pattern: pattern, redactor: redactor)
+    let recorder = history?.recorder
     let outputs = FleetOutputs.resolve(
       metricsOption: request.metricsFile, otlpOption: request.otlpFile, environment: environment.dictionary)
     let tracer = RunTracer(version: request.version)
@@ -99,7 +102,7 @@ public enum RefreshSession {
     if !outputs.isEmpty { observers.append(tracer) }
     let live = outputs.metricsFile.map { path in
       LiveMetrics(
-        path: path, previousRun: { LiveMetrics.previousRun(in: recorder?.queries) },
+        path: path, previousRun: { LiveMetrics.previousRun(in: history?.store.queries) },
         redact: { redactor?.redact($0) ?? $0 }, warn: { console.log(.warning, $0) })
     }
     if let live { observers.append(live) }
@@ -110,17 +113,19 @@ public enum RefreshSession {
       passThrough: (hooks.standardOutput, hooks.standardError), adoptsOrphans: hooks.adoptsOrphans)
     let outcome = try RefreshRun(configuration: configuration, observers: observers).run()
     outputs.write(
-      tracer: tracer, recorded: recorder?.recorded, redact: { redactor?.redact($0) ?? $0 },
+      tracer: tracer,
+      recorded: history.flatMap { opened in opened.recorder.recordedRunID.map { (opened.store.queries, $0) } },
+      redact: { redactor?.redact($0) ?? $0 },
       metricsWarned: live?.failed ?? false, warn: { console.log(.warning, $0) })
     if outcome.exitStatus != .success { throw RefreshEnded(exitStatus: outcome.exitStatus) }
   }
 
-  /// The history recorder, unless recording is off or impossible (then a
-  /// WARNING, or with `--require-history` an error and exit 1).
-  private static func recorder(
-    for request: RefreshRequest, console: ConsoleLog, base: BaseDirectory, pattern: RunPartsPattern,
-    redactor: OutputRedactor?
-  ) throws -> HistoryRecorder? {
+  /// The history and its recorder, unless recording is off or impossible
+  /// (then a WARNING, or with `--require-history` an error and exit 1).
+  private static func history(
+    for request: RefreshRequest, environment: ProcessEnvironment, console: ConsoleLog, base: BaseDirectory,
+    pattern: RunPartsPattern, redactor: OutputRedactor?
+  ) throws -> (store: HistoryStore, recorder: HistoryRecorder)? {
     guard let path = request.databasePath else { return nil }
     var settings = HistoryRecorder.Settings(
       maxOutput: request.maxOutput,
@@ -128,10 +133,10 @@ public enum RefreshSession {
       version: request.version, keepRuns: request.keepRuns, redactor: redactor)
     settings.required = request.requireHistory
     settings.maxDatabaseBytes = request.maxDatabaseBytes
-    let variable = ProcessEnvironment.current().dictionary["OS_REFRESH_CONFIG_STORE_SECRETS"] ?? ""
+    let variable = environment.dictionary["OS_REFRESH_CONFIG_STORE_SECRETS"] ?? ""
     settings.storeSecrets = request.storeSecrets || !["", "0", "false", "no"].contains(variable.lowercased())
     do {
-      return try RecordingSession.recorder(
+      return try RecordingSession.open(
         path: path, required: request.requireHistory, settings: settings, warn: { console.log(.warning, $0) })
     } catch {
       console.log(.error, error.description)

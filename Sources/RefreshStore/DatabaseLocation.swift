@@ -8,9 +8,6 @@ import SystemInterface
 /// symlinks and not writable by anyone else; what is looser is refused, and
 /// an existing database that others could read is tightened to 0600.
 enum DatabaseLocation {
-  /// The suffixes of a database's files: the database, its WAL and its shared memory.
-  static let suffixes = ["", "-wal", "-shm"]
-
   /// Refuses what is not a file name: an empty path and `:memory:` keep
   /// nothing, and `file:` would be taken by SQLite as a URI.
   static func checkName(_ path: String) throws(StoreError) {
@@ -45,17 +42,17 @@ enum DatabaseLocation {
   /// Checks each existing file of the database: a regular file of ours, not
   /// a symlink; tightens one others could read or write to 0600.
   static func checkFiles(_ path: String) throws(StoreError) {
-    for suffix in suffixes {
+    for file in HistoryFiles(database: path).sqliteFiles {
       var info = stat()
-      guard lstat(path + suffix, &info) == 0 else { continue }
+      guard lstat(file, &info) == 0 else { continue }
       guard info.st_mode & S_IFMT != S_IFLNK else {
-        throw .unsafePath(path: path + suffix, reason: "a symbolic link")
+        throw .unsafePath(path: file, reason: "a symbolic link")
       }
       guard info.st_mode & S_IFMT == S_IFREG else {
-        throw .unsafePath(path: path + suffix, reason: "not a regular file")
+        throw .unsafePath(path: file, reason: "not a regular file")
       }
-      try checkOwnership(info, of: path + suffix, what: "file")
-      if info.st_mode & 0o077 != 0 { chmod(path + suffix, 0o600) }
+      try checkOwnership(info, of: file, what: "file")
+      if info.st_mode & 0o077 != 0 { chmod(file, 0o600) }
     }
   }
 
@@ -97,11 +94,13 @@ enum DatabaseLocation {
   }
 
   /// Whether the WAL's shared-memory index (`PATH-shm`) exists.
-  static func hasSharedMemoryFile(_ path: String) -> Bool { access(path + "-shm", F_OK) == 0 }
+  static func hasSharedMemoryFile(_ path: String) -> Bool {
+    access(HistoryFiles(database: path).sharedMemory, F_OK) == 0
+  }
 
   /// Whether a write-ahead log with records (`PATH-wal`, not empty) exists.
   static func hasWriteAheadRecords(_ path: String) -> Bool {
     var info = stat()
-    return lstat(path + "-wal", &info) == 0 && info.st_size > 0
+    return lstat(HistoryFiles(database: path).writeAheadLog, &info) == 0 && info.st_size > 0
   }
 }

@@ -14,7 +14,7 @@ extension HistoryStore {
   /// digests made under a key, `replacedLost` says the old one was lost:
   /// each secret then shows as changed once.
   public func secretKey() throws -> (key: [UInt8], replacedLost: Bool) {
-    let keyPath = path + Self.keySuffix
+    let keyPath = files.secretKey
     var info = stat()
     if lstat(keyPath, &info) == 0 {
       try DatabaseLocation.checkKeyFile(keyPath)
@@ -46,7 +46,4 @@ extension HistoryStore {
     unlink(keyPath + ".new")
     return (key, hadKey)
   }
-
-  /// The key file's suffix.
-  public static let keySuffix = ".key"
 }

@@ -13,6 +13,11 @@ public final class HistoryStore {
   let database: Database
   /// The database file's path.
   public var path: String { database.path }
+  /// The database and the files beside it.
+  public var files: HistoryFiles { HistoryFiles(database: path) }
+  /// The pending log, locked for the next run by ``prepareForRun(isAlive:)``
+  /// and handed to its journal by ``journal(for:)``.
+  private var runLog: PendingLog?
 
   /// The path chosen as `--db` over `OS_REFRESH_CONFIG_DB` over the default.
   public static func path(option: String?, environment: [String: String]) -> String {
@@ -63,12 +68,12 @@ public final class HistoryStore {
     } catch let error as SQLiteError where error.isCorruption {
       let target = try moveAside(path, now: now)
       var quarantine = Quarantine(movedTo: target, reason: error.description)
-      let pending = PendingLog.path(forDatabase: path)
+      let pending = HistoryFiles(database: path).pendingLog
       var info = stat()
       if lstat(pending, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
-        rename(pending, PendingLog.path(forDatabase: target)) == 0
+        rename(pending, HistoryFiles(database: target).pendingLog) == 0
       {
-        quarantine.pendingMovedTo = PendingLog.path(forDatabase: target)
+        quarantine.pendingMovedTo = HistoryFiles(database: target).pendingLog
       }
       return (try openAndMigrate(path), quarantine)
     }
@@ -84,25 +89,22 @@ public final class HistoryStore {
       try store.database.firstRow("SELECT count(*) FROM runs WHERE status = ?", [.word(RunStatus.running)]) {
         $0.int64(0)
       } ?? 0
-    guard unfinished > 0 || access(path + checkMarkerSuffix, F_OK) == 0 else { return store }
+    guard unfinished > 0 || access(store.files.checkMarker, F_OK) == 0 else { return store }
     let answer = try store.quickCheck()
     guard answer == "ok" else {
       throw SQLiteError.corruption("quick_check: \(answer.prefix(300))")
     }
-    unlink(path + checkMarkerSuffix)
+    unlink(store.files.checkMarker)
     return store
   }
 
-  /// The file whose presence asks the next open for a check.
-  static let checkMarkerSuffix = ".needs-check"
-
   /// Asks the next open for recording to check the whole database: a write
   /// found it damaged.
-  public func markForCheck() { Self.markForCheck(databasePath: path) }
+  public func markForCheck() { Self.markForCheck(files) }
 
-  /// Leaves the marker that has the next open check the database at `databasePath`.
-  public static func markForCheck(databasePath: String) {
-    _ = try? FileDescriptor.open(databasePath + checkMarkerSuffix, O_WRONLY | O_CREAT | O_NOFOLLOW, mode: 0o600)
+  /// Leaves the marker that has the next open check the database of `files`.
+  static func markForCheck(_ files: HistoryFiles) {
+    _ = try? FileDescriptor.open(files.checkMarker, O_WRONLY | O_CREAT | O_NOFOLLOW, mode: 0o600)
   }
 
   /// `PRAGMA quick_check`'s answer, "ok" for a sound database: every page
@@ -114,21 +116,21 @@ public final class HistoryStore {
   /// Moves a corrupt database (with its -wal and -shm) aside as
   /// `PATH.corrupt-<UTC time>`, or `…-2`, `…-3` when that name is taken.
   private static func moveAside(_ path: String, now: Int64) throws -> String {
-    let stem = path + ".corrupt-" + Timestamp.compactUTC(now)
-    var target = stem
+    let files = HistoryFiles(database: path)
     var attempt = 1
-    while DatabaseLocation.suffixes.contains(where: { access(target + $0, F_OK) == 0 }) {
+    var target = files.quarantined(at: now, attempt: attempt)
+    while target.sqliteFiles.contains(where: { access($0, F_OK) == 0 }) {
       attempt += 1
-      target = stem + "-\(attempt)"
+      target = files.quarantined(at: now, attempt: attempt)
     }
-    for suffix in DatabaseLocation.suffixes where access(path + suffix, F_OK) == 0 {
-      guard rename(path + suffix, target + suffix) == 0 else {
+    for (from, to) in zip(files.sqliteFiles, target.sqliteFiles) where access(from, F_OK) == 0 {
+      guard rename(from, to) == 0 else {
         throw StoreError.unusableDirectory(
           path: path, reason: "cannot move the corrupt database aside: \(String(cString: strerror(errno)))")
       }
     }
-    unlink(path + checkMarkerSuffix)
-    return target
+    unlink(files.checkMarker)
+    return target.database
   }
 
   /// Something a reader should be told about what it reads (one line), or nil.
@@ -174,7 +176,7 @@ public final class HistoryStore {
     }
     // What a killed run left in the pending log is added before anything
     // is read (when the file can be written and no live refresh holds it).
-    if access(path, W_OK) == 0, let log = pendingLogToRecover(databasePath: path) {
+    if access(path, W_OK) == 0, let log = pendingLogToRecover(store.files) {
       _ = try? store.recoverPending(from: log)
     }
     return store
@@ -253,8 +255,8 @@ public final class HistoryStore {
 
   /// Starts syncing commits made with `NORMAL` off the calling thread (LogSync).
   /// Our automatic checkpoints are off meanwhile: the sync thread checkpoints.
-  public func startLogSync(alsoSyncing pending: PendingLog? = nil) {
-    guard database.logSync == nil, let sync = LogSync(databasePath: path, alsoSyncing: pending?.descriptor) else {
+  func startLogSync(alsoSyncing pending: PendingLog? = nil) {
+    guard database.logSync == nil, let sync = LogSync(files: files, alsoSyncing: pending?.descriptor) else {
       return
     }
     database.logSync = sync
@@ -263,13 +265,13 @@ public final class HistoryStore {
 
   /// Something was written that is not synced yet (the pending log): the
   /// sync thread syncs it within its interval.
-  public func noteUnsyncedWrite() { database.logSync?.noteCommit(durable: false) }
+  func noteUnsyncedWrite() { database.logSync?.noteCommit(durable: false) }
 
   /// Syncs what is pending and stops the sync thread; automatic checkpoints
   /// are back. Returns why a sync failed, if one did: then the run's
   /// records since are not known to be on disk.
   @discardableResult
-  public func stopLogSync() -> SystemError? {
+  func stopLogSync() -> SystemError? {
     guard let sync = database.logSync else { return nil }
     sync.stop()
     database.logSync = nil
@@ -305,12 +307,34 @@ public final class HistoryStore {
     return count
   }
 
+  // MARK: - Recording a run
+
+  /// Readies the history for a run: locks the pending log (so no other
+  /// refresh or reader takes it for a dead run's), applies what a killed
+  /// run left in it, so the runs marked abandoned next have every script
+  /// they started, and marks runs whose process is gone abandoned.
+  public func prepareForRun(isAlive: LivenessCheck) throws {
+    runLog = runLog ?? PendingLog.openForRun(files)
+    if let runLog { try recoverPending(from: runLog) }
+    try abandonStaleRuns(isAlive: isAlive)
+  }
+
+  /// The journal run `runID`'s records are written through: the one write
+  /// path from its first phase to its end. Nil when the pending log cannot
+  /// be had (another refresh holds it, or it is unsafe) or no writer thread
+  /// can be started.
+  public func journal(for runID: Int64) -> RunJournal? {
+    guard let log = runLog ?? PendingLog.openForRun(files) else { return nil }
+    runLog = nil
+    return RunJournal(store: self, log: log, runID: runID)
+  }
+
   /// A dead run's pending log, locked, when there is one with records:
   /// nil when it is empty or absent, or a live refresh holds it.
-  static func pendingLogToRecover(databasePath: String) -> PendingLog? {
+  static func pendingLogToRecover(_ files: HistoryFiles) -> PendingLog? {
     var info = stat()
-    guard lstat(PendingLog.path(forDatabase: databasePath), &info) == 0, info.st_size > 0 else { return nil }
-    return PendingLog.openForRun(databasePath: databasePath)
+    guard lstat(files.pendingLog, &info) == 0, info.st_size > 0 else { return nil }
+    return PendingLog.openForRun(files)
   }
 
   /// Folds the write-ahead log back into the database and truncates it

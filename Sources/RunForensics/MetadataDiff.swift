@@ -1,4 +1,5 @@
 import MetadataDocuments
+import SecretHiding
 
 /// How one key of two JSON documents differs.
 public struct KeyChange: Equatable, Sendable {

@@ -2,6 +2,7 @@ import ContentEncoding
 import MetadataDocuments
 import RefreshStore
 import RefreshVocabulary
+import SecretHiding
 
 /// Whether something is in one run, the other, or both (and then equal or not).
 public enum ChangeKind: String, Sendable {

@@ -6,14 +6,29 @@ import SystemInterface
 /// file is never held in memory whole, and their bytes up to a limit.
 enum FileDigest {
   /// The SHA-256 of the file at `path`; nil when `shouldStop` said so
-  /// between two chunks (it is asked every 16 of them, 1 MiB).
+  /// between two chunks (it is asked every ``chunksPerAsk`` of them).
   static func sha256(_ path: String, shouldStop: () -> Bool = { false }) throws(SystemError) -> String? {
+    var bytesHashed = 0
+    return try sha256(path, bytesHashed: &bytesHashed, shouldStop: shouldStop)
+  }
+
+  /// Chunks hashed between two asks of `shouldStop`.
+  static let chunksPerAsk = 16
+
+  /// ``sha256(_:shouldStop:)``, counting the bytes it hashed: how tests
+  /// bound the work done after a stop without a clock.
+  static func sha256(
+    _ path: String, bytesHashed: inout Int, shouldStop: () -> Bool
+  ) throws(SystemError) -> String? {
     var hasher = SHA256Hasher()
     var chunks = 0
+    var hashed = 0
+    defer { bytesHashed = hashed }
     let complete = try SmallFile.forEachChunk(path) { chunk in
       hasher.update(chunk)
+      hashed += chunk.count
       chunks += 1
-      return chunks % 16 != 0 || !shouldStop()
+      return chunks % Self.chunksPerAsk != 0 || !shouldStop()
     }
     return complete ? ContentDigest.hex(hasher.finalize()) : nil
   }

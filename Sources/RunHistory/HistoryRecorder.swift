@@ -1,6 +1,7 @@
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
+import SecretHiding
 import SystemInterface
 
 /// Records a run in the history as it happens: a ``RunObserver`` that turns
@@ -50,58 +51,55 @@ public final class HistoryRecorder: RunObserver {
   private let settings: Settings
   private let warn: (String) -> Void
   private let clock = RunClock()
+  /// The run's id once its start is recorded.
   private var runID: Int64?
+  /// Where the run's records go; nil when the pending log cannot be had.
+  private var journal: RunJournal?
   private var phaseStarts: [Phase: SpanStart] = [:]
   /// The sequence number of the running script's start record.
   private var currentStart: Int64?
-  /// Where script records go; nil when the pending log cannot be had.
-  private var journal: ScriptJournal?
-  private var pendingLog: PendingLog?
+  /// The end of the last script, when it succeeded: written with the next
+  /// script's start, in one append (or at the next phase or run event).
+  private var heldEnd: (start: Int64, end: ScriptEnd)?
   /// The metadata and environment.d files, and the secrets they hold.
   private var inputs: RunInputs
   /// Scripts' digests, remembered or read.
   private var digests: ScriptDigests
   /// What scripts and environment.d write, kept for the record.
   private var captures: OutputCaptures
+  /// The bytes the database's pages held when the run started.
+  private var usedAtStart: Int64?
+  /// What went wrong and was said once.
+  private var trouble = Trouble()
+  /// This run's id once its end is recorded: what the trace and the
+  /// metrics written after it are read from.
+  public private(set) var recordedRunID: Int64?
 
-  /// Records into `store`, script records through `pendingLog` (opened and
-  /// locked here when not given); `warn` receives the one message when
-  /// recording stops.
-  public init(
-    store: HistoryStore, settings: Settings, pendingLog: PendingLog? = nil, warn: @escaping (String) -> Void
-  ) {
+  /// What went wrong while recording, each said once.
+  private struct Trouble {
+    /// A mandatory record could not be written: the run must stop.
+    var mustStop = false
+    /// A write failed: recording goes on trying (a full disk may get room
+    /// again), and the WARNING is given once.
+    var interrupted = false
+    /// The run's output budget was spent and said.
+    var budgetSaid = false
+    /// A sync to disk failed and was said.
+    var syncFailed = false
+  }
+
+  /// Records into `store` through its journal; `warn` receives the one
+  /// message when recording stops.
+  public init(store: HistoryStore, settings: Settings, warn: @escaping (String) -> Void) {
     self.store = store
     self.settings = settings
     self.warn = warn
-    self.pendingLog = pendingLog ?? PendingLog.openForRun(databasePath: store.path)
     inputs = RunInputs(storeSecrets: settings.storeSecrets, secretKey: settings.secretKey)
     digests = ScriptDigests(remembered: [:], clock: clock)
     captures = OutputCaptures(limit: settings.maxOutput, redactor: settings.redactor)
     // Half the budget: room for the runs retention keeps beside this one.
     if settings.maxDatabaseBytes > 0 { captures.runBudget = settings.maxDatabaseBytes / 2 }
   }
-
-  /// The bytes the database's pages held when the run started.
-  private var usedAtStart: Int64?
-
-  /// The end of the last script, when it succeeded: written with the next
-  /// script's start, in one append (or at the next phase or run event).
-  private var heldEnd: (start: Int64, end: ScriptEnd)?
-
-  /// The history's queries and this run's id, once the run's end is
-  /// recorded: what the trace and the metrics written after it are read from.
-  public private(set) var recorded: (queries: HistoryQueries, runID: Int64)?
-
-  /// The history's queries, while it can be read (for the previous run's
-  /// metrics, written again while this run is in progress).
-  public var queries: HistoryQueries? { store?.queries }
-
-  /// Set when a mandatory record could not be written: the run must stop.
-  private var mustStop = false
-
-  /// Set once a write failed: recording goes on trying (a full disk may get
-  /// room again), and the WARNING is given once.
-  private var interrupted = false
 
   /// Runs one write. A failure costs one WARNING and never the refresh: later
   /// events try again, so recording resumes when it can (a full disk that
@@ -125,16 +123,16 @@ public final class HistoryRecorder: RunObserver {
     guard let store else { return }
     if settings.required {
       self.store = nil
-      mustStop = true
+      trouble.mustStop = true
       warn("history: recording failed (\(error)); recording is required, so the run stops here")
-    } else if !interrupted {
+    } else if !trouble.interrupted {
       warn(
         "history: recording stopped (\(error)); the refresh goes on without it and recording resumes when it can")
       // Later tries must cost the refresh nothing: no more waiting for a
       // lock another process holds.
       store.stopWaitingForLocks()
     }
-    interrupted = true
+    trouble.interrupted = true
   }
 
   /// Appends script records to the journal. Returns false when they could
@@ -143,10 +141,9 @@ public final class HistoryRecorder: RunObserver {
   private func append(_ records: [LogRecord]) -> Bool {
     guard let journal else { return false }
     guard journal.append(records) else {
-      failed("cannot write \(journal.log.path)")
+      failed("cannot write \(journal.pendingPath)")
       return false
     }
-    store?.noteUnsyncedWrite()
     reportWriterFailure()
     return true
   }
@@ -155,29 +152,23 @@ public final class HistoryRecorder: RunObserver {
   /// the pending log, so the run goes on even when recording is required,
   /// and the next run (or reader) adds them.
   private func reportWriterFailure() {
-    guard let journal, let failure = journal.writerFailure, !interrupted else { return }
-    interrupted = true
+    guard let journal, let failure = journal.writerFailure, !trouble.interrupted else { return }
+    trouble.interrupted = true
     warn(
-      "history: recording stopped (\(failure)); the records are kept in \(journal.log.path): the next run adds them, "
+      "history: recording stopped (\(failure)); the records are kept in \(journal.pendingPath): the next run adds them, "
         + "or, if it finds the database damaged, keeps them beside it")
   }
-
-  /// Set once the run's output budget was spent and said.
-  private var budgetSaid = false
-
-  /// Set once a sync to disk failed and was said.
-  private var syncFailed = false
 
   /// A sync to disk failed: the records stay (never reported durable), and
   /// the WARNING is given once.
   private func notDurable(_ failure: SystemError) {
-    guard !syncFailed else { return }
-    syncFailed = true
+    guard !trouble.syncFailed else { return }
+    trouble.syncFailed = true
     warn("history: cannot sync the records to disk (\(failure)); this run's records may not survive a power loss")
   }
 
   /// False once a mandatory record could not be written.
-  public func mayContinue() -> Bool { !mustStop && (!settings.required || store != nil) }
+  public func mayContinue() -> Bool { !trouble.mustStop && (!settings.required || store != nil) }
 
   // MARK: - Events
 
@@ -190,17 +181,14 @@ public final class HistoryRecorder: RunObserver {
       startedAt: run.startedAt, baseDirectory: run.baseDirectory, hostname: hostName(), pid: identity.pid,
       bootID: identity.bootID, processStart: identity.startTicks, pidNamespace: identity.pidNamespace,
       version: settings.version,
-      commandLine: RecordedCommandLine.scrubbed(run.arguments), plannedScripts: settings.plannedScripts,
+      commandLine: CommandLineMask.masked(run.arguments), plannedScripts: settings.plannedScripts,
       inputs: inputRecords)
     start.trace = run.trace
     start.kernel = KernelRelease.current()
     record { runID = try $0.writer.beginRun(start) }
-    if runID != nil, let store {
-      if let pendingLog { journal = ScriptJournal(log: pendingLog, databasePath: store.path) }
-      if journal == nil {
-        failed("cannot open \(PendingLog.path(forDatabase: store.path)) (another refresh holds it?)")
-      }
-      store.startLogSync(alsoSyncing: pendingLog)
+    if let runID, let store {
+      journal = store.journal(for: runID)
+      if journal == nil { failed("cannot open \(store.files.pendingLog) (another refresh holds it?)") }
     }
     usedAtStart = (try? store?.retention.usedBytes()) ?? nil
     digests = ScriptDigests(remembered: (try? store?.queries.fileDigests()) ?? [:], clock: clock)
@@ -288,8 +276,8 @@ public final class HistoryRecorder: RunObserver {
     guard let start = currentStart, let runID, let journal else { return }
     let (exitCode, signal) = Self.split(outcome.termination)
     let output = captures.scriptOutput()
-    if output.overBudget && !budgetSaid {
-      budgetSaid = true
+    if output.overBudget && !trouble.budgetSaid {
+      trouble.budgetSaid = true
       warn(
         "history: this run's kept output reached half the history's byte budget (--max-db-size); the output of "
           + "\(script.name) and the scripts after it is counted, not kept")
@@ -308,7 +296,7 @@ public final class HistoryRecorder: RunObserver {
       return
     }
     if append([.scriptEnd(sequence: journal.nextSequence(), start: start, runID: runID, end)]),
-      let failure = journal.log.sync()
+      let failure = journal.sync()
     {
       notDurable(failure)
     }
@@ -333,7 +321,7 @@ public final class HistoryRecorder: RunObserver {
     // The run's end goes to the pending log too, with the held script end,
     // so it is kept even when the database cannot take it now.
     let logged = appendEvent { .runEnd(sequence: $0, runID: $1, end) }
-    let applied = journal?.finish() ?? false
+    let applied = journal?.drain() ?? false
     if journal?.writerFailure != nil {
       // The database did not take records during the run: the run's end
       // does not wait for it either (it is in the pending log).
@@ -353,21 +341,20 @@ public final class HistoryRecorder: RunObserver {
         try finish(store)
         finished = true
       } catch {
-        if !interrupted {
-          warn("history: the run's end waits in \(PendingLog.path(forDatabase: store.path)) (\(error))")
+        if !trouble.interrupted {
+          warn("history: the run's end waits in \(store.files.pendingLog) (\(error))")
         }
-        interrupted = true
+        trouble.interrupted = true
       }
     } else {
       finished = record(finish)
     }
     // The run's end was synced, and with it every record before it: the
     // pending log has nothing left to give.
-    if applied && finished { journal?.log.empty() }
+    if let failure = journal?.end(runEndApplied: applied && finished) { notDurable(failure) }
     journal = nil
-    if let failure = store?.stopLogSync() { notDurable(failure) }
     guard finished else { return }
-    if let store { recorded = (store.queries, runID) }
+    recordedRunID = runID
     record {
       if settings.keepRuns > 0 { try $0.retention.prune(keepRuns: settings.keepRuns, olderThan: nil) }
       if settings.maxDatabaseBytes > 0 {

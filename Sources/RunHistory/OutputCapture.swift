@@ -1,4 +1,5 @@
 import RefreshStore
+import SecretHiding
 
 /// Keeps the first and the last `limit` bytes of a stream and counts all of
 /// them, in bounded memory however much the script writes.

@@ -1,6 +1,7 @@
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
+import SecretHiding
 import SystemInterface
 
 /// What the running script and the environment.d shell write, kept for the

@@ -6,14 +6,13 @@ import SystemInterface
 /// database problem costs one WARNING and never the refresh, unless the
 /// audit is mandatory (`--require-history`).
 public enum RecordingSession {
-  /// The recorder to attach, or nil when recording is impossible; `warn`
-  /// receives the WARNING lines.
+  /// The history opened for the run and the recorder to attach, or nil
+  /// when recording is impossible; `warn` receives the WARNING lines.
   /// - Throws: ``HistoryUnavailable`` only when `required`.
-  public static func recorder(
+  public static func open(
     path: String, required: Bool, settings: HistoryRecorder.Settings, warn: @escaping (String) -> Void
-  ) throws(HistoryUnavailable) -> HistoryRecorder? {
+  ) throws(HistoryUnavailable) -> (store: HistoryStore, recorder: HistoryRecorder)? {
     let store: HistoryStore
-    var pendingLog: PendingLog?
     do {
       let opened = try HistoryStore.openForRecording(at: path, now: RunClock().wallMicroseconds())
       store = opened.store
@@ -25,11 +24,7 @@ public enum RecordingSession {
           "history: \(path) was corrupt (\(quarantine.reason)); moved to \(quarantine.movedTo), starting a new one"
             + (pending ?? ""))
       }
-      // What a killed run left in the pending log comes first, so the runs
-      // it marks abandoned have every script they started.
-      pendingLog = PendingLog.openForRun(databasePath: path)
-      if let pendingLog { try store.recoverPending(from: pendingLog) }
-      try store.abandonStaleRuns(isAlive: ProcessIdentity.isAlive)
+      try store.prepareForRun(isAlive: ProcessIdentity.isAlive)
     } catch {
       if required { throw HistoryUnavailable(path: path, reason: String(describing: error)) }
       warn("history: cannot record in \(path) (\(error)); the refresh goes on without it")
@@ -41,7 +36,7 @@ public enum RecordingSession {
       settings.secretKey = key.key
       if key.replacedLost {
         warn(
-          "history: the secret key \(path)\(HistoryStore.keySuffix) was missing; a new one was made, so each secret "
+          "history: the secret key \(store.files.secretKey) was missing; a new one was made, so each secret "
             + "recorded before shows as changed once")
       }
     } catch {
@@ -54,7 +49,7 @@ public enum RecordingSession {
         warn("history: cannot yet remove secrets an earlier version stored (\(error)); the next refresh tries again")
       }
     }
-    return HistoryRecorder(store: store, settings: settings, pendingLog: pendingLog, warn: warn)
+    return (store, HistoryRecorder(store: store, settings: settings, warn: warn))
   }
 }
 

@@ -2,6 +2,7 @@ import ContentEncoding
 import MetadataDocuments
 import RefreshRunner
 import RefreshStore
+import SecretHiding
 import SystemInterface
 
 /// A run's inputs as recorded: the metadata files, kept with every secret

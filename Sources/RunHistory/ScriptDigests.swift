@@ -3,6 +3,7 @@ import ContentEncoding
 import MetadataDocuments
 import RefreshRunner
 import RefreshStore
+import SecretHiding
 import SystemInterface
 
 /// A script's digest and content for its start record: remembered from an

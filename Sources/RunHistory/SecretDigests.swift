@@ -1,6 +1,7 @@
 import ContentEncoding
 import MetadataDocuments
 import RefreshStore
+import SecretHiding
 
 /// How secrets are kept when they are not stored in clear: keyed digests
 /// under the database's key, written the same way by recording and by the

@@ -1,6 +1,7 @@
 import ContentEncoding
 import MetadataDocuments
 import RefreshStore
+import SecretHiding
 
 /// Rewrites what earlier versions stored in clear under today's secret
 /// policy: metadata with secrets (and the unsalted hashes `--redact-metadata`
@@ -24,7 +25,7 @@ enum SecretScrub {
           if case .string(let text) = value { return text }
           return nil
         }
-        return JSONText.array(RecordedCommandLine.scrubbed(arguments))
+        return JSONText.array(CommandLineMask.masked(arguments))
       })
   }
 }

@@ -1,3 +1,4 @@
+import SecretHiding
 import SystemInterface
 
 /// What a process waits on, when /proc can tell.

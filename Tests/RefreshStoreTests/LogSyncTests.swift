@@ -25,7 +25,7 @@ import Testing
     let store = try database()
     let synced = Counter()
     let sync = try #require(
-      LogSync(databasePath: path, alsoSyncing: nil) { descriptor in
+      LogSync(files: HistoryFiles(database: path), alsoSyncing: nil) { descriptor in
         synced.add()
         return fdatasync(descriptor)
       })
@@ -40,7 +40,7 @@ import Testing
   @Test func aFailedSyncKeepsTheCommitsPendingAndSaysWhy() throws {
     let store = try database()
     let sync = try #require(
-      LogSync(databasePath: path, alsoSyncing: nil) { _ in
+      LogSync(files: HistoryFiles(database: path), alsoSyncing: nil) { _ in
         errno = EIO
         return -1
       })

@@ -87,7 +87,7 @@ import Testing
     // The writer thread had applied the first two before the process died.
     var rows: [Int64: Int64] = [:]
     try store.writer.apply(Array(records.prefix(2)), rows: &rows)
-    let log = try #require(PendingLog.openForRun(databasePath: databasePath))
+    let log = try #require(PendingLog.openForRun(HistoryFiles(database: databasePath)))
     #expect(log.append(records))
     var batches = 0
     log.forEachBatch(byteLimit: batchBytes) { _ in batches += 1 }
@@ -101,7 +101,7 @@ import Testing
     #expect(phase.scripts.count == 1, "the start applied before is not applied twice")
     #expect(phase.scripts.first?.status == .killed && phase.scripts.first?.combinedOutput == true)
     // A second process cannot take a log a live one holds.
-    #expect(PendingLog.openForRun(databasePath: databasePath) == nil)
+    #expect(PendingLog.openForRun(HistoryFiles(database: databasePath)) == nil)
   }
 }
 
@@ -113,21 +113,21 @@ import Testing
 
   @Test func aHardLinkAtThePathIsRefusedAndItsTargetUntouched() throws {
     let target = folder.write("precious", "keep me\n", mode: 0o600)
-    #expect(link(target, PendingLog.path(forDatabase: databasePath)) == 0)
-    #expect(PendingLog.openForRun(databasePath: databasePath) == nil)
+    #expect(link(target, HistoryFiles(database: databasePath).pendingLog) == 0)
+    #expect(PendingLog.openForRun(HistoryFiles(database: databasePath)) == nil)
     #expect(folder.read("precious") == "keep me\n")
   }
 
   @Test func aSymbolicLinkAtThePathIsRefused() throws {
     let target = folder.write("precious", "keep me\n", mode: 0o600)
-    #expect(symlink(target, PendingLog.path(forDatabase: databasePath)) == 0)
-    #expect(PendingLog.openForRun(databasePath: databasePath) == nil)
+    #expect(symlink(target, HistoryFiles(database: databasePath).pendingLog) == 0)
+    #expect(PendingLog.openForRun(HistoryFiles(database: databasePath)) == nil)
     #expect(folder.read("precious") == "keep me\n")
   }
 
   @Test func aPlainFileIsOpenedAndLocked() throws {
-    let log = try #require(PendingLog.openForRun(databasePath: databasePath))
-    #expect(PendingLog.openForRun(databasePath: databasePath) == nil, "locked by the first")
+    let log = try #require(PendingLog.openForRun(HistoryFiles(database: databasePath)))
+    #expect(PendingLog.openForRun(HistoryFiles(database: databasePath)) == nil, "locked by the first")
     _ = log
   }
 }

@@ -1,4 +1,5 @@
 import MetadataDocuments
+import SecretHiding
 import Testing
 
 @testable import RunForensics

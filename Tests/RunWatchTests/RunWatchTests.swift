@@ -1,5 +1,6 @@
 import RefreshStore
 import RunWatch
+import SecretHiding
 import SystemInterface
 import TestSupport
 import Testing

@@ -26,13 +26,14 @@ public final class LogSync: @unchecked Sendable {
   /// is 1000 pages, 4 MiB).
   public static let checkpointBytes = 4 << 20
 
-  private let databasePath: String
+  private let files: HistoryFiles
   /// The pending log, synced first when the recorder writes through it.
   private let pending: FileDescriptor?
   private let log: FileDescriptor
   private let wake: PipeEnds
   private let committed = Atomic<Int>(0)
   private let synced = Atomic<Int>(0)
+  private let wakes = Atomic<Int>(0)
   /// The errno of the first fdatasync that failed; 0 while none has.
   private let failedWith = Atomic<Int32>(0)
   /// fdatasync(2), or a stand-in that fails, for tests.
@@ -40,22 +41,22 @@ public final class LogSync: @unchecked Sendable {
   private var thread = pthread_t()
   private var running = false
 
-  /// Starts syncing the write-ahead log of the database at `databasePath`;
+  /// Starts syncing the write-ahead log of the history of `files`;
   /// nil when it cannot be opened (not ours, a symlink, absent) or no thread
   /// can be started: commits then stay as durable as SQLite makes them.
-  public convenience init?(databasePath: String, alsoSyncing pending: FileDescriptor? = nil) {
-    self.init(databasePath: databasePath, alsoSyncing: pending, dataSync: { fdatasync($0) })
+  public convenience init?(files: HistoryFiles, alsoSyncing pending: FileDescriptor? = nil) {
+    self.init(files: files, alsoSyncing: pending, dataSync: { fdatasync($0) })
   }
 
-  /// ``init(databasePath:alsoSyncing:)`` syncing through `dataSync`.
-  init?(databasePath: String, alsoSyncing pending: FileDescriptor?, dataSync: @escaping @Sendable (Int32) -> Int32) {
-    guard let log = try? FileDescriptor.open(databasePath + "-wal", O_RDONLY | O_NOFOLLOW),
+  /// ``init(files:alsoSyncing:)`` syncing through `dataSync`.
+  init?(files: HistoryFiles, alsoSyncing pending: FileDescriptor?, dataSync: @escaping @Sendable (Int32) -> Int32) {
+    guard let log = try? FileDescriptor.open(files.writeAheadLog, O_RDONLY | O_NOFOLLOW),
       let status = try? log.status(), status.st_uid == geteuid(), (status.st_mode & S_IFMT) == S_IFREG,
       let wake = try? PipeEnds()
     else { return nil }
     self.log = log
     self.wake = wake
-    self.databasePath = databasePath
+    self.files = files
     self.pending = pending
     self.dataSync = dataSync
     // Not retained by its thread: deinit joins the thread (stop) before
@@ -72,6 +73,10 @@ public final class LogSync: @unchecked Sendable {
     let count = committed.add(1, ordering: .releasing).newValue
     if durable { synced.store(count, ordering: .releasing) }
   }
+
+  /// How many times the thread has woken (each interval, or when stopped):
+  /// how tests bound the sync's delay in ticks rather than seconds.
+  public var ticks: Int { wakes.load(ordering: .acquiring) }
 
   /// Commits not yet known to be on disk.
   public var pendingCommits: Int {
@@ -114,11 +119,13 @@ public final class LogSync: @unchecked Sendable {
         }
         if let size = try? log.status().st_size, size > Self.checkpointBytes {
           if checkpointer == nil {
-            checkpointer = try? Database(path: databasePath, create: false, noFollow: true, busyTimeoutMilliseconds: 0)
+            checkpointer = try? Database(
+              path: files.database, create: false, noFollow: true, busyTimeoutMilliseconds: 0)
           }
           _ = try? checkpointer?.execute("PRAGMA wal_checkpoint(PASSIVE)")
         }
       }
+      wakes.add(1, ordering: .releasing)
       if ready > 0 { return }
     }
   }

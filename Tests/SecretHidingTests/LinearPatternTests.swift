@@ -1,9 +1,8 @@
 import Foundation
-import RunHistory
 import SystemInterface
 import Testing
 
-@testable import RunHistory
+@testable import SecretHiding
 
 /// The linear-time matcher behind --redact: the same matches as the C
 /// library's POSIX matcher, in time bounded by the text, and refusals for

@@ -1,5 +1,3 @@
-import MetadataDocuments
-
 /// The secret values of this run's metadata, found in captured output and
 /// hidden before it is stored: a script that echoes a password it was given
 /// does not put it in the history. What passes through to the console is

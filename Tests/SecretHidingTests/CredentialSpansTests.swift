@@ -1,4 +1,5 @@
 import MetadataDocuments
+import SecretHiding
 import Testing
 
 /// Credentials inside values whose names say nothing, in the shapes real

@@ -1,12 +1,12 @@
-import MetadataDocuments
-
-/// A process's command line as `status` shows it: secrets masked as
-/// everywhere else. The value of an option or an assignment whose name says
-/// secret (`--password X`, `--os-password=X`, `MYSQL_PWD=X`) and credentials
-/// found by their shape (a URL's password, `token=`, `X-Auth-Token: …`, a
-/// private key) become `<secret>`.
+/// A command line as the history records it and `status` shows it, the one
+/// masker of command lines: secrets masked as everywhere else. The value of
+/// `--redact` (usually the secret itself) becomes `<redacted>`; the value of
+/// an option or an assignment whose name says secret (`--password X`,
+/// `--os-password=X`, `MYSQL_PWD=X`) and credentials found by their shape (a
+/// URL's password, `token=`, `X-Auth-Token: …`, a private key) become `<secret>`.
 public enum CommandLineMask {
   static let masked = SecretPolicy.maskedText
+  static let redacted = String(decoding: OutputRedactor.replacement, as: UTF8.self)
 
   /// `arguments` masked and joined with spaces; an argument that is empty
   /// or holds a space is single-quoted, so the words stay told apart.
@@ -19,13 +19,29 @@ public enum CommandLineMask {
     let spans = CredentialSpans()
     var result: [String] = []
     var hideNext = false
+    var redactNext = false
     for argument in arguments {
+      if redactNext {
+        // Whatever follows `--redact` is its value, even one that starts with "-".
+        redactNext = false
+        result.append(redacted)
+        continue
+      }
       if hideNext {
         hideNext = false
         if !argument.hasPrefix("-") {
           result.append(masked)
           continue
         }
+      }
+      if argument == "--redact" {
+        redactNext = true
+        result.append(argument)
+        continue
+      }
+      if argument.hasPrefix("--redact=") {
+        result.append("--redact=" + redacted)
+        continue
       }
       if let equals = argument.firstIndex(of: "=") {
         let name = argument[..<equals].drop { $0 == "-" }

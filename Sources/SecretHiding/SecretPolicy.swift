@@ -1,3 +1,4 @@
+import MetadataDocuments
 import Synchronization
 
 /// What counts as secret: the one decision recording, `diff`, `show`,

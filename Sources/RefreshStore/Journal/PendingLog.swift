@@ -18,9 +18,6 @@ import SystemInterface
 /// The recording process holds an exclusive `flock` on it for the run, so
 /// a reader never takes a live run's file for a dead one's.
 public final class PendingLog {
-  /// The file beside the database at `databasePath`.
-  public static func path(forDatabase databasePath: String) -> String { databasePath + "-pending" }
-
   let file: FileDescriptor
   public let path: String
 
@@ -28,8 +25,8 @@ public final class PendingLog {
   /// unsafe (a symbolic link, not ours, not a regular file, or a hard link:
   /// another name of a file we would append to and truncate) or another
   /// process holds it.
-  public static func openForRun(databasePath: String) -> PendingLog? {
-    let path = path(forDatabase: databasePath)
+  public static func openForRun(_ files: HistoryFiles) -> PendingLog? {
+    let path = files.pendingLog
     guard
       let file = try? FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, mode: 0o600),
       let status = try? file.status(), status.st_uid == geteuid(), (status.st_mode & S_IFMT) == S_IFREG,

@@ -9,7 +9,7 @@ import SystemInterface
 /// nothing is lost if this thread falls behind, fails or dies with the
 /// process: whoever opens the database next applies the rest.
 public final class PendingWriter: @unchecked Sendable {
-  private let databasePath: String
+  private let files: HistoryFiles
   private let queue = Mutex<[LogRecord]>([])
   private let wake: PipeEnds
   private let done: PipeEnds
@@ -20,9 +20,9 @@ public final class PendingWriter: @unchecked Sendable {
   private var running = false
 
   /// Starts the thread; nil when it cannot be started.
-  public init?(databasePath: String) {
+  public init?(files: HistoryFiles) {
     guard let wake = try? PipeEnds(), let done = try? PipeEnds() else { return nil }
-    self.databasePath = databasePath
+    self.files = files
     self.wake = wake
     self.done = done
     wake.readEnd.setNonBlocking()
@@ -98,7 +98,7 @@ public final class PendingWriter: @unchecked Sendable {
         do {
           if database == nil {
             database = try Database(
-              path: databasePath, create: false, noFollow: true, busyTimeoutMilliseconds: Self.retryMilliseconds)
+              path: files.database, create: false, noFollow: true, busyTimeoutMilliseconds: Self.retryMilliseconds)
           }
           // A failed transaction wrote nothing: the whole batch is tried again.
           try RunWriter(database: database!).apply(waiting, rows: &rows)
@@ -106,7 +106,7 @@ public final class PendingWriter: @unchecked Sendable {
           failure.withLock { $0 = nil }
         } catch {
           if let sqlite = error as? SQLiteError, sqlite.isCorruption {
-            HistoryStore.markForCheck(databasePath: databasePath)
+            HistoryStore.markForCheck(files)
           }
           failure.withLock { $0 = String(describing: error) }
         }

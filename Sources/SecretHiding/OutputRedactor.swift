@@ -1,4 +1,3 @@
-import MetadataDocuments
 import SystemInterface
 
 /// Replaces every match of the `--redact` expressions in captured output with

@@ -1,3 +1,5 @@
+import MetadataDocuments
+
 // MARK: - Secret values in documents
 
 extension SecretPolicy {

@@ -1,6 +1,7 @@
+import MetadataDocuments
 import Testing
 
-@testable import MetadataDocuments
+@testable import SecretHiding
 
 /// What counts as secret, on names real metadata carries (Heat, TripleO,
 /// os-apply-config templates), both ways.
