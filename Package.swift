@@ -53,7 +53,7 @@ let package = Package(
     // Bridges the runner and the store: records a run's events.
     .target(
       name: "RunHistory",
-      dependencies: ["SecretHiding", "ContentEncoding", "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
+      dependencies: ["SystemInterface", "SecretHiding", "ContentEncoding", "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
     .target(
       name: "RunForensics", dependencies: ["SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
@@ -123,7 +123,7 @@ let package = Package(
       dependencies: ["CSystemShims", "RefreshRunner", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
     .testTarget(
-      name: "RefreshStoreTests", dependencies: ["ContentEncoding", "CSystemShims", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
+      name: "RefreshStoreTests", dependencies: ["SystemInterface", "ContentEncoding", "CSystemShims", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
     .testTarget(
       name: "RunHistoryTests",
       dependencies: ["SecretHiding", "ContentEncoding", "RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]

@@ -5,10 +5,10 @@ import SystemInterface
 ///
 /// Every C return code passes through ``check(_:sql:)``, so every failure
 /// becomes a ``SQLiteError`` with the extended code, the message and the SQL.
-public final class Database {
+package final class Database {
   private let handle: OpaquePointer
   /// The database file's path.
-  public let path: String
+  package let path: String
   private var statements: [String: Statement] = [:]
   /// How long a statement waits for a lock another connection holds.
   private(set) var busyTimeoutMilliseconds: Int32
@@ -27,7 +27,7 @@ public final class Database {
   /// (https://sqlite.org/uri.html#uriimmutable). Our path becomes a URI
   /// here, every byte but unreserved ones and `/` percent-encoded, so no
   /// part of it is ever read as a URI parameter.
-  public init(
+  package init(
     path: String, readOnly: Bool = false, create: Bool = true, noFollow: Bool = false, immutable: Bool = false,
     busyTimeoutMilliseconds: Int32 = 5000
   ) throws(SQLiteError) {
@@ -79,12 +79,12 @@ public final class Database {
   // MARK: - Running SQL
 
   /// Runs one or more statements that return no rows.
-  public func execute(_ sql: String) throws(SQLiteError) {
+  package func execute(_ sql: String) throws(SQLiteError) {
     try check(sqlite3_exec(handle, sql, nil, nil, nil), sql: sql)
   }
 
   /// The statement for `sql`, prepared once per connection and reused.
-  public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+  package func statement(_ sql: String) throws(SQLiteError) -> Statement {
     if let cached = statements[sql] {
       cached.reset()
       return cached
@@ -105,7 +105,7 @@ public final class Database {
   ///   fsync the WAL on every commit", https://sqlite.org/pragma.html#pragma_synchronous).
   ///
   /// Inside another transaction (a bulk load) it becomes a savepoint of it.
-  public func transaction<T>(durable: Bool = false, _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+  package func transaction<T>(durable: Bool = false, _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
     if sqlite3_get_autocommit(handle) == 0 {
       try statement("SAVEPOINT nested").run()
       do {
@@ -134,7 +134,7 @@ public final class Database {
   /// Runs `body` in a read transaction, so every query in it sees the same
   /// snapshot (in WAL mode, "a reader … sees the database as it was when
   /// the read transaction started", https://sqlite.org/wal.html).
-  public func readTransaction<T>(_ body: () throws -> T) throws -> T {
+  package func readTransaction<T>(_ body: () throws -> T) throws -> T {
     guard sqlite3_get_autocommit(handle) != 0 else { return try body() }
     try statement("BEGIN DEFERRED").run()
     defer { _ = try? statement("COMMIT").run() }
@@ -144,7 +144,7 @@ public final class Database {
   private var synchronousLevel: Int32 = -1
 
   /// Syncs commits made with `NORMAL` off the calling thread, when started.
-  public var logSync: LogSync?
+  package var logSync: LogSync?
 
   /// Sets `PRAGMA synchronous`: 0 OFF, 1 NORMAL, 2 FULL (only when it changes).
   func setSynchronous(_ level: Int32) throws(SQLiteError) {
@@ -154,26 +154,26 @@ public final class Database {
   }
 
   /// Sets how long statements wait for a lock another connection holds.
-  public func setBusyTimeout(milliseconds: Int32) {
+  package func setBusyTimeout(milliseconds: Int32) {
     busyTimeoutMilliseconds = milliseconds
     sqlite3_busy_timeout(handle, milliseconds)
   }
 
   /// Runs `body` with another busy timeout, then restores the usual one.
-  public func withBusyTimeout<T>(milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
+  package func withBusyTimeout<T>(milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
     sqlite3_busy_timeout(handle, milliseconds)
     defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
     return try body()
   }
 
   /// The rowid of the last row inserted on this connection.
-  public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+  package var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
   /// Runs a query for its first row only and reads it with `read`; nil when
   /// there is no row. The statement is reset at once, so it holds no read
   /// transaction open (which would block `journal_mode` changes and keep
   /// checkpoints from truncating the WAL).
-  public func firstRow<T>(
+  package func firstRow<T>(
     _ sql: String, _ values: [Statement.Value] = [], _ read: (Statement) throws(SQLiteError) -> T
   ) throws(SQLiteError) -> T? {
     let statement = try statement(sql).bind(values)
@@ -183,7 +183,7 @@ public final class Database {
   }
 
   /// ``firstRow(_:_:_:)`` with named parameters.
-  public func firstRow<T>(
+  package func firstRow<T>(
     _ sql: String, named values: [(String, Statement.Value)], _ read: (Statement) throws(SQLiteError) -> T
   ) throws(SQLiteError) -> T? {
     let statement = try statement(sql).bind(named: values)
@@ -193,7 +193,7 @@ public final class Database {
   }
 
   /// ``rows(_:_:_:)`` with named parameters.
-  public func rows<T>(
+  package func rows<T>(
     _ sql: String, named values: [(String, Statement.Value)], _ read: (Statement) throws(SQLiteError) -> T
   ) throws(SQLiteError) -> [T] {
     let statement = try statement(sql).bind(named: values)
@@ -204,7 +204,7 @@ public final class Database {
   }
 
   /// Runs a query and reads every row with `read`.
-  public func rows<T>(
+  package func rows<T>(
     _ sql: String, _ values: [Statement.Value] = [], _ read: (Statement) throws(SQLiteError) -> T
   ) throws(SQLiteError) -> [T] {
     let statement = try statement(sql).bind(values)
@@ -215,7 +215,7 @@ public final class Database {
   }
 
   /// The value of an integer pragma, e.g. `user_version`.
-  public func integerPragma(_ name: String) throws(SQLiteError) -> Int64 {
+  package func integerPragma(_ name: String) throws(SQLiteError) -> Int64 {
     try firstRow("PRAGMA \(name)") { $0.int64(0) } ?? 0
   }
 

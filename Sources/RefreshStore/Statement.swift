@@ -4,11 +4,11 @@ import CSQLite
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// A prepared statement, owned by its ``Database`` and finalized with it.
-public final class Statement {
+package final class Statement {
   private let handle: OpaquePointer
   private unowned let database: Database
   /// The statement's SQL.
-  public let sql: String
+  package let sql: String
 
   init(handle: OpaquePointer, database: Database, sql: String) {
     self.handle = handle
@@ -27,7 +27,7 @@ public final class Statement {
   // MARK: - Binding
 
   /// A value bound to a parameter.
-  public enum Value: Sendable, Equatable {
+  package enum Value: Sendable, Equatable {
     case null
     case integer(Int64)
     case text(String)
@@ -36,14 +36,14 @@ public final class Statement {
 
   /// Binds `values` to the parameters 1…n, in order.
   @discardableResult
-  public func bind(_ values: [Value]) throws(SQLiteError) -> Statement {
+  package func bind(_ values: [Value]) throws(SQLiteError) -> Statement {
     for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
     return self
   }
 
   /// Binds values to named parameters (`:name`); every name must occur in the SQL.
   @discardableResult
-  public func bind(named values: [(String, Value)]) throws(SQLiteError) -> Statement {
+  package func bind(named values: [(String, Value)]) throws(SQLiteError) -> Statement {
     for (name, value) in values {
       let index = sqlite3_bind_parameter_index(handle, name)
       guard index > 0 else {
@@ -70,41 +70,41 @@ public final class Statement {
   }
 
   /// Binds `values` and runs the statement to its end.
-  public func run(_ values: [Value] = []) throws(SQLiteError) {
+  package func run(_ values: [Value] = []) throws(SQLiteError) {
     try bind(values)
     while try step() {}
   }
 
   /// Advances to the next row; false when there are no more.
-  public func step() throws(SQLiteError) -> Bool {
+  package func step() throws(SQLiteError) -> Bool {
     try database.check(sqlite3_step(handle), sql: sql) == SQLITE_ROW
   }
 
   // MARK: - Columns
 
   /// Whether column `index` is NULL in the current row.
-  public func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+  package func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
 
   /// Column `index` as an integer.
-  public func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+  package func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
 
   /// Column `index` as an integer, or nil when NULL.
-  public func optionalInt64(_ index: Int32) -> Int64? { isNull(index) ? nil : int64(index) }
+  package func optionalInt64(_ index: Int32) -> Int64? { isNull(index) ? nil : int64(index) }
 
   /// Column `index` as text ("" when NULL).
-  public func text(_ index: Int32) -> String {
+  package func text(_ index: Int32) -> String {
     guard let pointer = sqlite3_column_text(handle, index) else { return "" }
     let count = Int(sqlite3_column_bytes(handle, index))
     return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
   }
 
   /// Column `index` as text, or nil when NULL.
-  public func optionalText(_ index: Int32) -> String? { isNull(index) ? nil : text(index) }
+  package func optionalText(_ index: Int32) -> String? { isNull(index) ? nil : text(index) }
 
   /// Column `index` as one of the history's words (a status, a phase).
   /// - Throws: ``SQLiteError`` (SQLITE_MISMATCH) naming the column and the
   ///   value when the text is none of the word's cases.
-  public func word<Word: RawRepresentable>(_ index: Int32, as: Word.Type = Word.self) throws(SQLiteError) -> Word
+  package func word<Word: RawRepresentable>(_ index: Int32, as: Word.Type = Word.self) throws(SQLiteError) -> Word
   where Word.RawValue == String {
     let value = text(index)
     guard let word = Word(rawValue: value) else {
@@ -116,7 +116,7 @@ public final class Statement {
   }
 
   /// Column `index` as a word, or nil when NULL.
-  public func optionalWord<Word: RawRepresentable>(_ index: Int32, as: Word.Type = Word.self) throws(SQLiteError)
+  package func optionalWord<Word: RawRepresentable>(_ index: Int32, as: Word.Type = Word.self) throws(SQLiteError)
     -> Word?
   where Word.RawValue == String {
     isNull(index) ? nil : try word(index, as: Word.self)
@@ -124,13 +124,13 @@ public final class Statement {
 
   /// Column `index` as bytes.
   /// Appends column `index`'s bytes to `bytes`, copied once.
-  public func appendBlob(_ index: Int32, to bytes: inout [UInt8]) {
+  package func appendBlob(_ index: Int32, to bytes: inout [UInt8]) {
     let count = Int(sqlite3_column_bytes(handle, index))
     guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return }
     bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: count))
   }
 
-  public func blob(_ index: Int32) -> [UInt8] {
+  package func blob(_ index: Int32) -> [UInt8] {
     let count = Int(sqlite3_column_bytes(handle, index))
     guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return [] }
     return Array(UnsafeRawBufferPointer(start: pointer, count: count))

@@ -3,15 +3,15 @@ import RefreshVocabulary
 /// Building bound values from the history's words and optionals.
 extension Statement.Value {
   /// A status or a phase, bound as its text.
-  public static func word<Word: RawRepresentable>(_ word: Word) -> Statement.Value where Word.RawValue == String {
+  package static func word<Word: RawRepresentable>(_ word: Word) -> Statement.Value where Word.RawValue == String {
     .text(word.rawValue)
   }
 
   /// An integer, or NULL.
-  public static func integer(orNull value: Int64?) -> Statement.Value { value.map { .integer($0) } ?? .null }
+  package static func integer(orNull value: Int64?) -> Statement.Value { value.map { .integer($0) } ?? .null }
 
   /// A text, or NULL.
-  public static func text(orNull value: String?) -> Statement.Value { value.map { .text($0) } ?? .null }
+  package static func text(orNull value: String?) -> Statement.Value { value.map { .text($0) } ?? .null }
 }
 
 /// SQL fragments for lists of words, so a set like "the failed statuses" is
