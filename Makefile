@@ -26,8 +26,14 @@ SYSROOT_FLAGS = $(if $(SYSROOT),-Xswiftc -sdk -Xswiftc $(SYSROOT) -Xcc --sysroot
 SYSROOT_ENV = $(if $(SYSROOT),PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
   PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/x86_64-linux-gnu/pkgconfig)
 SCRATCH = .build/node
+# The static Swift runtime's autolink entries name libutil, which nothing
+# calls (forkpty and openpty are Foundation's Process, not linked in): the
+# entry is removed after the link (an -Xlinker --as-needed lands after the
+# libraries on swiftc's link line, where it changes nothing), and
+# scripts/check-install checks the binary still needs no libutil symbol.
 SWIFT_RELEASE = $(SYSROOT_ENV) swift build -c release --product os-refresh-config --static-swift-stdlib \
-  --disable-local-rpath --scratch-path $(SCRATCH) $(SYSROOT_FLAGS)
+  --disable-local-rpath --scratch-path $(SCRATCH) $(SYSROOT_FLAGS) && \
+  patchelf --remove-needed libutil.so.1 $(SCRATCH)/release/os-refresh-config
 BUILT = $(SCRATCH)/release/os-refresh-config
 GENERATED = .build/generated
 BINARY = $(GENERATED)/os-refresh-config
@@ -44,15 +50,22 @@ all: build
 # definitions (swift-argument-parser), so they cannot drift from the code.
 # The installed binary is stripped; its debug information is kept beside it
 # in os-refresh-config.debug (linked by .gnu_debuglink) for crash analysis.
-# The plugin builds the package in release mode itself, without our flags:
-# it runs first, so that the static build is the one left.
+# The plugin builds the package itself, in debug mode (what it reads, the
+# command's definitions, is the same in any mode): it reuses the debug build
+# `swift build` and .ci/run made, where a release build would be a second
+# full one of the whole package.
 build:
-	swift package --allow-writing-to-package-directory generate-manual --authors "os-refresh-config developers"
+	swift package --allow-writing-to-package-directory generate-manual --configuration debug \
+	  --authors "os-refresh-config developers"
 	$(SWIFT_RELEASE)
 	mkdir -p $(GENERATED)
 	objcopy --only-keep-debug $(BUILT) $(GENERATED)/os-refresh-config.debug
 	objcopy --strip-all --add-gnu-debuglink=$(GENERATED)/os-refresh-config.debug $(BUILT) $(BINARY)
-	sed 's/^$$/.Pp/' $(MANUAL) > $(GENERATED)/os-refresh-config.1
+	# Its SYNOPSIS as the command is used: a bare os-refresh-config refreshes
+	# (the generator would say a subcommand is required).
+	sed -e 's/^$$/.Pp/' -e '/^\.Sh SYNOPSIS$$/,/^\.Sh DESCRIPTION$$/{/^\.Sh/!d;}' \
+	  -e 's/^\.Sh SYNOPSIS$$/.Sh SYNOPSIS\n.Nm\n.Op Ar refresh-options\n.Nm\n.Ar subcommand\n.Op Ar options/' \
+	  $(MANUAL) > $(GENERATED)/os-refresh-config.1
 	$(BINARY) --generate-completion-script bash | sed '1{/^#!/d}' > $(GENERATED)/os-refresh-config.bash
 	$(BINARY) --generate-completion-script zsh > $(GENERATED)/_os-refresh-config
 	$(BINARY) --generate-completion-script fish > $(GENERATED)/os-refresh-config.fish

@@ -5,14 +5,14 @@ import RefreshStore
 /// a path; nothing when it cannot be read.
 public enum CompletionCandidates {
   /// The database named on a command line being completed (`--db PATH`,
-  /// `--db=PATH`), else the one the environment or the default names.
-  public static func databasePath(_ words: [String]) -> String {
+  /// `--db=PATH`), else the one `environment` or the default names.
+  public static func databasePath(_ words: [String], environment: [String: String]) -> String {
     var path: String?
     for (index, word) in words.enumerated() {
       if word == "--db", index + 1 < words.count { path = words[index + 1] }
       if word.hasPrefix("--db=") { path = String(word.dropFirst(5)) }
     }
-    return HistoryStore.path(option: path, environment: ProcessEnvironment.current().dictionary)
+    return HistoryStore.path(option: path, environment: environment)
   }
 
   /// `latest`, `last-success`, `last-failure` and the newest run ids.

@@ -46,7 +46,17 @@ public final class RefreshRun {
   }
 
   /// How the run ended and the exit status it gives.
-  public typealias Outcome = (status: RunStatus, exitStatus: ExitStatus)
+  public struct Outcome: Sendable, Equatable {
+    /// How the run ended.
+    public let status: RunStatus
+    /// The status the process exits with.
+    public let exitStatus: ExitStatus
+
+    init(_ status: RunStatus, _ exitStatus: ExitStatus) {
+      self.status = status
+      self.exitStatus = exitStatus
+    }
+  }
 
   /// Runs the refresh.
   /// - Returns: how it ended and the exit status: 0, 1 (a phase failed or
@@ -98,12 +108,12 @@ public final class RefreshRun {
   private func finish(after failure: (phase: Phase, reason: PhaseFailure)?, supervisor: ChildSupervisor) -> Outcome {
     switch failure?.reason {
     case nil:
-      return (.success, .success)
+      return Outcome(.success, .success)
     case .interrupted(let signal):
       return interrupted(by: signal)
     case .stopped(let when):
       log(.error, "the run cannot be recorded and recording is required: stopped \(when); nothing more runs")
-      return (.failed, .failure)
+      return Outcome(.failed, .failure)
     case .failed(let reason):
       log(.error, "during \(failure!.phase.rawValue) phase. [\(reason)]")
       let errorDirectory = configuration.path(Phase.error.directoryName)
@@ -114,13 +124,13 @@ public final class RefreshRun {
         }
       }
       log(.error, "Aborting...")
-      return (timedOut ? .timeout : .failed, .failure)
+      return Outcome(timedOut ? .timeout : .failed, .failure)
     }
   }
 
   private func interrupted(by signal: Int32) -> Outcome {
     log(.error, "Interrupted by \(signalName(signal)): no further script runs.")
-    return (.interrupted, .signal(signal))
+    return Outcome(.interrupted, .signal(signal))
   }
 
   // MARK: - Phases

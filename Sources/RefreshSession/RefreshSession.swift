@@ -58,17 +58,11 @@ public struct SessionHooks {
   public init() {}
 }
 
-/// How a refresh ended, for the command to exit with.
-public struct RefreshEnded: Error, Sendable {
-  /// How the command ends: failure, the lock held, a signal.
-  public let exitStatus: ExitStatus
-}
-
 /// A refresh from start to end: the console, the lock, the recorder, the
 /// run, and the files it leaves for the fleet (metrics, trace).
 public enum RefreshSession {
   /// Runs the refresh `request` describes in `environment`.
-  /// - Throws: ``RefreshEnded`` with a non-zero exit status (its messages
+  /// - Throws: ``CommandEnded`` with a non-zero exit status (its messages
   ///   already logged), or an error to report in one line.
   public static func run(
     _ request: RefreshRequest, environment: ProcessEnvironment, hooks: SessionHooks = SessionHooks()
@@ -88,7 +82,7 @@ public enum RefreshSession {
       lock = try RunLock.acquire(path: request.lockfile)
     } catch {
       console.log(.error, error.description)
-      throw RefreshEnded(exitStatus: error.exitStatus)
+      throw CommandEnded(exitStatus: error.exitStatus)
     }
     defer { lock.release() }
     let history = try history(
@@ -117,7 +111,7 @@ public enum RefreshSession {
       recorded: history.flatMap { opened in opened.recorder.recordedRunID.map { (opened.store.queries, $0) } },
       redact: { redactor?.redact($0) ?? $0 },
       metricsWarned: live?.failed ?? false, warn: { console.log(.warning, $0) })
-    if outcome.exitStatus != .success { throw RefreshEnded(exitStatus: outcome.exitStatus) }
+    if outcome.exitStatus != .success { throw CommandEnded(exitStatus: outcome.exitStatus) }
   }
 
   /// The history and its recorder, unless recording is off or impossible
@@ -140,7 +134,7 @@ public enum RefreshSession {
         path: path, required: request.requireHistory, settings: settings, warn: { console.log(.warning, $0) })
     } catch {
       console.log(.error, error.description)
-      throw RefreshEnded(exitStatus: .failure)
+      throw CommandEnded(exitStatus: .failure)
     }
   }
 }

@@ -21,36 +21,31 @@ public struct HistoryQueries {
   }
 
   /// Turns `latest`, `last-success`, `last-failure` or a decimal id into a run id.
-  public func resolveRun(_ reference: String) throws -> Int64 {
+  public func resolveRun(_ reference: RunReference) throws -> Int64 {
     let sql: String
     var values: [Statement.Value] = []
     switch reference {
-    case "latest": sql = "SELECT max(id) FROM runs"
-    case "last-success":
+    case .latest: sql = "SELECT max(id) FROM runs"
+    case .lastSuccess:
       sql = "SELECT max(id) FROM runs WHERE status = ?"
       values = [.word(RunStatus.success)]
-    case "last-failure":
+    case .lastFailure:
       sql = "SELECT max(id) FROM runs WHERE status IN (\(SQLList.placeholders(RunStatus.failures.count)))"
       values = SQLList.values(RunStatus.failures)
-    default:
-      guard let id = Self.parseRunID(reference) else { throw StoreError.invalidRunReference(reference) }
+    case .id(let id):
       sql = "SELECT id FROM runs WHERE id = ?"
       values = [.integer(id)]
     }
     guard let found = try database.firstRow(sql, values, { $0.optionalInt64(0) }), let id = found else {
-      throw StoreError.unknownRun(reference)
+      throw StoreError.unknownRun(reference.description)
     }
     return id
   }
 
-  /// A run id: 1 to 18 decimal digits, no sign, no leading zero.
-  static func parseRunID(_ text: String) -> Int64? {
-    let bytes = Array(text.utf8)
-    guard (1...18).contains(bytes.count), bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), bytes.first != 0x30 else {
-      return nil
-    }
-    return Int64(text)
-  }
+  /// ``resolveRun(_:)`` of the reference as typed.
+  /// - Throws: ``StoreError/invalidRunReference(_:)`` when it names no run
+  ///   reference, ``StoreError/unknownRun(_:)`` when no run matches.
+  public func resolveRun(typed text: String) throws -> Int64 { try resolveRun(RunReference(parsing: text)) }
 
   /// Everything recorded of run `id`, read in one transaction so that its
   /// summary, phases and scripts are of the same moment.

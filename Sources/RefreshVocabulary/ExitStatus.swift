@@ -30,3 +30,14 @@ public enum ExitStatus: Equatable, Sendable {
     }
   }
 }
+
+/// The command ends with `exitStatus`, having said all it had to (a refresh
+/// that failed, whose messages are logged; `status` answering "failed" or
+/// "never ran"): the one error that carries an exit status to `main`.
+public struct CommandEnded: Error, Sendable, Equatable {
+  /// The status to exit with.
+  public let exitStatus: ExitStatus
+
+  /// Ends the command with `exitStatus`.
+  public init(exitStatus: ExitStatus) { self.exitStatus = exitStatus }
+}

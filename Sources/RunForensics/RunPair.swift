@@ -6,9 +6,9 @@ public enum RunPair {
   /// last successful run before it, or the run just before it when none succeeded.
   public static func resolve(_ references: [String], in queries: HistoryQueries) throws -> (from: Int64, to: Int64) {
     if references.count == 2 {
-      return (try queries.resolveRun(references[0]), try queries.resolveRun(references[1]))
+      return (try queries.resolveRun(typed: references[0]), try queries.resolveRun(typed: references[1]))
     }
-    let to = try queries.resolveRun(references.first ?? "latest")
+    let to = try references.first.map(queries.resolveRun(typed:)) ?? queries.resolveRun(.latest)
     guard let baseline = try queries.baseline(for: to) else { throw ForensicsError.noBaseline(run: to) }
     return (baseline, to)
   }

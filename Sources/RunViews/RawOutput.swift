@@ -27,6 +27,16 @@ public enum RawOutput {
     )
   }
 
+  /// Writes the note `history output` gives for a script that wrote
+  /// nothing to stdout but `bytes` to stderr: an empty answer with exit 0
+  /// would read as "it said nothing".
+  public static func noteOnlyStderr(_ script: String, bytes: Int64) {
+    writeFully(
+      STDERR_FILENO,
+      "os-refresh-config: note: \(DisplayText.escaped(script, singleLine: true)) wrote nothing to stdout and \(bytes) bytes to stderr: add --stderr to see them\n"
+    )
+  }
+
   /// Writes `text` to the file `path` (created 0644 or truncated; a
   /// symbolic link, a FIFO, a device or anything but a regular file there
   /// is refused, never waited on), or to stdout when `path` is nil.

@@ -28,8 +28,8 @@ public struct TimelinePlot {
     let height = Self.top + rows * Self.rowHeight + 30
     var out = """
       <?xml version="1.0" encoding="UTF-8"?>
-      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" \
-      font-family="sans-serif" font-size="12">
+      <svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 \(width) \(height)" \
+      preserveAspectRatio="xMinYMin meet" font-family="sans-serif" font-size="12">
       <rect width="100%" height="100%" fill="#ffffff"/>
 
       """
@@ -63,8 +63,9 @@ public struct TimelinePlot {
       facts += " · ✗ \(phase.phase.rawValue)/\(Self.environmentName(phase)): sourcing failed"
     }
     out += "<text x=\"\(Self.left)\" y=\"44\">\(Self.xml(facts))</text>\n"
+    // The legend names the statuses this run's scripts have, no others.
     var x = Self.left
-    for status in ScriptStatus.allCases {
+    for status in ScriptStatus.allCases where run.scripts.contains(where: { $0.status == status }) {
       out += "<rect x=\"\(x)\" y=\"54\" width=\"12\" height=\"12\" fill=\"\(Self.colour(status))\"/>"
       out += "<text x=\"\(x + 16)\" y=\"65\">\(status.rawValue)</text>\n"
       x += 30 + status.rawValue.utf8.count * 7
@@ -104,13 +105,18 @@ public struct TimelinePlot {
     return Self.left + Int(offset * Int64(Self.axisWidth) / total)
   }
 
+  /// A phase's row: a band across the whole plot, so its label always lies
+  /// inside it however short the phase, and the phase's own span darker.
   private func band(_ phase: TracedPhase, y: Int) -> String {
     let x = position(phase.startedAt)
     let width = max(position(phase.finishedAt) - x, 1)
     var label = "\(phase.phase.rawValue): \(phase.status.rawValue), \(HumanDuration.text(phase.durationMicroseconds))"
     if phase.environmentFailure != nil { label += " · ✗ \(Self.environmentName(phase)) failed" }
-    return "<rect x=\"\(x)\" y=\"\(y + 2)\" width=\"\(width)\" height=\"\(Self.rowHeight - 4)\" fill=\"#dfe7f2\"/>"
-      + "<text x=\"\(x + 4)\" y=\"\(y + 13)\" font-weight=\"bold\">\(Self.xml(label))</text>\n"
+    let full = Self.axisWidth + Self.labelRoom
+    return
+      "<rect x=\"\(Self.left)\" y=\"\(y + 2)\" width=\"\(full)\" height=\"\(Self.rowHeight - 4)\" fill=\"#eef2f8\"/>"
+      + "<rect x=\"\(x)\" y=\"\(y + 2)\" width=\"\(width)\" height=\"\(Self.rowHeight - 4)\" fill=\"#c9d6ea\"/>"
+      + "<text x=\"\(Self.left + 4)\" y=\"\(y + 13)\" font-weight=\"bold\">\(Self.xml(label))</text>\n"
   }
 
   private func bar(_ script: TracedScript, y: Int) -> String {

@@ -54,10 +54,10 @@ public struct RefreshStatus: Sendable {
 
   /// `systemctl status`'s way: 0 running or the last run succeeded, 1 the
   /// last run did not succeed, 3 no run recorded.
-  public var exitStatus: Int32 {
-    if running { return 0 }
-    guard let lastRun else { return 3 }
-    return lastRun.status == .success ? 0 : 1
+  public var exitStatus: ExitStatus {
+    if running { return .success }
+    guard let lastRun else { return .neverRan }
+    return lastRun.status == .success ? .success : .failure
   }
 
   /// The floor below which no script is said to take longer than usual, by default.

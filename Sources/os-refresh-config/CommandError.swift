@@ -14,9 +14,3 @@ enum CommandError: Error, CustomStringConvertible {
     }
   }
 }
-
-/// A command that answered, and exits with a status that says something
-/// (`status`: 1 the last run failed, 3 none recorded) with nothing more to print.
-struct AnsweredWith: Error {
-  let exitStatus: ExitStatus
-}

@@ -21,7 +21,7 @@ struct Diff: ParsableCommand {
     help: ArgumentHelp("FROM and TO, or just TO (default: latest).", valueName: "run"), completion: Completions.runs)
   var runs: [String] = []
 
-  @OptionGroup var json: JSONOption
+  @OptionGroup var json: JSONOption<ForensicsContract>
 
   /// Adds unified diffs of changed captured output.
   @Flag(help: "Show a unified diff of the captured output of each script whose output changed.")

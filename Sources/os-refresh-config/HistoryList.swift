@@ -14,7 +14,7 @@ struct HistoryList: ParsableCommand {
   var status: RunStatus?
 
   @OptionGroup var since: SinceOption
-  @OptionGroup var output: JSONOption
+  @OptionGroup var output: JSONOption<RunsContract>
 
   func run() throws {
     let store = try database.open()

@@ -18,6 +18,11 @@ struct HistoryOutput: ParsableCommand {
     let (queries, run) = try selection.resolve()
     let found = try queries.script(run: run, reference: script.script)
     if stderr && found.combinedOutput { RawOutput.noteCombined(script.script) }
-    RawOutput.write(try queries.output(script: found.id, stream: stderr && !found.combinedOutput ? .stderr : .stdout))
+    let output = try queries.output(script: found.id, stream: stderr && !found.combinedOutput ? .stderr : .stdout)
+    RawOutput.write(output)
+    if !stderr && !found.combinedOutput && output.totalBytes == 0 {
+      let other = try queries.output(script: found.id, stream: .stderr)
+      if other.totalBytes > 0 { RawOutput.noteOnlyStderr(script.script, bytes: other.totalBytes) }
+    }
   }
 }

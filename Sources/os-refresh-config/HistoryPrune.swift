@@ -17,14 +17,12 @@ struct HistoryPrune: ParsableCommand {
   var keepRuns: Int?
 
   @Option(
-    help: ArgumentHelp("Remove runs started more than DURATION ago: 90s, 30m, 12h, 7d, 2w.", valueName: "duration"))
-  var olderThan: String?
+    help: ArgumentHelp("Remove runs started more than DURATION ago: 90s, 30m, 12h, 7d, 2w.", valueName: "duration"),
+    transform: { try AgeArgument(parsing: $0, option: "--older-than") })
+  var olderThan: AgeArgument?
 
   func validate() throws {
     try OptionRange.check("--keep-runs", keepRuns, 1...LimitOption.maximum, "runs")
-    if let olderThan, TimeParser.durationMicroseconds(olderThan) == nil {
-      throw ValidationError("--older-than takes a duration such as 90s, 30m, 12h, 7d or 2w, not '\(olderThan)'")
-    }
     if keepRuns == nil && olderThan == nil {
       throw ValidationError("say what to prune: --keep-runs COUNT, --older-than DURATION, or both")
     }
@@ -32,7 +30,7 @@ struct HistoryPrune: ParsableCommand {
 
   func run() throws {
     let store = try database.open()
-    let cutoff = olderThan.flatMap(TimeParser.durationMicroseconds).map { RunClock().wallMicroseconds() - $0 }
+    let cutoff = olderThan?.before(RunClock().wallMicroseconds())
     let report = try store.retention.prune(keepRuns: keepRuns, olderThan: cutoff)
     store.checkpoint()
     print(

@@ -10,7 +10,7 @@ struct HistoryScript: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
   @OptionGroup var script: ScriptArgument
   @OptionGroup var limit: LimitOption
-  @OptionGroup var output: JSONOption
+  @OptionGroup var output: JSONOption<ForensicsContract>
 
   func run() throws {
     let (phase, name) = try HistoryQueries.parseScriptReference(script.script)

@@ -7,7 +7,7 @@ struct HistoryShow: ParsableCommand {
     commandName: "show", abstract: "A run with its inputs, phases, scripts and the output of failed scripts.")
 
   @OptionGroup var selection: RunSelection
-  @OptionGroup var output: JSONOption
+  @OptionGroup var output: JSONOption<RunsContract>
 
   func run() throws {
     let (queries, run) = try selection.resolve()

@@ -13,7 +13,7 @@ struct HistoryStats: ParsableCommand {
   @Option(help: ArgumentHelp("Over the newest COUNT runs (0: all; at most 1000000000).", valueName: "count"))
   var runs: Int = 100
 
-  @OptionGroup var output: JSONOption
+  @OptionGroup var output: JSONOption<ForensicsContract>
 
   func validate() throws {
     guard (0...LimitOption.maximum).contains(runs) else {

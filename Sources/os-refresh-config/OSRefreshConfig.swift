@@ -31,7 +31,10 @@ struct OSRefreshConfig: ParsableCommand {
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.contains("--version") && !arguments.contains("--") {
       print(
-        VersionReport.text(version: configuration.version, databasePath: CompletionCandidates.databasePath(arguments)),
+        VersionReport.text(
+          version: configuration.version,
+          databasePath: CompletionCandidates.databasePath(
+            arguments, environment: ProcessEnvironment.current().dictionary)),
         terminator: "")
       Glibc.exit(0)
     }
@@ -53,16 +56,14 @@ struct OSRefreshConfig: ParsableCommand {
       let code = exitCode(for: error)
       if code == .success { exit(withError: error) }
       let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-      ConsoleLog.printError("\(message) (see 'os-refresh-config --help')")
+      ConsoleLog.printError(UsageErrorLine.text(message: message, arguments: arguments, root: tree(of: Self.self)))
       Glibc.exit(ExitStatus.usage.code)
     }
     do {
       try command.run()
-    } catch let ended as RefreshEnded {
-      // Its messages are logged already.
+    } catch let ended as CommandEnded {
+      // What it had to say is said already.
       Glibc.exit(ended.exitStatus.code)
-    } catch let answered as AnsweredWith {
-      Glibc.exit(answered.exitStatus.code)
     } catch {
       // Help for a subcommand arrives here, from the help command's run().
       if exitCode(for: error) == .success { exit(withError: error) }
@@ -70,5 +71,11 @@ struct OSRefreshConfig: ParsableCommand {
       Glibc.exit(ExitStatus.failure.code)
     }
     Glibc.exit(0)
+  }
+
+  /// The command's subcommands by the names typed, for usage errors.
+  private static func tree(of command: ParsableCommand.Type) -> UsageErrorLine.CommandTree {
+    UsageErrorLine.CommandTree(
+      name: command._commandName, subcommands: command.configuration.subcommands.map { tree(of: $0) })
   }
 }

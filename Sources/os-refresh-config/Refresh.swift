@@ -82,9 +82,11 @@ struct RefreshOptions: ParsableArguments {
   /// The history file's byte budget.
   @Option(
     help: ArgumentHelp(
-      "Byte budget of the history file: the oldest runs are pruned to keep within it (0: none; 1M to 1T).",
-      valueName: "size"))
-  var maxDbSize = "256M"
+      // A default given with a transform is not shown by the parser: said here, as it would say it.
+      "Byte budget of the history file: the oldest runs are pruned to keep within it (0: none; 1M to 1T). "
+        + "(default: \(DatabaseBudget.standard))",
+      valueName: "size"), transform: { try DatabaseBudget(parsing: $0) })
+  var maxDbSize = DatabaseBudget.standard
 
   /// Expressions whose matches are hidden in stored output.
   @Option(
@@ -130,7 +132,6 @@ struct RefreshOptions: ParsableArguments {
     try OptionRange.check("--kill-after", killAfter, OptionRange.killAfterSeconds, "seconds")
     try OptionRange.check("--max-output", maxOutput, OptionRange.maxOutputBytes, "bytes")
     try OptionRange.check("--keep-runs", keepRuns, 0...LimitOption.maximum, "runs")
-    _ = try ByteSize.databaseBudget(maxDbSize)
     if noHistory && requireHistory {
       throw ValidationError("--no-history and --require-history exclude each other")
     }
@@ -153,7 +154,7 @@ struct RefreshOptions: ParsableArguments {
     (request.timeoutSeconds, request.killAfterSeconds) = (timeout, killAfter)
     request.databasePath = noHistory ? nil : database.path
     (request.requireHistory, request.maxOutput, request.keepRuns) = (requireHistory, maxOutput, keepRuns)
-    request.maxDatabaseBytes = (try? ByteSize.databaseBudget(maxDbSize)) ?? Retention.defaultMaxBytes
+    request.maxDatabaseBytes = maxDbSize.bytes
     (request.redactions, request.redactFile, request.storeSecrets) = (redactions, redactFile, storeSecrets)
     (request.metricsFile, request.otlpFile, request.dryRun) = (metricsFile, otlpFile, dryRun)
     return request

@@ -14,6 +14,6 @@ struct RunSelection: ParsableArguments {
   /// The history's queries and the run's id.
   func resolve() throws -> (queries: HistoryQueries, run: Int64) {
     let queries = try database.open().queries
-    return (queries, try queries.resolveRun(reference))
+    return (queries, try queries.resolveRun(typed: reference))
   }
 }

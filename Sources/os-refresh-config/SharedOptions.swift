@@ -2,12 +2,24 @@ import ArgumentParser
 import RefreshStore
 import RefreshVocabulary
 
-/// `--json`, the same flag wherever a command can print its JSON contract.
-struct JSONOption: ParsableArguments {
+/// `--json`, the same flag wherever a command can print its JSON contract;
+/// its help names where that command's contract is written.
+struct JSONOption<Contract: JSONContractDocument>: ParsableArguments {
   /// Machine-readable output.
-  @Flag(help: "Print JSON instead of text (its fields: docs/history.md).")
-  var json = false
+  @Flag(help: ArgumentHelp("Print JSON instead of text (its fields: \(Contract.document)).")) var json = false
 }
+
+/// Where a command's JSON contract is documented.
+protocol JSONContractDocument { static var document: String { get } }
+
+/// `history` and `history show`: the run records.
+enum RunsContract: JSONContractDocument { static let document = "docs/history.md#the-json-contract" }
+/// `diff`, `history script`, `history stats`.
+enum ForensicsContract: JSONContractDocument { static let document = "docs/forensics.md" }
+/// `why`.
+enum WhyContract: JSONContractDocument { static let document = "docs/forensics.md#why-a-script-failed" }
+/// `status`.
+enum StatusContract: JSONContractDocument { static let document = "docs/status.md#the-json-contract" }
 
 /// `--limit COUNT`, the same option and range wherever lists are cut.
 struct LimitOption: ParsableArguments {

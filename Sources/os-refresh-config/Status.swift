@@ -24,7 +24,7 @@ struct Status: ParsableCommand {
   @Option(help: ArgumentHelp("The refresh's lock file.", valueName: "path"))
   var lockfile: String = RunLock.defaultPath
 
-  @OptionGroup var json: JSONOption
+  @OptionGroup var json: JSONOption<StatusContract>
 
   /// Redraw until the run ends.
   @Flag(help: "Redraw every second until the run ends (on a terminal; otherwise a view, or a JSON line, each second).")
@@ -50,7 +50,7 @@ struct Status: ParsableCommand {
       let status = try RefreshStatus.inspect(
         queries: store?.queries, lockfile: lockfile, pattern: pattern, slowAfterSeconds: slowAfter)
       writeFully(STDOUT_FILENO, frame(status, clearing: watch && terminal && !json.json, separated: watch))
-      guard watch && status.running else { throw AnsweredWith(exitStatus: Self.exitStatus(status)) }
+      guard watch && status.running else { throw CommandEnded(exitStatus: status.exitStatus) }
       RunClock().sleep(seconds: 1)
     }
   }
@@ -69,13 +69,5 @@ struct Status: ParsableCommand {
     let view = StatusReport.text(status, history: database.path)
     if clearing { return "\u{1B}[H\u{1B}[2J" + view }
     return separated && status.running ? view + "\n" : view
-  }
-
-  static func exitStatus(_ status: RefreshStatus) -> ExitStatus {
-    switch status.exitStatus {
-    case 0: .success
-    case 3: .neverRan
-    default: .failure
-    }
   }
 }

@@ -24,7 +24,7 @@ struct Why: ParsableCommand {
     completion: Completions.runs)
   var reference: String?
 
-  @OptionGroup var json: JSONOption
+  @OptionGroup var json: JSONOption<WhyContract>
 
   /// Where the node's package logs are.
   @Option(help: ArgumentHelp("Read package logs under this root (a node's disk mounted elsewhere).", valueName: "dir"))
@@ -32,7 +32,7 @@ struct Why: ParsableCommand {
 
   func run() throws {
     let queries = try database.open().queries
-    guard let id = try reference.map(queries.resolveRun) ?? queries.latestUnsuccessfulRun() else {
+    guard let id = try reference.map(queries.resolveRun(typed:)) ?? queries.latestUnsuccessfulRun() else {
       print(json.json ? "null" : "No run to explain: none has failed.")
       return
     }

@@ -84,3 +84,55 @@ import Testing
       RawInput.problem(arguments: [Array("/srv/é/😀".utf8)], variables: [("RUN_PARTS_REGEX", Array("^a$".utf8))]) == nil)
   }
 }
+
+@Suite struct UsageErrorLineTests {
+  let tree = UsageErrorLine.CommandTree(
+    name: "os-refresh-config",
+    subcommands: [
+      .init(name: "refresh", subcommands: []),
+      .init(
+        name: "history", subcommands: [.init(name: "show", subcommands: []), .init(name: "prune", subcommands: [])]),
+      .init(name: "status", subcommands: []),
+    ])
+
+  @Test func aMistypedSubcommandGetsASuggestionAndTheHelpOfWhereItWasTyped() {
+    #expect(
+      UsageErrorLine.text(message: "Unexpected argument 'histroy'", arguments: ["histroy"], root: tree)
+        == "Unexpected argument 'histroy'; did you mean 'history'? (see 'os-refresh-config --help')")
+    #expect(
+      UsageErrorLine.text(message: "Unexpected argument 'shwo'", arguments: ["history", "shwo", "1"], root: tree)
+        == "Unexpected argument 'shwo'; did you mean 'show'? (see 'os-refresh-config history --help')")
+    #expect(
+      UsageErrorLine.text(message: "Unexpected argument 'zzz'", arguments: ["zzz"], root: tree)
+        == "Unexpected argument 'zzz' (see 'os-refresh-config --help')", "nothing close: no guess")
+    #expect(UsageErrorLine.closest(to: "stat", among: ["status", "state"]) == "state")
+    #expect(UsageErrorLine.closest(to: "sta", among: ["stab", "stat"]) == nil, "two as close: no guess")
+  }
+
+  @Test func ourOwnMessageForAValueReplacesTheParsersPreamble() {
+    let parser = "The value '5x' is invalid for '--older-than <duration>': --older-than takes a duration, not '5x'"
+    #expect(
+      UsageErrorLine.text(message: parser, arguments: ["history", "prune", "--older-than", "5x"], root: tree)
+        == "--older-than takes a duration, not '5x' (see 'os-refresh-config history prune --help')")
+    let foreign = "The value 'x' is invalid for '--count <n>': not a number"
+    #expect(UsageErrorLine.ownMessage(in: foreign) == foreign, "kept whole when ours does not name the option")
+  }
+}
+
+@Suite struct TypedArgumentTests {
+  @Test func sizesDurationsAndInstantsAreParsedOnceAndRefusedInOneLine() throws {
+    #expect(try DatabaseBudget(parsing: "0").bytes == 0)
+    #expect(try DatabaseBudget(parsing: "2G").bytes == 2 << 30)
+    #expect(DatabaseBudget.standard.bytes == 256 << 20 && DatabaseBudget.standard.description == "256M")
+    #expect(throws: OptionRange.OutOfRange.self) { try DatabaseBudget(parsing: "512K") }
+    #expect(try AgeArgument(parsing: "2w", option: "--older-than").before(1_209_600_000_001) == 1)
+    #expect(try AgeArgument(parsing: "1d", option: "--older-than").before(5) == 0, "never before 1970")
+    #expect(try InstantArgument(parsing: "30m", option: "--since", now: 3_600_000_000).microseconds == 1_800_000_000)
+    do {
+      _ = try InstantArgument(parsing: "yesterday", option: "--since")
+      Issue.record("yesterday was taken")
+    } catch {
+      #expect(error.description.hasPrefix("--since takes "))
+    }
+  }
+}

@@ -50,14 +50,17 @@ import Testing
     try store.writer.finishRun(id: first, finishedAt: 2, durationMicroseconds: 1, status: .success, exitCode: 0)
     let second = try start(store)
     try store.writer.finishRun(id: second, finishedAt: 2, durationMicroseconds: 1, status: .failed, exitCode: 1)
-    #expect(try store.queries.resolveRun("latest") == second)
-    #expect(try store.queries.resolveRun("last-success") == first)
-    #expect(try store.queries.resolveRun("last-failure") == second)
-    #expect(try store.queries.resolveRun("1") == first)
+    #expect(try store.queries.resolveRun(.latest) == second)
+    #expect(try store.queries.resolveRun(.lastSuccess) == first)
+    #expect(try store.queries.resolveRun(.lastFailure) == second)
+    #expect(try store.queries.resolveRun(typed: "1") == first)
+    #expect(
+      try RunReference(parsing: "last-failure") == .lastFailure
+        && RunReference.lastFailure.description == "last-failure")
     for hostile in ["-1", "1e9", "0", "01", "'; DROP TABLE runs; --", "", " 1", "99999999999999999999"] {
-      #expect(throws: StoreError.invalidRunReference(hostile)) { try store.queries.resolveRun(hostile) }
+      #expect(throws: StoreError.invalidRunReference(hostile)) { try RunReference(parsing: hostile) }
     }
-    #expect(throws: StoreError.unknownRun("3")) { try store.queries.resolveRun("3") }
+    #expect(throws: StoreError.unknownRun("3")) { try store.queries.resolveRun(typed: "3") }
     #expect(try store.queries.runs(limit: nil).map(\.id) == [second, first])
   }
 

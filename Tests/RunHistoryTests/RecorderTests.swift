@@ -26,7 +26,7 @@ import Testing
 
   func recordedRun() throws -> RunDetail {
     let queries = try HistoryStore.openForReading(at: database).queries
-    return try queries.run(try queries.resolveRun("latest"))
+    return try queries.run(try queries.resolveRun(.latest))
   }
 
   /// Hashing a large new script (read in chunks, its content not kept)

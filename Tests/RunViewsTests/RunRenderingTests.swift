@@ -87,6 +87,19 @@ import Testing
     }
     #expect(svg.components(separatedBy: "✗ ").count == 3, "the header and the failed bar, nothing else")
     #expect(!svg.contains("10-restart") && !svg.contains("post-configure"), "what never ran has no bar or band")
+    // It scales to its container, and its legend names only the statuses shown.
+    #expect(svg.contains("width=\"100%\" viewBox=\"0 0 1400 "))
+    #expect(!svg.contains(" width=\"1400\""), "no fixed width")
+    #expect(svg.contains(">success</text>") && svg.contains(">failed</text>"))
+    for absent in ["killed", "timeout", "interrupted", "skipped"] {
+      #expect(!svg.contains(">\(absent)</text>"), "\(absent) is in the legend but no script has it")
+    }
+    // Every phase's label starts inside its band, which spans the plot.
+    let labels = svg.components(separatedBy: "font-weight=\"bold\">").dropFirst().filter {
+      $0.hasPrefix("configure:") || $0.hasPrefix("pre-configure:") || $0.hasPrefix("error:")
+    }
+    #expect(!labels.isEmpty)
+    #expect(svg.components(separatedBy: "<text x=\"24\" y=").count - 1 == labels.count, "labels at the band's start")
   }
 
   /// A run that failed sourcing environment.d names that file wherever a

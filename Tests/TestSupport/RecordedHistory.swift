@@ -48,7 +48,7 @@ public final class RecordedHistory {
     do {
       try RefreshSession.run(request, environment: ProcessEnvironment(entries: entries), hooks: hooks)
       return .success
-    } catch let ended as RefreshEnded {
+    } catch let ended as CommandEnded {
       return ended.exitStatus
     }
   }
@@ -59,6 +59,6 @@ public final class RecordedHistory {
   /// The stored run `reference` names (`latest`, `last-success`, an id).
   public func run(_ reference: String = "latest") throws -> RunDetail {
     let queries = try queries()
-    return try queries.run(try queries.resolveRun(reference))
+    return try queries.run(try queries.resolveRun(typed: reference))
   }
 }

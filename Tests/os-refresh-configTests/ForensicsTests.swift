@@ -205,7 +205,7 @@ import Testing
       ),
       (
         ["1", "1", "1"], 2,
-        "os-refresh-config: error: diff takes at most two runs (FROM TO), not 3 (see 'os-refresh-config --help')"
+        "os-refresh-config: error: diff takes at most two runs (FROM TO), not 3 (see 'os-refresh-config diff --help')"
       ),
     ]
     for (arguments, status, line) in cases {

@@ -171,7 +171,7 @@ import Testing
     #expect(try fixture.show().status == .success)
   }
 
-  // 9: the directory read-only (a database file we could write is not enough: WAL needs the directory)
+  /// The directory read-only (a database file we could write is not enough: WAL needs the directory)
   @Test func aDatabaseDirectoryWeCannotWriteIsAWarning() throws {
     let directory = scratch.directory("readonly")
     chmod(scratch.path, 0o755)

@@ -237,7 +237,7 @@ import Testing
     #expect(
       result.stderr
         == "os-refresh-config: error: --slow-after must be a whole number of seconds from 0 to 604800, not 604801 "
-        + "(see 'os-refresh-config --help')\n")
+        + "(see 'os-refresh-config status --help')\n")
   }
 }
 
