@@ -33,14 +33,21 @@ public final class RunningCommand {
     let output = open(scratch.url("stdout"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     let error = open(scratch.url("stderr"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     defer { [input, output, error].forEach { close($0) } }
-    pid = try! ProcessSpawner.spawn(
-      path: executable,
-      arguments: CStringArray([executable] + arguments),
-      environment: CStringArray(environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }),
-      redirections: [
-        .init(source: input, target: 0), .init(source: output, target: 1),
-        .init(source: combinedOutput ? output : error, target: 2),
-      ])
+    do {
+      pid = try ProcessSpawner.spawn(
+        path: executable,
+        arguments: CStringArray([executable] + arguments),
+        environment: CStringArray(environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }),
+        redirections: [
+          .init(source: input, target: 0), .init(source: output, target: 1),
+          .init(source: combinedOutput ? output : error, target: 2),
+        ])
+    } catch {
+      // One test fails, as a shell would answer (127), not the whole suite's process.
+      Issue.record("cannot start \(executable): \(error)")
+      pid = 0
+      status = 127
+    }
   }
 
   /// The file its stdout goes to.
@@ -62,7 +69,7 @@ public final class RunningCommand {
   public func wait(atMost seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
     if !waitUntil(seconds: seconds, { self.hasEnded }) {
       Issue.record("command \(pid) did not end within \(seconds) s", sourceLocation: sourceLocation)
-      kill(pid, SIGKILL)
+      if pid > 0 { kill(pid, SIGKILL) }
       _ = waitUntil(seconds: 10) { self.hasEnded }
     }
     let stdout = FileManager.default.contents(atPath: scratch.url("stdout")) ?? Data()
@@ -71,7 +78,10 @@ public final class RunningCommand {
   }
 
   /// Sends `signal` to the command.
-  public func signal(_ signal: Int32) { kill(pid, signal) }
+  public func signal(_ signal: Int32) {
+    // Never 0 or -1: those would signal our process group, or every process.
+    if pid > 0 { kill(pid, signal) }
+  }
 }
 
 /// Polls `condition` every 10 ms for at most `seconds`; returns whether it held.

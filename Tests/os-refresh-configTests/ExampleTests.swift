@@ -23,9 +23,11 @@ import Testing
         """)
   }
 
-  /// README's first command, as a newcomer runs it (its build step aside):
-  /// the run is recorded where its next command, `history`, reads it. Its
-  /// `.build/example` is this test's temporary directory.
+  /// README's first command, as a newcomer runs it (its build step aside,
+  /// its leading VARIABLE=value words given to the environment as a shell
+  /// would): the run is recorded where its next command, `history`, reads
+  /// it, and the example writes nowhere else. Its `.build/example` is this
+  /// test's temporary directory.
   @Test func theReadmesQuickStartRecordsTheRunItsNextCommandShows() throws {
     let readme = try String(contentsOfFile: Binaries.packageRoot + "/README.md", encoding: .utf8)
     let build = "swift build -c release && "
@@ -37,8 +39,15 @@ import Testing
         .replacingOccurrences(of: ".build/example", with: scratch.url("example"))
         .replacingOccurrences(of: "examples/base", with: Binaries.packageRoot + "/examples/base")
     }
-    let words = first.dropFirst(build.count).split(separator: " ").map(local)
-    let environment = ["PATH": "/usr/bin:/bin", "CONFIG_ROOT": scratch.url("config")]
+    var words = first.dropFirst(build.count).split(separator: " ").map(local)
+    var environment = ["PATH": "/usr/bin:/bin"]
+    while let word = words.first, let equals = word.firstIndex(of: "="),
+      word[..<equals].allSatisfy({ $0.isUppercase || $0 == "_" })
+    {
+      environment[String(word[..<equals])] = String(word[word.index(after: equals)...])
+      words.removeFirst()
+    }
+    #expect(environment["CONFIG_ROOT"] == scratch.url("example/etc"), "the example writes inside .build/example")
     let run = runCommand(words[0], Array(words.dropFirst()), environment: environment)
     #expect(run.status == 0, "\(run.stderr)")
     #expect(!run.stderr.contains("WARNING"), "\(run.stderr)")
@@ -49,5 +58,6 @@ import Testing
     #expect(shown.status == 0, "\(shown.stderr)")
     #expect(shown.stdoutText.contains("success  5/5"), "\(shown.stdoutText)")
     #expect(FileManager.default.fileExists(atPath: scratch.url("example/os-refresh-config.prom")))
+    #expect(FileManager.default.fileExists(atPath: scratch.url("example/etc/site.conf")))
   }
 }
