@@ -1,4 +1,3 @@
-import RefreshRunner
 import RefreshStore
 
 /// What shell completion offers for a run or a script, from the history at
