@@ -142,7 +142,10 @@ let package = Package(
       name: "RunTelemetryTests",
       dependencies: ["RunTelemetry", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
-    .testTarget(name: "RunWatchTests", dependencies: ["SecretHiding", "RefreshStore", "RunWatch", "SystemInterface", "TestSupport"]),
+    .testTarget(
+      name: "RunWatchTests",
+      dependencies: ["SecretHiding", "RefreshRunner", "RefreshStore", "RunWatch", "SystemInterface", "TestSupport"]
+    ),
     .testTarget(
       name: "os-refresh-configTests",
       dependencies: ["SecretHiding", "ContentEncoding", "os-refresh-config", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "TestSupport"]

@@ -33,6 +33,20 @@ extension HistoryQueries {
       { RunningRecord(runID: $0.int64(0), pid: $0.int64(1)) })
   }
 
+  /// Whether the newest run was recorded by process `pid`, has ended, and
+  /// that process is still the one `isAlive` names: the window after a
+  /// refresh recorded its end and before it lets go of the lock. (Only the
+  /// lock's holder writes runs, so its run is the newest.)
+  public func hasEndedItsRun(pid: Int64, isAlive: HistoryStore.LivenessCheck) throws -> Bool {
+    try database.firstRow(
+      "SELECT status, pid, boot_id, process_start, pid_namespace FROM runs ORDER BY id DESC LIMIT 1", [],
+      { row in
+        row.int64(1) == pid && row.text(0) != RunStatus.running.rawValue
+          && isAlive(row.int64(1), row.text(2), row.int64(3), row.text(4))
+      }
+    ) ?? false
+  }
+
   /// The newest finished run (not running), or nil.
   public func latestFinishedRun() throws -> RunSummary? {
     try runs(limit: 8).first { $0.status != .running }

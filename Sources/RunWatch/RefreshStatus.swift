@@ -71,8 +71,15 @@ public struct RefreshStatus: Sendable {
     clock: RunClock = RunClock()
   ) throws -> RefreshStatus {
     let now = clock.wallMicroseconds()
-    let lockHolder = FileLocks.current().holder(of: lockfile)
+    var lockHolder = FileLocks.current().holder(of: lockfile)
     let record = try queries?.runningRun()
+    // A refresh that recorded its end still holds the lock until it exits:
+    // its run is over, and the history says how it ended.
+    if record == nil, let holder = lockHolder,
+      try queries?.hasEndedItsRun(pid: holder, isAlive: ProcessIdentity.isAlive) == true
+    {
+      lockHolder = nil
+    }
     var status = RefreshStatus(
       running: lockHolder != nil || record != nil, runID: record?.runID, pid: record?.pid ?? lockHolder,
       scriptsDone: 0, processes: [], lastRun: try queries?.latestFinishedRun(), now: now)

@@ -1,3 +1,4 @@
+import RefreshRunner
 import RefreshStore
 import RunWatch
 import SecretHiding
@@ -103,5 +104,25 @@ import Testing
     #expect(tree.first?.command == "/bin/sh \(script)" && tree.first?.wchan == "do_wait")
     #expect(tree.contains { $0.command == "sleep 30" && $0.parent == Int64(child.pid) && $0.state == "S" })
     #expect(tree.first?.elapsedMicroseconds != nil)
+  }
+}
+
+/// The moment between a refresh recording its end and letting go of the
+/// lock: the run is over, so status reports how it ended.
+@Suite struct StatusAtARunsEndTests {
+  @Test func aHolderWhoseRunHasEndedIsNotRunning() throws {
+    let history = RecordedHistory()
+    history.base.script("configure.d/10-x", "true")
+    #expect(try history.refresh() == .success)
+    let pattern = try RunPartsPattern(RunPartsPattern.defaultScriptPattern)
+    let lock = try FileDescriptor.open(history.lock, O_WRONLY | O_CREAT, mode: 0o600)
+    #expect(flock(lock.rawValue, LOCK_EX | LOCK_NB) == 0)
+    let ended = try RefreshStatus.inspect(
+      queries: try history.queries(), lockfile: history.lock, pattern: pattern, slowAfterSeconds: 60)
+    #expect(!ended.running && ended.scriptsDone == 0 && ended.lastRun?.status == .success)
+    // Without the history to say so, the lock's holder is a refresh running.
+    let unknown = try RefreshStatus.inspect(
+      queries: nil, lockfile: history.lock, pattern: pattern, slowAfterSeconds: 60)
+    #expect(unknown.running && unknown.pid == Int64(getpid()))
   }
 }
