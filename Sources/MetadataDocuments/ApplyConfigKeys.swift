@@ -1,24 +1,34 @@
 /// The metadata keys a shell text reads through `os-apply-config --key K`
-/// (or `--key=K`), literal keys only: `--key "$NAME"` cannot be known.
+/// (or `--boolean-key K`), literal keys only: `--key "$NAME"` cannot be known.
+///
+/// Read as a shell splits words, closely enough for how scripts write it:
+/// `--key K`, `--key=K`, `--key 'K'`, `--key="K"`, inside `$( )`, backquotes
+/// and functions, across lines joined with a backslash. (os-apply-config
+/// 14.1.0 has no short form of `--key`.)
 public enum ApplyConfigKeys {
+  /// The options whose value is a key.
+  static let keyOptions = ["--key", "--boolean-key"]
+
   /// Each key once, in the order first read.
   public static func keys(in text: String) -> [String] {
     var keys: [String] = []
-    for line in text.split(whereSeparator: { $0 == "\n" || $0 == ";" || $0 == "|" || $0 == "&" }) {
-      let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ")" || $0 == "`" })
-      guard let start = tokens.firstIndex(where: { $0.hasSuffix("os-apply-config") }) else { continue }
+    let joined = text.replacing("\\\n", with: " ")
+    for line in joined.split(whereSeparator: { $0 == "\n" || $0 == ";" || $0 == "|" || $0 == "&" }) {
+      let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ")" })
+      guard let start = tokens.firstIndex(where: { unquoted($0).hasSuffix("os-apply-config") }) else { continue }
       var index = tokens.index(after: start)
       while index < tokens.endIndex {
         let token = tokens[index]
         var value: Substring?
-        if token == "--key", tokens.index(after: index) < tokens.endIndex {
+        if keyOptions.contains(String(token)), tokens.index(after: index) < tokens.endIndex {
           value = tokens[tokens.index(after: index)]
-        } else if token.hasPrefix("--key=") {
-          value = token.dropFirst("--key=".count)
+        } else if let option = keyOptions.first(where: { token.hasPrefix($0 + "=") }) {
+          value = token.dropFirst(option.count + 1)
         }
-        if let value {
+        // A value computed by the shell (`$NAME`, `$(…)`, `` `…` ``) cannot be known.
+        if let value, !value.contains("$"), value.first != "`" {
           let key = unquoted(value)
-          if !key.isEmpty, !key.contains("$"), !keys.contains(key) { keys.append(key) }
+          if !key.isEmpty, !keys.contains(key) { keys.append(key) }
         }
         index = tokens.index(after: index)
       }
@@ -26,10 +36,20 @@ public enum ApplyConfigKeys {
     return keys
   }
 
+  /// Whether reading `key` (as `--key` names it: dotted, list items by
+  /// position) sees a change at `path` (a diff's path by position): the
+  /// same value, a value beneath the one read (it is printed whole), or a
+  /// subtree holding it (the value read was added, removed or retyped).
+  public static func reads(_ key: String, path: String) -> Bool {
+    let read = key.split(separator: ".", omittingEmptySubsequences: false)
+    let changed = path.split(separator: ".", omittingEmptySubsequences: false)
+    return read.starts(with: changed) || changed.starts(with: read)
+  }
+
   private static func unquoted(_ token: Substring) -> String {
     var value = token
-    while let first = value.first, first == "\"" || first == "'" { value = value.dropFirst() }
-    while let last = value.last, last == "\"" || last == "'" { value = value.dropLast() }
+    while let first = value.first, first == "\"" || first == "'" || first == "`" { value = value.dropFirst() }
+    while let last = value.last, last == "\"" || last == "'" || last == "`" || last == "}" { value = value.dropLast() }
     return String(value)
   }
 }

@@ -20,6 +20,10 @@ public struct KeyChange: Equatable, Sendable {
   /// Whether the value is secret (``SecretPolicy``), or a credential inside
   /// it changed (then `from` and `to` are given, the credential masked).
   public let secret: Bool
+  /// The same path with every list item by its position (in the new
+  /// document, or the old one for what was removed): how
+  /// `os-apply-config --key` names it (`deployments.3.inputs.0.value`).
+  public var positionalKey: String = ""
 }
 
 /// Compares two metadata documents key by key, under ``SecretPolicy``.
@@ -47,7 +51,7 @@ public enum MetadataDiff {
     let (a, b) = (JSONSkim(old), JSONSkim(new))
     guard let oldRoot = a.root, let newRoot = b.root else { return nil }
     var walk = SkimWalk(old: a, new: b, display: Display(showSecrets: showSecrets, spans: spans))
-    guard walk.compare(oldRoot, newRoot, path: "", secret: false) else { return nil }
+    guard walk.compare(oldRoot, newRoot, path: Path(), secret: false) else { return nil }
     return walk.result
   }
 
@@ -77,6 +81,24 @@ public enum MetadataDiff {
   static func joined(_ path: String, _ member: String) -> String {
     path.isEmpty ? member : path + "." + member
   }
+
+  /// Where a walk is: the path as shown, and by position.
+  struct Path {
+    var shown = ""
+    var positional = ""
+
+    func member(_ key: String) -> Path {
+      Path(shown: joined(shown, key), positional: joined(positional, key))
+    }
+
+    func item(at index: Int) -> Path {
+      Path(shown: joined(shown, String(index)), positional: joined(positional, String(index)))
+    }
+
+    func item(identifiedBy id: String, at index: Int) -> Path {
+      Path(shown: shown + "[" + id + "]", positional: joined(positional, String(index)))
+    }
+  }
 }
 
 /// One lazy comparison of two texts.
@@ -94,7 +116,7 @@ struct SkimWalk {
 
   /// Compares `a` of the old text with `b` of the new (nil: absent there).
   /// False when a part is not JSON.
-  mutating func compare(_ a: Range<Int>?, _ b: Range<Int>?, path: String, secret: Bool) -> Bool {
+  mutating func compare(_ a: Range<Int>?, _ b: Range<Int>?, path: MetadataDiff.Path, secret: Bool) -> Bool {
     // Equal subtrees hold no change: skipped whole, by their bytes.
     if let a, let b, JSONSkim.equal(old, a, new, b) { return true }
     depth += 1
@@ -118,11 +140,14 @@ struct SkimWalk {
     let hiddenChange = change == .changed && !secret && shownFrom == shownTo
     result.append(
       KeyChange(
-        key: path.isEmpty ? "." : path, change: change, from: shownFrom, to: shownTo, secret: secret || hiddenChange))
+        key: path.shown.isEmpty ? "." : path.shown, change: change, from: shownFrom, to: shownTo,
+        secret: secret || hiddenChange, positionalKey: path.positional.isEmpty ? "." : path.positional))
     return true
   }
 
-  private mutating func compareObjects(_ a: Range<Int>, _ b: Range<Int>, path: String, secret: Bool) -> Bool {
+  private mutating func compareObjects(_ a: Range<Int>, _ b: Range<Int>, path: MetadataDiff.Path, secret: Bool)
+    -> Bool
+  {
     guard let oldMembers = old.members(a), let newMembers = new.members(b) else { return false }
     let (oldShallow, newShallow) = (old.shallow(oldMembers), new.shallow(newMembers))
     let newByKey = Dictionary(newMembers.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -132,19 +157,21 @@ struct SkimWalk {
         SecretPolicy.isSecretMember(member.key, of: oldShallow, inherited: secret)
         || SecretPolicy.isSecretMember(member.key, of: newShallow, inherited: secret)
       guard
-        compare(member.value, newByKey[member.key], path: MetadataDiff.joined(path, member.key), secret: isSecret)
+        compare(member.value, newByKey[member.key], path: path.member(member.key), secret: isSecret)
       else { return false }
     }
     for member in newMembers where !oldKeys.contains(member.key) {
       let isSecret = SecretPolicy.isSecretMember(member.key, of: newShallow, inherited: secret)
-      guard compare(nil, member.value, path: MetadataDiff.joined(path, member.key), secret: isSecret) else {
+      guard compare(nil, member.value, path: path.member(member.key), secret: isSecret) else {
         return false
       }
     }
     return true
   }
 
-  private mutating func compareArrays(_ a: Range<Int>, _ b: Range<Int>, path: String, secret: Bool) -> Bool {
+  private mutating func compareArrays(_ a: Range<Int>, _ b: Range<Int>, path: MetadataDiff.Path, secret: Bool)
+    -> Bool
+  {
     guard let oldItems = old.items(a), let newItems = new.items(b) else { return false }
     let shallow = { (skim: JSONSkim, item: Range<Int>) -> JSONValue in
       skim.kind(item) == UInt8(ascii: "{") ? skim.shallowMembers(item).map { .object($0) } ?? .null : .null
@@ -156,40 +183,45 @@ struct SkimWalk {
         guard
           compare(
             index < oldItems.count ? oldItems[index] : nil, index < newItems.count ? newItems[index] : nil,
-            path: MetadataDiff.joined(path, String(index)), secret: secret)
+            path: path.item(at: index), secret: secret)
         else { return false }
       }
       return true
     }
     // Items matched by identity: in old's order, then those only in new. Moving one is no change.
-    var newByID: [String: Range<Int>] = [:]
-    for (item, value) in zip(newItems, newShallow) where newByID[identity.of(value)!] == nil {
-      newByID[identity.of(value)!] = item
+    var newByID: [String: (item: Range<Int>, index: Int)] = [:]
+    for (index, (item, value)) in zip(newItems, newShallow).enumerated() where newByID[identity.of(value)!] == nil {
+      newByID[identity.of(value)!] = (item, index)
     }
     let oldIDs = Set(oldShallow.map { identity.of($0)! })
-    for (item, value) in zip(oldItems, oldShallow) {
+    for (index, (item, value)) in zip(oldItems, oldShallow).enumerated() {
       let id = identity.of(value)!
-      guard compare(item, newByID[id], path: path + "[" + id + "]", secret: secret) else { return false }
+      let new = newByID[id]
+      guard compare(item, new?.item, path: path.item(identifiedBy: id, at: new?.index ?? index), secret: secret)
+      else { return false }
     }
-    for (item, value) in zip(newItems, newShallow) where !oldIDs.contains(identity.of(value)!) {
-      guard compare(nil, item, path: path + "[" + identity.of(value)! + "]", secret: secret) else { return false }
+    for (index, (item, value)) in zip(newItems, newShallow).enumerated() where !oldIDs.contains(identity.of(value)!) {
+      guard compare(nil, item, path: path.item(identifiedBy: identity.of(value)!, at: index), secret: secret) else {
+        return false
+      }
     }
     return true
   }
 }
 
-/// How the items of a list of objects are told apart: Heat's `deployments`
-/// by `id`, a deployment's `inputs` and `outputs` by `name`.
+/// How the items of a list of objects are told apart: by `name` (Heat's
+/// `deployments`, whose `id` is the derived config's and changes with every
+/// input; a deployment's `inputs` and `outputs`), else by `id`.
 enum ListIdentity {
   case id, name
 
   /// The member both lists identify their items by: every item of both an
   /// object with that member a string or number, unique within its list;
-  /// `id` before `name`. Nil when the lists are not like that (then they
+  /// `name` before `id`. Nil when the lists are not like that (then they
   /// are compared by position).
   static func common(_ a: [JSONValue], _ b: [JSONValue]) -> ListIdentity? {
     guard !(a.isEmpty && b.isEmpty) else { return nil }
-    for identity in [ListIdentity.id, .name] where identity.identifies(a) && identity.identifies(b) {
+    for identity in [ListIdentity.name, .id] where identity.identifies(a) && identity.identifies(b) {
       return identity
     }
     return nil

@@ -4,7 +4,7 @@ import MetadataDocuments
 /// `os-apply-config --key`, the words it runs (command names), and so the
 /// rendered templates and packages it depends on.
 public struct ScriptReads: Sendable, Equatable {
-  /// Keys named by `os-apply-config … --key K` (or `--key=K`), literal only.
+  /// Keys named by `os-apply-config … --key K` (``ApplyConfigKeys``), literal only.
   public let keys: [String]
   /// Every word of the text (letters, digits, `._+-`), for command names.
   public let words: Set<String>
@@ -29,9 +29,10 @@ public struct ScriptReads: Sendable, Equatable {
     self.words = words
   }
 
-  /// The `--key` this script reads that a change of `key` touches.
-  public func readKey(touchedBy key: String) -> String? {
-    keys.first { TemplateKeys.reads($0, key: key) }
+  /// The `--key` this script reads that a change at `path` (by position,
+  /// as ``KeyChange/positionalKey`` names it) touches.
+  public func readKey(touchedAt path: String) -> String? {
+    keys.first { ApplyConfigKeys.reads($0, path: path) }
   }
 
   /// Whether the text names `relativePath` (a template's path under its

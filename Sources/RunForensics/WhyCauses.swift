@@ -117,8 +117,8 @@ struct CauseList {
   private var environmentKeys: [(file: String, keys: [String])] = []
 
   /// The environment.d file that reads `key`, if one does.
-  private func environmentReading(_ key: String) -> String? {
-    environmentKeys.first { $0.keys.contains { TemplateKeys.reads($0, key: key) } }?.file
+  private func environmentReading(_ change: KeyChange) -> String? {
+    environmentKeys.first { $0.keys.contains { ApplyConfigKeys.reads($0, path: change.positionalKey) } }?.file
   }
 
   private mutating func addConfigChange(
@@ -131,9 +131,9 @@ struct CauseList {
     }
     for key in input.keys {
       let what = Self.describe(key)
-      if let read = reads?.readKey(touchedBy: key.key) {
+      if let read = reads?.readKey(touchedAt: key.positionalKey) {
         add(.inputKeyChanged, key.key, "read by the script (os-apply-config --key \(read)): \(what)", 80)
-      } else if let file = environmentReading(key.key) {
+      } else if let file = environmentReading(key) {
         add(.inputKeyChanged, key.key, "read by environment.d/\(file), which every script sources: \(what)", 75)
       } else if let template = templates.reading(key.key) {
         add(.inputKeyChanged, key.key, "read through template \(template), whose file the script names: \(what)", 78)

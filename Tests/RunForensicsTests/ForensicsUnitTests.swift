@@ -15,11 +15,13 @@ import Testing
       showSecrets: false)
     #expect(
       changes == [
-        KeyChange(key: "a.b", change: .changed, from: parse("1"), to: parse("2"), secret: false),
-        KeyChange(key: "a.Password", change: .changed, from: nil, to: nil, secret: true),
-        KeyChange(key: "list.1", change: .removed, from: parse("2"), to: nil, secret: false),
-        KeyChange(key: "keystone.url", change: .changed, from: parse(#""u""#), to: parse(#""v""#), secret: false),
-        KeyChange(key: "new", change: .added, from: nil, to: parse("null"), secret: false),
+        KeyChange(key: "a.b", change: .changed, from: parse("1"), to: parse("2"), secret: false, positionalKey: "a.b"),
+        KeyChange(key: "a.Password", change: .changed, from: nil, to: nil, secret: true, positionalKey: "a.Password"),
+        KeyChange(key: "list.1", change: .removed, from: parse("2"), to: nil, secret: false, positionalKey: "list.1"),
+        KeyChange(
+          key: "keystone.url", change: .changed, from: parse(#""u""#), to: parse(#""v""#), secret: false,
+          positionalKey: "keystone.url"),
+        KeyChange(key: "new", change: .added, from: nil, to: parse("null"), secret: false, positionalKey: "new"),
       ])
   }
 

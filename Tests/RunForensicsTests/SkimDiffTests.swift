@@ -36,6 +36,43 @@ import Testing
       changes(old, new) == ["changed deployments[a].inputs[port].value 1 2", "added deployments[c] - {\"id\":\"c\"}"])
   }
 
+  @Test func deploymentsAreMatchedByNameAndEveryChangeKnowsItsPosition() throws {
+    let old = #"{"deployments": [{"id": "d1", "name": "app", "inputs": [{"name": "port", "value": 8080}]}]}"#
+    let new = #"""
+      {"deployments": [{"id": "d9", "name": "db"},
+                       {"id": "d2", "name": "app", "inputs": [{"name": "port", "value": "8080/tcp"}]}]}
+      """#
+    #expect(
+      changes(old, new) == [
+        "changed deployments[app].id \"d1\" \"d2\"", "changed deployments[app].inputs[port].value 8080 \"8080/tcp\"",
+        "added deployments[db] - {\"id\":\"d9\",\"name\":\"db\"}",
+      ])
+    let positions = try #require(
+      MetadataDiff.changes(fromText: Array(old.utf8), toText: Array(new.utf8), showSecrets: false, spans: .init())
+    ).map(\.positionalKey)
+    #expect(positions == ["deployments.1.id", "deployments.1.inputs.0.value", "deployments.0"])
+    // Repeated names: told apart by id.
+    let twice = #"{"l": [{"id": 1, "name": "x", "v": 1}, {"id": 2, "name": "x", "v": 1}]}"#
+    #expect(changes(twice, twice.replacing(#""v": 1}]"#, with: #""v": 2}]"#)) == ["changed l[2].v 1 2"])
+  }
+
+  @Test func keysAreReadAsScriptsWriteThem() {
+    let text = #"""
+      servers=$(os-apply-config --key 'ntp.servers.0.server' --type raw)
+      port() { os-apply-config --key="app.port" --key-default 80; }
+      os-apply-config \
+        --boolean-key app.debug
+      /usr/local/bin/os-apply-config --key "$NAME" --key `echo x`
+      echo --key not.this
+      """#
+    #expect(ApplyConfigKeys.keys(in: text) == ["ntp.servers.0.server", "app.port", "app.debug"])
+    #expect(ApplyConfigKeys.reads("ntp.servers.0.server", path: "ntp.servers.0.server"))
+    #expect(ApplyConfigKeys.reads("ntp.servers.0.server", path: "ntp.servers"), "the list replaced")
+    #expect(ApplyConfigKeys.reads("ntp", path: "ntp.servers.0.server"), "read whole")
+    #expect(!ApplyConfigKeys.reads("ntp.servers.0.server", path: "ntp.servers.1.server"))
+    #expect(!ApplyConfigKeys.reads("app.port", path: "app.ports"))
+  }
+
   @Test func secretsFoundByNameOrInputAreNeverShown() throws {
     let old = #"{"db_password": "one", "inputs": [{"name": "admin_token", "value": "t1"}], "url": "http://u:pw1@h/"}"#
     let new = #"{"db_password": "two", "inputs": [{"name": "admin_token", "value": "t2"}], "url": "http://u:pw2@h/"}"#

@@ -100,9 +100,9 @@ import Testing
         systemctl restart app.service
         """.utf8))
     #expect(reads.keys == ["app.port", "app.host", "db.password"])
-    #expect(reads.readKey(touchedBy: "app.port") == "app.port")
-    #expect(reads.readKey(touchedBy: "app") == "app.port", "a replaced parent holds the key")
-    #expect(reads.readKey(touchedBy: "app.workers") == nil)
+    #expect(reads.readKey(touchedAt: "app.port") == "app.port")
+    #expect(reads.readKey(touchedAt: "app") == "app.port", "a replaced parent holds the key")
+    #expect(reads.readKey(touchedAt: "app.workers") == nil)
     #expect(reads.runs("systemctl") && reads.runs("mysql-setup") && !reads.runs("apt"))
     #expect(reads.names(renderedPath: "etc/app/app.conf") == false)
   }

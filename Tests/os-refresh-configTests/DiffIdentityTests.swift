@@ -3,20 +3,22 @@ import RefreshVocabulary
 import TestSupport
 import Testing
 
-/// `diff` compares lists of objects that carry an `id` or a `name` (Heat's
+/// `diff` compares lists of objects that carry a `name` or an `id` (Heat's
 /// `deployments`, a deployment's `inputs` and `outputs`) item by item, so an
-/// inserted deployment is one line, not one per shifted position.
+/// inserted deployment is one line, not one per shifted position; Heat's
+/// deployments by name, as a changed input gives one a new id.
 @Suite struct DiffIdentityTests {
   let fixture = HistoryFixture()
 
-  static func deployment(_ id: String, port: Int, password: String) -> String {
-    """
-    {"id": "\(id)", "name": "\(id)-config", "group": "script", "config": "#!/bin/bash\\necho \(id)\\n",
-     "inputs": [{"name": "deploy_server_id", "value": "srv-1", "type": "String"},
-                {"name": "db_password", "value": "\(password)", "type": "String"},
-                {"name": "port", "value": \(port), "type": "Number"}],
-     "outputs": [{"name": "result", "type": "String"}]}
-    """
+  static func deployment(_ id: String, port: Int, password: String, name: String? = nil) -> String {
+    let name = name ?? id + "-config"
+    return """
+      {"id": "\(id)", "name": "\(name)", "group": "script", "config": "#!/bin/bash\\necho \(name)\\n",
+       "inputs": [{"name": "deploy_server_id", "value": "srv-1", "type": "String"},
+                  {"name": "db_password", "value": "\(password)", "type": "String"},
+                  {"name": "port", "value": \(port), "type": "Number"}],
+       "outputs": [{"name": "result", "type": "String"}]}
+      """
   }
 
   func refresh(deployments: [String]) -> CommandResult {
@@ -38,27 +40,28 @@ import Testing
       Self.deployment("dep-x", port: 82, password: "pass-x-456")
     )
     #expect(refresh(deployments: [a, b]).status == 0)
-    // dep-x inserted first, dep-a's port and password changed.
-    let changedA = Self.deployment("dep-a", port: 8080, password: "new-pass-a2")
+    // dep-x inserted first, dep-a's port and password changed, so Heat gave it a new id.
+    let changedA = Self.deployment("dep-a2", port: 8080, password: "new-pass-a2", name: "dep-a-config")
     #expect(refresh(deployments: [c, changedA, b]).status == 0)
     let human = diff(["1", "2"])
     #expect(human.status == 0, "\(human.stderr)")
     let keyLines = human.stdoutText.split(separator: "\n").map(String.init).filter { $0.hasPrefix("      ") }
-    #expect(keyLines.count == 3, "\(human.stdoutText)")
+    #expect(keyLines.count == 4, "\(human.stdoutText)")
     #expect(
-      keyLines.prefix(2) == [
-        "      ~ deployments[dep-a].inputs[db_password].value: secret changed",
-        "      ~ deployments[dep-a].inputs[port].value: 80 -> 8080",
+      keyLines.prefix(3) == [
+        "      ~ deployments[dep-a-config].id: \"dep-a\" -> \"dep-a2\"",
+        "      ~ deployments[dep-a-config].inputs[db_password].value: secret changed",
+        "      ~ deployments[dep-a-config].inputs[port].value: 80 -> 8080",
       ], "\(human.stdoutText)")
-    #expect(keyLines.last?.wholeMatch(of: #/      \+ deployments\[dep-x\] = \{6 keys, \d+ bytes\}/#) != nil)
+    #expect(keyLines.last?.wholeMatch(of: #/      \+ deployments\[dep-x-config\] = \{6 keys, \d+ bytes\}/#) != nil)
     #expect(!human.stdoutText.contains("pass-x-456") && !human.stdoutText.contains("new-pass-a2"))
 
     let json = try JSONContract.decode(JSONContract.Diff.self, from: diff(["1", "2", "--json"]).stdout)
     let keys = try #require(json.inputs.first).keys
     #expect(
       keys.map { "\($0.change) \($0.key)" } == [
-        "changed deployments[dep-a].inputs[db_password].value", "changed deployments[dep-a].inputs[port].value",
-        "added deployments[dep-x]",
+        "changed deployments[dep-a-config].id", "changed deployments[dep-a-config].inputs[db_password].value",
+        "changed deployments[dep-a-config].inputs[port].value", "added deployments[dep-x-config]",
       ])
     // The added deployment is given whole in JSON, its secret input masked.
     guard case .object(let added)? = keys.last?.to, case .array(let inputs)? = added["inputs"] else {
