@@ -32,7 +32,8 @@ import Testing
     #expect(first(why) == "input_key_changed settings.servers[a].server", "\(why.causes)")
     #expect(
       why.causes.first?.evidence
-        == #"read by the script (os-apply-config --key settings.servers.0.server): "ntp1.example.net" -> "ntp1.internal""#)
+        == #"read by the script (os-apply-config --key settings.servers.0.server): "ntp1.example.net" -> "ntp1.internal""#
+    )
     #expect(why.causes.first { $0.subject == "settings.servers[b].server" }?.direct == false)
   }
 }
