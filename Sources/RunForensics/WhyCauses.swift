@@ -36,7 +36,8 @@ struct CauseList {
       if change.phase == failed.phase && change.name == failed.name {
         if change.change == .added, !change.notReached {
           let runs = failingRuns == 1 ? "its only run" : "any of its \(failingRuns) runs"
-          add(.scriptAdded, subject, "new in run \(to): it has not succeeded in \(runs)", 95)
+          let diff = try change.to.flatMap { try unifiedDiff(nil, $0, from: from, to: to, queries: queries) }
+          add(.scriptAdded, subject, "new in run \(to): it has not succeeded in \(runs)", 95, diff: diff)
         } else if change.contentChanged, let old = change.from, let new = change.to {
           let diff = try unifiedDiff(old, new, from: from, to: to, queries: queries)
           add(.scriptChanged, subject, "its content changed between run \(from) and run \(to)", 100, diff: diff)
@@ -45,7 +46,9 @@ struct CauseList {
       }
       guard !change.notReached, runsBefore(change, failed) else { continue }
       switch change.change {
-      case .added: add(.scriptAdded, subject, "added in run \(to); it runs before the failed script", 60)
+      case .added:
+        let diff = try change.to.flatMap { try unifiedDiff(nil, $0, from: from, to: to, queries: queries) }
+        add(.scriptAdded, subject, "added in run \(to); it runs before the failed script", 60, diff: diff)
       case .removed:
         add(.scriptRemoved, subject, "removed after run \(from), where it ran before the failed script", 65)
       case .changed where change.contentChanged:
@@ -60,11 +63,12 @@ struct CauseList {
     return Array(change.name.utf8).lexicographicallyPrecedes(Array(failed.name.utf8))
   }
 
-  private func unifiedDiff(_ old: ScriptDetail, _ new: ScriptDetail, from: Int64, to: Int64, queries: HistoryQueries)
+  /// The diff of a script's stored contents; an added script (`old` nil) whole, as added lines.
+  private func unifiedDiff(_ old: ScriptDetail?, _ new: ScriptDetail, from: Int64, to: Int64, queries: HistoryQueries)
     throws -> String?
   {
-    guard let before = try queries.scriptContent(script: old.id), let after = try queries.scriptContent(script: new.id)
-    else { return nil }
+    let before = try old.map { try queries.scriptContent(script: $0.id) } ?? []
+    guard let before, let after = try queries.scriptContent(script: new.id) else { return nil }
     let diff = UnifiedDiff.text(
       old: String(decoding: before, as: UTF8.self), new: String(decoding: after, as: UTF8.self),
       oldLabel: "run \(from)", newLabel: "run \(to)")
@@ -130,7 +134,10 @@ struct CauseList {
       return
     }
     for key in input.keys {
-      let what = Self.describe(key)
+      var what = Self.describe(key)
+      if key.change == .removed, let replacement = Self.replacement(of: key, among: input.keys) {
+        what += "; likely replaced by \(replacement.key)"
+      }
       if let read = reads?.readKey(touchedAt: key.positionalKey) {
         add(.inputKeyChanged, key.key, "read by the script (os-apply-config --key \(read)): \(what)", 80)
       } else if let file = environmentReading(key) {
@@ -143,7 +150,8 @@ struct CauseList {
     }
   }
 
-  /// A key's change in one line, values cut at 60 characters; a secret's never.
+  /// A key's change in one line, values cut at 60 characters; a long
+  /// value changed is shown around its first difference; a secret's never.
   static func describe(_ key: KeyChange) -> String {
     func shown(_ value: JSONValue?) -> String {
       let text = value?.text ?? ""
@@ -154,8 +162,18 @@ struct CauseList {
     switch key.change {
     case .added: return "added: " + shown(key.to)
     case .removed: return "removed (was " + shown(key.from) + ")"
-    case .changed: return shown(key.from) + " -> " + shown(key.to)
+    case .changed: return ValueDifference.line(key.from?.text ?? "", key.to?.text ?? "")
     }
+  }
+
+  /// The key added beside a removed one (same parent) that likely replaces
+  /// it: the one holding the same value, else the only one added there.
+  static func replacement(of removed: KeyChange, among keys: [KeyChange]) -> KeyChange? {
+    func parent(_ path: String) -> Substring { path.lastIndex(of: ".").map { path[..<$0] } ?? "" }
+    let beside = keys.filter {
+      $0.change == .added && !$0.secret && parent($0.positionalKey) == parent(removed.positionalKey)
+    }
+    return beside.first { $0.to != nil && $0.to == removed.from } ?? (beside.count == 1 ? beside[0] : nil)
   }
 
   // MARK: - The system and the history's own pattern

@@ -89,6 +89,33 @@ import Testing
     #expect(!TemplateKeys.reads("#neutron.ovs", key: "neutron.ovs.other"), "a section reads itself, not every key")
   }
 
+  @Test func aLongValueIsShownAroundItsFirstDifference() {
+    let url = "https://heat.example.net:8000/v1/signal/arn%3Aopenstack%3Aheat?Timestamp=2026-12-03T16%3A2"
+    #expect(
+      ValueDifference.line(url + "4Z&Signature=abc", url + "5Z&Signature=abc")
+        == "…estamp=2026-12-03T16%3A2[4 -> 5]Z&Signature=…")
+    #expect(ValueDifference.line("80", "8080") == "80 -> 8080")
+    let long = String(repeating: "x", count: 70)
+    #expect(
+      ValueDifference.line(long, long + "-and-a-tail-longer-than-twelve")
+        == "…xxxxxxxxxxxxxxxxxxxxxxxx[ -> -and-a-tail-longer-than-twelve]")
+    #expect(ValueDifference.line("a" + long, "b" + long) == "[a -> b]xxxxxxxxxxxx…")
+  }
+
+  @Test func aRemovedKeyNamesTheKeyAddedBesideIt() {
+    func change(_ key: String, _ kind: KeyChange.Kind, _ value: String) -> KeyChange {
+      let json = JSONValue.string(value)
+      return KeyChange(
+        key: key, change: kind, from: kind == .added ? nil : json, to: kind == .removed ? nil : json, secret: false,
+        positionalKey: key)
+    }
+    let removed = change("app.bind_port", .removed, "8080")
+    let keys = [removed, change("app.listen_port", .added, "8080"), change("app.debug", .added, "true")]
+    #expect(CauseList.replacement(of: removed, among: keys)?.key == "app.listen_port")
+    #expect(CauseList.replacement(of: removed, among: [removed, keys[2]])?.key == "app.debug", "the only one")
+    #expect(CauseList.replacement(of: removed, among: [removed, change("db.port", .added, "8080")]) == nil)
+  }
+
   @Test func aScriptsTextGivesTheKeysItReadsAndTheCommandsItRuns() {
     let reads = ScriptReads(
       text: Array(

@@ -36,4 +36,27 @@ import Testing
     )
     #expect(why.causes.first { $0.subject == "settings.servers[b].server" }?.direct == false)
   }
+
+  /// A long value changed at its end reads as that change, not as two
+  /// equal prefixes.
+  @Test func aLongURLChangedAtItsEndIsShownWhereItDiffers() throws {
+    let url =
+      "https://object-store.example.net:8080/v1/AUTH_7f3a9c2e41b84d0f/heat-signals/controller-0?temp_url_expires="
+    node.settings = ["endpoint": "\"\(url)1764777600\""]
+    node.base.script(
+      "configure.d/40-signal",
+      """
+      url=$(os-apply-config --key settings.endpoint --type raw) || exit 9
+      case "$url" in *=1764777600) ;; *) echo "signal URL expired" >&2; exit 1;; esac
+      """)
+    #expect(node.refresh() == 0 && node.refresh() == 0)
+    node.settings["endpoint"] = "\"\(url)1764781200\""
+    #expect(node.refresh() == 1)
+    let why = try node.explanation()
+    #expect(first(why) == "input_key_changed settings.endpoint", "\(why.causes)")
+    #expect(
+      why.causes.first?.evidence
+        == "read by the script (os-apply-config --key settings.endpoint): …0?temp_url_expires=17647[776 -> 812]00\""
+    )
+  }
 }

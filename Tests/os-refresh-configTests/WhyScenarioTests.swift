@@ -67,6 +67,9 @@ import Testing
     #expect(first(why) == "script_added configure/30-new", "\(why.causes)")
     #expect(why.neverSucceeded && why.lastGoodRun == nil && why.firstBadRun == 3 && why.failingRuns == 2)
     #expect(node.why().stdoutText.contains("It has not succeeded since it first ran, in run 3 (2 runs)."))
+    // Its content, as added lines.
+    let diff = try #require(why.causes.first?.diff)
+    #expect(diff.hasSuffix("@@ -0,0 +1,2 @@\n+#!/bin/sh\n+echo 'no such service' >&2; exit 5\n"), "\(diff)")
   }
 
   @Test func aChangedEnvironmentFileIsTheCause() throws {
