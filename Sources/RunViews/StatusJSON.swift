@@ -12,6 +12,7 @@ public enum StatusJSON {
       (RunStatus.running.rawValue, .bool(status.running)),
       ("run", RunJSON.integer(status.runID)),
       ("pid", RunJSON.integer(status.pid)),
+      ("command", status.pid == nil ? .null : .string(status.command)),
       ("started_at", RunJSON.time(status.runStartedAt)),
       ("elapsed_s", RunJSON.seconds(status.runStartedAt.map { max(0, status.now - $0) })),
       ("phase", RunJSON.string(status.phase?.rawValue)),
@@ -20,6 +21,7 @@ public enum StatusJSON {
       ("scripts_planned", RunJSON.integer(status.scriptsPlanned.map(Int64.init))),
       ("eta_s", RunJSON.seconds(status.estimate?.microseconds)),
       ("eta_unknown_scripts", RunJSON.integer(status.estimate.map { Int64($0.unknownScripts) })),
+      ("waits_on", status.waitsOn.map(waitTarget) ?? .null),
       ("processes", .array(status.processes.map(process))),
       ("last_run", status.lastRun.map(lastRun) ?? .null),
     ])

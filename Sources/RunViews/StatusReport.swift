@@ -24,7 +24,10 @@ public enum StatusReport {
   static func running(_ status: RefreshStatus) -> [String] {
     var heading = "Running:"
     if let run = status.runID { heading += " run \(run)" }
-    if let pid = status.pid { heading += status.runID == nil ? " pid \(pid)" : " (pid \(pid))" }
+    if let pid = status.pid {
+      let process = "pid \(pid)" + (status.command.isEmpty ? "" : ": " + HumanFormat.safe(status.command))
+      heading += status.runID == nil ? " " + process : " (" + process + ")"
+    }
     if let started = status.runStartedAt {
       heading +=
         ", started \(HumanFormat.localTime(microseconds: started)), "

@@ -36,6 +36,8 @@ public struct RefreshStatus: Sendable {
   public var runID: Int64?
   /// Its process.
   public var pid: Int64?
+  /// That process's command line (masked, escaped); "" when unknown.
+  public var command = ""
   public var runStartedAt: Int64?
   /// The phase it is in.
   public var phase: Phase?
@@ -47,6 +49,9 @@ public struct RefreshStatus: Sendable {
   public var estimate: Estimate?
   /// The running script's processes, the script first.
   public var processes: [ProcessView]
+  /// What the run waits on: the first of its processes that waits on a
+  /// lock or the network.
+  public var waitsOn: WaitTarget? { processes.lazy.compactMap(\.waitsOn).first }
   /// The newest run that ended (during a run: the one before it).
   public var lastRun: RunSummary?
   /// When this status was taken, UTC microseconds.
@@ -60,8 +65,10 @@ public struct RefreshStatus: Sendable {
     return lastRun.status == .success ? .success : .failure
   }
 
-  /// The floor below which no script is said to take longer than usual, by default.
-  public static let defaultSlowAfterSeconds = 60
+  /// The floor below which no script is said to take longer than usual, by
+  /// default: a few seconds, so a script that usually takes 0.02 s and
+  /// hangs is flagged seconds in, not a minute in.
+  public static let defaultSlowAfterSeconds = 2
 
   /// The status now. `queries` is nil when there is no history; `lockfile`
   /// is the refresh's lock; `pattern` lists the scripts still to run;
@@ -108,7 +115,10 @@ public struct RefreshStatus: Sendable {
         queries: queries, run: record.runID, baseDirectory: detail.summary.baseDirectory, current: status.script,
         phase: status.phase, started: Set(scripts.map { $0.phase.rawValue + "/" + $0.name }), pattern: pattern)
     }
-    if let pid = status.pid { status.processes = ScriptProcesses.tree(refreshPid: pid, scriptPath: scriptPath) }
+    if let pid = status.pid {
+      status.command = ScriptProcesses.command(of: pid)
+      status.processes = ScriptProcesses.tree(refreshPid: pid, scriptPath: scriptPath)
+    }
     return status
   }
 
@@ -125,7 +135,7 @@ public struct RefreshStatus: Sendable {
     var unknown = 0
     if let current {
       if let typical = current.typical {
-        total += max(0, typical.medianMicroseconds - current.elapsedMicroseconds)
+        total += remaining(of: current.elapsedMicroseconds, typically: typical.medianMicroseconds)
       } else {
         unknown += 1
       }
@@ -144,5 +154,12 @@ public struct RefreshStatus: Sendable {
       }
     }
     return Estimate(microseconds: total, unknownScripts: unknown)
+  }
+
+  /// What a script `elapsed` in, usually done in `median`, has still to go:
+  /// the rest of its usual time; once past it, as long again as it has
+  /// overrun, so the time left grows while a script overruns.
+  public static func remaining(of elapsed: Int64, typically median: Int64) -> Int64 {
+    elapsed <= median ? median - elapsed : elapsed - median
   }
 }

@@ -63,7 +63,7 @@ public enum ScriptProcesses {
     return order.map { entry in
       var view = ProcessView(
         pid: Int64(entry.pid), parent: Int64(entry.parent), state: String(entry.state),
-        command: DisplayText.escaped(CommandLineMask.display(arguments(of: entry.pid)), singleLine: true),
+        command: command(of: Int64(entry.pid)),
         wchan: wchan(of: entry.pid), elapsedMicroseconds: nil, waitsOn: nil)
       if let uptime, uptime >= entry.startTicks {
         view.elapsedMicroseconds = Int64(clamping: (uptime - entry.startTicks) * 1_000_000 / ticks)
@@ -71,6 +71,13 @@ public enum ScriptProcesses {
       if entry.state != "R" { view.waitsOn = waitTarget(of: entry.pid, wchan: view.wchan, locks: locks) }
       return view
     }
+  }
+
+  /// The command line of process `pid` as status shows it: secrets masked,
+  /// control characters escaped; "" when it is gone.
+  public static func command(of pid: Int64) -> String {
+    guard pid > 0, pid <= Int64(Int32.max) else { return "" }
+    return DisplayText.escaped(CommandLineMask.display(arguments(of: pid_t(pid))), singleLine: true)
   }
 
   /// Its arguments (/proc/PID/cmdline, at most 64 KiB); none for a kernel thread or a gone process.

@@ -77,6 +77,14 @@ import Testing
     #expect(CommandLineMask.display(["echo", "it's", ""]) == "echo 'it'\\''s' ''")
   }
 
+  @Test func theTimeLeftOfAnOverrunningScriptGrows() {
+    #expect(RefreshStatus.remaining(of: 1_000, typically: 5_000) == 4_000)
+    #expect(RefreshStatus.remaining(of: 5_000, typically: 5_000) == 0)
+    let overrun = [6_000, 9_000, 20_000].map { RefreshStatus.remaining(of: $0, typically: 5_000) }
+    #expect(overrun == [1_000, 4_000, 15_000])
+    #expect(RefreshStatus.defaultSlowAfterSeconds == 2)
+  }
+
   @Test func theTypicalDurationIsTheMedianAndTheNearestRankP95() {
     #expect(TypicalDuration([]) == nil)
     let typical = TypicalDuration([5, 1, 3, 2, 4, 100])

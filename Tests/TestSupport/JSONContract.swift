@@ -214,10 +214,14 @@ public enum JSONContract {
   public struct Status: Decodable, Sendable {
     public let running: Bool
     public let run: Int64?, pid: Int64?, startedAt: String?, elapsedS: Double?
+    /// The refresh's command line, masked; null when no refresh runs.
+    public let command: String?
     public let phase: Phase?
     public let script: StatusScript?
     public let scriptsDone: Int, scriptsPlanned: Int?
     public let etaS: Double?, etaUnknownScripts: Int?
+    /// What the run waits on: the first of its processes waiting on a lock or the network.
+    public let waitsOn: WaitsOn?
     public let processes: [StatusProcess]
     public let lastRun: LastRun?
   }
