@@ -2,11 +2,13 @@ import RefreshVocabulary
 
 /// Queries behind `diff`, `history script`, `history stats` and `history export`.
 extension HistoryQueries {
-  /// The run `diff` compares `id` with: the last successful run before it, or
-  /// the run just before it when none succeeded; nil for the first run.
+  /// The run `diff` compares `id` with: the last successful run before it
+  /// (one that ran scripts), or the run just before it when none succeeded;
+  /// nil for the first run.
   public func baseline(for id: Int64) throws -> Int64? {
     if let found = try database.firstRow(
-      "SELECT max(id) FROM runs WHERE id < ? AND status = ?", [.integer(id), .word(RunStatus.success)],
+      "SELECT max(id) FROM runs WHERE id < ? AND status = ? AND \(Self.ranScripts)",
+      [.integer(id), .word(RunStatus.success)],
       { $0.optionalInt64(0) }),
       let success = found
     {

@@ -28,10 +28,11 @@ extension HistoryQueries {
       [.word(phase), .text(name), .integer(run), .integer(Int64(limit))], TimelineEntry.init(row:))
   }
 
-  /// The newest successful run before `run`, or nil.
+  /// The newest successful run before `run` that ran scripts, or nil.
   public func lastSuccess(before run: Int64) throws -> Int64? {
     try database.firstRow(
-      "SELECT max(id) FROM runs WHERE id < ? AND status = ?", [.integer(run), .word(RunStatus.success)],
+      "SELECT max(id) FROM runs WHERE id < ? AND status = ? AND \(Self.ranScripts)",
+      [.integer(run), .word(RunStatus.success)],
       { $0.optionalInt64(0) }) ?? nil
   }
 

@@ -5,6 +5,11 @@ import RefreshVocabulary
 public struct HistoryQueries {
   let database: Database
 
+  /// The condition of a run that ran scripts: a run that found none (a
+  /// mistyped or missing base directory) succeeds as the reference does,
+  /// but is never the last success that `diff` and `why` compare against.
+  static let ranScripts = "planned_scripts > 0"
+
   /// Runs, newest first: at most `limit` (nil for all), of `status` when
   /// given, started at or after `since` (UTC microseconds) when given.
   public func runs(limit: Int?, status: RunStatus? = nil, since: Int64? = nil) throws -> [RunSummary] {
@@ -27,7 +32,7 @@ public struct HistoryQueries {
     switch reference {
     case .latest: sql = "SELECT max(id) FROM runs"
     case .lastSuccess:
-      sql = "SELECT max(id) FROM runs WHERE status = ?"
+      sql = "SELECT max(id) FROM runs WHERE status = ? AND \(Self.ranScripts)"
       values = [.word(RunStatus.success)]
     case .lastFailure:
       sql = "SELECT max(id) FROM runs WHERE status IN (\(SQLList.placeholders(RunStatus.failures.count)))"

@@ -13,6 +13,9 @@ public struct RunSummary: Sendable, Equatable {
   public var plannedScripts: Int64
   /// Scripts of the four phases that were started.
   public var scriptsRun: Int64
+  /// Whether it ended having found no script to run (a missing base
+  /// directory): never taken as the last success.
+  public var ranNoScript: Bool { status != .running && plannedScripts == 0 && scriptsRun == 0 }
   /// The phase that failed (or was in progress when the run was abandoned).
   public var failedPhase: Phase?
   /// The phase of the script that failed.

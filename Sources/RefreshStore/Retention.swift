@@ -113,6 +113,10 @@ public struct Retention {
       "SELECT max(id) FROM runs WHERE status IN (\(SQLList.placeholders(RunStatus.failures.count)))"
     for (sql, values) in [
       ("SELECT max(id) FROM runs WHERE status = ?", [Statement.Value.word(RunStatus.success)]),
+      (
+        "SELECT max(id) FROM runs WHERE status = ? AND \(HistoryQueries.ranScripts)",
+        [Statement.Value.word(RunStatus.success)]
+      ),
       (newestFailure, SQLList.values(RunStatus.failures)),
     ] {
       if let found = try database.firstRow(sql, values, { $0.optionalInt64(0) }), let id = found {

@@ -37,6 +37,7 @@ public enum RunJSON {
       ("failed_signal", integer(run.failedSignal)),
       ("scripts_run", .integer(run.scriptsRun)),
       ("scripts_planned", .integer(run.plannedScripts)),
+      ("ran_no_script", .bool(run.ranNoScript)),
     ]
   }
 

@@ -14,7 +14,8 @@ public enum RunListView {
     for run in runs {
       rows.append([
         String(run.id), HumanFormat.localTime(microseconds: run.startedAt),
-        HumanFormat.duration(microseconds: run.durationMicroseconds), HumanFormat.status(run.status),
+        HumanFormat.duration(microseconds: run.durationMicroseconds),
+        HumanFormat.status(run.status) + (run.ranNoScript ? ", no script" : ""),
         "\(run.scriptsRun)/\(run.plannedScripts)", HumanFormat.failure(run),
       ])
     }

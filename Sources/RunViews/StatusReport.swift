@@ -6,15 +6,15 @@ import SystemInterface
 /// the last run ended.
 public enum StatusReport {
   /// The view of `status`; `history` names the database, for the line said
-  /// when it records no run.
-  public static func text(_ status: RefreshStatus, history: String) -> String {
+  /// when it records no run; `hint` carries the selectors to repeat.
+  public static func text(_ status: RefreshStatus, history: String, hint: CommandHint = CommandHint()) -> String {
     var lines: [String] = []
     if status.running {
       lines += running(status)
       if let last = status.lastRun { lines.append("Last finished run " + summary(last, now: status.now)) }
     } else if let last = status.lastRun {
       lines.append("Not running. Last run " + summary(last, now: status.now))
-      if last.status != .success { lines.append("Why it failed: os-refresh-config why \(last.id)") }
+      if last.status != .success { lines.append("Why it failed: " + hint.command("why \(last.id)")) }
     } else {
       lines.append("Not running. No run recorded in \(HumanFormat.safe(history)).")
     }

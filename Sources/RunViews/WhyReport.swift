@@ -12,7 +12,8 @@ public enum WhyReport {
   /// Lines of a changed script's diff shown.
   static let diffLinesShown = 20
 
-  public static func text(_ outcome: WhyAnalysis.Outcome) -> String {
+  /// The view; `hint` carries the selectors the commands it suggests repeat.
+  public static func text(_ outcome: WhyAnalysis.Outcome, hint: CommandHint = CommandHint()) -> String {
     guard case .explained(let explanation) = outcome else {
       if case .nothingFailed(let run) = outcome {
         return "Nothing failed in run \(run.id) (\(HumanFormat.status(run.status))): nothing to explain.\n"
@@ -26,7 +27,7 @@ public enum WhyReport {
     }
     lines.append(
       explanation.causes.isEmpty ? "No change found between the two runs." : "Likely causes, most likely first:")
-    lines += causes(explanation)
+    lines += causes(explanation, hint: hint)
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -61,7 +62,7 @@ public enum WhyReport {
     return lines
   }
 
-  private static func causes(_ explanation: FailureExplanation) -> [String] {
+  private static func causes(_ explanation: FailureExplanation, hint: CommandHint) -> [String] {
     var lines: [String] = []
     var hidden = 0
     var circumstantial = 0
@@ -82,8 +83,9 @@ public enum WhyReport {
       }
     }
     if hidden > 0 {
-      let compare = explanation.lastGoodRun.map { " or diff \($0) \(explanation.firstBadRun)" } ?? ""
-      lines.append("  … and \(hidden) more changes beside it (why --json\(compare))")
+      let why = hint.command("why \(explanation.run.id) --json")
+      let compare = explanation.lastGoodRun.map { " or " + hint.command("diff \($0) \(explanation.firstBadRun)") } ?? ""
+      lines.append("  … and \(hidden) more changes beside it (\(why)\(compare))")
     }
     return lines
   }

@@ -66,7 +66,7 @@ struct Status: ParsableCommand {
 
   private func frame(_ status: RefreshStatus, clearing: Bool, separated: Bool) -> String {
     if json.json { return StatusJSON.render(status).rendered + "\n" }
-    let view = StatusReport.text(status, history: database.path)
+    let view = StatusReport.text(status, history: database.path, hint: CommandHint(database: database.db))
     if clearing { return "\u{1B}[H\u{1B}[2J" + view }
     return separated && status.running ? view + "\n" : view
   }

@@ -37,6 +37,8 @@ struct Why: ParsableCommand {
       return
     }
     let outcome = try WhyAnalysis.explain(run: id, in: queries, packages: PackageLog(root: root))
-    print(json.json ? WhyJSON.render(outcome).rendered : WhyReport.text(outcome), terminator: json.json ? "\n" : "")
+    print(
+      json.json ? WhyJSON.render(outcome).rendered : WhyReport.text(outcome, hint: CommandHint(database: database.db)),
+      terminator: json.json ? "\n" : "")
   }
 }

@@ -23,3 +23,17 @@ import Testing
     #expect(HumanFormat.table([["A", "BB", "C"], ["aaa", "b", ""]], columns: nil) == ["A    BB  C", "aaa  b"])
   }
 }
+
+/// Commands a view suggests repeat the selectors they were given, quoted
+/// for a shell, so pasting one asks the same history.
+@Suite struct CommandHintTests {
+  @Test func aHintCarriesTheDatabaseQuotedForAShell() {
+    #expect(CommandHint().command("why 8") == "os-refresh-config why 8")
+    #expect(CommandHint(database: "/srv/h.sqlite").command("why 8") == "os-refresh-config why 8 --db /srv/h.sqlite")
+    #expect(
+      CommandHint(database: "/tmp/my db's/h").command("diff 3 4")
+        == #"os-refresh-config diff 3 4 --db '/tmp/my db'\''s/h'"#)
+    #expect(CommandHint(database: "$(reboot)").command("why") == "os-refresh-config why --db '$(reboot)'")
+    #expect(!CommandHint(database: "a\u{1B}[2Jb").command("why").contains("\u{1B}"), "never drives the terminal")
+  }
+}

@@ -27,6 +27,8 @@ public enum JSONContract {
     public let failedSignal: Int?
     public let scriptsRun: Int
     public let scriptsPlanned: Int
+    /// It found no script at all: never the last success.
+    public let ranNoScript: Bool
   }
 
   /// `history show RUN --json`, and one line of `history export`: the

@@ -156,7 +156,8 @@ import Testing
     result = Self.status(fixture)
     #expect(result.status == 1)
     #expect(result.stdoutText.hasPrefix("Not running. Last run 1: failed in configure/20-bad (exit 4), finished "))
-    #expect(result.stdoutText.hasSuffix(" ago\nWhy it failed: os-refresh-config why 1\n"))
+    // The hint carries the --db it was given, so pasting it asks the same history.
+    #expect(result.stdoutText.hasSuffix(" ago\nWhy it failed: os-refresh-config why 1 --db \(fixture.database)\n"))
     (json, code) = try Self.statusJSON(fixture)
     #expect(code == 1 && json.lastRun?.status == .failed && json.lastRun?.failedScript == "20-bad")
     #expect(json.lastRun?.failedPhase == .configure && json.lastRun?.exitCode == 1)
