@@ -10,8 +10,13 @@ public enum ApplyConfigKeys {
   static let keyOptions = ["--key", "--boolean-key"]
 
   /// Each key once, in the order first read.
-  public static func keys(in text: String) -> [String] {
+  public static func keys(in text: String) -> [String] { scan(text).keys }
+
+  /// The literal keys, each once in the order first read, and whether a
+  /// key is computed by the shell (`--key "$NAME"`), which cannot be known.
+  public static func scan(_ text: String) -> (keys: [String], computed: Bool) {
     var keys: [String] = []
+    var computed = false
     let joined = text.replacing("\\\n", with: " ")
     for line in joined.split(whereSeparator: { $0 == "\n" || $0 == ";" || $0 == "|" || $0 == "&" }) {
       let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ")" })
@@ -26,14 +31,16 @@ public enum ApplyConfigKeys {
           value = token.dropFirst(option.count + 1)
         }
         // A value computed by the shell (`$NAME`, `$(…)`, `` `…` ``) cannot be known.
-        if let value, !value.contains("$"), value.first != "`" {
+        if let value, value.contains("$") || value.first == "`" {
+          computed = true
+        } else if let value {
           let key = unquoted(value)
           if !key.isEmpty, !keys.contains(key) { keys.append(key) }
         }
         index = tokens.index(after: index)
       }
     }
-    return keys
+    return (keys, computed)
   }
 
   /// Whether reading `key` (as `--key` names it: dotted, list items by
@@ -44,6 +51,16 @@ public enum ApplyConfigKeys {
     let read = key.split(separator: ".", omittingEmptySubsequences: false)
     let changed = path.split(separator: ".", omittingEmptySubsequences: false)
     return read.starts(with: changed) || changed.starts(with: read)
+  }
+
+  /// Whether `path` lies strictly beneath `key`: the key read is a whole
+  /// subtree, of which `path` is one value.
+  public static func isBeneath(_ path: String, _ key: String) -> Bool {
+    let (read, changed) = (
+      key.split(separator: ".", omittingEmptySubsequences: false),
+      path.split(separator: ".", omittingEmptySubsequences: false)
+    )
+    return changed.count > read.count && changed.starts(with: read)
   }
 
   private static func unquoted(_ token: Substring) -> String {

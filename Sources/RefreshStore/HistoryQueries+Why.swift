@@ -52,6 +52,15 @@ extension HistoryQueries {
       "SELECT id FROM runs WHERE id >= ? AND id <= ? ORDER BY id", [.integer(from), .integer(to)], { $0.int64(0) })
   }
 
+  /// The ids of the newest `count` runs up to `run` (included) that ended,
+  /// oldest first: the runs whose inputs tell what changes every run.
+  public func endedRunIDs(upTo run: Int64, count: Int) throws -> [Int64] {
+    try database.rows(
+      "SELECT id FROM runs WHERE id <= ? AND status != ? ORDER BY id DESC LIMIT ?",
+      [.integer(run), .word(RunStatus.running), .integer(Int64(count))], { $0.int64(0) }
+    ).reversed()
+  }
+
   /// The boot and kernel of run `id`.
   public func system(run id: Int64) throws -> RunSystem? {
     try database.firstRow(

@@ -16,20 +16,34 @@ public struct FailureExplanation: Sendable {
     case packageChanged = "package_changed"
     case systemChanged = "system_changed"
     case intermittent
+    /// Nothing it uses changed, and it had never failed before in the runs looked at.
+    case firstFailure = "first_failure"
   }
 
   /// One candidate cause.
   public struct Cause: Sendable, Equatable {
+    /// Why it may bear on the failure: its place in ``CauseReason``'s table.
+    public let reason: CauseReason
     public let kind: CauseKind
     /// The thing itself: `phase/name`, an environment.d file's name, a key
     /// path, a template's path, a package's name, `boot` or `kernel`.
     public let subject: String
     /// One line saying what changed and why it matters (never a secret).
     public let evidence: String
-    /// Direct evidence scores 50 and more; circumstantial less.
+    /// Direct evidence scores 50 and more; circumstantial less (the reason's weight).
     public let score: Int
+    /// Whether what changed is an item added or removed (ranked before a
+    /// value that changed, at the same weight).
+    public let structural: Bool
     /// A unified diff of a changed script's stored contents, when both were kept.
     public var diff: String? = nil
+
+    public init(
+      _ reason: CauseReason, subject: String, evidence: String, structural: Bool = false, diff: String? = nil
+    ) {
+      (self.reason, kind, score) = (reason, reason.kind, reason.weight)
+      (self.subject, self.evidence, self.structural, self.diff) = (subject, evidence, structural, diff)
+    }
 
     /// Whether this cause bears on the failed script itself.
     public var isDirect: Bool { score >= 50 }

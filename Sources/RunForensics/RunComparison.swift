@@ -192,7 +192,7 @@ public struct RunComparison: Sendable {
         return ScriptChange(
           phase: script.phase, name: script.name, change: old == nil ? .added : .removed, contentChanged: false,
           outcomeChanged: false, durationChanged: false,
-          notReached: phaseNotReached(script.phase, in: old == nil ? from : to), from: old, to: new)
+          notReached: notReached(script, in: old == nil ? from : to), from: old, to: new)
       }
       let contentChanged = old.sha256 != new.sha256
       let outcomeChanged = old.status != new.status || old.exitCode != new.exitCode || old.signal != new.signal
@@ -206,10 +206,17 @@ public struct RunComparison: Sendable {
 
   /// Whether `phase` of `run` ended before all its scripts ran: never
   /// reached, cut short, or stopped by a failing script.
-  static func phaseNotReached(_ phase: Phase, in run: RunDetail) -> Bool {
-    guard let recorded = run.phases.first(where: { $0.name == phase }) else { return false }
-    return [.skipped, .abandoned, .running].contains(recorded.status)
-      || recorded.scripts.contains { $0.status.isFailure }
+  /// Whether `script`, missing from `run`, was only not reached there: its
+  /// phase was skipped, or ended early (a script failed, the run died) before
+  /// its turn. Scripts run in name order, so one that sorts before the last
+  /// script its phase started was not there: removed, not unreached.
+  static func notReached(_ script: ScriptDetail, in run: RunDetail) -> Bool {
+    guard let recorded = run.phases.first(where: { $0.name == script.phase }) else { return false }
+    if recorded.status == .skipped { return true }
+    guard [.abandoned, .running].contains(recorded.status) || recorded.scripts.contains(where: { $0.status.isFailure })
+    else { return false }
+    guard let last = recorded.scripts.last else { return true }
+    return !Array(script.name.utf8).lexicographicallyPrecedes(Array(last.name.utf8))
   }
 
   /// More than twice as long (or half) and more than a second apart.

@@ -8,13 +8,30 @@ public struct ScriptReads: Sendable, Equatable {
   public let keys: [String]
   /// Every word of the text (letters, digits, `._+-`), for command names.
   public let words: Set<String>
+  /// Why the keys it reads cannot all be told from its text, in words
+  /// ("reads the metadata files themselves"); nil when they can.
+  public let unknownReads: String?
   /// The text, to find rendered template paths in.
   let text: String
+
+  /// What names the metadata files themselves: a script that reads them
+  /// (with python, jq, cat) may read any key.
+  static let metadataFileNames = [
+    "OS_CONFIG_FILES", "os_config_files.json", "/var/lib/os-collect-config/", "/var/lib/heat-cfntools/cfn-init-data",
+  ]
 
   public init(text: [UInt8]) {
     let text = String(decoding: text, as: UTF8.self)
     self.text = text
-    keys = ApplyConfigKeys.keys(in: text)
+    let scan = ApplyConfigKeys.scan(text)
+    keys = scan.keys
+    if Self.metadataFileNames.contains(where: { text.contains($0) }) {
+      unknownReads = "reads the metadata files themselves"
+    } else if scan.computed {
+      unknownReads = "names keys at run time (os-apply-config --key \"$…\")"
+    } else {
+      unknownReads = nil
+    }
     var words = Set<String>()
     var word = ""
     for scalar in text.unicodeScalars {

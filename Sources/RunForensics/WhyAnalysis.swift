@@ -60,11 +60,14 @@ public enum WhyAnalysis {
     let reads = ScriptReads(text: text)
     var causes = CauseList()
     if let comparison = window.comparison {
+      causes.churn = try ChurnKeys(for: comparison, upTo: base, queries: queries)
       try causes.addScriptChanges(
         comparison, failed: script, neverSucceeded: lastGood == nil, queries: queries, failingRuns: failing)
       causes.addInputChanges(comparison, reads: reads, inputs: window.toInputs, failedEnvironmentFile: nil)
     } else if lastGood == nil {
-      causes.add(.scriptAdded, script.phase.rawValue + "/" + script.name, "new in run \(firstBad), the first run", 95)
+      causes.add(
+        .failedScriptNew, script.phase.rawValue + "/" + script.name, "new in run \(firstBad), the first run",
+        structural: true)
     }
     window.packageLogs = causes.addSystemChanges(window, reads: reads, packages: packages)
     causes.addIntermittence(history: Array(history.prefix(recentRuns)), sha256: script.sha256, window: window)
@@ -93,6 +96,7 @@ public enum WhyAnalysis {
     var window = try Window(from: base, to: firstBad, queries: queries)
     var causes = CauseList()
     if let comparison = window.comparison {
+      causes.churn = try ChurnKeys(for: comparison, upTo: base, queries: queries)
       causes.addInputChanges(comparison, reads: nil, inputs: window.toInputs, failedEnvironmentFile: failed.file)
     }
     window.packageLogs = causes.addSystemChanges(window, reads: nil, packages: packages)

@@ -9,16 +9,17 @@ struct CauseList {
   private(set) var causes: [Cause] = []
 
   mutating func add(
-    _ kind: FailureExplanation.CauseKind, _ subject: String, _ evidence: String, _ score: Int, diff: String? = nil
+    _ reason: CauseReason, _ subject: String, _ evidence: String, structural: Bool = false, diff: String? = nil
   ) {
-    causes.append(Cause(kind: kind, subject: subject, evidence: evidence, score: score, diff: diff))
+    causes.append(Cause(reason, subject: subject, evidence: evidence, structural: structural, diff: diff))
   }
 
-  /// Most likely first: by score, then kind, then subject.
+  /// Most likely first: by weight, then an item added or removed before a
+  /// value changed, then the table's order, then subject (``CauseReason``).
   func ranked() -> [Cause] {
-    let order = Dictionary(uniqueKeysWithValues: FailureExplanation.CauseKind.allCases.enumerated().map { ($1, $0) })
-    return causes.sorted {
-      ($1.score, order[$0.kind]!, $0.subject) < ($0.score, order[$1.kind]!, $1.subject)
+    causes.sorted {
+      ($1.score, $1.structural ? 1 : 0, $0.reason.order, $0.subject)
+        < ($0.score, $0.structural ? 1 : 0, $1.reason.order, $1.subject)
     }
   }
 
@@ -37,10 +38,12 @@ struct CauseList {
         if change.change == .added, !change.notReached {
           let runs = failingRuns == 1 ? "its only run" : "any of its \(failingRuns) runs"
           let diff = try change.to.flatMap { try unifiedDiff(nil, $0, from: from, to: to, queries: queries) }
-          add(.scriptAdded, subject, "new in run \(to): it has not succeeded in \(runs)", 95, diff: diff)
+          add(
+            .failedScriptNew, subject, "new in run \(to): it has not succeeded in \(runs)", structural: true, diff: diff
+          )
         } else if change.contentChanged, let old = change.from, let new = change.to {
           let diff = try unifiedDiff(old, new, from: from, to: to, queries: queries)
-          add(.scriptChanged, subject, "its content changed between run \(from) and run \(to)", 100, diff: diff)
+          add(.failedScriptChanged, subject, "its content changed between run \(from) and run \(to)", diff: diff)
         }
         continue
       }
@@ -48,11 +51,15 @@ struct CauseList {
       switch change.change {
       case .added:
         let diff = try change.to.flatMap { try unifiedDiff(nil, $0, from: from, to: to, queries: queries) }
-        add(.scriptAdded, subject, "added in run \(to); it runs before the failed script", 60, diff: diff)
+        add(
+          .earlierScriptAdded, subject, "added in run \(to); it runs before the failed script", structural: true,
+          diff: diff)
       case .removed:
-        add(.scriptRemoved, subject, "removed after run \(from), where it ran before the failed script", 65)
+        add(
+          .earlierScriptRemoved, subject, "removed after run \(from), where it ran before the failed script",
+          structural: true)
       case .changed where change.contentChanged:
-        add(.scriptChanged, subject, "its content changed; it runs before the failed script", 55)
+        add(.earlierScriptChanged, subject, "its content changed; it runs before the failed script")
       default: continue
       }
     }
@@ -95,19 +102,21 @@ struct CauseList {
       case .environment:
         let name = WhyAnalysis.baseName(input.path)
         if input.path == failedEnvironmentFile {
-          add(.environmentChanged, name, "\(change): the file that failed", 100)
+          add(.failedEnvironmentFile, name, "\(change): the file that failed", structural: input.change != .changed)
         } else {
-          add(.environmentChanged, name, "\(change); environment.d is sourced before every script", 70)
+          add(
+            .environmentChanged, name, "\(change); environment.d is sourced before every script",
+            structural: input.change != .changed)
         }
       case .template:
-        if input.keys.isEmpty { add(.templateChanged, input.path, "templates root \(change)", 15) }
+        if input.keys.isEmpty { add(.templateNotNamed, input.path, "templates root \(change)") }
         for template in input.keys {
           let relative = template.key
           let what = template.change.rawValue
           if let reads, reads.names(renderedPath: relative) {
-            add(.templateChanged, relative, "\(what); the script names the file it renders (/\(relative))", 75)
+            add(.templateItNames, relative, "\(what); the script names the file it renders (/\(relative))")
           } else {
-            add(.templateChanged, relative, "\(what); the failed script does not name the file it renders", 15)
+            add(.templateNotNamed, relative, "\(what); the failed script does not name the file it renders")
           }
         }
       case .config:
@@ -130,7 +139,9 @@ struct CauseList {
   ) {
     guard input.change == .changed, !input.keys.isEmpty else {
       let note = input.note.map { " (\($0))" } ?? ""
-      add(.inputFileChanged, input.path, "\(input.change.rawValue)\(note)", input.change == .changed ? 30 : 35)
+      add(
+        input.change == .changed ? .inputFileChanged : .inputFileAddedOrRemoved, input.path,
+        "\(input.change.rawValue)\(note)", structural: input.change != .changed)
       return
     }
     for key in input.keys {
@@ -138,17 +149,41 @@ struct CauseList {
       if key.change == .removed, let replacement = Self.replacement(of: key, among: input.keys) {
         what += "; likely replaced by \(replacement.key)"
       }
-      if let read = reads?.readKey(touchedAt: key.positionalKey) {
-        add(.inputKeyChanged, key.key, "read by the script (os-apply-config --key \(read)): \(what)", 80)
+      let structural = key.change != .changed
+      if let churn = churn.reason(key, path: input.path) {
+        add(.churn, key.key, "\(what); changes every run (\(churn))", structural: structural)
+      } else if let read = reads?.readKey(touchedAt: key.positionalKey) {
+        if ApplyConfigKeys.isBeneath(key.positionalKey, read) {
+          add(
+            .keyUnderASubtreeItReads, key.key,
+            "under \(read), which the script reads whole (os-apply-config --key \(read)): \(what)",
+            structural: structural)
+        } else {
+          add(
+            .keyItReads, key.key, "read by the script (os-apply-config --key \(read)): \(what)", structural: structural)
+        }
       } else if let file = environmentReading(key) {
-        add(.inputKeyChanged, key.key, "read by environment.d/\(file), which every script sources: \(what)", 75)
+        add(
+          .keyAnEnvironmentFileReads, key.key, "read by environment.d/\(file), which every script sources: \(what)",
+          structural: structural)
       } else if let template = templates.reading(key.key) {
-        add(.inputKeyChanged, key.key, "read through template \(template), whose file the script names: \(what)", 78)
+        add(
+          .keyItsTemplateReads, key.key, "read through template \(template), whose file the script names: \(what)",
+          structural: structural)
+      } else if let unknown = reads?.unknownReads {
+        add(
+          .keyUnknownReads, key.key, "\(what); could not tell which keys the script reads (it \(unknown))",
+          structural: structural)
       } else {
-        add(.inputKeyChanged, key.key, "\(what); not read by the script, as far as its text and templates show", 20)
+        add(
+          .keyNotRead, key.key, "\(what); not read by the script, as far as its text and templates show",
+          structural: structural)
       }
     }
   }
+
+  /// What changes every run, ranked as churn.
+  var churn = ChurnKeys()
 
   /// A key's change in one line, values cut at 60 characters; a long
   /// value changed is shown around its first difference; a secret's never.
@@ -183,10 +218,10 @@ struct CauseList {
   mutating func addSystemChanges(_ window: Window, reads: ScriptReads?, packages: PackageLog) -> [String] {
     guard let before = window.systems.from, let after = window.systems.to else { return [] }
     if before.bootID != after.bootID {
-      add(.systemChanged, "boot", "the node rebooted between run \(before.runID) and run \(after.runID)", 25)
+      add(.rebooted, "boot", "the node rebooted between run \(before.runID) and run \(after.runID)")
     }
     if let old = before.kernel, let new = after.kernel, old != new {
-      add(.systemChanged, "kernel", "kernel \(old) -> \(new)", 30)
+      add(.kernelChanged, "kernel", "kernel \(old) -> \(new)")
     }
     let (logs, changes) = packages.changes(after: before.startedAt, upTo: after.startedAt)
     for change in changes {
@@ -199,9 +234,9 @@ struct CauseList {
       what += " at " + Timestamp.localTime(change.at)
       let runs = ([change.name] + packages.executables(of: change.name)).first { reads?.runs($0) == true }
       if let runs {
-        add(.packageChanged, change.name, what + "; the script runs \(runs)", 85)
+        add(.packageItRuns, change.name, what + "; the script runs \(runs)", structural: change.action != .upgraded)
       } else {
-        add(.packageChanged, change.name, what, 10)
+        add(.packageChanged, change.name, what, structural: change.action != .upgraded)
       }
     }
     return logs
@@ -214,11 +249,17 @@ struct CauseList {
     let same = history.filter { sha256 != nil && $0.sha256 == sha256 }
     let failures = same.filter { $0.status.isFailure }.count
     let record = same.count > 1 ? "; it failed \(failures) of its last \(same.count) runs with the same script" : ""
-    if !causes.contains(where: \.isDirect), let from = window.from {
-      add(.intermittent, "", "nothing it uses changed between run \(from) and run \(window.to)" + record, 90)
+    if !causes.contains(where: \.isDirect), let from = window.from, failures <= 1, same.count > 1 {
+      // Its first failure in the runs looked at: not (yet) intermittent.
+      add(
+        .firstFailure, "",
+        "its first failure in its last \(same.count) runs with the same script; nothing it uses changed between "
+          + "run \(from) and run \(window.to)")
+    } else if !causes.contains(where: \.isDirect), let from = window.from {
+      add(.nothingChanged, "", "nothing it uses changed between run \(from) and run \(window.to)" + record)
     } else if same.drop(while: { $0.status != .success }).contains(where: { $0.status.isFailure }) {
       // It failed before its last success too, with the same script: it comes and goes.
-      add(.intermittent, "", "it failed \(failures) of its last \(same.count) runs with the same script", 40)
+      add(.failedBefore, "", "it failed \(failures) of its last \(same.count) runs with the same script")
     }
   }
 }

@@ -67,7 +67,7 @@ public enum WhyReport {
     var hidden = 0
     var circumstantial = 0
     for (index, cause) in explanation.causes.enumerated() {
-      if !cause.isDirect && cause.kind != .intermittent {
+      if !cause.isDirect && cause.kind != .intermittent && cause.kind != .firstFailure {
         circumstantial += 1
         if circumstantial > circumstantialShown {
           hidden += 1
@@ -102,6 +102,7 @@ public enum WhyReport {
     case .packageChanged: "package"
     case .systemChanged: "system"
     case .intermittent: "intermittent"
+    case .firstFailure: "first failure"
     }
   }
 }

@@ -59,4 +59,73 @@ import Testing
         == "read by the script (os-apply-config --key settings.endpoint): …0?temp_url_expires=17647[776 -> 812]00\""
     )
   }
+
+  /// A script that never failed before, with nothing it uses changed, is at
+  /// its first failure: not yet "intermittent".
+  @Test func aFirstFailureIsNotCalledIntermittent() throws {
+    let count = node.scratch.url("count")
+    node.base.script(
+      "configure.d/20-fetch",
+      "n=$(cat \(count) 2>/dev/null || echo 0); n=$((n+1)); echo $n > \(count)\n"
+        + "[ $n -lt 3 ] || { echo 'connection reset by peer' >&2; exit 1; }")
+    for expected: Int32 in [0, 0, 1] { #expect(node.refresh() == expected) }
+    let why = try node.explanation()
+    #expect(first(why) == "first_failure ", "\(why.causes)")
+    #expect(
+      why.causes.first?.evidence
+        == "its first failure in its last 3 runs with the same script; nothing it uses changed between run 2 and run 3")
+    #expect(!why.causes.contains { $0.kind == .intermittent })
+    #expect(node.why().stdoutText.contains("first failure"))
+  }
+
+  /// A setup script removed from the failed script's own phase, before it.
+  @Test func aSetupScriptRemovedFromTheSamePhaseIsTheCause() throws {
+    let state = node.scratch.url("prepared")
+    node.base.script("configure.d/10-setup", "touch \(state)")
+    node.base.script("configure.d/20-app", "[ -e \(state) ] || { echo 'not set up' >&2; exit 1; }; rm \(state)")
+    #expect(node.refresh() == 0 && node.refresh() == 0)
+    try FileManager.default.removeItem(atPath: node.base.url("configure.d/10-setup"))
+    #expect(node.refresh() == 1)
+    let why = try node.explanation()
+    #expect(first(why) == "script_removed configure/10-setup", "\(why.causes)")
+    #expect(why.causes.first?.direct == true)
+  }
+
+  /// 99-refresh-completed reads all of `deployments`: every run rotates
+  /// their signal ids and adds an unrelated deployment. The cause is an
+  /// environment.d file added in the same run; the churn ranks last.
+  @Test func signalChurnRanksBelowAnAddedEnvironmentFile() throws {
+    node.base.script(
+      "configure.d/99-refresh-completed",
+      """
+      os-apply-config --key deployments --type raw > /dev/null || exit 9
+      [ -z "$APP_MODE" ] || { echo "unknown mode $APP_MODE" >&2; exit 1; }
+      """)
+    var extra: [String] = []
+    func heat(_ run: Int) -> String {
+      let deployments = (["app"] + extra).map { name in
+        let url = "https://heat.example.net/v1/signal/\(name)?Timestamp=\(run)&Signature=s\(run)"
+        return #"{"id": "\#(name)-\#(run)", "name": "\#(name)", "inputs": [{"name": "deploy_signal_id", "value": ""#
+          + url + #""}]}"#
+      }
+      return #"{"deployments": ["# + deployments.joined(separator: ", ") + "]}"
+    }
+    for run in 1...4 {
+      node.scratch.write("heat.json", heat(run))
+      #expect(node.fixture.refresh(environment: ["OS_CONFIG_FILES": node.scratch.url("heat.json")]).status == 0)
+    }
+    extra = ["monitoring"]
+    node.scratch.write("heat.json", heat(5))
+    node.base.write("environment.d/20-mode", "export APP_MODE=turbo\n")
+    #expect(node.fixture.refresh(environment: ["OS_CONFIG_FILES": node.scratch.url("heat.json")]).status == 1)
+    let why = try node.explanation()
+    #expect(first(why) == "environment_changed 20-mode", "\(why.causes)")
+    let churn = why.causes.filter { $0.evidence.contains("changes every run") }
+    #expect(churn.map(\.subject) == ["deployments[app].id", "deployments[app].inputs[deploy_signal_id].value"])
+    #expect(why.causes.suffix(churn.count).map(\.subject) == churn.map(\.subject), "churn ranks last")
+    let added = try #require(why.causes.first { $0.subject == "deployments[monitoring]" })
+    #expect(
+      !added.direct && added.evidence.hasPrefix("under deployments, which the script reads whole "), "\(added.evidence)"
+    )
+  }
 }
