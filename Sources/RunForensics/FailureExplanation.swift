@@ -60,6 +60,8 @@ public struct FailureExplanation: Sendable {
     /// How long it ran in the explained run, and usually when it succeeds (microseconds).
     public var duration: Int64? = nil
     public var typicalDuration: Int64? = nil
+    /// The run's `--timeout` (seconds) when it stopped the script; nil otherwise.
+    public var timeoutSeconds: Int64? = nil
     public var isEnvironment: Bool { name.hasPrefix("environment.d/") }
   }
 

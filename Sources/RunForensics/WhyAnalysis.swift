@@ -70,12 +70,15 @@ public enum WhyAnalysis {
         structural: true)
     }
     window.packageLogs = causes.addSystemChanges(window, reads: reads, packages: packages)
-    causes.addIntermittence(history: Array(history.prefix(recentRuns)), sha256: script.sha256, window: window)
+    causes.addIntermittence(
+      history: Array(history.prefix(recentRuns)), sha256: script.sha256, window: window,
+      stoppedBy: script.status == .timeout ? timeoutSeconds(commandLine: detail.commandLine) ?? 0 : nil)
     var failure = FailureExplanation.Failure(
       phase: script.phase, name: script.name, status: script.status.rawValue, exitCode: script.exitCode,
       signal: script.signal)
     failure.duration = script.durationMicroseconds
     failure.typicalDuration = median(history.filter { $0.status == .success }.compactMap(\.durationMicroseconds))
+    if script.status == .timeout { failure.timeoutSeconds = timeoutSeconds(commandLine: detail.commandLine) }
     return FailureExplanation(
       run: detail.summary, failure: failure, lastGoodRun: lastGood, firstBadRun: firstBad, failingRuns: failing,
       neverSucceeded: lastGood == nil, errorLines: try errorLines(of: script, queries: queries),
@@ -130,6 +133,21 @@ public enum WhyAnalysis {
   static func median(_ values: [Int64]) -> Int64? {
     guard !values.isEmpty else { return nil }
     return values.sorted()[values.count / 2]
+  }
+
+  /// The `--timeout` a run was given, read from its recorded command line
+  /// (a JSON array of its arguments); nil when it names none.
+  static func timeoutSeconds(commandLine: String) -> Int64? {
+    guard case .array(let words)? = JSONValue.parse(Array(commandLine.utf8)) else { return nil }
+    let arguments = words.compactMap { word -> String? in
+      if case .string(let text) = word { return text }
+      return nil
+    }
+    for (index, argument) in arguments.enumerated() {
+      if argument == "--timeout", index + 1 < arguments.count { return Int64(arguments[index + 1]) }
+      if argument.hasPrefix("--timeout=") { return Int64(argument.dropFirst("--timeout=".count)) }
+    }
+    return nil
   }
 
   static func baseName(_ path: String) -> String {

@@ -245,7 +245,12 @@ struct CauseList {
   /// With no direct evidence, "intermittent" first: nothing the script uses
   /// changed. Otherwise said, lower, when the same script also failed
   /// before its last success (newest first in `history`).
-  mutating func addIntermittence(history: [TimelineEntry], sha256: String?, window: Window) {
+  /// `stoppedBy` is the run's `--timeout` when it stopped the script (0
+  /// when the command line does not say), which the evidence names.
+  mutating func addIntermittence(history: [TimelineEntry], sha256: String?, window: Window, stoppedBy: Int64? = nil) {
+    let timeout =
+      stoppedBy.map { $0 > 0 ? "stopped by --timeout \($0) (the whole run's limit); " : "stopped by --timeout; " }
+      ?? ""
     let same = history.filter { sha256 != nil && $0.sha256 == sha256 }
     let failures = same.filter { $0.status.isFailure }.count
     let record = same.count > 1 ? "; it failed \(failures) of its last \(same.count) runs with the same script" : ""
@@ -253,10 +258,10 @@ struct CauseList {
       // Its first failure in the runs looked at: not (yet) intermittent.
       add(
         .firstFailure, "",
-        "its first failure in its last \(same.count) runs with the same script; nothing it uses changed between "
-          + "run \(from) and run \(window.to)")
+        timeout + "its first failure in its last \(same.count) runs with the same script; nothing it uses changed "
+          + "between run \(from) and run \(window.to)")
     } else if !causes.contains(where: \.isDirect), let from = window.from {
-      add(.nothingChanged, "", "nothing it uses changed between run \(from) and run \(window.to)" + record)
+      add(.nothingChanged, "", timeout + "nothing it uses changed between run \(from) and run \(window.to)" + record)
     } else if same.drop(while: { $0.status != .success }).contains(where: { $0.status.isFailure }) {
       // It failed before its last success too, with the same script: it comes and goes.
       add(.failedBefore, "", "it failed \(failures) of its last \(same.count) runs with the same script")

@@ -55,8 +55,9 @@ public enum WhyReport {
     if let duration = failure.duration, let typical = failure.typicalDuration,
       failure.status == ScriptStatus.timeout.rawValue || (duration > 3 * typical && duration > 1_000_000)
     {
+      let stopped = failure.timeoutSeconds.map { " and was stopped by --timeout \($0), the whole run's limit" } ?? ""
       lines.append(
-        "It ran \(HumanFormat.duration(microseconds: duration)) (\(failure.status)); it usually takes "
+        "It ran \(HumanFormat.duration(microseconds: duration)) (\(failure.status))\(stopped); it usually takes "
           + "\(HumanFormat.duration(microseconds: typical)).")
     }
     return lines
@@ -135,6 +136,7 @@ public enum WhyJSON {
           ("status", .string(failure.status)), ("exit_code", failure.exitCode.map { .integer($0) } ?? .null),
           ("signal", failure.signal.map { .integer($0) } ?? .null), ("duration_s", seconds(failure.duration)),
           ("typical_s", seconds(failure.typicalDuration)),
+          ("timeout_s", failure.timeoutSeconds.map { .integer($0) } ?? .null),
         ])
       ),
       ("last_good_run", explanation.lastGoodRun.map { .integer($0) } ?? .null),

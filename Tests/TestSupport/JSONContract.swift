@@ -198,6 +198,8 @@ public enum JSONContract {
   public struct WhyScript: Decodable, Sendable {
     public let phase: Phase, name: String, status: ScriptStatus
     public let exitCode: Int?, signal: Int?, durationS: Double?, typicalS: Double?
+    /// The run's --timeout when it stopped the script.
+    public let timeoutS: Int?
   }
 
   /// One candidate cause, ranked.

@@ -199,7 +199,10 @@ import Testing
     let usual = try #require(why.script?.typicalS)
     // --timeout bounds the run, so the script had a little less than 3 s.
     #expect(took >= 2 && usual < 1, "took \(took) s, usually \(usual) s")
-    #expect(node.why().stdoutText.contains("(timeout); it usually takes "))
+    #expect(why.script?.timeoutS == 3)
+    #expect(
+      node.why().stdoutText.contains(
+        "(timeout) and was stopped by --timeout 3, the whole run's limit; it usually takes "))
   }
 
   @Test func anIntermittentFailureWithNothingChangedSaysSo() throws {
