@@ -112,6 +112,15 @@ extension CommandHelp {
         + "(default /usr/libexec/os-apply-config/templates)"
     ),
     (
+      "HEAT_CONFIG_DEPLOYED",
+      "where heat-config writes each deployment's signal data, as scripts see it after environment.d; "
+        + "recorded for history, why and status (default /var/lib/heat-config/deployed)"
+    ),
+    (
+      "HEAT_CONFIG_DEPLOYED_OLD",
+      "heat-config's older deployed directory, read too (default /var/run/heat-config/deployed)"
+    ),
+    (
       "TRACEPARENT",
       "a W3C trace context the run's trace joins as a child; scripts get their own"
     ),

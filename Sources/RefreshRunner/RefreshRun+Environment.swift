@@ -44,6 +44,7 @@ extension RefreshRun {
       deadline: activeDeadline, onTimeout: timeoutReached)
     {
     case .loaded(let environment, let state):
+      notify { $0.environmentDidLoad(environment, for: phase) }
       return .success(ScriptSetting(environment: environment, state: state))
     case .notStarted(let error):
       notify { $0.environmentDidFail(for: phase, file: nil, termination: nil, error: error, channels: channels) }

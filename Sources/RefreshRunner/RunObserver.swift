@@ -101,6 +101,9 @@ public protocol RunObserver: AnyObject {
   /// The shell sourcing environment.d for `phase` wrote `bytes` (valid only
   /// during the call) to `stream` (stdout carries both when combined).
   func environment(for phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream)
+  /// environment.d was sourced for `phase`: scripts of the phase start
+  /// with `environment` (the variables scripts see, as they see them).
+  func environmentDidLoad(_ environment: ProcessEnvironment, for phase: Phase)
   /// Sourcing environment.d for `phase` failed: in `file` (nil when the
   /// shell failed before the first one), ending with `termination`, or, with
   /// `error`, the shell could not be started.
@@ -131,6 +134,7 @@ extension RunObserver {
   public func runWillStart(_ run: RunDescription) {}
   public func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart) {}
   public func environmentWillLoad(_ files: [String], for phase: Phase) {}
+  public func environmentDidLoad(_ environment: ProcessEnvironment, for phase: Phase) {}
   public func environment(for phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {}
   public func environmentDidFail(
     for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels

@@ -12,11 +12,40 @@ public struct RunSystem: Sendable, Equatable {
 /// Queries behind `why`: one script's outcomes back in time, the runs
 /// around a failure, and what each run's system was.
 extension HistoryQueries {
-  /// The newest run that did not succeed and is not running, or nil.
+  /// The newest run that did not succeed, or whose Heat deployment failed,
+  /// and is not running; nil when none.
   public func latestUnsuccessfulRun() throws -> Int64? {
-    try database.firstRow(
+    let failed = try database.firstRow(
       "SELECT id FROM runs WHERE status NOT IN (?, ?) ORDER BY id DESC LIMIT 1",
       [.word(RunStatus.success), .word(RunStatus.running)], { $0.int64(0) })
+    let deployment = try database.firstRow(
+      """
+      SELECT d.run_id FROM deployments d JOIN runs r ON r.id = d.run_id
+      WHERE d.status_code != 0 AND r.status != ? ORDER BY d.run_id DESC LIMIT 1
+      """, [.word(RunStatus.running)], { $0.int64(0) })
+    return [failed, deployment].compactMap { $0 }.max()
+  }
+
+  /// The Heat deployments run `id`'s scripts ran, in the order they were signalled.
+  public func deployments(run id: Int64) throws -> [DeploymentRecord] {
+    try database.rows(
+      DeploymentRecord.columns + " WHERE run_id = ? ORDER BY position", [.integer(id)], DeploymentRecord.init(row:))
+  }
+
+  /// The newest run before `run` where deployment `name` ran and succeeded,
+  /// or nil (through the (name, run_id) index).
+  public func lastDeploymentSuccess(name: String, before run: Int64) throws -> Int64? {
+    try database.firstRow(
+      "SELECT max(run_id) FROM deployments WHERE name = ? AND run_id < ? AND status_code = 0",
+      [.text(name), .integer(run)], { $0.optionalInt64(0) }) ?? nil
+  }
+
+  /// The first run after `after` (nil: from the first) up to `upTo` where
+  /// deployment `name` failed.
+  public func firstDeploymentFailure(name: String, after: Int64?, upTo: Int64) throws -> Int64? {
+    try database.firstRow(
+      "SELECT min(run_id) FROM deployments WHERE name = ? AND run_id > ? AND run_id <= ? AND status_code != 0",
+      [.text(name), .integer(after ?? 0), .integer(upTo)], { $0.optionalInt64(0) }) ?? nil
   }
 
   /// Script `phase/name` in runs up to `run` (included), newest first, at

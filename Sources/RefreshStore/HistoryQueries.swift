@@ -79,6 +79,7 @@ public struct HistoryQueries {
       detail.inputs = try database.rows(
         InputSummary.columns + " WHERE run_id = ? ORDER BY kind, position", [.integer(id)], InputSummary.init(row:))
       detail.phases = try phases(of: id, summary: summary)
+      detail.deployments = try deployments(run: id)
       return detail
     }
   }

@@ -24,6 +24,10 @@ public struct RunSummary: Sendable, Equatable {
   public var failedScript: String?
   public var failedExitCode: Int64?
   public var failedSignal: Int64?
+  /// Heat deployments its scripts ran whose hook failed (heat-config exits 0 all the same).
+  public var deploymentsFailed: Int64 = 0
+  /// The last of them, by name.
+  public var failedDeployment: String? = nil
 }
 
 /// An input file of a run, as recorded.
@@ -95,6 +99,8 @@ public struct RunDetail: Sendable, Equatable {
   public var phases: [PhaseDetail]
   /// The run's trace; nil for runs recorded before traces were kept.
   public var trace: RunTrace? = nil
+  /// The Heat deployments its scripts ran, in the order signalled.
+  public var deployments: [DeploymentRecord] = []
 }
 
 /// An input file of a run with its kept content, for comparisons.

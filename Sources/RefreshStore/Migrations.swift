@@ -28,6 +28,7 @@ extension Migration {
       "0011_scrub_credentials_in_values.sql", PackageResources._011_scrub_credentials_in_values_sql),
     embedded("0012_keyed_input_digests.sql", PackageResources._012_keyed_input_digests_sql),
     embedded("0013_templates_and_kernel.sql", PackageResources._013_templates_and_kernel_sql),
+    embedded("0014_deployments.sql", PackageResources._014_deployments_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN

@@ -11,7 +11,9 @@ extension RunSummary {
       (SELECT p.name FROM phases p WHERE p.run_id = r.id AND p.status IN (:failed, :abandoned)
          AND p.name != :error ORDER BY p.position LIMIT 1),
       f.phase, f.name, f.exit_code, f.signal,
-      e.name, e.environment_file, e.environment_exit_code, e.environment_signal
+      e.name, e.environment_file, e.environment_exit_code, e.environment_signal,
+      (SELECT count(*) FROM deployments d WHERE d.run_id = r.id AND d.status_code != 0),
+      (SELECT d.name FROM deployments d WHERE d.run_id = r.id AND d.status_code != 0 ORDER BY d.position DESC LIMIT 1)
     FROM runs r
     LEFT JOIN scripts f ON f.id = (
       SELECT s.id FROM scripts s WHERE s.run_id = r.id AND s.phase != :error
@@ -46,6 +48,22 @@ extension RunSummary {
       baseDirectory: row.text(6), plannedScripts: row.int64(7), scriptsRun: row.int64(8),
       failedPhase: try row.optionalWord(9, as: Phase.self) ?? failed.phase, failedScriptPhase: failed.phase,
       failedScript: failed.name, failedExitCode: failed.exitCode, failedSignal: failed.signal)
+    (deploymentsFailed, failedDeployment) = (row.int64(18), row.optionalText(19))
+  }
+}
+
+extension DeploymentRecord {
+  /// The columns ``init(row:)`` reads, from `deployments`.
+  static let columns = """
+    SELECT phase, script, name, deployment_id, grp, action, status_code, signalled_at, stdout, stderr
+    FROM deployments
+    """
+
+  init(row: Statement) throws(SQLiteError) {
+    self.init(
+      phase: try row.word(0), script: row.text(1), name: row.text(2), deploymentID: row.text(3),
+      group: row.optionalText(4), action: row.optionalText(5), statusCode: row.int64(6), signalledAt: row.int64(7),
+      stdout: row.blob(8), stderr: row.blob(9))
   }
 }
 

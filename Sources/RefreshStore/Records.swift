@@ -178,3 +178,35 @@ public struct EnvironmentFailureRecord: Sendable, Equatable {
     self.combinedOutput = combinedOutput
   }
 }
+
+/// A Heat SoftwareDeployment a script ran (heat-config's signal data for it).
+public struct DeploymentRecord: Sendable, Equatable {
+  /// The script that ran it.
+  public var phase: Phase
+  public var script: String
+  /// Its name (stable), id (changes with every input), group and action.
+  public var name: String
+  public var deploymentID: String
+  public var group: String?
+  public var action: String?
+  /// `deploy_status_code`: 0 when its hook succeeded.
+  public var statusCode: Int64
+  /// When heat-config wrote the signal data, UTC microseconds.
+  public var signalledAt: Int64
+  /// The last bytes of `deploy_stdout` and `deploy_stderr`, secrets hidden.
+  public var stdout: [UInt8]
+  public var stderr: [UInt8]
+
+  /// Creates a record.
+  public init(
+    phase: Phase, script: String, name: String, deploymentID: String, group: String?, action: String?,
+    statusCode: Int64, signalledAt: Int64, stdout: [UInt8], stderr: [UInt8]
+  ) {
+    (self.phase, self.script, self.name, self.deploymentID) = (phase, script, name, deploymentID)
+    (self.group, self.action, self.statusCode, self.signalledAt) = (group, action, statusCode, signalledAt)
+    (self.stdout, self.stderr) = (stdout, stderr)
+  }
+
+  /// Whether its hook succeeded.
+  public var succeeded: Bool { statusCode == 0 }
+}

@@ -79,6 +79,7 @@ public struct Retention {
         """
         DELETE FROM scripts WHERE run_id IN temp.doomed_runs;
         DELETE FROM phases WHERE run_id IN temp.doomed_runs;
+        DELETE FROM deployments WHERE run_id IN temp.doomed_runs;
         DELETE FROM input_chunks WHERE run_id IN temp.doomed_runs;
         DELETE FROM run_inputs WHERE run_id IN temp.doomed_runs;
         INSERT INTO pruned_runs (status, count)

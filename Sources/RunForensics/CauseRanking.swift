@@ -11,6 +11,7 @@ public enum CauseReason: String, Sendable, CaseIterable {
   case failedScriptChanged = "the failed script's content changed"
   case failedEnvironmentFile = "the environment.d file that failed changed"
   case failedScriptNew = "the failed script is new and never succeeded"
+  case deploymentChanged = "an input, the config or an option of the failed deployment changed"
   case nothingChanged = "nothing it uses changed (intermittent)"
   case firstFailure = "nothing it uses changed, and it never failed before"
   case packageItRuns = "a package providing a command it runs changed"
@@ -41,7 +42,8 @@ public enum CauseReason: String, Sendable, CaseIterable {
     case .failedScriptNew, .earlierScriptAdded: .scriptAdded
     case .earlierScriptRemoved: .scriptRemoved
     case .failedEnvironmentFile, .environmentChanged: .environmentChanged
-    case .keyItReads, .keyItsTemplateReads, .keyAnEnvironmentFileReads, .keyUnknownReads, .keyUnderASubtreeItReads,
+    case .deploymentChanged, .keyItReads, .keyItsTemplateReads, .keyAnEnvironmentFileReads, .keyUnknownReads,
+      .keyUnderASubtreeItReads,
       .keyNotRead, .churn:
       .inputKeyChanged
     case .inputFileAddedOrRemoved, .inputFileChanged: .inputFileChanged
@@ -57,7 +59,7 @@ public enum CauseReason: String, Sendable, CaseIterable {
   public var weight: Int {
     switch self {
     case .failedScriptChanged, .failedEnvironmentFile: 100
-    case .failedScriptNew: 95
+    case .failedScriptNew, .deploymentChanged: 95
     case .nothingChanged, .firstFailure: 90
     case .packageItRuns: 85
     case .keyItReads: 80

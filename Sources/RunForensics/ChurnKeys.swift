@@ -65,7 +65,13 @@ struct ChurnKeys {
   /// Why a change of `key` in metadata file `path` is churn, or nil when it is not.
   func reason(_ key: KeyChange, path: String) -> String? {
     if everyRun[path]?.contains(key.key) == true { return "it changed in nearly every run before" }
-    let member = TemplateKeys.unindexed(key.key).split(separator: ".").last.map { $0.lowercased() } ?? ""
+    // The member's name, or for an item's `value` the item's name (Heat's
+    // inputs: `inputs[deploy_signal_id].value`).
+    let parts = key.key.split(separator: ".")
+    var member = parts.last.map { $0.lowercased() } ?? ""
+    if member == "value", parts.count > 1, let open = parts[parts.count - 2].firstIndex(of: "[") {
+      member = parts[parts.count - 2][open...].lowercased()
+    }
     if let name = Self.churningNames.first(where: { member.contains($0) }) {
       return "a \(name.replacing("_", with: " ")), by its name"
     }

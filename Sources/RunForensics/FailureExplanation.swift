@@ -81,4 +81,8 @@ public struct FailureExplanation: Sendable {
   public let causes: [Cause]
   /// Package logs read (`/var/log/dpkg.log`, …): where system changes were looked for.
   public let packageLogs: [String]
+  /// The Heat deployment that failed, when that is what is explained (no
+  /// script failed: heat-config exits 0 whatever its hooks did); `failure`
+  /// is then the script that ran it.
+  public var deployment: DeploymentRecord? = nil
 }

@@ -32,7 +32,49 @@ public enum WhyAnalysis {
       return .explained(
         try explainEnvironment(failure, phase: phase.name, in: detail, queries: queries, packages: packages))
     }
+    if let deployment = detail.deployments.last(where: { !$0.succeeded }) {
+      return .explained(try explainDeployment(deployment, in: detail, queries: queries, packages: packages))
+    }
     return .nothingFailed(detail.summary)
+  }
+
+  // MARK: - A Heat deployment
+
+  /// A deployment whose hook failed while its script (heat-config)
+  /// succeeded: its window is by its name (its id changes with every input),
+  /// and its own inputs, config and options come first.
+  private static func explainDeployment(
+    _ deployment: DeploymentRecord, in detail: RunDetail, queries: HistoryQueries, packages: PackageLog
+  ) throws -> FailureExplanation {
+    let id = detail.summary.id
+    let lastGood = try queries.lastDeploymentSuccess(name: deployment.name, before: id)
+    let firstBad = try queries.firstDeploymentFailure(name: deployment.name, after: lastGood, upTo: id) ?? id
+    let base = try lastGood ?? queries.baseline(for: firstBad)
+    var window = try Window(from: base, to: firstBad, queries: queries)
+    let runner = window.toDetail.phases.flatMap(\.scripts).last {
+      $0.phase == deployment.phase && $0.name == deployment.script
+    }
+    let reads = ScriptReads(text: try runner.flatMap { try queries.scriptContent(script: $0.id) } ?? [])
+    var causes = CauseList()
+    causes.failedDeployment = deployment.name
+    if let comparison = window.comparison {
+      causes.churn = try ChurnKeys(for: comparison, upTo: base, queries: queries)
+      if let runner { try causes.addScriptChanges(comparison, failed: runner, queries: queries, failingRuns: 1) }
+      causes.addInputChanges(comparison, reads: reads, inputs: window.toInputs, failedEnvironmentFile: nil)
+    }
+    window.packageLogs = causes.addSystemChanges(window, reads: reads, packages: packages)
+    causes.addIntermittence(history: [], sha256: nil, window: window)
+    let failure = FailureExplanation.Failure(
+      phase: deployment.phase, name: deployment.script, status: ScriptStatus.success.rawValue, exitCode: 0,
+      signal: nil)
+    let failing = try queries.runIDs(from: firstBad, to: id).count
+    var explanation = FailureExplanation(
+      run: detail.summary, failure: failure, lastGoodRun: lastGood, firstBadRun: firstBad, failingRuns: failing,
+      neverSucceeded: lastGood == nil,
+      errorLines: lastLines(deployment.stderr.isEmpty ? deployment.stdout : deployment.stderr),
+      causes: causes.ranked(), packageLogs: window.packageLogs)
+    explanation.deployment = deployment
+    return explanation
   }
 
   // MARK: - A script
@@ -61,8 +103,7 @@ public enum WhyAnalysis {
     var causes = CauseList()
     if let comparison = window.comparison {
       causes.churn = try ChurnKeys(for: comparison, upTo: base, queries: queries)
-      try causes.addScriptChanges(
-        comparison, failed: script, neverSucceeded: lastGood == nil, queries: queries, failingRuns: failing)
+      try causes.addScriptChanges(comparison, failed: script, queries: queries, failingRuns: failing)
       causes.addInputChanges(comparison, reads: reads, inputs: window.toInputs, failedEnvironmentFile: nil)
     } else if lastGood == nil {
       causes.add(
@@ -124,7 +165,7 @@ public enum WhyAnalysis {
     return lastLines(captured.truncated ? captured.tail : captured.head + captured.tail)
   }
 
-  static func lastLines(_ bytes: [UInt8], count: Int = 10) -> [String] {
+  public static func lastLines(_ bytes: [UInt8], count: Int = 10) -> [String] {
     let lines = bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
       .filter { !$0.allSatisfy(\.isWhitespace) }
     return Array(lines.suffix(count))

@@ -28,8 +28,7 @@ struct CauseList {
   /// The failed script's own change, and changes of the scripts that run
   /// before it (an earlier phase, or before it in its own).
   mutating func addScriptChanges(
-    _ comparison: RunComparison, failed: ScriptDetail, neverSucceeded: Bool, queries: HistoryQueries,
-    failingRuns: Int
+    _ comparison: RunComparison, failed: ScriptDetail, queries: HistoryQueries, failingRuns: Int
   ) throws {
     let (from, to) = (comparison.from.summary.id, comparison.to.summary.id)
     for change in comparison.scripts where change.phase != .error && change.change != .same {
@@ -150,8 +149,12 @@ struct CauseList {
         what += "; likely replaced by \(replacement.key)"
       }
       let structural = key.change != .changed
-      if let churn = churn.reason(key, path: input.path) {
+      if let name = failedDeployment, key.key == "deployments[\(name)].id" {
+        add(.churn, key.key, "\(what); a new id, as Heat gives a deployment with every input change")
+      } else if let churn = churn.reason(key, path: input.path) {
         add(.churn, key.key, "\(what); changes every run (\(churn))", structural: structural)
+      } else if let name = failedDeployment, key.key.hasPrefix("deployments[\(name)]") {
+        add(.deploymentChanged, key.key, "of the failed deployment \(name): \(what)", structural: structural)
       } else if let read = reads?.readKey(touchedAt: key.positionalKey) {
         if ApplyConfigKeys.isBeneath(key.positionalKey, read) {
           add(
@@ -184,6 +187,8 @@ struct CauseList {
 
   /// What changes every run, ranked as churn.
   var churn = ChurnKeys()
+  /// The name of the Heat deployment explained, whose own keys come first.
+  var failedDeployment: String?
 
   /// A key's change in one line, values cut at 60 characters; a long
   /// value changed is shown around its first difference; a secret's never.

@@ -67,6 +67,8 @@ public final class HistoryRecorder: RunObserver {
   private var digests: ScriptDigests
   /// What scripts and environment.d write, kept for the record.
   private var captures: OutputCaptures
+  /// What heat-config writes of the deployments scripts run.
+  private var deployments: HeatDeployments?
   /// The bytes the database's pages held when the run started.
   private var usedAtStart: Int64?
   /// What went wrong and was said once.
@@ -195,6 +197,11 @@ public final class HistoryRecorder: RunObserver {
     digests.deadline = run.deadline
     digests.termination = run.termination
     digests.knownSecrets = inputs.knownSecrets
+    if journal != nil { deployments = HeatDeployments(environment: run.environment.dictionary) }
+  }
+
+  public func environmentDidLoad(_ environment: ProcessEnvironment, for phase: Phase) {
+    deployments?.use(environment.dictionary)
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart) {
@@ -289,6 +296,7 @@ public final class HistoryRecorder: RunObserver {
       stderr: output.stderr, combinedOutput: outcome.channels.combined,
       terminal: outcome.channels.anyTerminal)
     currentStart = nil
+    recordDeployments(ranBy: script, in: phase, runID: runID, journal: journal)
     // A success is written with the next script's start; anything else
     // ends the phase, and is written and synced at once.
     guard outcome.status != .success else {
@@ -300,6 +308,16 @@ public final class HistoryRecorder: RunObserver {
     {
       notDurable(failure)
     }
+  }
+
+  /// The deployments heat-config signalled while `script` ran.
+  private func recordDeployments(ranBy script: Script, in phase: Phase, runID: Int64, journal: RunJournal) {
+    guard let written = deployments?.written(), !written.isEmpty else { return }
+    let records = written.compactMap { signal in
+      HeatDeployments.record(
+        signal: signal.path, signalledAt: signal.modified, phase: phase, script: script.name, masked: captures.masked)
+    }
+    _ = append(records.map { .deployment(sequence: journal.nextSequence(), runID: runID, $0) })
   }
 
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {

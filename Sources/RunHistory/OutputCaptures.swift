@@ -90,6 +90,11 @@ struct OutputCaptures {
     return capture?.captured(hiding: hiddenRanges).kept ?? []
   }
 
+  /// `bytes` with what stored output hides replaced by `<redacted>`.
+  func masked(_ bytes: [UInt8]) -> [UInt8] {
+    OutputRedactor.replacing(hiddenRanges(bytes), of: bytes, in: 0..<bytes.count)
+  }
+
   /// What stored output hides: matches of `--redact` and the run's known secrets.
   private func hiddenRanges(_ bytes: [UInt8]) -> [Range<Int>] {
     let termination = self.termination

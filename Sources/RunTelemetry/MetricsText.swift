@@ -170,7 +170,30 @@ public struct MetricsText {
     metric(
       "script_success", "gauge", "1 for each script of the last run that succeeded, else 0.",
       scripts.map { ($0.labels, $0.script.status == .success ? "1" : "0") })
+    if let deployments = run.deployments { deploymentText(deployments, into: &out) }
     return out
+  }
+
+  /// The Heat deployments the last run's scripts ran: how many failed (a
+  /// deploy failed inside a run that succeeded), and each one's outcome.
+  private func deploymentText(_ deployments: [TracedDeployment], into out: inout String) {
+    Self.metric(
+      "last_run_deployments_failed", "gauge",
+      "Heat deployments the last run's scripts ran whose hook failed (heat-config exits 0 all the same).",
+      [("", String(deployments.filter { !$0.succeeded }.count))], into: &out)
+    var seen: [String: Int] = [:]
+    let samples = deployments.map { deployment in
+      var name = redact(deployment.name)
+      seen[name, default: 0] += 1
+      if let count = seen[name], count > 1 { name += "#\(count)" }
+      return (
+        Self.labels([("deployment", name), ("group", redact(deployment.group ?? ""))]),
+        deployment.succeeded ? "1" : "0"
+      )
+    }
+    Self.metric(
+      "deployment_success", "gauge", "1 for each Heat deployment the last run ran that succeeded, else 0.", samples,
+      into: &out)
   }
 
   /// `{name="value",…}` with values escaped as the format requires:

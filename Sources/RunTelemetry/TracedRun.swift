@@ -21,12 +21,22 @@ public struct TracedRun: Sendable, Equatable {
   public var version: String
   /// The phases that started, in the order they ran.
   public var phases: [TracedPhase]
+  /// The Heat deployments its scripts ran (name, group, whether the hook
+  /// succeeded); nil when not known (a run without a history).
+  public var deployments: [TracedDeployment]? = nil
 
   /// When the run ended.
   public var finishedAt: Int64 { startedAt &+ durationMicroseconds }
 
   /// The scripts of every phase, in the order they ran.
   public var scripts: [TracedScript] { phases.flatMap(\.scripts) }
+}
+
+/// A Heat deployment a script ran.
+public struct TracedDeployment: Sendable, Equatable {
+  public var name: String
+  public var group: String?
+  public var succeeded: Bool
 }
 
 /// A phase that started.
@@ -101,6 +111,9 @@ extension TracedRun {
         phase: phase.name, spanID: phase.spanID ?? derive.span(phase.name), startedAt: started,
         durationMicroseconds: max(0, end &- started), status: phase.status, environmentFailure: failure,
         scripts: scripts)
+    }
+    deployments = detail.deployments.map {
+      TracedDeployment(name: $0.name, group: $0.group, succeeded: $0.succeeded)
     }
     let tracedPhases = phases
     let end = summary.durationMicroseconds.map { runStart &+ $0 } ?? tracedPhases.map(\.finishedAt).max() ?? runStart

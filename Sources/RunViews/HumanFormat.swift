@@ -132,6 +132,17 @@ public enum HumanFormat {
   public static func safe(_ text: String) -> String { DisplayText.escaped(text, singleLine: true) }
 
   /// `configure/20-neutron (exit 3)`, or the phase alone, or empty: where a run failed.
+  /// A run's status with what it hides: `success, no script`, `success, 1
+  /// deployment failed`.
+  public static func runStatus(_ run: RunSummary) -> String {
+    var text = status(run.status)
+    if run.ranNoScript { text += ", no script" }
+    if run.deploymentsFailed > 0 {
+      text += ", \(run.deploymentsFailed) deployment\(run.deploymentsFailed == 1 ? "" : "s") failed"
+    }
+    return text
+  }
+
   public static func failure(_ run: RunSummary) -> String {
     let place =
       run.failedScript.map { (run.failedScriptPhase?.rawValue ?? "") + "/" + safe($0) } ?? run.failedPhase?.rawValue

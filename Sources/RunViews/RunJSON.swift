@@ -38,6 +38,8 @@ public enum RunJSON {
       ("scripts_run", .integer(run.scriptsRun)),
       ("scripts_planned", .integer(run.plannedScripts)),
       ("ran_no_script", .bool(run.ranNoScript)),
+      ("deployments_failed", .integer(run.deploymentsFailed)),
+      ("failed_deployment", string(run.failedDeployment)),
     ]
   }
 
@@ -77,8 +79,22 @@ public enum RunJSON {
             ])
           })
       ),
+      ("deployments", .array(run.deployments.map(deployment))),
     ]
     return .object(fields)
+  }
+
+  /// A Heat deployment a script ran, as heat-config signalled it.
+  public static func deployment(_ deployment: DeploymentRecord) -> JSONText {
+    .object([
+      ("name", .string(deployment.name)), ("id", .string(deployment.deploymentID)),
+      ("group", string(deployment.group)), ("action", string(deployment.action)),
+      ("status_code", .integer(deployment.statusCode)), ("succeeded", .bool(deployment.succeeded)),
+      ("phase", .string(deployment.phase.rawValue)), ("script", .string(deployment.script)),
+      ("signalled_at", time(deployment.signalledAt)),
+      ("deploy_stdout", .string(String(decoding: deployment.stdout, as: UTF8.self))),
+      ("deploy_stderr", .string(String(decoding: deployment.stderr, as: UTF8.self))),
+    ])
   }
 
   public static func script(_ script: ScriptDetail, output: OutputReader) rethrows

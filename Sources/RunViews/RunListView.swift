@@ -15,7 +15,7 @@ public enum RunListView {
       rows.append([
         String(run.id), HumanFormat.localTime(microseconds: run.startedAt),
         HumanFormat.duration(microseconds: run.durationMicroseconds),
-        HumanFormat.status(run.status) + (run.ranNoScript ? ", no script" : ""),
+        HumanFormat.runStatus(run),
         "\(run.scriptsRun)/\(run.plannedScripts)", HumanFormat.failure(run),
       ])
     }

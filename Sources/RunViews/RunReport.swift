@@ -1,6 +1,7 @@
 import ContentEncoding
 import RefreshStore
 import RefreshVocabulary
+import RunForensics
 import SystemInterface
 
 /// `history show RUN` for people.
@@ -17,14 +18,14 @@ public struct RunReport {
   /// The report's lines.
   public var text: String {
     get throws {
-      let lines = heading() + inputs() + phases() + (try failedOutputs())
+      let lines = heading() + inputs() + phases() + deployments() + (try failedOutputs())
       return lines.joined(separator: "\n") + "\n"
     }
   }
 
   private func heading() -> [String] {
     let run = detail.summary
-    var heading = "Run \(run.id)  \(HumanFormat.status(run.status))"
+    var heading = "Run \(run.id)  \(HumanFormat.runStatus(run))"
     if let code = run.exitCode { heading += " (exit \(code))" }
     var lines = [heading]
     lines += HumanFormat.table(
@@ -59,6 +60,30 @@ public struct RunReport {
     let kind = ContentDigest.kind(of: stored)
     if let sha256 = kind.sha256 { return String(sha256.prefix(12)) }
     return kind.hmacSHA256.map { "hmac:" + $0.prefix(12) }
+  }
+
+  /// The Heat deployments the run's scripts ran, and the end of what a
+  /// failed one's hook wrote.
+  private func deployments() -> [String] {
+    guard !detail.deployments.isEmpty else { return [] }
+    var lines = ["Deployments (heat-config)"]
+    lines += HumanFormat.table(
+      detail.deployments.map { deployment in
+        [
+          "  " + HumanFormat.safe(deployment.name),
+          deployment.succeeded ? ScriptStatus.success.rawValue : "FAILED (deploy_status_code \(deployment.statusCode))",
+          HumanFormat.safe([deployment.group, deployment.action].compactMap { $0 }.joined(separator: " ")),
+          "by \(deployment.phase.rawValue)/\(HumanFormat.safe(deployment.script))",
+          "id " + HumanFormat.safe(deployment.deploymentID),
+        ]
+      })
+    for deployment in detail.deployments where !deployment.succeeded {
+      let output = deployment.stderr.isEmpty ? deployment.stdout : deployment.stderr
+      let name = deployment.stderr.isEmpty ? "deploy_stdout" : "deploy_stderr"
+      lines.append("  \(HumanFormat.safe(deployment.name)) \(name), last lines:")
+      lines += WhyAnalysis.lastLines(output).map { "    | " + HumanFormat.safe($0) }
+    }
+    return lines
   }
 
   private func phases() -> [String] {

@@ -14,7 +14,9 @@ public enum StatusReport {
       if let last = status.lastRun { lines.append("Last finished run " + summary(last, now: status.now)) }
     } else if let last = status.lastRun {
       lines.append("Not running. Last run " + summary(last, now: status.now))
-      if last.status != .success { lines.append("Why it failed: " + hint.command("why \(last.id)")) }
+      if last.status != .success || last.deploymentsFailed > 0 {
+        lines.append("Why it failed: " + hint.command("why \(last.id)"))
+      }
     } else {
       lines.append("Not running. No run recorded in \(HumanFormat.safe(history)).")
     }
@@ -100,6 +102,10 @@ public enum StatusReport {
     var text = "\(run.id): \(HumanFormat.status(run.status))"
     let place = HumanFormat.failure(run)
     if run.status != .success && !place.isEmpty { text += " in \(place)" }
+    if let name = run.failedDeployment {
+      let others = run.deploymentsFailed > 1 ? " (and \(run.deploymentsFailed - 1) more)" : ""
+      text += ", but Heat deployment \(HumanFormat.safe(name)) failed\(others)"
+    }
     if let finished = run.finishedAt {
       text +=
         ", finished \(HumanFormat.localTime(microseconds: finished)), "

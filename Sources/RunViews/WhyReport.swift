@@ -45,6 +45,18 @@ public enum WhyReport {
     var lines = [
       "Run \(run.id) \(HumanFormat.status(run.status)) in \(place), \(HumanFormat.localTime(microseconds: run.startedAt))"
     ]
+    if let deployment = explanation.deployment {
+      // heat-config exits 0 whatever its hooks do: the deployment failed inside a successful run.
+      lines = [
+        "Run \(run.id) \(run.status == .success ? "succeeded" : HumanFormat.status(run.status)), but Heat deployment "
+          + "\(HumanFormat.safe(deployment.name)) "
+          + "failed (deploy_status_code \(deployment.statusCode)) in \(failure.phase.rawValue)/"
+          + "\(HumanFormat.safe(failure.name)), \(HumanFormat.localTime(microseconds: run.startedAt))",
+        "  id \(HumanFormat.safe(deployment.deploymentID))"
+          + (deployment.group.map { ", group \(HumanFormat.safe($0))" } ?? "")
+          + (deployment.action.map { ", action \(HumanFormat.safe($0))" } ?? ""),
+      ]
+    }
     let since = explanation.failingRuns == 1 ? "1 run" : "\(explanation.failingRuns) runs"
     if let good = explanation.lastGoodRun {
       lines.append(
@@ -155,6 +167,16 @@ public enum WhyJSON {
       ),
       ("error_lines", .array(explanation.errorLines.map { .string($0) })),
       ("package_logs", .array(explanation.packageLogs.map { .string($0) })),
+      ("deployment", deployment(explanation.deployment)),
+    ])
+  }
+
+  /// The failed Heat deployment explained, or null.
+  static func deployment(_ deployment: DeploymentRecord?) -> JSONText {
+    guard let deployment else { return .null }
+    return .object([
+      ("name", .string(deployment.name)), ("id", .string(deployment.deploymentID)),
+      ("group", RunJSON.string(deployment.group)), ("status_code", .integer(deployment.statusCode)),
     ])
   }
 }

@@ -58,11 +58,12 @@ public struct RefreshStatus: Sendable {
   public var now: Int64
 
   /// `systemctl status`'s way: 0 running or the last run succeeded, 1 the
-  /// last run did not succeed, 3 no run recorded.
+  /// last run did not succeed (or a Heat deployment it ran failed), 3 no run recorded.
   public var exitStatus: ExitStatus {
     if running { return .success }
     guard let lastRun else { return .neverRan }
-    return lastRun.status == .success ? .success : .failure
+    // A failed Heat deployment is a failed deploy, though heat-config exited 0.
+    return lastRun.status == .success && lastRun.deploymentsFailed == 0 ? .success : .failure
   }
 
   /// The floor below which no script is said to take longer than usual, by

@@ -226,6 +226,15 @@ enum Fixtures {
           ("SELECT count(*) FROM runs WHERE id = 20 AND kernel IS NULL", 1),
         ]
       )
+    case 13:
+      // The deployments table is new: every run kept, none with a deployment.
+      return (
+        run(21, status: "success"),
+        [
+          ("SELECT count(*) FROM runs WHERE id = 21 AND status = 'success'", 1),
+          ("SELECT count(*) FROM deployments", 0),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

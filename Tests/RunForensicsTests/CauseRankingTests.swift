@@ -35,4 +35,16 @@ import Testing
         "20-mode", "deployments[x]", "kernel", "z.item", "a.value", "b.value", "deployments[app].id",
       ])
   }
+
+  @Test func churnIsToldByNameOrShapeWithoutAHistory() {
+    func change(_ key: String, _ to: String) -> KeyChange {
+      KeyChange(key: key, change: .changed, from: .string("a"), to: .string(to), secret: false, positionalKey: key)
+    }
+    let churn = ChurnKeys()
+    #expect(churn.reason(change("deployments[app].inputs[deploy_signal_id].value", "x"), path: "/m") != nil)
+    #expect(churn.reason(change("os-collect-config.request.Timestamp", "x"), path: "/m") != nil)
+    #expect(churn.reason(change("cfn.url", "https://h/v1?Signature=abc"), path: "/m") == "a signed URL")
+    #expect(churn.reason(change("deployments[app].inputs[listen_port].value", "9090"), path: "/m") == nil)
+    #expect(churn.reason(change("app.port", "9090"), path: "/m") == nil)
+  }
 }

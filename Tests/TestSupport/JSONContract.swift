@@ -29,6 +29,9 @@ public enum JSONContract {
     public let scriptsPlanned: Int
     /// It found no script at all: never the last success.
     public let ranNoScript: Bool
+    /// Heat deployments its scripts ran whose hook failed, and the last of them.
+    public let deploymentsFailed: Int
+    public let failedDeployment: String?
   }
 
   /// `history show RUN --json`, and one line of `history export`: the
@@ -42,9 +45,10 @@ public enum JSONContract {
     public let commandLine: [String]
     public let inputs: [Input]
     public let phases: [PhaseRecord]
+    public let deployments: [Deployment]
 
     private enum CodingKeys: String, CodingKey {
-      case hostname, pid, version, traceId, spanId, parentSpanId, commandLine, inputs, phases
+      case hostname, pid, version, traceId, spanId, parentSpanId, commandLine, inputs, phases, deployments
     }
 
     public init(from decoder: Decoder) throws {
@@ -59,6 +63,7 @@ public enum JSONContract {
       commandLine = try container.decode([String].self, forKey: .commandLine)
       inputs = try container.decode([Input].self, forKey: .inputs)
       phases = try container.decode([PhaseRecord].self, forKey: .phases)
+      deployments = try container.decode([Deployment].self, forKey: .deployments)
     }
 
     /// The summary's fields, as `run.status`.
@@ -66,6 +71,14 @@ public enum JSONContract {
 
     /// The scripts of every phase, in order.
     public var scripts: [Script] { phases.flatMap(\.scripts) }
+  }
+
+  /// A Heat deployment a run's script ran, as heat-config signalled it.
+  public struct Deployment: Decodable, Sendable {
+    public let name: String, id: String, group: String?, action: String?
+    public let statusCode: Int, succeeded: Bool
+    public let phase: Phase, script: String, signalledAt: String
+    public let deployStdout: String, deployStderr: String
   }
 
   /// An input file of a run.
@@ -192,6 +205,13 @@ public enum JSONContract {
     public let script: WhyScript?
     public let lastGoodRun: Int64?, firstBadRun: Int64?, failingRuns: Int, neverSucceeded: Bool
     public let causes: [Cause], errorLines: [String], packageLogs: [String]
+    /// The failed Heat deployment explained, when no script failed.
+    public let deployment: WhyDeployment?
+  }
+
+  /// A failed Heat deployment, for `why`.
+  public struct WhyDeployment: Decodable, Sendable {
+    public let name: String, id: String, group: String?, statusCode: Int
   }
 
   /// What failed, for `why`: a script, or `environment.d/NAME`.

@@ -106,16 +106,19 @@ import Testing
   }
 
   @Test func aFullDiskStopsTheRecordingButNotTheScripts() throws {
-    let mount = try fixture.mountDatabaseDisk(size: "256k")
+    // Room for the new database (its schema made by every migration, and
+    // their write-ahead log) and a few scripts' output.
+    let mount = try fixture.mountDatabaseDisk(size: "512k")
     defer { fixture.unmountDatabaseDisk() }
-    // Distinct outputs of 60 KiB each fill the 256 KiB disk in a few scripts.
-    for index in 0..<8 {
+    // Distinct outputs of 60 KiB each fill the 512 KiB disk in a few scripts.
+    let scripts = 12
+    for index in 0..<scripts {
       base.script("post-configure.d/\(10 + index)-big", "head -c 61440 /dev/urandom | od -An -v -tx1 | head -c 61440")
     }
     let result = fixture.refresh(["--max-output", "65536"], environment: ["EXIT_WITH": "0"])
     #expect(result.status == 0)
     #expect(result.stdoutText.hasPrefix("hello\n"))
-    #expect(result.stdout.count == 6 + 8 * 61440)
+    #expect(result.stdout.count == 6 + scripts * 61440)
     let found = warnings(result)
     #expect(found.count == 1, "\(result.stderr)")
     #expect(found.first?.contains("history: recording stopped") == true, "\(found)")
@@ -123,7 +126,7 @@ import Testing
     // Space comes back: the database checks clean and recording resumes.
     #expect(runCommand("/bin/mount", ["-o", "remount,size=16m", mount], environment: [:]).status == 0)
     #expect(try fixture.integrity() == "ok")
-    for index in 0..<8 { unlink(base.url("post-configure.d/\(10 + index)-big")) }
+    for index in 0..<scripts { unlink(base.url("post-configure.d/\(10 + index)-big")) }
     let again = fixture.refresh()
     #expect(again.status == 0)
     #expect(warnings(again).isEmpty, "\(again.stderr)")

@@ -12,9 +12,11 @@ import Testing
 
   /// A disk that fills and gets room again during the run
   @Test func aRunWhoseDiskFilledAndGotRoomAgainIsRecordedAsItEnded() throws {
-    let mount = try fixture.mountDatabaseDisk(size: "256k")
+    // Room for the new database (every migration's schema and write-ahead
+    // log) and a few scripts' output; 10 of 60 KiB fill it.
+    let mount = try fixture.mountDatabaseDisk(size: "512k")
     defer { fixture.unmountDatabaseDisk() }
-    for index in 0..<6 {
+    for index in 0..<10 {
       base.script("configure.d/\(10 + index)-big", "head -c 61440 /dev/urandom | od -An -v -tx1 | head -c 61440")
     }
     base.script("configure.d/50-makes-room", "mount -o remount,size=16m \(mount)")

@@ -14,13 +14,15 @@ public enum LogRecord: Sendable {
   case environmentFailure(sequence: Int64, runID: Int64, Phase, EnvironmentFailureRecord)
   /// The run ended (kept here until the database has it).
   case runEnd(sequence: Int64, runID: Int64, RunEnd)
+  /// A script ran a Heat deployment.
+  case deployment(sequence: Int64, runID: Int64, DeploymentRecord)
 
   /// The run the record belongs to.
   public var runID: Int64 {
     switch self {
     case .scriptStart(_, let start): start.runID
     case .scriptEnd(_, _, let runID, _), .phase(_, let runID, _), .environmentFailure(_, let runID, _, _),
-      .runEnd(_, let runID, _):
+      .runEnd(_, let runID, _), .deployment(_, let runID, _):
       runID
     }
   }
@@ -29,7 +31,7 @@ public enum LogRecord: Sendable {
   public var sequence: Int64 {
     switch self {
     case .scriptStart(let sequence, _), .scriptEnd(let sequence, _, _, _), .phase(let sequence, _, _),
-      .environmentFailure(let sequence, _, _, _), .runEnd(let sequence, _, _):
+      .environmentFailure(let sequence, _, _, _), .runEnd(let sequence, _, _), .deployment(let sequence, _, _):
       sequence
     }
   }
@@ -38,35 +40,9 @@ public enum LogRecord: Sendable {
     var out = RecordEncoder()
     switch self {
     case .scriptStart(let sequence, let start):
-      out.header(1, sequence, start.runID)
-      out.text(start.phase.rawValue)
-      out.text(start.name)
-      out.text(start.path)
-      out.int(Int64(start.position))
-      out.optionalText(start.sha256)
-      out.optionalBytes(start.content)
-      out.int(start.startedAt)
-      out.byte(start.contentByDigest ? 1 : 0)
-      out.byte(start.identity == nil ? 0 : 1)
-      if let identity = start.identity {
-        for value in [
-          identity.device, identity.inode, identity.size, identity.modifiedNanoseconds, identity.changedNanoseconds,
-        ] { out.int(value) }
-      }
-      out.optionalText(start.spanID?.hex)
+      Self.encode(start, sequence: sequence, into: &out)
     case .scriptEnd(let sequence, let start, let runID, let end):
-      out.header(2, sequence, runID)
-      out.int(start)
-      out.int(end.finishedAt)
-      out.int(end.durationMicroseconds)
-      out.optionalInt(end.exitCode)
-      out.optionalInt(end.signal)
-      out.text(end.status.rawValue)
-      out.optionalText(end.error)
-      out.stream(end.stdout)
-      out.stream(end.stderr)
-      out.byte(end.combinedOutput ? 1 : 0)
-      out.byte(end.terminal ? 1 : 0)
+      Self.encode(end, of: start, sequence: sequence, runID: runID, into: &out)
     case .phase(let sequence, let runID, let record):
       out.header(3, sequence, runID)
       out.text(record.phase.rawValue)
@@ -89,8 +65,56 @@ public enum LogRecord: Sendable {
       out.int(end.durationMicroseconds)
       out.text(end.status.rawValue)
       out.int(end.exitCode)
+    case .deployment(let sequence, let runID, let deployment):
+      out.header(6, sequence, runID)
+      out.text(deployment.phase.rawValue)
+      out.text(deployment.script)
+      out.text(deployment.name)
+      out.text(deployment.deploymentID)
+      out.optionalText(deployment.group)
+      out.optionalText(deployment.action)
+      out.int(deployment.statusCode)
+      out.int(deployment.signalledAt)
+      out.data(deployment.stdout)
+      out.data(deployment.stderr)
     }
     return out.output
+  }
+
+  private static func encode(_ start: ScriptStart, sequence: Int64, into out: inout RecordEncoder) {
+    out.header(1, sequence, start.runID)
+    out.text(start.phase.rawValue)
+    out.text(start.name)
+    out.text(start.path)
+    out.int(Int64(start.position))
+    out.optionalText(start.sha256)
+    out.optionalBytes(start.content)
+    out.int(start.startedAt)
+    out.byte(start.contentByDigest ? 1 : 0)
+    out.byte(start.identity == nil ? 0 : 1)
+    if let identity = start.identity {
+      for value in [
+        identity.device, identity.inode, identity.size, identity.modifiedNanoseconds, identity.changedNanoseconds,
+      ] { out.int(value) }
+    }
+    out.optionalText(start.spanID?.hex)
+  }
+
+  private static func encode(
+    _ end: ScriptEnd, of start: Int64, sequence: Int64, runID: Int64, into out: inout RecordEncoder
+  ) {
+    out.header(2, sequence, runID)
+    out.int(start)
+    out.int(end.finishedAt)
+    out.int(end.durationMicroseconds)
+    out.optionalInt(end.exitCode)
+    out.optionalInt(end.signal)
+    out.text(end.status.rawValue)
+    out.optionalText(end.error)
+    out.stream(end.stdout)
+    out.stream(end.stderr)
+    out.byte(end.combinedOutput ? 1 : 0)
+    out.byte(end.terminal ? 1 : 0)
   }
 
   private static func scriptStart(runID: Int64, from input: inout RecordDecoder) -> ScriptStart? {
@@ -158,6 +182,17 @@ public enum LogRecord: Sendable {
       self = .runEnd(
         sequence: sequence, runID: runID,
         RunEnd(finishedAt: finishedAt, durationMicroseconds: duration, status: status, exitCode: exitCode))
+    case 6:
+      guard let phase = input.text().flatMap(Phase.init), let script = input.text(), let name = input.text(),
+        let id = input.text(), let group = input.optionalText(), let action = input.optionalText(),
+        let statusCode = input.int(), let signalledAt = input.int(), let stdout = input.data(),
+        let stderr = input.data()
+      else { return nil }
+      self = .deployment(
+        sequence: sequence, runID: runID,
+        DeploymentRecord(
+          phase: phase, script: script, name: name, deploymentID: id, group: group, action: action,
+          statusCode: statusCode, signalledAt: signalledAt, stdout: stdout, stderr: stderr))
     default:
       return nil
     }

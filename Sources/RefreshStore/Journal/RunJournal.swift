@@ -92,6 +92,7 @@ public final class RunJournal {
       [end.stdout, end.stderr].reduce(64) { $0 + $1.head.count + $1.tail.count }
     case .phase, .runEnd: 64
     case .environmentFailure(_, _, _, let failure): failure.output.count + 64
+    case .deployment(_, _, let deployment): deployment.stdout.count + deployment.stderr.count + 256
     }
   }
 }

@@ -104,6 +104,23 @@ public struct RunWriter {
     ])
   }
 
+  /// A deployment a script ran, after the run's others.
+  private func insertDeployment(runID: Int64, _ deployment: DeploymentRecord) throws(SQLiteError) {
+    try database.statement(
+      """
+      INSERT INTO deployments (run_id, position, phase, script, name, deployment_id, grp, action, status_code,
+        signalled_at, stdout, stderr)
+      VALUES (?1, (SELECT coalesce(max(position), -1) + 1 FROM deployments WHERE run_id = ?1), ?2, ?3, ?4, ?5, ?6,
+        ?7, ?8, ?9, ?10, ?11)
+      """
+    ).run([
+      .integer(runID), .word(deployment.phase), .text(deployment.script), .text(deployment.name),
+      .text(deployment.deploymentID), .text(orNull: deployment.group), .text(orNull: deployment.action),
+      .integer(deployment.statusCode), .integer(deployment.signalledAt), .blob(deployment.stdout),
+      .blob(deployment.stderr),
+    ])
+  }
+
   /// Records that a script starts and, in the same transaction, how the
   /// script before it ended (`finishing`). Returns the script's row id.
   public func beginScript(_ start: ScriptStart) throws -> Int64 {
@@ -160,6 +177,8 @@ public struct RunWriter {
           try updateEnvironmentFailure(runID: run, phase, failure)
         case .runEnd(_, let run, let end):
           try updateRun(id: run, end)
+        case .deployment(_, let run, let deployment):
+          try insertDeployment(runID: run, deployment)
         }
         through[record.runID] = max(through[record.runID] ?? 0, record.sequence)
       }
