@@ -54,6 +54,20 @@ public struct RunComparison: Sendable {
   public let scripts: [ScriptChange]
   /// Phases whose environment.d failure differs (only those).
   public let environment: [EnvironmentChange]
+  /// Packages installed, upgraded or removed between the two runs' starts,
+  /// from the node's package logs (``withPackages(from:)``).
+  public private(set) var packages: [PackageChange] = []
+  /// The package logs read for them.
+  public private(set) var packageLogs: [String] = []
+
+  /// The comparison with the package changes `log` holds between the runs'
+  /// starts (as `why` reads them).
+  public func withPackages(from log: PackageLog) -> RunComparison {
+    var comparison = self
+    (comparison.packageLogs, comparison.packages) = log.changes(
+      after: from.summary.startedAt, upTo: to.summary.startedAt)
+    return comparison
+  }
 
   /// Whether the two runs used different base directories.
   public var differentBaseDirectories: Bool { from.summary.baseDirectory != to.summary.baseDirectory }
@@ -61,7 +75,7 @@ public struct RunComparison: Sendable {
   /// Whether nothing at all differs.
   public var isEmpty: Bool {
     inputs.allSatisfy { $0.change == .same } && scripts.allSatisfy { $0.change == .same } && environment.isEmpty
-      && from.summary.status == to.summary.status
+      && packages.isEmpty && from.summary.status == to.summary.status
   }
 
   /// Compares runs `from` and `to` of the history `queries` reads.

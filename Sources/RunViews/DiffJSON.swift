@@ -28,6 +28,18 @@ public enum DiffJSON {
           })
       ),
       (
+        "packages",
+        .array(
+          comparison.packages.map { change in
+            .object([
+              ("name", .string(change.name)), ("action", .string(change.action.rawValue)),
+              ("from", RunJSON.string(change.from)), ("to", RunJSON.string(change.to)),
+              ("at", RunJSON.time(change.at)),
+            ])
+          })
+      ),
+      ("package_logs", .array(comparison.packageLogs.map { .string($0) })),
+      (
         "outputs",
         .array(
           outputs.map { output in

@@ -58,6 +58,12 @@ public struct DiffReport {
       }
     }
 
+    if !comparison.packages.isEmpty {
+      lines.append("")
+      lines.append("Packages (" + comparison.packageLogs.joined(separator: ", ") + ")")
+      lines += HumanFormat.table(comparison.packages.map(Self.describe))
+    }
+
     let scripts = comparison.scripts.filter { $0.change != .same }
     if !scripts.isEmpty {
       lines.append("")
@@ -108,6 +114,20 @@ public struct DiffReport {
     case .array(let items): return "[\(items.count) items, \(text.utf8.count) bytes]"
     default: return text
     }
+  }
+
+  /// `upgraded  libfoo1  1.2-1 -> 1.3-1  2026-12-03 10:00:01 UTC`.
+  static func describe(_ change: PackageChange) -> [String] {
+    let versions =
+      switch change.action {
+      case .installed: change.to ?? ""
+      case .upgraded: (change.from ?? "?") + " -> " + (change.to ?? "?")
+      case .removed: "(was " + (change.from ?? "?") + ")"
+      }
+    return [
+      "  " + change.action.rawValue, HumanFormat.safe(change.name), HumanFormat.safe(versions),
+      HumanFormat.localTime(microseconds: change.at),
+    ]
   }
 
   /// `success`, `failed in configure/20-neutron (exit 3)`.

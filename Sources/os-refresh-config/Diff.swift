@@ -27,6 +27,10 @@ struct Diff: ParsableCommand {
   @Flag(help: "Show a unified diff of the captured output of each script whose output changed.")
   var output = false
 
+  /// Where the package logs are read.
+  @Option(help: ArgumentHelp("Read package logs under this root (a node's disk mounted elsewhere).", valueName: "dir"))
+  var root = "/"
+
   /// Shows secret values (as stored: in clear only with --store-secrets).
   @Flag(help: "Show secret metadata values as stored (in clear only when recorded with --store-secrets).")
   var showSecrets = false
@@ -41,6 +45,7 @@ struct Diff: ParsableCommand {
     let queries = try database.open().queries
     let (from, to) = try RunPair.resolve(runs, in: queries)
     let comparison = try RunComparison.load(from: from, to: to, in: queries, showSecrets: showSecrets)
+      .withPackages(from: PackageLog(root: root))
     let reader: RunJSON.OutputReader = { try queries.output(script: $0.id, stream: $1) }
     let outputs = output ? try OutputDiff.between(comparison, output: reader) : []
     if json.json {

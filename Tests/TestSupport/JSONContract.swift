@@ -125,6 +125,13 @@ public enum JSONContract {
     public let from: DiffRun, to: DiffRun, differentBaseDirs: Bool
     public let inputs: [InputChange], scripts: [ScriptChange], outputs: [OutputChange]
     public let environmentFailures: [EnvironmentChange]
+    /// Packages changed between the two runs' starts, and the logs read.
+    public let packages: [PackageChange], packageLogs: [String]
+  }
+
+  /// A package installed, upgraded or removed between two runs.
+  public struct PackageChange: Decodable, Sendable, Equatable {
+    public let name: String, action: String, from: String?, to: String?, at: String
   }
 
   /// A phase whose environment.d failure differs between two runs.

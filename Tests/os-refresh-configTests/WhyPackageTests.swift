@@ -55,5 +55,24 @@ import Testing
     #expect(why.packageLogs == ["/var/log/dpkg.log"])
     // Without the root, this node's own logs: the probe is not there.
     #expect(try node.explanation().causes.allSatisfy { $0.subject != "orc-probe" })
+
+    // diff lists the upgrade between the last good run and the failure, from the same log.
+    let diff = runCommand(
+      Binaries.ours, ["diff", "--root", root, "--db", node.fixture.database],
+      environment: Binaries.environment(database: node.fixture.database))
+    let lines = diff.stdoutText.split(separator: "\n").map(String.init)
+    let heading = try #require(lines.firstIndex(of: "Packages (/var/log/dpkg.log)"), "\(diff.stdoutText)")
+    #expect(lines[heading + 1].hasPrefix("  upgraded  orc-probe  1.0 -> 2.0  "), "\(lines[heading + 1])")
+    let json = try JSONContract.decode(
+      JSONContract.Diff.self,
+      from: runCommand(
+        Binaries.ours, ["diff", "--json", "--root", root, "--db", node.fixture.database],
+        environment: Binaries.environment(database: node.fixture.database)
+      ).stdout)
+    #expect(
+      json.packages.map { "\($0.action) \($0.name) \($0.from ?? "-") \($0.to ?? "-")" } == [
+        "upgraded orc-probe 1.0 2.0"
+      ])
+    #expect(json.packageLogs == ["/var/log/dpkg.log"])
   }
 }
