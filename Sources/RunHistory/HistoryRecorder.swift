@@ -11,42 +11,6 @@ import SystemInterface
 /// recording, is reported once through `warn`, and the run goes on exactly as
 /// without a history.
 public final class HistoryRecorder: RunObserver {
-  /// What the recorder needs to know besides the events.
-  public struct Settings: Sendable {
-    /// Bytes kept at each end of each output stream.
-    public var maxOutput: Int
-    /// Scripts found in the four phases when the run starts.
-    public var plannedScripts: Int
-    /// Our version, for the record.
-    public var version: String
-    /// Runs kept when the run ends (0 keeps all).
-    public var keepRuns: Int
-    /// Applied to captured output before it is stored.
-    public var redactor: OutputRedactor?
-    /// The database file's byte budget (0: none), kept at the end of each run.
-    public var maxDatabaseBytes = Retention.defaultMaxBytes
-    /// Keep secret values of the metadata in clear (`--store-secrets`).
-    public var storeSecrets = false
-    /// The database's key secrets are digested under; nil when it cannot be
-    /// had (then secrets are stored as `<secret>`, without a digest).
-    public var secretKey: [UInt8]?
-    /// Whether the audit is mandatory (`--require-history`): when the start
-    /// of the run or of a script cannot be recorded, the run stops.
-    public var required = false
-
-    /// Creates settings.
-    public init(
-      maxOutput: Int, plannedScripts: Int, version: String, keepRuns: Int = Retention.defaultKeepRuns,
-      redactor: OutputRedactor? = nil
-    ) {
-      self.maxOutput = maxOutput
-      self.plannedScripts = plannedScripts
-      self.version = version
-      self.keepRuns = keepRuns
-      self.redactor = redactor
-    }
-  }
-
   private var store: HistoryStore?
   private let settings: Settings
   private let warn: (String) -> Void
@@ -69,6 +33,9 @@ public final class HistoryRecorder: RunObserver {
   private var captures: OutputCaptures
   /// What heat-config writes of the deployments scripts run.
   private var deployments: HeatDeployments?
+  /// The templates root of the run's own environment, while the templates
+  /// are recorded only once environment.d tells the root scripts see.
+  private var deferredTemplates: String?
   /// The bytes the database's pages held when the run started.
   private var usedAtStart: Int64?
   /// What went wrong and was said once.
@@ -175,7 +142,11 @@ public final class HistoryRecorder: RunObserver {
   // MARK: - Events
 
   public func runWillStart(_ run: RunDescription) {
-    let inputRecords = inputs.records(environment: run.environment.dictionary, baseDirectory: run.baseDirectory)
+    // With environment.d, the templates root scripts see is known once it is sourced.
+    let sourcesEnvironment = !EnvironmentFiles.list(joinPath(run.baseDirectory, "environment.d")).paths.isEmpty
+    let inputRecords = inputs.records(
+      environment: run.environment.dictionary, baseDirectory: run.baseDirectory, templates: !sourcesEnvironment)
+    if sourcesEnvironment { deferredTemplates = TemplateInputs.root(environment: run.environment.dictionary) }
     captures.knownSecrets = inputs.knownSecrets
     captures.termination = run.termination
     let identity = ProcessIdentity.current()
@@ -202,6 +173,16 @@ public final class HistoryRecorder: RunObserver {
 
   public func environmentDidLoad(_ environment: ProcessEnvironment, for phase: Phase) {
     deployments?.use(environment.dictionary)
+    recordTemplates(root: TemplateInputs.root(environment: environment.dictionary))
+  }
+
+  /// The templates, once, under the root scripts see (or, when environment.d
+  /// failed before telling it, the run's own).
+  private func recordTemplates(root: String) {
+    guard deferredTemplates != nil, let journal, let runID else { return }
+    deferredTemplates = nil
+    let records = TemplateInputs.records(root: root)
+    _ = append(records.map { .input(sequence: journal.nextSequence(), runID: runID, $0) })
   }
 
   public func phaseWillStart(_ phase: Phase, directory: String, span: SpanStart) {
@@ -238,6 +219,7 @@ public final class HistoryRecorder: RunObserver {
   public func environmentDidFail(
     for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels
   ) {
+    if let root = deferredTemplates { recordTemplates(root: root) }
     let captured = captures.endEnvironment(combined: channels.combined)
     let output = error.map { Array("cannot start the shell: \($0.reason)".utf8) } ?? captured
     let (exitCode, signal) = Self.split(termination)

@@ -28,9 +28,12 @@ struct RunInputs {
     self.secretKey = secretKey
   }
 
-  /// The records of the metadata files the run's environment names and of
-  /// the files of environment.d under `baseDirectory`.
-  mutating func records(environment: [String: String], baseDirectory: String) -> [InputRecord] {
+  /// The records of the metadata files the run's environment names, of
+  /// the files of environment.d under `baseDirectory` and, with
+  /// `templates`, of the os-apply-config templates the environment names.
+  mutating func records(environment: [String: String], baseDirectory: String, templates: Bool = true)
+    -> [InputRecord]
+  {
     var inputs: [InputRecord] = []
     // Read and parsed first, masked after: a secret of one file repeated
     // inside a value of another is hidden there too.
@@ -60,7 +63,7 @@ struct RunInputs {
         inputs.append(InputRecord(kind: .environment, path: path, sha256: nil, error: error.reason))
       }
     }
-    inputs += TemplateInputs.records(root: TemplateInputs.root(environment: environment))
+    if templates { inputs += TemplateInputs.records(root: TemplateInputs.root(environment: environment)) }
     if !storeSecrets { knownSecrets = KnownSecrets(values: secretValues) }
     return inputs
   }

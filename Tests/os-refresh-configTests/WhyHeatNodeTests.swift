@@ -128,4 +128,26 @@ import Testing
       !added.direct && added.evidence.hasPrefix("under deployments, which the script reads whole "), "\(added.evidence)"
     )
   }
+
+  /// The templates root set in environment.d, not in os-collect-config's
+  /// environment: recorded as the scripts see it.
+  @Test func aTemplatesRootSetInEnvironmentDIsTheOneRecorded() throws {
+    node.settings = ["mode": #""strict""#, "colour": #""blue""#]
+    node.scratch.write("templates/etc/app/app.conf", "[main]\nmode={{settings.mode}}\n")
+    node.base.write("environment.d/10-templates", "export OS_CONFIG_APPLIER_TEMPLATES=\(node.templates)\n")
+    let output = node.scratch.url("rendered")
+    node.base.script(
+      "configure.d/20-app",
+      "os-apply-config -o \(output) >/dev/null 2>&1 || exit 9\n"
+        + "grep -q '^mode=strict$' \(output)/etc/app/app.conf || { echo 'bad mode' >&2; exit 1; }")
+    let unset = ["OS_CONFIG_APPLIER_TEMPLATES": ""]
+    #expect(node.refresh(environment: unset) == 0 && node.refresh(environment: unset) == 0)
+    (node.settings["mode"], node.settings["colour"]) = (#""lax""#, #""red""#)
+    #expect(node.refresh(environment: unset) == 1)
+    let templates = try #require(try node.fixture.show().inputs.first { $0.kind == .template })
+    #expect(templates.path == node.templates)
+    let why = try node.explanation()
+    #expect(first(why) == "input_key_changed settings.mode", "\(why.causes)")
+    #expect(why.causes.first?.evidence.contains("read through template etc/app/app.conf") == true)
+  }
 }

@@ -16,13 +16,16 @@ public enum LogRecord: Sendable {
   case runEnd(sequence: Int64, runID: Int64, RunEnd)
   /// A script ran a Heat deployment.
   case deployment(sequence: Int64, runID: Int64, DeploymentRecord)
+  /// An input known only once the run started (the templates scripts see
+  /// after environment.d).
+  case input(sequence: Int64, runID: Int64, InputRecord)
 
   /// The run the record belongs to.
   public var runID: Int64 {
     switch self {
     case .scriptStart(_, let start): start.runID
     case .scriptEnd(_, _, let runID, _), .phase(_, let runID, _), .environmentFailure(_, let runID, _, _),
-      .runEnd(_, let runID, _), .deployment(_, let runID, _):
+      .runEnd(_, let runID, _), .deployment(_, let runID, _), .input(_, let runID, _):
       runID
     }
   }
@@ -31,7 +34,8 @@ public enum LogRecord: Sendable {
   public var sequence: Int64 {
     switch self {
     case .scriptStart(let sequence, _), .scriptEnd(let sequence, _, _, _), .phase(let sequence, _, _),
-      .environmentFailure(let sequence, _, _, _), .runEnd(let sequence, _, _), .deployment(let sequence, _, _):
+      .environmentFailure(let sequence, _, _, _), .runEnd(let sequence, _, _), .deployment(let sequence, _, _),
+      .input(let sequence, _, _):
       sequence
     }
   }
@@ -77,6 +81,14 @@ public enum LogRecord: Sendable {
       out.int(deployment.signalledAt)
       out.data(deployment.stdout)
       out.data(deployment.stderr)
+    case .input(let sequence, let runID, let input):
+      out.header(7, sequence, runID)
+      out.text(input.kind.rawValue)
+      out.text(input.path)
+      out.optionalText(input.sha256)
+      out.optionalBytes(input.content)
+      out.optionalText(input.error)
+      out.optionalText(input.source)
     }
     return out.output
   }
@@ -138,6 +150,26 @@ public enum LogRecord: Sendable {
     return start
   }
 
+  private static func deployment(from input: inout RecordDecoder) -> DeploymentRecord? {
+    guard let phase = input.text().flatMap(Phase.init), let script = input.text(), let name = input.text(),
+      let id = input.text(), let group = input.optionalText(), let action = input.optionalText(),
+      let statusCode = input.int(), let signalledAt = input.int(), let stdout = input.data(),
+      let stderr = input.data()
+    else { return nil }
+    return DeploymentRecord(
+      phase: phase, script: script, name: name, deploymentID: id, group: group, action: action,
+      statusCode: statusCode, signalledAt: signalledAt, stdout: stdout, stderr: stderr)
+  }
+
+  private static func input(from input: inout RecordDecoder) -> InputRecord? {
+    guard let kind = input.text().flatMap(InputKind.init), let path = input.text(), let sha256 = input.optionalText(),
+      let content = input.optionalBytes(), let error = input.optionalText(), let source = input.optionalText()
+    else { return nil }
+    var record = InputRecord(kind: kind, path: path, sha256: sha256, content: content, error: error)
+    record.source = source
+    return record
+  }
+
   init?(decoding payload: ArraySlice<UInt8>) {
     var input = RecordDecoder(remaining: payload)
     guard let kind = input.byte(), let sequence = input.int(), let runID = input.int() else { return nil }
@@ -183,16 +215,11 @@ public enum LogRecord: Sendable {
         sequence: sequence, runID: runID,
         RunEnd(finishedAt: finishedAt, durationMicroseconds: duration, status: status, exitCode: exitCode))
     case 6:
-      guard let phase = input.text().flatMap(Phase.init), let script = input.text(), let name = input.text(),
-        let id = input.text(), let group = input.optionalText(), let action = input.optionalText(),
-        let statusCode = input.int(), let signalledAt = input.int(), let stdout = input.data(),
-        let stderr = input.data()
-      else { return nil }
-      self = .deployment(
-        sequence: sequence, runID: runID,
-        DeploymentRecord(
-          phase: phase, script: script, name: name, deploymentID: id, group: group, action: action,
-          statusCode: statusCode, signalledAt: signalledAt, stdout: stdout, stderr: stderr))
+      guard let deployment = Self.deployment(from: &input) else { return nil }
+      self = .deployment(sequence: sequence, runID: runID, deployment)
+    case 7:
+      guard let record = Self.input(from: &input) else { return nil }
+      self = .input(sequence: sequence, runID: runID, record)
     default:
       return nil
     }

@@ -93,6 +93,7 @@ public final class RunJournal {
     case .phase, .runEnd: 64
     case .environmentFailure(_, _, _, let failure): failure.output.count + 64
     case .deployment(_, _, let deployment): deployment.stdout.count + deployment.stderr.count + 256
+    case .input(_, _, let input): (input.content?.count ?? 0) + input.path.utf8.count + 128
     }
   }
 }

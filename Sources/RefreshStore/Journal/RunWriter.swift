@@ -36,29 +36,44 @@ public struct RunWriter {
       for input in start.inputs {
         let position = positions[input.kind, default: 0]
         positions[input.kind] = position + 1
-        let chunked = (input.content?.count ?? 0) >= ContentChunks.threshold
-        let content = try chunked ? nil : input.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
-        try database.statement(
-          """
-          INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error, source, chunked)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """
-        ).run([
-          .integer(run), .word(input.kind), .integer(position), .text(input.path), .text(orNull: input.sha256),
-          .integer(orNull: content), .text(orNull: input.error), .text(orNull: input.source),
-          .integer(chunked ? 1 : 0),
-        ])
-        if chunked, let bytes = input.content {
-          for (sequence, range) in ContentChunks.ranges(of: bytes).enumerated() {
-            let chunk = try storeContent(Array(bytes[range]))
-            try database.statement(
-              "INSERT INTO input_chunks (run_id, kind, position, seq, content_id) VALUES (?, ?, ?, ?, ?)"
-            ).run([.integer(run), .word(input.kind), .integer(position), .integer(Int64(sequence)), .integer(chunk)])
-          }
-        }
+        try insertInput(input, runID: run, position: position)
       }
       return run
     }
+  }
+
+  /// One input of run `run`, its content stored once (in chunks when large).
+  private func insertInput(_ input: InputRecord, runID run: Int64, position: Int64) throws(SQLiteError) {
+    let chunked = (input.content?.count ?? 0) >= ContentChunks.threshold
+    let content = try chunked ? nil : input.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+    try database.statement(
+      """
+      INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error, source, chunked)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """
+    ).run([
+      .integer(run), .word(input.kind), .integer(position), .text(input.path), .text(orNull: input.sha256),
+      .integer(orNull: content), .text(orNull: input.error), .text(orNull: input.source),
+      .integer(chunked ? 1 : 0),
+    ])
+    if chunked, let bytes = input.content {
+      for (sequence, range) in ContentChunks.ranges(of: bytes).enumerated() {
+        let chunk = try storeContent(Array(bytes[range]))
+        try database.statement(
+          "INSERT INTO input_chunks (run_id, kind, position, seq, content_id) VALUES (?, ?, ?, ?, ?)"
+        ).run([.integer(run), .word(input.kind), .integer(position), .integer(Int64(sequence)), .integer(chunk)])
+      }
+    }
+  }
+
+  /// An input recorded after the run's start, after the run's others of its kind.
+  private func appendInput(_ input: InputRecord, runID: Int64) throws(SQLiteError) {
+    let position =
+      try database.firstRow(
+        "SELECT coalesce(max(position), -1) + 1 FROM run_inputs WHERE run_id = ? AND kind = ?",
+        [.integer(runID), .word(input.kind)]
+      ) { row throws(SQLiteError) in row.int64(0) } ?? 0
+    try insertInput(input, runID: runID, position: position)
   }
 
   /// Records a phase's status (inserted or replaced).
@@ -179,6 +194,8 @@ public struct RunWriter {
           try updateRun(id: run, end)
         case .deployment(_, let run, let deployment):
           try insertDeployment(runID: run, deployment)
+        case .input(_, let run, let input):
+          try appendInput(input, runID: run)
         }
         through[record.runID] = max(through[record.runID] ?? 0, record.sequence)
       }
