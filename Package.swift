@@ -137,7 +137,11 @@ let package = Package(
     .testTarget(
       name: "RunForensicsTests", dependencies: ["SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RunForensics", "TestSupport"]),
     .testTarget(
-      name: "RunViewsTests", dependencies: ["SecretHiding", "ContentEncoding", "RefreshStore", "RunForensics", "RunTelemetry", "RunViews", "TestSupport"]),
+      name: "RunViewsTests",
+      dependencies: [
+        "SecretHiding", "ContentEncoding", "RefreshRunner", "RefreshStore", "RunForensics", "RunTelemetry", "RunViews",
+        "RunWatch", "TestSupport",
+      ]),
     .testTarget(
       name: "RunTelemetryTests",
       dependencies: ["RunTelemetry", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
