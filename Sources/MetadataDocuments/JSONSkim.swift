@@ -9,38 +9,98 @@ public struct JSONSkim: Sendable {
   /// Where each object and array ends (exclusive), by where it starts:
   /// found in one pass, so a container's extent is known without reading
   /// it again at every level of a walk down to a change.
-  private let containerEnds: [Int: Int]
+  let containerEnds: [Int: Int]
 
   public init(_ bytes: [UInt8]) {
     self.bytes = bytes
-    containerEnds = Self.matchContainers(bytes)
+    var state = PairingState()
+    var ends: [Int: Int] = [:]
+    Self.pair(bytes, 0..<bytes.count, &state, &ends)
+    containerEnds = ends
   }
 
-  /// One pass over the text: each `{`/`[` outside strings paired with its
-  /// closing bracket. Unbalanced text pairs what it can; the walk then
+  /// The old and new texts of one comparison, `common` their shared ends:
+  /// the new text's brackets are paired only between them, the rest taken
+  /// from the old text's (the same bytes pair the same way).
+  public static func pair(old: [UInt8], new: [UInt8], common: CommonEnds) -> (old: JSONSkim, new: JSONSkim) {
+    var state = PairingState()
+    var oldEnds: [Int: Int] = [:]
+    let suffixStart = old.count - common.suffix
+    pair(old, 0..<common.prefix, &state, &oldEnds)
+    let atPrefix = state
+    pair(old, common.prefix..<suffixStart, &state, &oldEnds)
+    let atSuffix = state
+    pair(old, suffixStart..<old.count, &state, &oldEnds)
+
+    var newEnds = oldEnds.filter { $0.value <= common.prefix }
+    var newState = atPrefix
+    let newSuffixStart = new.count - common.suffix
+    pair(new, common.prefix..<newSuffixStart, &newState, &newEnds)
+    if newState.inString == atSuffix.inString && newState.escaped == atSuffix.escaped
+      && newState.open.count == atSuffix.open.count
+    {
+      // The shared end pairs its brackets as in the old text: with those
+      // still open at its start, position for position.
+      let openAt = Dictionary(zip(atSuffix.open, newState.open), uniquingKeysWith: { first, _ in first })
+      for (start, end) in oldEnds where end > suffixStart {
+        if start >= suffixStart {
+          newEnds[start + common.shift] = end + common.shift
+        } else if let newStart = openAt[start] {
+          newEnds[newStart] = end + common.shift
+        }
+      }
+    } else {
+      pair(new, newSuffixStart..<new.count, &newState, &newEnds)
+    }
+    return (JSONSkim(bytes: old, ends: oldEnds), JSONSkim(bytes: new, ends: newEnds))
+  }
+
+  private init(bytes: [UInt8], ends: [Int: Int]) {
+    self.bytes = bytes
+    containerEnds = ends
+  }
+
+  /// Where pairing stands at a point of the text: the brackets still open,
+  /// and whether it is inside a string (just after a backslash).
+  struct PairingState {
+    var open: [Int] = []
+    var inString = false
+    var escaped = false
+  }
+
+  /// Pairs each `{`/`[` outside strings in `range` with its closing bracket,
+  /// going on from `state`. Unbalanced text pairs what it can; the walk then
   /// finds the rest malformed.
-  private static func matchContainers(_ text: [UInt8]) -> [Int: Int] {
+  private static func pair(_ text: [UInt8], _ range: Range<Int>, _ state: inout PairingState, _ ends: inout [Int: Int])
+  {
     text.withUnsafeBufferPointer { bytes in
-      var ends: [Int: Int] = [:]
-      var open: [Int] = []
-      var index = 0
-      let count = bytes.count
-      while index < count {
-        switch bytes[index] {
-        case UInt8(ascii: "\""):
-          index += 1
-          while index < count && bytes[index] != UInt8(ascii: "\"") {
-            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+      var index = range.lowerBound
+      let end = range.upperBound
+      while index < end {
+        if state.inString {
+          while index < end {
+            let byte = bytes[index]
+            index += 1
+            if state.escaped {
+              state.escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+              state.escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+              state.inString = false
+              break
+            }
           }
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-          open.append(index)
+          continue
+        }
+        switch bytes[index] {
+        case UInt8(ascii: "\""): state.inString = true
+        case UInt8(ascii: "{"), UInt8(ascii: "["): state.open.append(index)
         case UInt8(ascii: "}"), UInt8(ascii: "]"):
-          if let start = open.popLast() { ends[start] = index + 1 }
+          if let start = state.open.popLast() { ends[start] = index + 1 }
         default: break
         }
         index += 1
       }
-      return ends
     }
   }
 

@@ -48,9 +48,10 @@ public enum MetadataDiff {
   public static func changes(fromText old: [UInt8], toText new: [UInt8], showSecrets: Bool, spans: CredentialSpans)
     -> [KeyChange]?
   {
-    let (a, b) = (JSONSkim(old), JSONSkim(new))
+    let common = CommonEnds(old, new)
+    let (a, b) = JSONSkim.pair(old: old, new: new, common: common)
     guard let oldRoot = a.root, let newRoot = b.root else { return nil }
-    var walk = SkimWalk(old: a, new: b, display: Display(showSecrets: showSecrets, spans: spans))
+    var walk = SkimWalk(old: a, new: b, common: common, display: Display(showSecrets: showSecrets, spans: spans))
     guard walk.compare(oldRoot, newRoot, path: Path(), secret: false) else { return nil }
     return walk.result
   }
@@ -105,20 +106,26 @@ public enum MetadataDiff {
 struct SkimWalk {
   let old: JSONSkim
   let new: JSONSkim
+  /// What the two texts share at their ends: subtrees there are equal.
+  let common: CommonEnds
   let display: MetadataDiff.Display
   var result: [KeyChange] = []
   /// How deep the walk is: past the parser's limit a text is not taken for JSON.
   private var depth = 0
 
-  init(old: JSONSkim, new: JSONSkim, display: MetadataDiff.Display) {
-    (self.old, self.new, self.display) = (old, new, display)
+  init(old: JSONSkim, new: JSONSkim, common: CommonEnds, display: MetadataDiff.Display) {
+    (self.old, self.new, self.common, self.display) = (old, new, common, display)
   }
 
   /// Compares `a` of the old text with `b` of the new (nil: absent there).
   /// False when a part is not JSON.
   mutating func compare(_ a: Range<Int>?, _ b: Range<Int>?, path: MetadataDiff.Path, secret: Bool) -> Bool {
     // Equal subtrees hold no change: skipped whole, by their bytes.
-    if let a, let b, JSONSkim.equal(old, a, new, b) { return true }
+    if let a, let b,
+      common.sameBytes(a, oldCount: old.bytes.count, b) || JSONSkim.equal(old, a, new, b)
+    {
+      return true
+    }
     depth += 1
     defer { depth -= 1 }
     guard depth < JSONSkim.maximumDepth else { return false }

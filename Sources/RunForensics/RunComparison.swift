@@ -179,13 +179,37 @@ public struct RunComparison: Sendable {
   /// keyed) holds tokens, and so does every copy of a secret inside it. A
   /// document that names no secret word at all is not built.
   static func knownSecrets(_ old: StoredInput, _ new: StoredInput) -> CredentialSpans? {
-    let documents = [old, new].compactMap { input -> JSONValue? in
-      guard let content = input.content, ContentDigest.kind(of: input.sha256).hmacSHA256 == nil,
-        SecretPolicy.mayNameSecrets(content)
-      else { return nil }
+    let naming = namesSecrets(old.content, new.content)
+    let documents = zip([old, new], [naming.old, naming.new]).compactMap { input, names -> JSONValue? in
+      guard let content = input.content, ContentDigest.kind(of: input.sha256).hmacSHA256 == nil, names else {
+        return nil
+      }
       return JSONValue.parse(content)
     }
     return documents.isEmpty ? nil : SecretPolicy.spans(for: documents)
+  }
+
+  /// Whether each text may name a secret (``SecretPolicy/mayNameSecrets(_:)``),
+  /// the bytes both share at their ends searched once.
+  static func namesSecrets(_ old: [UInt8]?, _ new: [UInt8]?) -> (old: Bool, new: Bool) {
+    guard let old, let new else {
+      return (
+        old.map { SecretPolicy.mayNameSecrets($0) } ?? false, new.map { SecretPolicy.mayNameSecrets($0) } ?? false
+      )
+    }
+    let common = CommonEnds(old, new)
+    // A secret word crossing into the shared ends is found with the middle.
+    let margin = 64
+    let (oldMiddle, newMiddle) = (
+      max(0, common.prefix - margin)..<min(old.count, old.count - common.suffix + margin),
+      max(0, common.prefix - margin)..<min(new.count, new.count - common.suffix + margin)
+    )
+    let shared =
+      SecretPolicy.mayNameSecrets(old[..<oldMiddle.lowerBound])
+      || SecretPolicy.mayNameSecrets(old[oldMiddle.upperBound...])
+    return (
+      shared || SecretPolicy.mayNameSecrets(old[oldMiddle]), shared || SecretPolicy.mayNameSecrets(new[newMiddle])
+    )
   }
 
   // MARK: - Scripts

@@ -99,7 +99,10 @@ public enum SecretPolicy {
   /// key or input name in it is secret, and its values need no search for
   /// secrets known by name. One pass; false answers are exact, true ones
   /// may not be (`keyboard`).
-  public static func mayNameSecrets(_ text: [UInt8]) -> Bool {
+  public static func mayNameSecrets(_ text: [UInt8]) -> Bool { mayNameSecrets(text[...]) }
+
+  /// ``mayNameSecrets(_:)`` of a part of a text.
+  public static func mayNameSecrets(_ text: ArraySlice<UInt8>) -> Bool {
     let filter = prefixFilter
     return text.withUnsafeBufferPointer { bytes in
       filter.withUnsafeBufferPointer { filter in

@@ -1,0 +1,74 @@
+import Testing
+
+@testable import MetadataDocuments
+@testable import RunForensics
+
+/// Passing over what two texts share must change nothing: brackets paired
+/// from the old text's shared ends are those the new text pairs itself, and
+/// what is said equal is equal. Checked on texts edited at random, with a
+/// fixed seed (the same cases every run).
+@Suite struct SharedEndsTests {
+  /// A deterministic generator (SplitMix64).
+  struct Seeded: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  static func document(_ random: inout Seeded) -> [UInt8] {
+    let items = (0..<Int.random(in: 1...40, using: &random)).map { index in
+      #"{"name": "d\#(index)", "config": "echo \"a\\\"b\" [x] {y}\n", "inputs": [{"name": "p", "value": \#(index)}]}"#
+    }
+    return Array((#"{"deployments": [\n "# + items.joined(separator: ",\n ") + "\n], \"tail\": {\"x\": [1, 2]}}").utf8)
+  }
+
+  static func edited(_ text: [UInt8], _ random: inout Seeded) -> [UInt8] {
+    var text = text
+    let pieces: [[UInt8]] = [
+      Array("\"".utf8), Array("\\".utf8), Array("{".utf8), Array("]".utf8), Array(#"{"k": [1]}, "#.utf8),
+      Array("7".utf8), [],
+    ]
+    for _ in 0..<Int.random(in: 1...3, using: &random) {
+      let start = Int.random(in: 0..<text.count, using: &random)
+      let end = min(text.count, start + Int.random(in: 0...8, using: &random))
+      text.replaceSubrange(start..<end, with: pieces.randomElement(using: &random)!)
+    }
+    return text
+  }
+
+  @Test func bracketsPairedFromTheSharedEndsAreThoseTheTextPairsItself() {
+    var random = Seeded(state: 42)
+    for _ in 0..<500 {
+      let old = Self.document(&random)
+      let new = Bool.random(using: &random) ? Self.edited(old, &random) : old
+      let common = CommonEnds(old, new)
+      #expect(common.prefix + common.suffix <= min(old.count, new.count))
+      let (a, b) = JSONSkim.pair(old: old, new: new, common: common)
+      #expect(a.containerEnds == JSONSkim(old).containerEnds)
+      #expect(b.containerEnds == JSONSkim(new).containerEnds, "\(String(decoding: new, as: UTF8.self))")
+      for _ in 0..<20 {
+        let lower = Int.random(in: 0..<old.count, using: &random)
+        let range = lower..<Int.random(in: lower...old.count, using: &random)
+        let moved = (range.lowerBound + common.shift)..<(range.upperBound + common.shift)
+        for other in [range, moved] where other.lowerBound >= 0 && other.upperBound <= new.count {
+          if common.sameBytes(range, oldCount: old.count, other) { #expect(old[range] == new[other]) }
+        }
+      }
+    }
+  }
+
+  @Test func secretWordsAreFoundWhereverTheTextsDiffer() {
+    let old = Array(#"{"a": "plain", "b": [1, 2, 3], "c": "more plain text here"}"#.utf8)
+    var new = old
+    new.replaceSubrange(20..<21, with: Array("db_password".utf8))
+    let naming = RunComparison.namesSecrets(old, new)
+    #expect(!naming.old && naming.new)
+    #expect(RunComparison.namesSecrets(new, old) == (true, false))
+    #expect(RunComparison.namesSecrets(old, old) == (false, false))
+  }
+}
