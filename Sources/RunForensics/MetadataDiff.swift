@@ -184,7 +184,16 @@ struct SkimWalk {
       skim.kind(item) == UInt8(ascii: "{") ? skim.shallowMembers(item).map { .object($0) } ?? .null : .null
     }
     let oldShallow = oldItems.map { shallow(old, $0) }
-    let newShallow = newItems.map { shallow(new, $0) }
+    // An item in the texts' shared start or end is the old one's, read once.
+    let oldIndex = Dictionary(
+      oldItems.enumerated().map { ($1.lowerBound, $0) }, uniquingKeysWith: { first, _ in first })
+    let newShallow = newItems.map { item -> JSONValue in
+      let place = item.upperBound <= common.prefix ? item.lowerBound : item.lowerBound - common.shift
+      if let index = oldIndex[place], common.sameBytes(oldItems[index], oldCount: old.bytes.count, item) {
+        return oldShallow[index]
+      }
+      return shallow(new, item)
+    }
     guard let identity = ListIdentity.common(oldShallow, newShallow) else {
       for index in 0..<max(oldItems.count, newItems.count) {
         guard
