@@ -25,6 +25,7 @@ public struct JSONSkim: Sendable {
   public static func pair(old: [UInt8], new: [UInt8], common: CommonEnds) -> (old: JSONSkim, new: JSONSkim) {
     var state = PairingState()
     var oldEnds: [Int: Int] = [:]
+    oldEnds.reserveCapacity(old.count / 64)
     let suffixStart = old.count - common.suffix
     pair(old, 0..<common.prefix, &state, &oldEnds)
     let atPrefix = state
@@ -76,14 +77,25 @@ public struct JSONSkim: Sendable {
     text.withUnsafeBufferPointer { bytes in
       var index = range.lowerBound
       let end = range.upperBound
+      let raw = UnsafeRawBufferPointer(bytes)
       while index < end {
         if state.inString {
           while index < end {
-            let byte = bytes[index]
-            index += 1
             if state.escaped {
               state.escaped = false
-            } else if byte == UInt8(ascii: "\\") {
+              index += 1
+              continue
+            }
+            // Eight bytes at a time while none is a quote or a backslash.
+            if index + 8 <= end,
+              !Self.holdsQuoteOrBackslash(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            {
+              index += 8
+              continue
+            }
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "\\") {
               state.escaped = true
             } else if byte == UInt8(ascii: "\"") {
               state.inString = false
@@ -102,6 +114,15 @@ public struct JSONSkim: Sendable {
         index += 1
       }
     }
+  }
+
+  /// Whether one of the eight bytes of `word` is `"` or `\\`.
+  @inline(__always)
+  static func holdsQuoteOrBackslash(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+    return zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0x5C)) != 0
   }
 
   /// The whole text's value, or nil when the text is not one JSON value.

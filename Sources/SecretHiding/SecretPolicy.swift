@@ -107,11 +107,16 @@ public enum SecretPolicy {
     return text.withUnsafeBufferPointer { bytes in
       filter.withUnsafeBufferPointer { filter in
         // The last three bytes, lower-cased, against the stems' first three:
-        // their last two bytes first, in a table.
+        // their last two bytes index a table of the first letters that go
+        // before them in a stem (a bit per letter), so a stem is looked up
+        // only when all three match.
         var window: UInt32 = 0
         for index in bytes.indices {
           window = ((window << 8) | UInt32(bytes[index] | 0x20)) & 0xFF_FFFF
-          guard filter[Int(window & 0xFFFF)], let stems = stemsByPrefix[window] else { continue }
+          let letters = filter[Int(window & 0xFFFF)]
+          guard letters != 0 else { continue }
+          let first = (window >> 16) &- 0x61
+          guard first < 26, letters & (1 << first) != 0, let stems = stemsByPrefix[window] else { continue }
           let start = index - 2
           for stem in stems where start + stem.count <= bytes.count {
             if (3..<stem.count).allSatisfy({ bytes[start + $0] | 0x20 == stem[$0] }) { return true }
@@ -122,10 +127,10 @@ public enum SecretPolicy {
     }
   }
 
-  /// Whether some stem's second and third letters are these two bytes.
-  private static let prefixFilter: [Bool] = {
-    var filter = [Bool](repeating: false, count: 1 << 16)
-    for prefix in stemsByPrefix.keys { filter[Int(prefix & 0xFFFF)] = true }
+  /// By a stem's second and third letters: its first letters, a bit each (`a` bit 0).
+  private static let prefixFilter: [UInt32] = {
+    var filter = [UInt32](repeating: 0, count: 1 << 16)
+    for prefix in stemsByPrefix.keys { filter[Int(prefix & 0xFFFF)] |= 1 << ((prefix >> 16) - 0x61) }
     return filter
   }()
 
