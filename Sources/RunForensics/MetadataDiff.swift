@@ -48,6 +48,14 @@ public enum MetadataDiff {
   public static func changes(fromText old: [UInt8], toText new: [UInt8], showSecrets: Bool, spans: CredentialSpans)
     -> [KeyChange]?
   {
+    changes(fromText: old, toText: new, showSecrets: showSecrets, spans: { spans })
+  }
+
+  /// ``changes(fromText:toText:showSecrets:spans:)`` with the spans asked
+  /// for only when a value is first shown (they may still be worked out).
+  static func changes(
+    fromText old: [UInt8], toText new: [UInt8], showSecrets: Bool, spans: @escaping () -> CredentialSpans
+  ) -> [KeyChange]? {
     let common = CommonEnds(old, new)
     let (a, b) = JSONSkim.pair(old: old, new: new, common: common)
     guard let oldRoot = a.root, let newRoot = b.root else { return nil }
@@ -61,12 +69,12 @@ public enum MetadataDiff {
   /// known secret, or a stored keyed digest) shown as `<secret>`.
   struct Display {
     let showSecrets: Bool
-    let spans: CredentialSpans
+    let spans: () -> CredentialSpans
 
     func shown(_ value: JSONValue?, secret: Bool) -> JSONValue? {
       guard let value else { return nil }
       if showSecrets { return value }
-      return secret ? nil : storedDigestsHidden(SecretPolicy.masking(value, spans: spans) { _ in .string(masked) })
+      return secret ? nil : storedDigestsHidden(SecretPolicy.masking(value, spans: spans()) { _ in .string(masked) })
     }
 
     private func storedDigestsHidden(_ value: JSONValue) -> JSONValue {

@@ -151,10 +151,13 @@ public struct RunComparison: Sendable {
       let note = new.kind == .config ? "content not kept: digest compared" : "digest compared"
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: note)
     }
-    let spans = showSecrets ? CredentialSpans() : knownSecrets(old, new)
+    // The secrets known by name are looked for beside the bracket pairing
+    // (each reads both texts), and waited for when a value is first shown.
+    let secrets = showSecrets ? nil : Background { knownSecrets(old, new) ?? CredentialSpans() }
     guard
       let keys = MetadataDiff.changes(
-        fromText: oldContent, toText: newContent, showSecrets: showSecrets, spans: spans ?? CredentialSpans())
+        fromText: oldContent, toText: newContent, showSecrets: showSecrets,
+        spans: { secrets?.value ?? CredentialSpans() })
     else {
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "not JSON: digest compared")
     }
