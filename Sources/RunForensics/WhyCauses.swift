@@ -100,11 +100,20 @@ struct CauseList {
       switch input.kind {
       case .environment:
         let name = WhyAnalysis.baseName(input.path)
+        // Its content is never kept (it may set secrets): what it reads is.
+        let reads = environmentKeys.first { $0.file == name }?.keys ?? []
+        let keys =
+          reads.isEmpty
+          ? ""
+          : "; it reads " + reads.prefix(5).joined(separator: ", ")
+            + (reads.count > 5 ? " and \(reads.count - 5) more keys" : "") + " (os-apply-config --key)"
         if input.path == failedEnvironmentFile {
-          add(.failedEnvironmentFile, name, "\(change): the file that failed", structural: input.change != .changed)
+          add(
+            .failedEnvironmentFile, name, "\(change): the file that failed" + keys,
+            structural: input.change != .changed)
         } else {
           add(
-            .environmentChanged, name, "\(change); environment.d is sourced before every script",
+            .environmentChanged, name, "\(change); environment.d is sourced before every script" + keys,
             structural: input.change != .changed)
         }
       case .template:

@@ -116,10 +116,14 @@ import Testing
     }
     extra = ["monitoring"]
     node.scratch.write("heat.json", heat(5))
-    node.base.write("environment.d/20-mode", "export APP_MODE=turbo\n")
+    node.base.write("environment.d/20-mode", "export APP_MODE=$(os-apply-config --key app.mode --key-default turbo)\n")
     #expect(node.fixture.refresh(environment: ["OS_CONFIG_FILES": node.scratch.url("heat.json")]).status == 1)
     let why = try node.explanation()
     #expect(first(why) == "environment_changed 20-mode", "\(why.causes)")
+    // Never its content (it may set secrets): the keys it reads.
+    #expect(
+      why.causes.first?.evidence
+        == "added; environment.d is sourced before every script; it reads app.mode (os-apply-config --key)")
     let churn = why.causes.filter { $0.evidence.contains("changes every run") }
     #expect(churn.map(\.subject) == ["deployments[app].id", "deployments[app].inputs[deploy_signal_id].value"])
     #expect(why.causes.suffix(churn.count).map(\.subject) == churn.map(\.subject), "churn ranks last")
