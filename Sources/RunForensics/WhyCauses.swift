@@ -37,9 +37,16 @@ struct CauseList {
         if change.change == .added, !change.notReached {
           let runs = failingRuns == 1 ? "its only run" : "any of its \(failingRuns) runs"
           let diff = try change.to.flatMap { try unifiedDiff(nil, $0, from: from, to: to, queries: queries) }
-          add(
-            .failedScriptNew, subject, "new in run \(to): it has not succeeded in \(runs)", structural: true, diff: diff
-          )
+          if failedDeployment != nil {
+            // It ran the failed deployment, and itself succeeded.
+            add(
+              .earlierScriptAdded, subject, "new in run \(to); it ran the failed deployment", structural: true,
+              diff: diff)
+          } else {
+            add(
+              .failedScriptNew, subject, "new in run \(to): it has not succeeded in \(runs)", structural: true,
+              diff: diff)
+          }
         } else if change.contentChanged, let old = change.from, let new = change.to {
           let diff = try unifiedDiff(old, new, from: from, to: to, queries: queries)
           add(.failedScriptChanged, subject, "its content changed between run \(from) and run \(to)", diff: diff)

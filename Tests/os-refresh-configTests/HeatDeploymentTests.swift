@@ -62,4 +62,20 @@ import Testing
     #expect(metrics.contains("\nos_refresh_config_deployment_success{deployment=\"app-config\",group=\"script\"} 0\n"))
     #expect(FleetTools.promtool(node.metrics).status == 0)
   }
+
+  /// heat-config new in the window, running a deployment that fails: it is
+  /// the script that ran it, never a script that "has not succeeded".
+  @Test func aNewHeatConfigIsTheScriptThatRanTheDeploymentNotAFailedOne() throws {
+    let script = node.fixture.base.url("configure.d/55-heat-config")
+    try FileManager.default.moveItem(atPath: script, toPath: script + ".aside")
+    #expect(node.refresh([]) == 0)
+    try FileManager.default.moveItem(atPath: script + ".aside", toPath: script)
+    let failing = HeatConfigNode.deployment(id: "d1", name: "app-config", config: "exit 2", inputs: [:])
+    #expect(node.refresh([failing]) == 0)
+    let why = try JSONContract.decode(JSONContract.Why.self, from: node.run("why", ["--json"]).stdout)
+    #expect(why.deployment?.name == "app-config" && why.deployment?.statusCode == 2)
+    let ran = try #require(why.causes.first { $0.subject == "configure/55-heat-config" }, "\(why.causes)")
+    #expect(ran.kind == .scriptAdded && ran.evidence == "new in run 2; it ran the failed deployment")
+    #expect(!why.causes.contains { $0.evidence.contains("has not succeeded") })
+  }
 }
