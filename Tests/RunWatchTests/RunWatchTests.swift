@@ -105,8 +105,9 @@ import Testing
     var tree: [ProcessView] = []
     #expect(
       waitUntil(seconds: 10) {
+        // Until `sleep` sleeps: just after its exec it may still be running.
         tree = ScriptProcesses.tree(refreshPid: Int64(getpid()), scriptPath: script)
-        return tree.contains { $0.command == "sleep 30" }
+        return tree.contains { $0.command == "sleep 30" && $0.state == "S" }
       })
     #expect(tree.first?.pid == Int64(child.pid) && tree.first?.parent == Int64(getpid()))
     #expect(tree.first?.command == "/bin/sh \(script)" && tree.first?.wchan == "do_wait")
