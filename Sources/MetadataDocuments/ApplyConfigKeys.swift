@@ -48,19 +48,20 @@ public enum ApplyConfigKeys {
   /// same value, a value beneath the one read (it is printed whole), or a
   /// subtree holding it (the value read was added, removed or retyped).
   public static func reads(_ key: String, path: String) -> Bool {
-    let read = key.split(separator: ".", omittingEmptySubsequences: false)
-    let changed = path.split(separator: ".", omittingEmptySubsequences: false)
+    let (read, changed) = (segments(key), segments(path))
     return read.starts(with: changed) || changed.starts(with: read)
   }
 
   /// Whether `path` lies strictly beneath `key`: the key read is a whole
   /// subtree, of which `path` is one value.
   public static func isBeneath(_ path: String, _ key: String) -> Bool {
-    let (read, changed) = (
-      key.split(separator: ".", omittingEmptySubsequences: false),
-      path.split(separator: ".", omittingEmptySubsequences: false)
-    )
+    let (read, changed) = (segments(key), segments(path))
     return changed.count > read.count && changed.starts(with: read)
+  }
+
+  /// A dotted path's parts.
+  private static func segments(_ path: String) -> [Substring] {
+    path.split(separator: ".", omittingEmptySubsequences: false)
   }
 
   private static func unquoted(_ token: Substring) -> String {

@@ -28,6 +28,10 @@ public struct RunSummary: Sendable, Equatable {
   public var deploymentsFailed: Int64 = 0
   /// The last of them, by name.
   public var failedDeployment: String? = nil
+
+  /// Whether it succeeded and so did every Heat deployment it ran (a failed
+  /// deployment is a failed deploy, though heat-config exits 0).
+  public var succeededWholly: Bool { status == .success && deploymentsFailed == 0 }
 }
 
 /// An input file of a run, as recorded.

@@ -48,15 +48,16 @@ public enum MetadataDiff {
   public static func changes(fromText old: [UInt8], toText new: [UInt8], showSecrets: Bool, spans: CredentialSpans)
     -> [KeyChange]?
   {
-    changes(fromText: old, toText: new, showSecrets: showSecrets, spans: { spans })
+    changes(fromText: old, toText: new, common: CommonEnds(old, new), showSecrets: showSecrets, spans: { spans })
   }
 
-  /// ``changes(fromText:toText:showSecrets:spans:)`` with the spans asked
-  /// for only when a value is first shown (they may still be worked out).
+  /// ``changes(fromText:toText:showSecrets:spans:)`` of texts whose shared
+  /// ends are `common`, with the spans asked for only when a value is first
+  /// shown (they may still be worked out).
   static func changes(
-    fromText old: [UInt8], toText new: [UInt8], showSecrets: Bool, spans: @escaping () -> CredentialSpans
+    fromText old: [UInt8], toText new: [UInt8], common: CommonEnds, showSecrets: Bool,
+    spans: @escaping () -> CredentialSpans
   ) -> [KeyChange]? {
-    let common = CommonEnds(old, new)
     let (a, b) = JSONSkim.pair(old: old, new: new, common: common)
     guard let oldRoot = a.root, let newRoot = b.root else { return nil }
     var walk = SkimWalk(old: a, new: b, common: common, display: Display(showSecrets: showSecrets, spans: spans))

@@ -47,8 +47,7 @@ public struct PackageLog: Sendable {
       // dpkg's lines start with their local time: those far outside the
       // window are passed over by their first 19 bytes, without parsing
       // (an hour either side for a change of daylight saving time).
-      let stamps =
-        file.contains("dpkg") ? Self.localStamps(from: after &- 3_601_000_000, to: upTo &+ 3_600_000_000) : nil
+      let stamps = file.contains("dpkg") ? Self.localStamps(after &- 3_601_000_000, upTo &+ 3_600_000_000) : nil
       for line in contents.bytes.split(separator: UInt8(ascii: "\n")) {
         if let stamps, line.count > 19,
           line.prefix(19).lexicographicallyPrecedes(stamps.from) || stamps.to.lexicographicallyPrecedes(line.prefix(19))
@@ -147,21 +146,10 @@ public struct PackageLog: Sendable {
     return (parts.dropLast(2).joined(separator: "-"), parts.suffix(2).joined(separator: "-"))
   }
 
-  /// `from` and `to` (UTC microseconds) as dpkg writes times: local,
-  /// `2026-12-01 05:19:47`.
-  static func localStamps(from: Int64, to: Int64) -> (from: [UInt8], to: [UInt8])? {
-    func stamp(_ microseconds: Int64) -> [UInt8]? {
-      var seconds = time_t(microseconds / 1_000_000)
-      var parts = tm()
-      guard localtime_r(&seconds, &parts) != nil, (1000...9999).contains(parts.tm_year + 1900) else { return nil }
-      let text =
-        "\(parts.tm_year + 1900)-\(Timestamp.pad(Int(parts.tm_mon + 1), 2))-\(Timestamp.pad(Int(parts.tm_mday), 2)) "
-        + "\(Timestamp.pad(Int(parts.tm_hour), 2)):\(Timestamp.pad(Int(parts.tm_min), 2)):"
-        + Timestamp.pad(Int(parts.tm_sec), 2)
-      return Array(text.utf8)
-    }
-    guard let low = stamp(from), let high = stamp(to) else { return nil }
-    return (low, high)
+  /// Two instants (UTC microseconds) as dpkg writes times: local,
+  /// `2026-12-01 05:19:47` (Python logging's time without its milliseconds).
+  static func localStamps(_ from: Int64, _ to: Int64) -> (from: [UInt8], to: [UInt8]) {
+    (Array(Timestamp.logTime(from).utf8.prefix(19)), Array(Timestamp.logTime(to).utf8.prefix(19)))
   }
 
   static func localMicroseconds(date: Substring, time: Substring) -> Int64? {

@@ -153,10 +153,11 @@ public struct RunComparison: Sendable {
     }
     // The secrets known by name are looked for beside the bracket pairing
     // (each reads both texts), and waited for when a value is first shown.
-    let secrets = showSecrets ? nil : Background { knownSecrets(old, new) ?? CredentialSpans() }
+    let common = CommonEnds(oldContent, newContent)
+    let secrets = showSecrets ? nil : Background { knownSecrets(old, new, common: common) ?? CredentialSpans() }
     guard
       let keys = MetadataDiff.changes(
-        fromText: oldContent, toText: newContent, showSecrets: showSecrets,
+        fromText: oldContent, toText: newContent, common: common, showSecrets: showSecrets,
         spans: { secrets?.value ?? CredentialSpans() })
     else {
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "not JSON: digest compared")
@@ -181,8 +182,8 @@ public struct RunComparison: Sendable {
   /// clear (`--store-secrets`) can hold one: one kept masked (its digest
   /// keyed) holds tokens, and so does every copy of a secret inside it. A
   /// document that names no secret word at all is not built.
-  static func knownSecrets(_ old: StoredInput, _ new: StoredInput) -> CredentialSpans? {
-    let naming = namesSecrets(old.content, new.content)
+  static func knownSecrets(_ old: StoredInput, _ new: StoredInput, common: CommonEnds? = nil) -> CredentialSpans? {
+    let naming = namesSecrets(old.content, new.content, common: common)
     let documents = zip([old, new], [naming.old, naming.new]).compactMap { input, names -> JSONValue? in
       guard let content = input.content, ContentDigest.kind(of: input.sha256).hmacSHA256 == nil, names else {
         return nil
@@ -193,14 +194,14 @@ public struct RunComparison: Sendable {
   }
 
   /// Whether each text may name a secret (``SecretPolicy/mayNameSecrets(_:)``),
-  /// the bytes both share at their ends searched once.
-  static func namesSecrets(_ old: [UInt8]?, _ new: [UInt8]?) -> (old: Bool, new: Bool) {
+  /// the bytes both share at their ends (`common`, found when not given) searched once.
+  static func namesSecrets(_ old: [UInt8]?, _ new: [UInt8]?, common: CommonEnds? = nil) -> (old: Bool, new: Bool) {
     guard let old, let new else {
       return (
         old.map { SecretPolicy.mayNameSecrets($0) } ?? false, new.map { SecretPolicy.mayNameSecrets($0) } ?? false
       )
     }
-    let common = CommonEnds(old, new)
+    let common = common ?? CommonEnds(old, new)
     // A secret word crossing into the shared ends is found with the middle.
     let margin = 64
     let (oldMiddle, newMiddle) = (

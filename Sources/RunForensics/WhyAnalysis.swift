@@ -110,16 +110,15 @@ public enum WhyAnalysis {
         .failedScriptNew, script.phase.rawValue + "/" + script.name, "new in run \(firstBad), the first run",
         structural: true)
     }
-    window.packageLogs = causes.addSystemChanges(window, reads: reads, packages: packages)
-    causes.addIntermittence(
-      history: Array(history.prefix(recentRuns)), sha256: script.sha256, window: window,
-      stoppedBy: script.status == .timeout ? timeoutSeconds(commandLine: detail.commandLine) ?? 0 : nil)
     var failure = FailureExplanation.Failure(
       phase: script.phase, name: script.name, status: script.status.rawValue, exitCode: script.exitCode,
       signal: script.signal)
     failure.duration = script.durationMicroseconds
     failure.typicalDuration = median(history.filter { $0.status == .success }.compactMap(\.durationMicroseconds))
     if script.status == .timeout { failure.timeoutSeconds = timeoutSeconds(commandLine: detail.commandLine) }
+    window.packageLogs = causes.addSystemChanges(window, reads: reads, packages: packages)
+    causes.addIntermittence(
+      history: Array(history.prefix(recentRuns)), sha256: script.sha256, window: window, failure: failure)
     return FailureExplanation(
       run: detail.summary, failure: failure, lastGoodRun: lastGood, firstBadRun: firstBad, failingRuns: failing,
       neverSucceeded: lastGood == nil, errorLines: try errorLines(of: script, queries: queries),

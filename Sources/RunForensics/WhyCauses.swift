@@ -266,12 +266,16 @@ struct CauseList {
   /// With no direct evidence, "intermittent" first: nothing the script uses
   /// changed. Otherwise said, lower, when the same script also failed
   /// before its last success (newest first in `history`).
-  /// `stoppedBy` is the run's `--timeout` when it stopped the script (0
-  /// when the command line does not say), which the evidence names.
-  mutating func addIntermittence(history: [TimelineEntry], sha256: String?, window: Window, stoppedBy: Int64? = nil) {
-    let timeout =
-      stoppedBy.map { $0 > 0 ? "stopped by --timeout \($0) (the whole run's limit); " : "stopped by --timeout; " }
-      ?? ""
+  /// A `failure` stopped by `--timeout` says so first.
+  mutating func addIntermittence(
+    history: [TimelineEntry], sha256: String?, window: Window, failure: FailureExplanation.Failure? = nil
+  ) {
+    var timeout = ""
+    if failure?.status == ScriptStatus.timeout.rawValue {
+      timeout =
+        failure?.timeoutSeconds.map { "stopped by --timeout \($0) (the whole run's limit); " }
+        ?? "stopped by --timeout; "
+    }
     let same = history.filter { sha256 != nil && $0.sha256 == sha256 }
     let failures = same.filter { $0.status.isFailure }.count
     let record = same.count > 1 ? "; it failed \(failures) of its last \(same.count) runs with the same script" : ""

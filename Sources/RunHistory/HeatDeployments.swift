@@ -27,17 +27,24 @@ struct HeatDeployments {
   /// Deployments recorded after one script at most (newest kept).
   static let perScript = 256
 
-  /// What tells a signal file written again: inode, size, modification time.
+  /// What tells a file written again: inode, size, modification time (ns).
   struct Stamp: Equatable {
     let inode: UInt64
     let size: Int64
     let modified: Int64
+
+    init(_ info: stat) {
+      (inode, size) = (UInt64(info.st_ino), Int64(info.st_size))
+      modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
   }
 
   /// The directories read, as scripts name them (HEAT_CONFIG_DEPLOYED and
   /// HEAT_CONFIG_DEPLOYED_OLD, after environment.d).
   private(set) var directories: [String] = []
   private var known: [String: Stamp] = [:]
+  /// Each directory's stamp when it was last listed, and when (UTC microseconds).
+  private var listed: [String: (stamp: Stamp, at: Int64)] = [:]
 
   /// Starts watching the directories `environment` names; what is there
   /// now was written before the run.
@@ -66,15 +73,22 @@ struct HeatDeployments {
   }
 
   private mutating func changed(in directory: String) -> [(path: String, modified: Int64)] {
-    guard Self.isTrusted(directory), case .names(let names) = DirectoryEntries.read(directory) else { return [] }
+    var info = stat()
+    guard lstat(directory, &info) == 0, Self.isTrusted(info) else { return [] }
+    // Listed after every script, so not again while its entries stay as
+    // they were: heat-config writes each signal file as a new entry. Only
+    // when it had not changed for a second before the last listing, as
+    // file times are coarse.
+    let (stamp, now) = (Stamp(info), RunClock().wallMicroseconds())
+    if let last = listed[directory], last.stamp == stamp, stamp.modified / 1000 < last.at - 1_000_000 { return [] }
+    listed[directory] = (stamp, now)
+    guard case .names(let names) = DirectoryEntries.read(directory) else { return [] }
     var found: [(path: String, modified: Int64)] = []
     for name in names where name.hasSuffix(Self.signalSuffix) && name.count > Self.signalSuffix.count {
       let path = joinPath(directory, name)
-      var info = stat()
       guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-      let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-      let stamp = Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: modified)
-      if known.updateValue(stamp, forKey: path) != stamp { found.append((path, modified / 1000)) }
+      let stamp = Stamp(info)
+      if known.updateValue(stamp, forKey: path) != stamp { found.append((path, stamp.modified / 1000)) }
     }
     return found
   }
@@ -83,8 +97,11 @@ struct HeatDeployments {
   /// not a symbolic link, owned by root or our user, writable by no one else.
   static func isTrusted(_ directory: String) -> Bool {
     var info = stat()
-    guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
-    return (info.st_uid == 0 || info.st_uid == geteuid()) && info.st_mode & 0o022 == 0
+    return lstat(directory, &info) == 0 && isTrusted(info)
+  }
+
+  private static func isTrusted(_ info: stat) -> Bool {
+    info.st_mode & S_IFMT == S_IFDIR && (info.st_uid == 0 || info.st_uid == geteuid()) && info.st_mode & 0o022 == 0
   }
 
   /// The record of the deployment whose signal data is at `path`, written

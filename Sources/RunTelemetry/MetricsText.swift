@@ -153,16 +153,9 @@ public struct MetricsText {
         "runs_total", "counter", "Runs recorded in the history, by how they ended.",
         Self.finishedStatuses.map { (Self.labels([("status", $0.rawValue)]), String(history.totals[$0] ?? 0)) })
     }
-    // Two names `--redact` makes alike would make two samples of one
-    // series, and node_exporter would drop one (perhaps a failure): the
-    // second and later get `#2`, `#3`… so every series stays unique.
-    var seen: [String: Int] = [:]
-    let scripts = run.scripts.map { script in
-      var name = redact(script.name)
-      let key = script.phase.rawValue + "/" + name
-      seen[key, default: 0] += 1
-      if let count = seen[key], count > 1 { name += "#\(count)" }
-      return (labels: Self.labels([("phase", script.phase.rawValue), ("script", name)]), script: script)
+    let names = Self.numbered(run.scripts.map { ($0.phase.rawValue, redact($0.name)) })
+    let scripts = zip(run.scripts, names).map { script, name in
+      (labels: Self.labels([("phase", script.phase.rawValue), ("script", name)]), script: script)
     }
     metric(
       "script_duration_seconds", "gauge", "How long each script of the last run took.",
@@ -181,12 +174,9 @@ public struct MetricsText {
       "last_run_deployments_failed", "gauge",
       "Heat deployments the last run's scripts ran whose hook failed (heat-config exits 0 all the same).",
       [("", String(deployments.filter { !$0.succeeded }.count))], into: &out)
-    var seen: [String: Int] = [:]
-    let samples = deployments.map { deployment in
-      var name = redact(deployment.name)
-      seen[name, default: 0] += 1
-      if let count = seen[name], count > 1 { name += "#\(count)" }
-      return (
+    let names = Self.numbered(deployments.map { ("", redact($0.name)) })
+    let samples = zip(deployments, names).map { deployment, name in
+      (
         Self.labels([("deployment", name), ("group", redact(deployment.group ?? ""))]),
         deployment.succeeded ? "1" : "0"
       )
@@ -194,6 +184,19 @@ public struct MetricsText {
     Self.metric(
       "deployment_success", "gauge", "1 for each Heat deployment the last run ran that succeeded, else 0.", samples,
       into: &out)
+  }
+
+  /// Names made unique within their scope (a script's phase): two names
+  /// `--redact` makes alike would make two samples of one series, and
+  /// node_exporter would drop one (perhaps a failure), so the second and
+  /// later get `#2`, `#3`… and every series stays unique.
+  static func numbered(_ names: [(scope: String, name: String)]) -> [String] {
+    var seen: [String: Int] = [:]
+    return names.map { scope, name in
+      let count = (seen[scope + "/" + name] ?? 0) + 1
+      seen[scope + "/" + name] = count
+      return count > 1 ? name + "#\(count)" : name
+    }
   }
 
   /// `{name="value",…}` with values escaped as the format requires:

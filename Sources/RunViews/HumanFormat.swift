@@ -131,7 +131,6 @@ public enum HumanFormat {
   /// human view passes what it did not write itself through here.
   public static func safe(_ text: String) -> String { DisplayText.escaped(text, singleLine: true) }
 
-  /// `configure/20-neutron (exit 3)`, or the phase alone, or empty: where a run failed.
   /// A run's status with what it hides: `success, no script`, `success, 1
   /// deployment failed`.
   public static func runStatus(_ run: RunSummary) -> String {
@@ -143,6 +142,7 @@ public enum HumanFormat {
     return text
   }
 
+  /// `configure/20-neutron (exit 3)`, or the phase alone, or empty: where a run failed.
   public static func failure(_ run: RunSummary) -> String {
     let place =
       run.failedScript.map { (run.failedScriptPhase?.rawValue ?? "") + "/" + safe($0) } ?? run.failedPhase?.rawValue

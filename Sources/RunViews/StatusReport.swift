@@ -14,9 +14,7 @@ public enum StatusReport {
       if let last = status.lastRun { lines.append("Last finished run " + summary(last, now: status.now)) }
     } else if let last = status.lastRun {
       lines.append("Not running. Last run " + summary(last, now: status.now))
-      if last.status != .success || last.deploymentsFailed > 0 {
-        lines.append("Why it failed: " + hint.command("why \(last.id)"))
-      }
+      if !last.succeededWholly { lines.append("Why it failed: " + hint.command("why \(last.id)")) }
     } else {
       lines.append("Not running. No run recorded in \(HumanFormat.safe(history)).")
     }

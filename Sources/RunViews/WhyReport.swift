@@ -34,28 +34,28 @@ public enum WhyReport {
   private static func heading(_ explanation: FailureExplanation) -> [String] {
     let failure = explanation.failure
     let run = explanation.run
-    var place = failure.phase.rawValue + "/" + HumanFormat.safe(failure.name)
-    if let code = failure.exitCode {
-      place += " (exit \(code))"
-    } else if let signal = failure.signal {
-      place += " (\(signalName(Int32(signal))))"
-    } else if failure.status != ScriptStatus.failed.rawValue {
-      place += " (\(failure.status))"
-    }
-    var lines = [
-      "Run \(run.id) \(HumanFormat.status(run.status)) in \(place), \(HumanFormat.localTime(microseconds: run.startedAt))"
-    ]
+    let when = HumanFormat.localTime(microseconds: run.startedAt)
+    var lines: [String]
     if let deployment = explanation.deployment {
       // heat-config exits 0 whatever its hooks do: the deployment failed inside a successful run.
       lines = [
         "Run \(run.id) \(run.status == .success ? "succeeded" : HumanFormat.status(run.status)), but Heat deployment "
-          + "\(HumanFormat.safe(deployment.name)) "
-          + "failed (deploy_status_code \(deployment.statusCode)) in \(failure.phase.rawValue)/"
-          + "\(HumanFormat.safe(failure.name)), \(HumanFormat.localTime(microseconds: run.startedAt))",
+          + "\(HumanFormat.safe(deployment.name)) failed (deploy_status_code \(deployment.statusCode)) in "
+          + "\(failure.phase.rawValue)/\(HumanFormat.safe(failure.name)), \(when)",
         "  id \(HumanFormat.safe(deployment.deploymentID))"
           + (deployment.group.map { ", group \(HumanFormat.safe($0))" } ?? "")
           + (deployment.action.map { ", action \(HumanFormat.safe($0))" } ?? ""),
       ]
+    } else {
+      var place = failure.phase.rawValue + "/" + HumanFormat.safe(failure.name)
+      if let code = failure.exitCode {
+        place += " (exit \(code))"
+      } else if let signal = failure.signal {
+        place += " (\(signalName(Int32(signal))))"
+      } else if failure.status != ScriptStatus.failed.rawValue {
+        place += " (\(failure.status))"
+      }
+      lines = ["Run \(run.id) \(HumanFormat.status(run.status)) in \(place), \(when)"]
     }
     let since = explanation.failingRuns == 1 ? "1 run" : "\(explanation.failingRuns) runs"
     if let good = explanation.lastGoodRun {

@@ -62,8 +62,7 @@ public struct RefreshStatus: Sendable {
   public var exitStatus: ExitStatus {
     if running { return .success }
     guard let lastRun else { return .neverRan }
-    // A failed Heat deployment is a failed deploy, though heat-config exited 0.
-    return lastRun.status == .success && lastRun.deploymentsFailed == 0 ? .success : .failure
+    return lastRun.succeededWholly ? .success : .failure
   }
 
   /// The floor below which no script is said to take longer than usual, by

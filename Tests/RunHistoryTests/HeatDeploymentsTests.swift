@@ -40,6 +40,21 @@ import Testing
     #expect(String(decoding: record.stderr, as: UTF8.self) == "bad token <redacted>")
   }
 
+  /// A directory quiet for long is not listed again while its entries stay
+  /// as they were; a signal file written in it (a new entry) is still found.
+  @Test func aQuietDirectoryIsListedAgainOnceAnEntryIsAdded() throws {
+    let directory = scratch.url("quiet")
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+    chmod(directory, 0o700)
+    signal(directory, "old", code: 0, stderr: "")
+    var hourAgo = [timeval(tv_sec: time(nil) - 3600, tv_usec: 0), timeval(tv_sec: time(nil) - 3600, tv_usec: 0)]
+    #expect(utimes(directory, &hourAgo) == 0)
+    var watch = HeatDeployments(environment: ["HEAT_CONFIG_DEPLOYED": directory])
+    #expect(watch.written().isEmpty && watch.written().isEmpty)
+    signal(directory, "new", code: 1, stderr: "failed")
+    #expect(watch.written().map(\.path) == [directory + "/new.notify.json"])
+  }
+
   @Test func aDirectoryAnotherUserCouldWriteOrALinkIsNeverRead() throws {
     let open = scratch.url("open")
     try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: false)

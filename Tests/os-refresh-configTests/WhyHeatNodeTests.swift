@@ -154,4 +154,15 @@ import Testing
     #expect(first(why) == "input_key_changed settings.mode", "\(why.causes)")
     #expect(why.causes.first?.evidence.contains("read through template etc/app/app.conf") == true)
   }
+
+  /// environment.d failing before it could tell the templates root: the
+  /// templates are recorded under the run's own.
+  @Test func templatesAreRecordedWhenEnvironmentDFailsFirst() throws {
+    node.scratch.write("templates/etc/app/app.conf", "mode={{settings.mode}}\n")
+    node.base.write("environment.d/10-broken", "false\n")
+    node.base.script("configure.d/20-app", "true")
+    #expect(node.refresh() == 1)
+    let templates = try node.fixture.show().inputs.filter { $0.kind == .template }
+    #expect(templates.map(\.path) == [node.templates])
+  }
 }
