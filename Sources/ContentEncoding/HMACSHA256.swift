@@ -1,8 +1,10 @@
 /// HMAC-SHA-256 (RFC 2104), fed in pieces: for keys of at most 64 bytes
-/// (ours are 32), the key padded to SHA-256's block.
+/// (ours are 32), the key padded to SHA-256's block. A copy made before the
+/// first `update` is a digest under the same key with both padded key
+/// blocks already hashed: copy one to digest many short messages.
 public struct HMACSHA256: Sendable {
   private var inner = SHA256Hasher()
-  private let outerBlock: [UInt8]
+  private var outer = SHA256Hasher()
 
   /// Starts a digest under `key`; a key longer than the block is hashed first.
   public init(key: [UInt8]) {
@@ -14,7 +16,7 @@ public struct HMACSHA256: Sendable {
     }
     block += [UInt8](repeating: 0, count: 64 - block.count)
     inner.update(block.map { $0 ^ 0x36 })
-    outerBlock = block.map { $0 ^ 0x5c }
+    outer.update(block.map { $0 ^ 0x5c })
   }
 
   /// Adds bytes.
@@ -22,8 +24,7 @@ public struct HMACSHA256: Sendable {
 
   /// The digest in lowercase hex.
   public mutating func finalizeHex() -> String {
-    var outer = SHA256Hasher()
-    outer.update(outerBlock)
+    var outer = outer
     outer.update(inner.finalize())
     return ContentDigest.hex(outer.finalize())
   }

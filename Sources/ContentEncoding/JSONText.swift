@@ -65,19 +65,28 @@ public indirect enum JSONText: Sendable, Equatable {
 
   private static func writeString(_ value: String, to output: inout String) {
     output += "\""
-    for scalar in value.unicodeScalars {
-      switch scalar {
-      case "\"": output += "\\\""
-      case "\\": output += "\\\\"
-      case "\n": output += "\\n"
-      case "\r": output += "\\r"
-      case "\t": output += "\\t"
-      case let control where control.value < 0x20:
-        let hex = String(control.value, radix: 16)
+    // The runs between characters that need escaping are copied whole
+    // (each boundary is an ASCII byte, so a scalar boundary).
+    let scalars = value.unicodeScalars
+    var runStart = scalars.startIndex
+    var index = runStart
+    for byte in value.utf8 {
+      defer { index = value.utf8.index(after: index) }
+      guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+      output += Substring(scalars[runStart..<index])
+      switch byte {
+      case 0x22: output += "\\\""
+      case 0x5C: output += "\\\\"
+      case 0x0A: output += "\\n"
+      case 0x0D: output += "\\r"
+      case 0x09: output += "\\t"
+      default:
+        let hex = String(byte, radix: 16)
         output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: output.unicodeScalars.append(scalar)
       }
+      runStart = value.utf8.index(after: index)
     }
+    output += Substring(scalars[runStart..<scalars.endIndex])
     output += "\""
   }
 }

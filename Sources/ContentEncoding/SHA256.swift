@@ -46,21 +46,24 @@ public struct SHA256Hasher: Sendable {
 
   public mutating func finalize() -> [UInt8] {
     let bits = length &* 8
-    var tail: [UInt8] = [0x80]
     let padding = (55 &- pending.count) & 63
-    tail += [UInt8](repeating: 0, count: padding)
-    for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+    // One allocation for the tail and one for the digest: this runs once a
+    // digest, and a scrub digests thousands of short pieces a document.
+    var tail = [UInt8](repeating: 0, count: 1 + padding + 8)
+    tail[0] = 0x80
+    for index in 0..<8 { tail[1 + padding + index] = UInt8(truncatingIfNeeded: bits >> UInt64(56 - 8 * index)) }
     let savedLength = length
     tail.withUnsafeBytes { update($0) }
     length = savedLength
-    var digest: [UInt8] = []
-    for word in state {
-      digest += [
-        UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8),
-        UInt8(truncatingIfNeeded: word),
-      ]
+    return [UInt8](unsafeUninitializedCapacity: 32) { digest, count in
+      for (index, word) in state.enumerated() {
+        digest[4 * index] = UInt8(truncatingIfNeeded: word >> 24)
+        digest[4 * index + 1] = UInt8(truncatingIfNeeded: word >> 16)
+        digest[4 * index + 2] = UInt8(truncatingIfNeeded: word >> 8)
+        digest[4 * index + 3] = UInt8(truncatingIfNeeded: word)
+      }
+      count = 32
     }
-    return digest
   }
 
   /// Compresses whole 64-byte blocks into the state.

@@ -111,6 +111,11 @@ public enum RefreshSession {
       recorded: history.flatMap { opened in opened.recorder.recordedRunID.map { (opened.store.queries, $0) } },
       redact: { redactor?.redact($0) ?? $0 },
       metricsWarned: live?.failed ?? false, warn: { console.log(.warning, $0) })
+    if let history {
+      RecordingSession.continueScrub(
+        history.store, recorder: history.recorder, info: { console.log(.info, $0) },
+        warn: { console.log(.warning, $0) })
+    }
     if outcome.exitStatus != .success { throw CommandEnded(exitStatus: outcome.exitStatus) }
   }
 

@@ -166,6 +166,17 @@ package final class Database {
     return try body()
   }
 
+  /// Runs `body` (which makes its own transaction) with foreign key checks
+  /// off, then turns them back on if they were: for deletes whose safety a
+  /// reference count kept in the same transaction already proves. The
+  /// pragma is a no-op inside a transaction, so it is set around one.
+  package func withoutForeignKeyChecks<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    let wasOn = try integerPragma("foreign_keys") != 0
+    if wasOn { try execute("PRAGMA foreign_keys = OFF") }
+    defer { if wasOn { _ = try? execute("PRAGMA foreign_keys = ON") } }
+    return try body()
+  }
+
   /// The rowid of the last row inserted on this connection.
   package var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 

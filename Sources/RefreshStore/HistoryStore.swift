@@ -136,9 +136,18 @@ public final class HistoryStore {
   /// Something a reader should be told about what it reads (one line), or nil.
   public private(set) var notice: String?
 
+  /// The schema version of the file (older than the latest only for a
+  /// reader, which reads it through ``OlderSchema`` and writes nothing).
+  public private(set) var schemaVersion = Migration.latestVersion
+
+  /// Whether the file is of an older schema, read as it is: nothing may be written.
+  public var readsOlderSchema: Bool { schemaVersion < Migration.latestVersion }
+
   /// Opens an existing database for queries. It is opened for writing when
   /// possible, so abandoned runs can be marked; a missing file is an error,
-  /// never created. On a read-only filesystem it is read as immutable.
+  /// never created. On a read-only filesystem it is read as immutable. A
+  /// file of an older schema is never migrated: it is read as it is
+  /// (``OlderSchema``) and nothing is written to it.
 
   public static func openForReading(at path: String) throws -> HistoryStore {
     try DatabaseLocation.checkReadable(path)
@@ -168,11 +177,12 @@ public final class HistoryStore {
     }
     // A file a first refresh has only just created holds no schema yet.
     if version == 0 { throw StoreError.noDatabase(path: path) }
+    store.schemaVersion = version
     if version < Migration.latestVersion {
-      guard access(path, W_OK) == 0 else {
-        throw StoreError.olderSchema(path: path, found: version, known: Migration.latestVersion)
-      }
-      try Migrator.migrate(database)
+      // Read as it is: a reader never migrates (OlderSchema), and writes
+      // nothing, so the release that wrote it can still record in it.
+      try OlderSchema.shape(database)
+      return store
     }
     // What a killed run left in the pending log is added before anything
     // is read (when the file can be written and no live refresh holds it).
@@ -235,6 +245,7 @@ public final class HistoryStore {
   /// the script and phase they were in. Returns how many runs it marked.
   @discardableResult
   public func abandonStaleRuns(isAlive: LivenessCheck) throws -> Int {
+    guard !readsOlderSchema else { return 0 }
     let stale = try database.rows(
       "SELECT id, pid, boot_id, process_start, pid_namespace FROM runs WHERE status = ?", [.word(RunStatus.running)],
       { row in isAlive(row.int64(1), row.text(2), row.int64(3), row.text(4)) ? nil : row.int64(0) }

@@ -2,8 +2,6 @@
 public enum StoreError: Error, Equatable, Sendable {
   /// The database was written by a newer binary; it is left untouched.
   case newerSchema(path: String, found: Int, known: Int)
-  /// The database has an older schema and cannot be upgraded from here (read-only).
-  case olderSchema(path: String, found: Int, known: Int)
   /// There is no database at the path (nothing recorded yet).
   case noDatabase(path: String)
   /// The database's directory cannot be made or used.
@@ -28,8 +26,6 @@ extension StoreError: CustomStringConvertible {
     case .newerSchema(let path, let found, let known):
       return
         "\(path) has history schema version \(found), newer than this binary knows (\(known)); it was left untouched"
-    case .olderSchema(let path, let found, let known):
-      return "\(path) has history schema version \(found) and needs \(known); the next refresh (as root) upgrades it"
     case .noDatabase(let path):
       return "no history database at \(path) (no refresh has been recorded there yet)"
     case .unusableDirectory(let path, let reason):

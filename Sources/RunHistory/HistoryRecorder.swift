@@ -43,6 +43,10 @@ public final class HistoryRecorder: RunObserver {
   /// This run's id once its end is recorded: what the trace and the
   /// metrics written after it are read from.
   public private(set) var recordedRunID: Int64?
+  /// The key secrets are digested under (nil: none could be had).
+  public var secretKey: [UInt8]? { settings.secretKey }
+  /// Whether secrets are stored in clear (`--store-secrets`).
+  public var storesSecrets: Bool { settings.storeSecrets }
 
   /// What went wrong while recording, each said once.
   private struct Trouble {

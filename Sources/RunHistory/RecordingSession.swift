@@ -42,14 +42,41 @@ public enum RecordingSession {
     } catch {
       warn("history: no secret key beside \(path) (\(error)); secrets are stored as <secret>, without digests")
     }
-    if store.secretsScrubPending && !settings.storeSecrets {
-      do {
-        try SecretScrub.run(store, key: settings.secretKey)
-      } catch {
-        warn("history: cannot yet remove secrets an earlier version stored (\(error)); the next refresh tries again")
-      }
-    }
     return (store, HistoryRecorder(store: store, settings: settings, warn: warn))
+  }
+}
+
+extension RecordingSession {
+  /// How long a refresh spends, after its run's end, on the scrub of
+  /// secrets an earlier version stored (in batches of at most 50 ms).
+  public static let scrubBudgetNanoseconds: Int64 = 1_000_000_000
+
+  /// After the run's end (never before a script): a share of a pending
+  /// scrub of secrets an earlier version stored in clear, its progress
+  /// logged by `info`; the rest waits for the next refreshes, or for
+  /// `history migrate`. Nothing is done with `--store-secrets`.
+  public static func continueScrub(
+    _ store: HistoryStore, recorder: HistoryRecorder, info: (String) -> Void, warn: (String) -> Void
+  ) {
+    guard !recorder.storesSecrets, let before = store.scrubProgress else { return }
+    do {
+      let after = try SecretScrub.run(store, key: recorder.secretKey, budgetNanoseconds: scrubBudgetNanoseconds)
+      info(scrubProgressLine(before: before, after: after))
+    } catch {
+      warn("history: cannot yet remove secrets an earlier version stored (\(error)); the next refresh tries again")
+    }
+  }
+
+  /// One line on where the scrub stands; `byRefreshes`: the rest is left
+  /// to the next refreshes (otherwise it goes on now).
+  public static func scrubProgressLine(
+    before: HistoryStore.ScrubProgress, after: HistoryStore.ScrubProgress?, byRefreshes: Bool = true
+  ) -> String {
+    let head = "history: secrets an earlier version stored in clear are removed from"
+    guard let after else { return "\(head) all \(before.totalRuns) runs" }
+    let done = "\(head) \(after.totalRuns - after.remainingRuns) of \(after.totalRuns) runs"
+    guard byRefreshes else { return done }
+    return done + "; the rest after the next refreshes, or at once with: os-refresh-config history migrate"
   }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandLineSupport
+import RefreshSession
 import RunViews
 import SystemInterface
 
@@ -29,7 +30,7 @@ struct HistoryPrune: ParsableCommand {
   }
 
   func run() throws {
-    let store = try database.open()
+    let store = try HistoryMaintenance.open(at: database.path).store
     let cutoff = olderThan?.before(RunClock().wallMicroseconds())
     let report = try store.retention.prune(keepRuns: keepRuns, olderThan: cutoff)
     store.checkpoint()

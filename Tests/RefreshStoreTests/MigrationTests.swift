@@ -110,10 +110,14 @@ enum Fixtures {
       )
     case 3:
       // Version 4 marks a scrub of secrets stored in clear as pending; the
-      // rows themselves are rewritten by the first refresh, in code.
+      // rows themselves are rewritten after the runs of the next refreshes,
+      // in code (version 15 keeps where it stands).
       return (
         run(11, status: "success"),
-        [("SELECT count(*) FROM runs WHERE id = 11", 1), ("SELECT count(*) FROM secrets_scrub_pending", 1)]
+        [
+          ("SELECT count(*) FROM runs WHERE id = 11", 1),
+          ("SELECT count(*) FROM scrub_progress WHERE next_run = 0 AND last_run = 11 AND total_runs = 1", 1),
+        ]
       )
     case 4:
       // Inputs recorded before their source was: NULL.
@@ -180,13 +184,14 @@ enum Fixtures {
         run(18, status: "success") + "DROP TABLE secrets_scrub_pending;",
         [
           ("SELECT count(*) FROM runs WHERE id = 18", 1),
-          ("SELECT count(*) FROM secrets_scrub_pending WHERE since = 11", 1),
+          ("SELECT count(*) FROM scrub_progress WHERE last_run = 18", 1),
         ]
       )
     case 11:
       // Keyed digests stored under the plain name get their prefix: an
-      // environment.d file's, a config whose content was not kept or was
-      // kept masked; a config kept as it was keeps its plain SHA-256.
+      // environment.d file's, a config whose content was not kept; one kept
+      // masked is told by its content, so by the scrub after a run's end
+      // (marked pending); a config kept as it was keeps its plain SHA-256.
       return (
         run(19, status: "success")
           + """
@@ -201,7 +206,8 @@ enum Fixtures {
         [
           ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'hmac-sha256:e0'", 1),
           ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'p0'", 1),
-          ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'hmac-sha256:m0'", 1),
+          ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'm0'", 1),
+          ("SELECT count(*) FROM scrub_progress WHERE last_run = 19", 1),
           ("SELECT count(*) FROM run_inputs WHERE run_id = 19 AND sha256 = 'hmac-sha256:n0'", 1),
         ]
       )
@@ -234,6 +240,12 @@ enum Fixtures {
           ("SELECT count(*) FROM runs WHERE id = 21 AND status = 'success'", 1),
           ("SELECT count(*) FROM deployments", 0),
         ]
+      )
+    case 14:
+      // A history whose scrub ran has none pending.
+      return (
+        run(22, status: "success") + "DROP TABLE secrets_scrub_pending;",
+        [("SELECT count(*) FROM scrub_progress", 0)]
       )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")

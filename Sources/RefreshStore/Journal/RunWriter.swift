@@ -44,24 +44,33 @@ public struct RunWriter {
 
   /// One input of run `run`, its content stored once (in chunks when large).
   private func insertInput(_ input: InputRecord, runID run: Int64, position: Int64) throws(SQLiteError) {
-    let chunked = (input.content?.count ?? 0) >= ContentChunks.threshold
-    let content = try chunked ? nil : input.content.map { bytes throws(SQLiteError) in try storeContent(bytes) }
     try database.statement(
       """
       INSERT INTO run_inputs (run_id, kind, position, path, sha256, content_id, error, source, chunked)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 0)
       """
     ).run([
       .integer(run), .word(input.kind), .integer(position), .text(input.path), .text(orNull: input.sha256),
-      .integer(orNull: content), .text(orNull: input.error), .text(orNull: input.source),
-      .integer(chunked ? 1 : 0),
+      .text(orNull: input.error), .text(orNull: input.source),
     ])
-    if chunked, let bytes = input.content {
+    try storeInputContent(input.content, runID: run, kind: input.kind.rawValue, position: position)
+  }
+
+  /// Stores `bytes` as the content of an input already in `run_inputs`
+  /// (whole, or in chunks when large; nil: none kept).
+  func storeInputContent(_ bytes: [UInt8]?, runID run: Int64, kind: String, position: Int64) throws(SQLiteError) {
+    let chunked = (bytes?.count ?? 0) >= ContentChunks.threshold
+    let content = try chunked ? nil : bytes.map { bytes throws(SQLiteError) in try storeContent(bytes) }
+    try database.statement(
+      "UPDATE run_inputs SET content_id = ?, chunked = ? WHERE run_id = ? AND kind = ? AND position = ?"
+    )
+    .run([.integer(orNull: content), .integer(chunked ? 1 : 0), .integer(run), .text(kind), .integer(position)])
+    if chunked, let bytes {
       for (sequence, range) in ContentChunks.ranges(of: bytes).enumerated() {
         let chunk = try storeContent(Array(bytes[range]))
         try database.statement(
           "INSERT INTO input_chunks (run_id, kind, position, seq, content_id) VALUES (?, ?, ?, ?, ?)"
-        ).run([.integer(run), .word(input.kind), .integer(position), .integer(Int64(sequence)), .integer(chunk)])
+        ).run([.integer(run), .text(kind), .integer(position), .integer(Int64(sequence)), .integer(chunk)])
       }
     }
   }
