@@ -3,7 +3,8 @@
 /// argparse gives); flock's errno when the lock cannot be taken (11,
 /// EWOULDBLOCK, when another refresh holds it, as the reference exits);
 /// 128+N a run stopped by signal N; 3 when `status` finds no run recorded
-/// (as `systemctl status` says a unit is not active).
+/// (as `systemctl status` says a unit is not active), 4 when it cannot read
+/// the history (as it says of a unit it cannot find).
 public enum ExitStatus: Equatable, Sendable {
   /// Every phase completed, or the command answered.
   case success
@@ -17,6 +18,8 @@ public enum ExitStatus: Equatable, Sendable {
   case signal(Int32)
   /// `status`: no refresh runs and none is recorded.
   case neverRan
+  /// `status`: the history cannot be read, so how the last run ended is not known.
+  case historyUnreadable
 
   /// The process exit status.
   public var code: Int32 {
@@ -27,6 +30,7 @@ public enum ExitStatus: Equatable, Sendable {
     case .lockHeld(let errno): errno
     case .signal(let number): 128 + number
     case .neverRan: 3
+    case .historyUnreadable: 4
     }
   }
 }

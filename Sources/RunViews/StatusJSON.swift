@@ -24,6 +24,12 @@ public enum StatusJSON {
       ("waits_on", status.waitsOn.map(waitTarget) ?? .null),
       ("processes", .array(status.processes.map(process))),
       ("last_run", status.lastRun.map(lastRun) ?? .null),
+      ("history_error", RunJSON.string(status.historyError)),
+      (
+        "lock_holder",
+        status.foreignLockHolder.map { .object([("pid", .integer($0.pid)), ("command", .string($0.command))]) }
+          ?? .null
+      ),
     ])
   }
 

@@ -9,14 +9,24 @@ public enum StatusReport {
   /// when it records no run; `hint` carries the selectors to repeat.
   public static func text(_ status: RefreshStatus, history: String, hint: CommandHint = CommandHint()) -> String {
     var lines: [String] = []
+    let unreadable = status.historyError.map {
+      "The history \(HumanFormat.safe(history)) cannot be read: \(HumanFormat.safe($0))"
+    }
     if status.running {
       lines += running(status)
       if let last = status.lastRun { lines.append("Last finished run " + summary(last, now: status.now)) }
+    } else if let unreadable {
+      lines.append("Not running (as the lock tells). " + unreadable + ".")
     } else if let last = status.lastRun {
       lines.append("Not running. Last run " + summary(last, now: status.now))
       if !last.succeededWholly { lines.append("Why it failed: " + hint.command("why \(last.id)")) }
     } else {
       lines.append("Not running. No run recorded in \(HumanFormat.safe(history)).")
+    }
+    if status.running, let unreadable { lines.append(unreadable + "; how the last run ended is not known.") }
+    if let holder = status.foreignLockHolder {
+      let command = holder.command.isEmpty ? "" : " (\(HumanFormat.safe(holder.command)))"
+      lines.append("The lock is held by pid \(holder.pid)\(command), not a refresh.")
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -54,12 +54,20 @@ public struct RefreshStatus: Sendable {
   public var waitsOn: WaitTarget? { processes.lazy.compactMap(\.waitsOn).first }
   /// The newest run that ended (during a run: the one before it).
   public var lastRun: RunSummary?
+  /// Why the history could not be read (one line), if it could not: then
+  /// only the lock and /proc tell what runs, and no last run is known.
+  public var historyError: String?
+  /// The lock file's holder when it is not a refresh (`flock FILE sleep`,
+  /// a script's own lock): pid and command line as shown.
+  public var foreignLockHolder: (pid: Int64, command: String)?
   /// When this status was taken, UTC microseconds.
   public var now: Int64
 
   /// `systemctl status`'s way: 0 running or the last run succeeded, 1 the
-  /// last run did not succeed (or a Heat deployment it ran failed), 3 no run recorded.
+  /// last run did not succeed (or a Heat deployment it ran failed), 3 no
+  /// run recorded, 4 the history cannot be read (so neither is known).
   public var exitStatus: ExitStatus {
+    if historyError != nil { return .historyUnreadable }
     if running { return .success }
     guard let lastRun else { return .neverRan }
     return lastRun.succeededWholly ? .success : .failure
@@ -73,12 +81,53 @@ public struct RefreshStatus: Sendable {
   /// The status now. `queries` is nil when there is no history; `lockfile`
   /// is the refresh's lock; `pattern` lists the scripts still to run;
   /// a script is longer than usual past 3× its p95 and `slowAfterSeconds`.
+  /// A history that cannot be read (`historyError`, or an error reading
+  /// it) leaves what the lock and /proc tell, with the reason.
   public static func inspect(
-    queries: HistoryQueries?, lockfile: String, pattern: RunPartsPattern, slowAfterSeconds: Int,
-    clock: RunClock = RunClock()
+    queries: HistoryQueries?, historyError: String? = nil, lockfile: String, pattern: RunPartsPattern,
+    slowAfterSeconds: Int, clock: RunClock = RunClock(), isRefresh: (Int64) -> Bool = ScriptProcesses.isRefresh
+  ) -> RefreshStatus {
+    let lock = LockState(lockfile: lockfile, isRefresh: isRefresh)
+    do {
+      var status = try inspectHistory(
+        queries: queries, lock: lock, pattern: pattern, slowAfterSeconds: slowAfterSeconds, clock: clock)
+      status.historyError = historyError.map(oneLine)
+      return status
+    } catch {
+      // Without queries nothing is read that could throw.
+      var status =
+        (try? inspectHistory(
+          queries: nil, lock: lock, pattern: pattern, slowAfterSeconds: slowAfterSeconds, clock: clock))
+        ?? RefreshStatus(running: false, scriptsDone: 0, processes: [], now: clock.wallMicroseconds())
+      status.historyError = oneLine(String(describing: error))
+      return status
+    }
+  }
+
+  /// An error as one short line: an SQL statement it quotes is left out.
+  static func oneLine(_ text: String) -> String {
+    let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+    let kept = line.firstRange(of: " [").map { line[..<$0.lowerBound] } ?? line[...]
+    return String(kept.prefix(300))
+  }
+
+  /// Who holds the lock file: a refresh, or something else.
+  struct LockState {
+    var refresh: Int64?
+    var foreign: (pid: Int64, command: String)?
+
+    init(lockfile: String, isRefresh: (Int64) -> Bool) {
+      guard let holder = FileLocks.current().holder(of: lockfile) else { return }
+      if isRefresh(holder) { refresh = holder } else { foreign = (holder, ScriptProcesses.command(of: holder)) }
+    }
+  }
+
+  private static func inspectHistory(
+    queries: HistoryQueries?, lock: LockState, pattern: RunPartsPattern, slowAfterSeconds: Int, clock: RunClock
   ) throws -> RefreshStatus {
     let now = clock.wallMicroseconds()
-    var lockHolder = FileLocks.current().holder(of: lockfile)
+    var lockHolder = lock.refresh
+    let foreign = lock.foreign
     let record = try queries?.runningRun()
     // A refresh that recorded its end still holds the lock until it exits:
     // its run is over, and the history says how it ended.
@@ -90,6 +139,7 @@ public struct RefreshStatus: Sendable {
     var status = RefreshStatus(
       running: lockHolder != nil || record != nil, runID: record?.runID, pid: record?.pid ?? lockHolder,
       scriptsDone: 0, processes: [], lastRun: try queries?.latestFinishedRun(), now: now)
+    status.foreignLockHolder = foreign
     guard status.running else { return status }
     var scriptPath: String?
     if let queries, let record {

@@ -80,6 +80,20 @@ public enum ScriptProcesses {
     return DisplayText.escaped(CommandLineMask.display(arguments(of: pid_t(pid))), singleLine: true)
   }
 
+  /// Whether process `pid` is a refresh: ours, or the reference (a Python
+  /// script), by the name of its executable or of the script it runs.
+  /// Anything else holding the lock file (`flock FILE sleep`, a script's
+  /// own lock) is not.
+  public static func isRefresh(_ pid: Int64) -> Bool {
+    guard pid > 0, pid <= Int64(Int32.max) else { return false }
+    let arguments = arguments(of: pid_t(pid))
+    func name(_ path: String) -> Substring { path.split(separator: "/").last ?? "" }
+    guard let program = arguments.first.map(name) else { return false }
+    if program == "os-refresh-config" { return true }
+    let interpreter = program.hasPrefix("python") || program == "sh" || program == "bash"
+    return interpreter && arguments.dropFirst().first { !$0.hasPrefix("-") }.map(name) == "os-refresh-config"
+  }
+
   /// Its arguments (/proc/PID/cmdline, at most 64 KiB); none for a kernel thread or a gone process.
   static func arguments(of pid: pid_t) -> [String] {
     guard let (bytes, _) = try? SmallFile.read("/proc/\(pid)/cmdline", limit: 64 << 10) else { return [] }

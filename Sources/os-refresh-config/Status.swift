@@ -13,7 +13,8 @@ struct Status: ParsableCommand {
     abstract: "Show the refresh running now (its script, how long that usually takes, its processes) or the last run.",
     discussion: """
       Exit status, as systemctl status gives it: 0 when a refresh runs or the last run succeeded, 1 when the \
-      last run did not succeed, 3 when no run is recorded. The lock is never taken (its holder is read from \
+      last run did not succeed, 3 when no run is recorded, 4 when the history cannot be read (what runs is \
+      still told, from the lock and /proc). A lock held by anything but a refresh is said so. The lock is never taken (its holder is read from \
       /proc/locks), and nothing is written but what every reader of the history marks: runs whose process is gone, abandoned.
       """
   )
@@ -46,21 +47,26 @@ struct Status: ParsableCommand {
     let terminal = isatty(STDOUT_FILENO) == 1
     var store: HistoryStore?
     while true {
-      if store == nil { store = try openStore() }
-      let status = try RefreshStatus.inspect(
-        queries: store?.queries, lockfile: lockfile, pattern: pattern, slowAfterSeconds: slowAfter)
+      var historyError: String?
+      if store == nil { (store, historyError) = openStore() }
+      let status = RefreshStatus.inspect(
+        queries: store?.queries, historyError: historyError, lockfile: lockfile, pattern: pattern,
+        slowAfterSeconds: slowAfter)
       writeFully(STDOUT_FILENO, frame(status, clearing: watch && terminal && !json.json, separated: watch))
       guard watch && status.running else { throw CommandEnded(exitStatus: status.exitStatus) }
       RunClock().sleep(seconds: 1)
     }
   }
 
-  /// The history, or nil while there is none (no refresh has recorded yet).
-  private func openStore() throws -> HistoryStore? {
+  /// The history; nil while there is none (no refresh has recorded yet),
+  /// or with why it cannot be read.
+  private func openStore() -> (HistoryStore?, String?) {
     do {
-      return try database.open()
+      return (try database.open(), nil)
     } catch StoreError.noDatabase {
-      return nil
+      return (nil, nil)
+    } catch {
+      return (nil, String(describing: error))
     }
   }
 

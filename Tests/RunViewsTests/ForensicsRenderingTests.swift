@@ -52,7 +52,7 @@ import Testing
     base.script("configure.d/20-bad", "exit 4")
     #expect(try history.refresh() == .failure)
     let pattern = try RunPartsPattern(RunPartsPattern.defaultScriptPattern)
-    let status = try RefreshStatus.inspect(
+    let status = RefreshStatus.inspect(
       queries: try history.queries(), lockfile: history.lock, pattern: pattern, slowAfterSeconds: 2)
     let json = try decoded(JSONContract.Status.self, StatusJSON.render(status))
     #expect(!json.running && json.run == nil && json.command == nil && json.waitsOn == nil)

@@ -126,12 +126,17 @@ import Testing
     let pattern = try RunPartsPattern(RunPartsPattern.defaultScriptPattern)
     let lock = try FileDescriptor.open(history.lock, O_WRONLY | O_CREAT, mode: 0o600)
     #expect(flock(lock.rawValue, LOCK_EX | LOCK_NB) == 0)
-    let ended = try RefreshStatus.inspect(
-      queries: try history.queries(), lockfile: history.lock, pattern: pattern, slowAfterSeconds: 60)
+    // The refresh ran in this process: its holder counts as one here.
+    let ended = RefreshStatus.inspect(
+      queries: try history.queries(), lockfile: history.lock, pattern: pattern, slowAfterSeconds: 60,
+      isRefresh: { _ in true })
     #expect(!ended.running && ended.scriptsDone == 0 && ended.lastRun?.status == .success)
     // Without the history to say so, the lock's holder is a refresh running.
-    let unknown = try RefreshStatus.inspect(
-      queries: nil, lockfile: history.lock, pattern: pattern, slowAfterSeconds: 60)
+    let unknown = RefreshStatus.inspect(
+      queries: nil, lockfile: history.lock, pattern: pattern, slowAfterSeconds: 60, isRefresh: { _ in true })
     #expect(unknown.running && unknown.pid == Int64(getpid()))
+    // Seen as what it is (a test runner, not a refresh), it holds a lock and runs nothing.
+    let foreign = RefreshStatus.inspect(queries: nil, lockfile: history.lock, pattern: pattern, slowAfterSeconds: 60)
+    #expect(!foreign.running && foreign.foreignLockHolder?.pid == Int64(getpid()))
   }
 }

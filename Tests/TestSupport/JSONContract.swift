@@ -256,6 +256,15 @@ public enum JSONContract {
     public let waitsOn: WaitsOn?
     public let processes: [StatusProcess]
     public let lastRun: LastRun?
+    /// Why the history cannot be read (exit status 4).
+    public let historyError: String?
+    /// The lock file's holder when it is not a refresh.
+    public let lockHolder: LockHolder?
+  }
+
+  /// A process holding the refresh's lock that is not a refresh.
+  public struct LockHolder: Decodable, Sendable {
+    public let pid: Int64, command: String
   }
 
   /// The script running now, with what it usually takes.
