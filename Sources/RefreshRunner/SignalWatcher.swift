@@ -64,20 +64,31 @@ final class SignalWatcher {
 
   /// Reads every pending signal: notes termination signals and, when we
   /// reap every child, reaps them.
+  ///
+  /// Termination signals pending together are read lowest number first
+  /// (SIGHUP before SIGTERM), whatever order they came in: of those, the
+  /// first is taken in the order SIGTERM, SIGINT, SIGHUP, so a SIGTERM (the
+  /// service manager's, os-collect-config's) followed at once by another
+  /// decides how the run ends, as it would have alone.
   func drain() {
     var signal: Int32 = 0
     var sawChild = false
+    var arrived: [Int32] = []
     while orc_signalfd_read(descriptor.rawValue, &signal) == 1 {
       if signal == SIGCHLD {
         sawChild = true
       } else if signal == SIGWINCH {
         windowChanged = true
-      } else if terminationSignal == nil {
-        terminationSignal = signal
-        notice.raise()
       } else {
-        repeatedSignal = true
+        arrived.append(signal)
       }
+    }
+    if terminationSignal == nil, let first = [SIGTERM, SIGINT, SIGHUP].first(where: arrived.contains) {
+      terminationSignal = first
+      notice.raise()
+      if arrived.count > 1 { repeatedSignal = true }
+    } else if !arrived.isEmpty {
+      repeatedSignal = true
     }
     guard sawChild, reapsEveryChild else { return }
     var status: Int32 = 0

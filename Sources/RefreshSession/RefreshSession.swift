@@ -111,7 +111,8 @@ public enum RefreshSession {
       recorded: history.flatMap { opened in opened.recorder.recordedRunID.map { (opened.store.queries, $0) } },
       redact: { redactor?.redact($0) ?? $0 },
       metricsWarned: live?.failed ?? false, warn: { console.log(.warning, $0) })
-    if let history {
+    // A refresh stopped by a signal exits at once: the scrub waits.
+    if let history, outcome.exitStatus.code < 128 {
       RecordingSession.continueScrub(
         history.store, recorder: history.recorder, info: { console.log(.info, $0) },
         warn: { console.log(.warning, $0) })

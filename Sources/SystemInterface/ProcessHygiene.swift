@@ -29,4 +29,18 @@ public enum ProcessHygiene {
     // get the default disposition back when they are spawned.
     signal(SIGPIPE, SIG_IGN)
   }
+
+  /// Holds SIGTERM, SIGINT and SIGHUP blocked in the calling thread (and the
+  /// threads it starts) for the rest of the process: a refresh reads them
+  /// from its signalfd while it runs, so one that arrives before (while the
+  /// history opens) is read as its run starts, and one that arrives after
+  /// its run ended (a second signal while it writes its last records) stays
+  /// pending and never kills it: the first termination signal decides how
+  /// it exits. Scripts start with an empty mask.
+  public static func holdTerminationSignals() {
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, signal) }
+    pthread_sigmask(SIG_BLOCK, &mask, nil)
+  }
 }

@@ -143,6 +143,7 @@ struct RefreshOptions: ParsableArguments {
       let base = BaseDirectory.resolve(option: baseDir, environment: environment.dictionary).path
       print(printBase ? base : Phase.ordered.map(\.rawValue).joined(separator: "\t"))
     } else {
+      ProcessHygiene.holdTerminationSignals()
       try RefreshSession.run(request, environment: environment)
     }
   }
