@@ -3,14 +3,21 @@
 /// nothing stored or read from a file can drive the terminal, as
 /// `systemctl status` and `less` neutralise what they display. Characters
 /// that reorder or hide text (bidirectional controls, zero-width ones: the
-/// "Trojan Source" characters, CVE-2021-42574) become `\u{202e}`, so what
-/// is shown is what is stored.
+/// "Trojan Source" characters, CVE-2021-42574; line separators; the
+/// default-ignorable ones) become `\u{202e}`, so what is shown is what is stored.
 public enum DisplayText {
-  /// Bidirectional embedding, override and isolate controls and marks, and
-  /// zero-width characters.
-  static func isInvisibleFormatting(_ value: UInt32) -> Bool {
-    (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value) || value == 0x200E || value == 0x200F
-      || value == 0x061C || (0x200B...0x200D).contains(value) || value == 0x2060 || value == 0xFEFF
+  /// Characters that reorder, hide or break text: every format character
+  /// (Cf: bidirectional controls and marks, zero-width ones, the soft
+  /// hyphen, U+180E), the line and paragraph separators (Zl, Zp), and every
+  /// other default-ignorable code point (the Hangul fillers, variation
+  /// selectors), which terminals draw as nothing.
+  static func isInvisibleFormatting(_ scalar: Unicode.Scalar) -> Bool {
+    guard scalar.value >= 0x80 else { return false }
+    let properties = scalar.properties
+    switch properties.generalCategory {
+    case .format, .lineSeparator, .paragraphSeparator: return true
+    default: return properties.isDefaultIgnorableCodePoint
+    }
   }
 
   /// `text` with its control characters escaped; newlines and tabs kept
@@ -25,7 +32,7 @@ public enum DisplayText {
       if isControl && !kept {
         let hex = String(value, radix: 16)
         result += "\\x" + (hex.count < 2 ? "0" : "") + hex
-      } else if isInvisibleFormatting(value) {
+      } else if isInvisibleFormatting(scalar) {
         result += "\\u{" + String(value, radix: 16) + "}"
       } else {
         result.unicodeScalars.append(scalar)

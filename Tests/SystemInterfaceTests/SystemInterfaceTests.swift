@@ -101,6 +101,20 @@ import Testing
     #expect(DisplayText.escaped("héllo → 世界 😀") == "héllo → 世界 😀", "other text is untouched")
   }
 
+  /// Line and paragraph separators, the soft hyphen, U+180E, the Hangul
+  /// fillers and variation selectors: drawn as nothing or as a line break,
+  /// each shown escaped; letters and marks around them untouched.
+  @Test func separatorsFormatCharactersAndDefaultIgnorablesAreShownEscaped() {
+    let hidden: [(String, String)] = [
+      ("\u{2028}", "2028"), ("\u{2029}", "2029"), ("\u{00AD}", "ad"), ("\u{180E}", "180e"), ("\u{3164}", "3164"),
+      ("\u{115F}", "115f"), ("\u{1160}", "1160"), ("\u{FFA0}", "ffa0"), ("\u{FE0F}", "fe0f"), ("\u{E0041}", "e0041"),
+    ]
+    for (character, hex) in hidden {
+      #expect(DisplayText.escaped("10-" + character + "a") == "10-\\u{\(hex)}a", "U+\(hex)")
+    }
+    #expect(DisplayText.escaped("cafe\u{0301} 한국어 ß") == "cafe\u{0301} 한국어 ß")
+  }
+
   /// A signal blocked in this thread and pending raises the notice before
   /// anyone reads it; a notice raised by its reader stays raised.
   @Test func aTerminationNoticeSeesAPendingSignalAndStaysRaised() {
