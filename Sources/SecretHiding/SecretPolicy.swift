@@ -22,8 +22,30 @@ public enum SecretPolicy {
   public static let secretWords: Set<String> = [
     "password", "passwords", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "tokens", "key",
     "keys", "credential", "credentials", "cookie", "private", "encryption", "dbpassword", "apikey", "rootpw", "psk",
-    "authorization", "signature",
+    "authorization", "signature", "kek", "htpasswd", "otp",
   ]
+
+  /// Word endings that make one run-together word secret (`adminpass`,
+  /// `rootpassword`, `clientsecret`, `authtoken`), as Puppet and hiera keys
+  /// and nova's `adminPass` written lower-case spell them.
+  static let secretEndings = ["password", "passwd", "passphrase", "secret", "token", "pwd", "pass"]
+
+  /// Run-together words with a secret ending that are not secrets.
+  static let harmlessCompounds: Set<String> = ["bypass", "compass", "overpass", "underpass", "trespass", "surpass"]
+
+  /// Run-together names of keys that are secrets (`secretkey`); a run-together
+  /// word merely ending in "key" (`monkey`, `hotkey`) is not.
+  static let secretKeyCompounds: Set<String> = [
+    "accesskey", "secretkey", "privatekey", "authkey", "encryptionkey", "masterkey", "sessionkey", "signingkey",
+    "sharedkey", "presharedkey", "fernetkey", "cryptokey",
+  ]
+
+  /// Whether one word is a secret word, or a run-together one that ends in one.
+  static func isSecretWord(_ word: String) -> Bool {
+    if secretWords.contains(word) || secretKeyCompounds.contains(word) { return true }
+    guard !harmlessCompounds.contains(word) else { return false }
+    return secretEndings.contains { word.count > $0.count && word.hasSuffix($0) }
+  }
 
   /// Last words that name something about a secret, not the secret.
   public static let describingWords: Set<String> = [
@@ -55,7 +77,7 @@ public enum SecretPolicy {
   static func judgeName(_ name: String) -> Bool {
     let parts = words(of: name)
     guard let last = parts.last, !describingWords.contains(last) else { return false }
-    return parts.contains { secretWords.contains($0) }
+    return parts.contains(where: isSecretWord)
   }
 
   /// The lower-cased words of `name`.
@@ -140,7 +162,7 @@ public enum SecretPolicy {
     var table: [UInt32: [[UInt8]]] = [:]
     for stem in [
       "pass", "pwd", "private", "psk", "secret", "signature", "token", "key", "credential", "cookie", "encryption",
-      "authorization", "rootpw",
+      "authorization", "rootpw", "kek", "otp",
     ] {
       let bytes = Array(stem.utf8)
       let prefix = UInt32(bytes[0]) << 16 | UInt32(bytes[1]) << 8 | UInt32(bytes[2])
