@@ -32,11 +32,16 @@ public enum HistoryMaintenance {
     let key = try store.secretKey().key
     let clock = RunClock()
     var reported = clock.monotonicNanoseconds()
-    try SecretScrub.run(store, key: key) { standing in
+    var (batches, longest) = (0, Int64(0))
+    try SecretScrub.run(store, key: key) { standing, took in
+      (batches, longest) = (batches + 1, max(longest, took))
       guard let standing, clock.monotonicNanoseconds() - reported >= 1_000_000_000 else { return }
       reported = clock.monotonicNanoseconds()
       report(RecordingSession.scrubProgressLine(before: before, after: standing, byRefreshes: false))
     }
-    report(RecordingSession.scrubProgressLine(before: before, after: nil))
+    let milliseconds = "\(longest / 1_000_000).\(longest / 100_000 % 10)"
+    report(
+      RecordingSession.scrubProgressLine(before: before, after: nil)
+        + " (\(batches) batch\(batches == 1 ? "" : "es"), the longest \(milliseconds) ms)")
   }
 }

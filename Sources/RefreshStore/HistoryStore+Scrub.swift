@@ -46,8 +46,10 @@ extension HistoryStore {
   /// Rewrites the next runs' stored metadata (`content`, given each file's
   /// stored bytes and digest, says what to keep instead) and command lines (`commandLine`: nil leaves one), in one
   /// transaction with `secure_delete` on, so the old bytes are overwritten,
-  /// not merely freed. Stops after `maxRuns` runs or once `enough()` says
-  /// so (asked after each run). Returns where the scrub stands, nil once done.
+  /// not merely freed (in the write-ahead log: ``checkpoint()`` after the
+  /// last batch copies them over the old pages). Stops after `maxRuns` runs
+  /// or once `enough()` says so (asked after each run). Returns where the
+  /// scrub stands, nil once done.
   ///
   /// Each content freed is deleted with the foreign key checks off: with
   /// them on, SQLite looks for its references in every column that names
@@ -88,7 +90,6 @@ extension HistoryStore {
         }
       }
     }
-    database.withBusyTimeout(milliseconds: 100) { _ = try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
     return scrubProgress
   }
 

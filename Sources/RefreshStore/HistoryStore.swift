@@ -173,7 +173,7 @@ public final class HistoryStore {
     store.notice = notice
     let version = Int(try database.integerPragma("user_version"))
     if version > Migration.latestVersion {
-      throw StoreError.newerSchema(path: path, found: version, known: Migration.latestVersion)
+      throw Migrator.newerSchema(database, found: version, known: Migration.latestVersion)
     }
     // A file a first refresh has only just created holds no schema yet.
     if version == 0 { throw StoreError.noDatabase(path: path) }
@@ -202,7 +202,7 @@ public final class HistoryStore {
     // Refuse a newer schema before anything (even the journal mode) is written.
     let version = Int(try database.integerPragma("user_version"))
     if version > Migration.latestVersion {
-      throw StoreError.newerSchema(path: path, found: version, known: Migration.latestVersion)
+      throw Migrator.newerSchema(database, found: version, known: Migration.latestVersion)
     }
     // "The WAL journaling mode uses a write-ahead log instead of a rollback
     // journal… readers do not block writers and a writer does not block

@@ -6,6 +6,14 @@
 /// database whose version is newer than every migration we know was written
 /// by a newer binary: it is refused and left untouched.
 enum Migrator {
+  /// The refusal of a database of a newer schema, naming the release that
+  /// recorded its newest run when that can still be read.
+  static func newerSchema(_ database: Database, found: Int, known: Int) -> StoreError {
+    let version = try? database.firstRow("SELECT version FROM runs ORDER BY id DESC LIMIT 1") { $0.text(0) }
+    let release = version.flatMap { $0 }.map { String($0.prefix(40).filter { $0.isASCII && !$0.isWhitespace }) }
+    return .newerSchema(path: database.path, found: found, known: known, writtenBy: release)
+  }
+
   /// Migrates `database` up to `target`.
   /// - Returns: the version found before migrating.
   @discardableResult
@@ -14,7 +22,7 @@ enum Migrator {
   ) throws -> Int {
     let known = migrations.last?.version ?? 0
     let found = Int(try database.integerPragma("user_version"))
-    if found > known { throw StoreError.newerSchema(path: database.path, found: found, known: known) }
+    if found > known { throw newerSchema(database, found: found, known: known) }
     let pending = migrations.filter { $0.version > found && $0.version <= target }
     for migration in pending {
       try database.transaction(durable: true) { () throws(SQLiteError) in

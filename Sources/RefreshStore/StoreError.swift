@@ -1,7 +1,7 @@
 /// What a user or the node can cause to go wrong with the history.
 public enum StoreError: Error, Equatable, Sendable {
   /// The database was written by a newer binary; it is left untouched.
-  case newerSchema(path: String, found: Int, known: Int)
+  case newerSchema(path: String, found: Int, known: Int, writtenBy: String? = nil)
   /// There is no database at the path (nothing recorded yet).
   case noDatabase(path: String)
   /// The database's directory cannot be made or used.
@@ -23,9 +23,11 @@ public enum StoreError: Error, Equatable, Sendable {
 extension StoreError: CustomStringConvertible {
   public var description: String {
     switch self {
-    case .newerSchema(let path, let found, let known):
+    case .newerSchema(let path, let found, let known, let writtenBy):
+      let release = writtenBy.map { " (its newest run recorded by os-refresh-config \($0))" } ?? ""
       return
-        "\(path) has history schema version \(found), newer than this binary knows (\(known)); it was left untouched"
+        "\(path) has history schema version \(found)\(release), newer than this binary knows (\(known)); "
+        + "it was left untouched"
     case .noDatabase(let path):
       return "no history database at \(path) (no refresh has been recorded there yet)"
     case .unusableDirectory(let path, let reason):

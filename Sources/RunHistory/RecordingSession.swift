@@ -48,7 +48,7 @@ public enum RecordingSession {
 
 extension RecordingSession {
   /// How long a refresh spends, after its run's end, on the scrub of
-  /// secrets an earlier version stored (in batches of at most 50 ms).
+  /// secrets an earlier version stored (in batches of 64 runs or 30 ms).
   public static let scrubBudgetNanoseconds: Int64 = 1_000_000_000
 
   /// After the run's end (never before a script): a share of a pending

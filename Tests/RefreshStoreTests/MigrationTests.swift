@@ -46,12 +46,20 @@ import Testing
     do {
       let database = try Database(path: path)
       try Migrator.migrate(database)
-      try database.execute("PRAGMA user_version = \(Migration.latestVersion + 1)")
+      try database.execute(
+        """
+        INSERT INTO runs (id, started_at, status, base_dir, hostname, pid, boot_id, process_start, version,
+                          command_line, planned_scripts)
+          VALUES (1, 1, 'success', '/b', 'h', 1, 'boot', 1, '9.9.9', '[]', 0);
+        PRAGMA user_version = \(Migration.latestVersion + 1);
+        """)
     }
     let before = try Data(contentsOf: URL(fileURLWithPath: path))
-    #expect(
-      throws: StoreError.newerSchema(path: path, found: Migration.latestVersion + 1, known: Migration.latestVersion)
-    ) {
+    // The refusal names the release that wrote it, for the rollback's operator.
+    let refusal = StoreError.newerSchema(
+      path: path, found: Migration.latestVersion + 1, known: Migration.latestVersion, writtenBy: "9.9.9")
+    #expect(refusal.description.contains("(its newest run recorded by os-refresh-config 9.9.9), newer than"))
+    #expect(throws: refusal) {
       _ = try HistoryStore.openForRecording(at: path, now: 0)
     }
     #expect(throws: StoreError.self) { _ = try HistoryStore.openForReading(at: path) }
