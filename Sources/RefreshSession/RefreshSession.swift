@@ -140,7 +140,7 @@ public enum RefreshSession {
         path: path, required: request.requireHistory, settings: settings, warn: { console.log(.warning, $0) })
     } catch {
       console.log(.error, error.description)
-      throw CommandEnded(exitStatus: .failure)
+      throw CommandEnded(exitStatus: error.lockHeld?.exitStatus ?? .failure)
     }
   }
 }

@@ -19,6 +19,8 @@ public struct HistoryFiles: Sendable, Equatable {
   public var pendingLog: String { database + "-pending" }
   /// The key secret values are digested under (0600).
   public var secretKey: String { database + ".key" }
+  /// The lock a refresh holds while it records here, whatever `--lockfile` it was given.
+  public var refreshLock: String { database + ".lock" }
   /// Present when a write found the database damaged: the next open checks it.
   public var checkMarker: String { database + ".needs-check" }
   /// The database with its write-ahead log and shared memory: what SQLite

@@ -290,34 +290,6 @@ public final class HistoryStore {
     return sync.syncFailure
   }
 
-  /// Applies what a run left in the pending log (killed before its writer
-  /// caught up), durably, then empties the log. Returns how many records
-  /// were applied; records of runs no longer in the database, or already
-  /// applied, are passed over.
-  @discardableResult
-  public func recoverPending(from log: PendingLog, batchBytes: Int = 8 << 20) throws -> Int {
-    // Batch by batch, each applied durably: a log of any size is recovered
-    // in the memory of one batch, and a recovery cut short starts again
-    // where the database stands (runs.logged_through).
-    var applied: [Int64: Int64?] = [:]
-    var rows: [Int64: Int64] = [:]
-    var count = 0
-    try log.forEachBatch(byteLimit: batchBytes) { records in
-      for run in Set(records.map(\.runID)) where applied[run] == nil {
-        applied[run] = .some(
-          try database.firstRow("SELECT logged_through FROM runs WHERE id = ?", [.integer(run)]) {
-            row throws(SQLiteError) in row.int64(0)
-          })
-      }
-      let fresh = records.filter { record in applied[record.runID].flatMap { $0 }.map { record.sequence > $0 } ?? false
-      }
-      try writer.apply(fresh, rows: &rows, durable: true)
-      count += fresh.count
-    }
-    log.empty()
-    return count
-  }
-
   // MARK: - Recording a run
 
   /// Readies the history for a run: locks the pending log (so no other
@@ -338,14 +310,6 @@ public final class HistoryStore {
     guard let log = runLog ?? PendingLog.openForRun(files) else { return nil }
     runLog = nil
     return RunJournal(store: self, log: log, runID: runID)
-  }
-
-  /// A dead run's pending log, locked, when there is one with records:
-  /// nil when it is empty or absent, or a live refresh holds it.
-  static func pendingLogToRecover(_ files: HistoryFiles) -> PendingLog? {
-    var info = stat()
-    guard lstat(files.pendingLog, &info) == 0, info.st_size > 0 else { return nil }
-    return PendingLog.openForRun(files)
   }
 
   /// Folds the write-ahead log back into the database and truncates it

@@ -45,6 +45,8 @@ public final class HistoryRecorder: RunObserver {
   public private(set) var recordedRunID: Int64?
   /// The key secrets are digested under (nil: none could be had).
   public var secretKey: [UInt8]? { settings.secretKey }
+  /// The history's refresh lock, held as long as the recorder lives.
+  public var historyLock: RunLock?
   /// Whether secrets are stored in clear (`--store-secrets`).
   public var storesSecrets: Bool { settings.storeSecrets }
 
@@ -165,7 +167,16 @@ public final class HistoryRecorder: RunObserver {
     record { runID = try $0.writer.beginRun(start) }
     if let runID, let store {
       journal = store.journal(for: runID)
-      if journal == nil { failed("cannot open \(store.files.pendingLog) (another refresh holds it?)") }
+      if journal == nil {
+        // Stopped before its first phase when recording is required: the
+        // run is recorded as failed with exit 1, as it ends, not left to be
+        // taken for a dead process's.
+        if settings.required {
+          try? store.writer.finishRun(
+            id: runID, finishedAt: clock.wallMicroseconds(), durationMicroseconds: 0, status: .failed, exitCode: 1)
+        }
+        failed("cannot open \(store.files.pendingLog) (another process holds it?)")
+      }
     }
     usedAtStart = (try? store?.retention.usedBytes()) ?? nil
     digests = ScriptDigests(remembered: (try? store?.queries.fileDigests()) ?? [:], clock: clock)

@@ -13,6 +13,7 @@ public enum RecordingSession {
     path: String, required: Bool, settings: HistoryRecorder.Settings, warn: @escaping (String) -> Void
   ) throws(HistoryUnavailable) -> (store: HistoryStore, recorder: HistoryRecorder)? {
     let store: HistoryStore
+    var lock: RunLock?
     do {
       let opened = try HistoryStore.openForRecording(at: path, now: RunClock().wallMicroseconds())
       store = opened.store
@@ -24,7 +25,17 @@ public enum RecordingSession {
           "history: \(path) was corrupt (\(quarantine.reason)); moved to \(quarantine.movedTo), starting a new one"
             + (pending ?? ""))
       }
+      // One refresh records in a history at a time, whatever lock file each
+      // was given: a second would find the pending log taken and record a
+      // run with no scripts. It is refused as a held run lock is.
+      lock = try lockHistory(store.files.refreshLock)
+      if let moved = store.setAsideForeignJournalFile(now: RunClock().wallMicroseconds()) {
+        warn(
+          "history: \(store.files.pendingLog) was not a private file of ours (\(moved.reason)); moved to \(moved.path)")
+      }
       try store.prepareForRun(isAlive: ProcessIdentity.isAlive)
+    } catch let refused as HistoryUnavailable where refused.lockHeld != nil {
+      throw refused
     } catch {
       if required { throw HistoryUnavailable(path: path, reason: String(describing: error)) }
       warn("history: cannot record in \(path) (\(error)); the refresh goes on without it")
@@ -42,11 +53,25 @@ public enum RecordingSession {
     } catch {
       warn("history: no secret key beside \(path) (\(error)); secrets are stored as <secret>, without digests")
     }
-    return (store, HistoryRecorder(store: store, settings: settings, warn: warn))
+    let recorder = HistoryRecorder(store: store, settings: settings, warn: warn)
+    recorder.historyLock = lock
+    return (store, recorder)
   }
 }
 
 extension RecordingSession {
+  /// The history's refresh lock; ``HistoryUnavailable`` with `lockHeld` when
+  /// another refresh holds it.
+  static func lockHistory(_ path: String) throws -> RunLock {
+    let result = Result { () throws(RunnerError) in try RunLock.acquire(path: path) }
+    switch result {
+    case .success(let lock): return lock
+    case .failure(let error):
+      guard case .locked = error else { throw error }
+      throw HistoryUnavailable(path: path, reason: "another refresh records in this history", lockHeld: error)
+    }
+  }
+
   /// How long a refresh spends, after its run's end, on the scrub of
   /// secrets an earlier version stored (in batches of 64 runs or 30 ms).
   public static let scrubBudgetNanoseconds: Int64 = 1_000_000_000
@@ -84,7 +109,18 @@ extension RecordingSession {
 public struct HistoryUnavailable: Error, CustomStringConvertible {
   public let path: String
   public let reason: String
+  /// Another refresh holds the history's lock: refused as a held run lock is,
+  /// recording required or not.
+  public var lockHeld: RunnerError?
+
+  public init(path: String, reason: String, lockHeld: RunnerError? = nil) {
+    self.path = path
+    self.reason = reason
+    self.lockHeld = lockHeld
+  }
+
   public var description: String {
-    "history required but unavailable at \(path): \(reason); no script was run"
+    if let lockHeld { return lockHeld.description + ": another refresh records in this history" }
+    return "history required but unavailable at \(path): \(reason); no script was run"
   }
 }
