@@ -110,7 +110,8 @@ public enum RefreshSession {
       tracer: tracer,
       recorded: history.flatMap { opened in opened.recorder.recordedRunID.map { (opened.store.queries, $0) } },
       redact: { redactor?.redact($0) ?? $0 },
-      metricsWarned: live?.failed ?? false, warn: { console.log(.warning, $0) })
+      metricsWarned: live?.failed ?? false, metricsInProgress: live?.leftInProgress ?? false,
+      warn: { console.log(.warning, $0) })
     // A refresh stopped by a signal exits at once: the scrub waits.
     if let history, outcome.exitStatus.code < 128 {
       RecordingSession.continueScrub(

@@ -45,10 +45,12 @@ public struct FleetOutputs: Sendable, Equatable {
   /// when it was recorded (`recorded`; the same trace `history export`
   /// gives), else as `tracer` watched it. Text attributes and labels pass
   /// through `redact`; `warn` gets one line per file that cannot be written
-  /// (none for the metrics file when `metricsWarned`: the run said it already).
+  /// (none for the metrics file when `metricsWarned` and nothing of the run
+  /// reached it: the run said it already; when the run in progress did reach
+  /// it, `metricsInProgress`, one more: the file still says it runs).
   public func write(
     tracer: RunTracer, recorded: (queries: HistoryQueries, runID: Int64)?, redact: @escaping (String) -> String,
-    metricsWarned: Bool = false, warn: (String) -> Void
+    metricsWarned: Bool = false, metricsInProgress: Bool = false, warn: (String) -> Void
   ) {
     guard !isEmpty else { return }
     var run = tracer.run
@@ -71,7 +73,12 @@ public struct FleetOutputs: Sendable, Equatable {
             redact: redact
           ).text, mode: 0o644)
       } catch {
-        if !metricsWarned { warn("metrics: cannot write \(metricsFile) (\(error))") }
+        if metricsInProgress {
+          warn(
+            "metrics: cannot write the run's end to \(metricsFile) (\(error)); it still says a run is in progress")
+        } else if !metricsWarned {
+          warn("metrics: cannot write \(metricsFile) (\(error))")
+        }
       }
     }
     if let otlpFile {

@@ -44,6 +44,10 @@ public final class LiveMetrics: RunObserver, @unchecked Sendable {
 
   /// Whether a write failed (and was said).
   public var failed: Bool { said }
+  /// Whether a write of the run in progress reached the file: then, if the
+  /// run's end cannot replace it, the file says the run is still going.
+  public var leftInProgress: Bool { wroteInProgress.withLock { $0 } }
+  private let wroteInProgress = Mutex(false)
 
   /// Writes `path`; `previousRun` gives the last run that ended and the
   /// history's totals, nil without a history.
@@ -124,6 +128,7 @@ public final class LiveMetrics: RunObserver, @unchecked Sendable {
     let progress = MetricsText.Progress(inProgress: true, runStartedAt: startedAt, script: script)
     do {
       try TelemetryFiles.replace(path, with: baseline + MetricsText.progressText(progress), mode: 0o644)
+      wroteInProgress.withLock { $0 = true }
     } catch {
       failure.withLock { $0 = "metrics: cannot write \(path) while the run is in progress (\(error))" }
     }

@@ -9,14 +9,25 @@ import SystemInterface
 /// replaced or appended to only when it is a regular file.
 public enum TelemetryFiles {
   /// Replaces `path` with `text` at once: written to a hidden temporary file
-  /// in the same directory (not ending in `.prom`, so a scrape never reads
-  /// it half-written), given `mode`, then renamed over `path`.
+  /// in the same directory under a random name (not ending in `.prom`, so a
+  /// scrape never reads it half-written), given `mode`, then renamed over `path`.
   public static func replace(_ path: String, with text: String, mode: mode_t) throws(SystemError) {
     let (directory, name) = split(path)
     let parent = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-    let temporary = ".\(name).tmp-\(getpid())"
-    let file = try systemCall("open", subject: joinPath(directory, temporary)) {
-      openat(parent.rawValue, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+    // A name no one can guess, made anew when one is taken: a user who may
+    // write in the directory cannot plant a file at it beforehand.
+    var temporary = ""
+    var file: Int32 = -1
+    for attempt in 1...8 {
+      temporary = ".\(name).tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+      do {
+        file = try systemCall("open", subject: joinPath(directory, temporary)) {
+          openat(parent.rawValue, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        }
+        break
+      } catch  where error.code == EEXIST && attempt < 8 {
+        continue
+      }
     }
     let descriptor = FileDescriptor(owning: file)
     var written = fchmod(file, mode) == 0
@@ -36,7 +47,7 @@ public enum TelemetryFiles {
   }
 
   /// Appends `line` and a newline to `path` in one write (created with
-  /// `mode` when missing); refuses anything but a regular file. Lines are
+  /// `mode` when missing); refuses anything but a regular file of ours. Lines are
   /// never spliced: a write that fails part way (a full disk) is cut back
   /// off, and a torn last line left by a crash is ended before ours.
   public static func append(line: String, to path: String, mode: mode_t) throws(SystemError) {
@@ -51,6 +62,11 @@ public enum TelemetryFiles {
     let info = try file.status()
     guard info.st_mode & S_IFMT == S_IFREG else {
       throw SystemError(call: "open", code: EINVAL, subject: path, explanation: "not a regular file")
+    }
+    // Another user's file (made by whoever may write in the directory) is
+    // never written to as root: what it is linked to or read by is theirs.
+    guard info.st_uid == geteuid() else {
+      throw SystemError(call: "open", code: EPERM, subject: path, explanation: "owned by uid \(info.st_uid), not by us")
     }
     file.setNonBlocking(false)
     var last: UInt8 = UInt8(ascii: "\n")

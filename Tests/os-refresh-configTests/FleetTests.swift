@@ -162,23 +162,6 @@ struct OTLPSummary: Decodable {
     #expect(text.contains("\nos_refresh_config_runs_total{status=\"interrupted\"} 1\n"))
   }
 
-  /// A metrics file that cannot be written costs one WARNING, not the
-  /// refresh; a symbolic link at its directory is not followed.
-  @Test func aFailureToWriteIsOneWarning() throws {
-    let fixture = HistoryFixture()
-    fixture.base.script("configure.d/10-ok", "exit 0")
-    var result = fixture.refresh(["--metrics-file", fixture.scratch.url("missing/dir/m.prom")])
-    #expect(result.status == 0)
-    #expect(result.stderrLines.filter { $0.contains("WARNING") }.count == 1, "\(result.stderr)")
-    #expect(result.stderr.contains("metrics: cannot write \(fixture.scratch.url("missing/dir/m.prom"))"))
-    let elsewhere = fixture.scratch.directory("elsewhere")
-    try FileManager.default.createSymbolicLink(atPath: fixture.scratch.url("link"), withDestinationPath: elsewhere)
-    result = fixture.refresh(["--metrics-file", fixture.scratch.url("link/m.prom")])
-    #expect(result.status == 0)
-    #expect(result.stderrLines.filter { $0.contains("WARNING") }.count == 1, "\(result.stderr)")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty)
-  }
-
   /// A trace file that cannot be appended to (a FIFO planted under its name,
   /// a directory) costs one WARNING each, never a hang or the refresh.
   @Test func aTraceFileThatIsNotAFileIsOneWarning() throws {
