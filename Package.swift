@@ -135,7 +135,7 @@ let package = Package(
       name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "RefreshVocabulary", "TestSupport"]),
     .testTarget(name: "SecretHidingTests", dependencies: ["MetadataDocuments", "SecretHiding", "SystemInterface"]),
     .testTarget(
-      name: "RunForensicsTests", dependencies: ["SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RunForensics", "TestSupport"]),
+      name: "RunForensicsTests", dependencies: ["SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RunForensics", "SystemInterface", "TestSupport"]),
     .testTarget(
       name: "RunViewsTests",
       dependencies: [

@@ -27,6 +27,15 @@ public struct PackageLog: Sendable {
     self.root = root.hasSuffix("/") ? root : root + "/"
   }
 
+  /// The node's file at `path`: this machine's own for the root `/`; under
+  /// another root, its links resolved inside it (``RootedPath``), so a link
+  /// to `/var/log/dpkg.log` on a mounted disk is that disk's log, not ours.
+  func nodeFile(_ path: String, limit: Int) -> (bytes: [UInt8], complete: Bool)? {
+    guard root != "/" else { return try? SmallFile.read(path, limit: limit) }
+    guard let resolved = RootedPath.resolve(path, under: root) else { return nil }
+    return try? SmallFile.read(resolved, limit: limit, followingLinks: false)
+  }
+
   /// The logs read, and each package's net change in (`after`, `upTo`].
   ///
   /// The logs give whole seconds: a change logged in the second the window
@@ -42,7 +51,7 @@ public struct PackageLog: Sendable {
       ("var/log/dpkg.log.1", Self.dpkgLine), ("var/log/dpkg.log", Self.dpkgLine),
       ("var/log/dnf.rpm.log.1", Self.dnfLine), ("var/log/dnf.rpm.log", Self.dnfLine),
     ] {
-      guard let contents = try? SmallFile.read(root + file, limit: 64 << 20) else { continue }
+      guard let contents = nodeFile("/" + file, limit: 64 << 20) else { continue }
       read.append("/" + file)
       // dpkg's lines start with their local time: those far outside the
       // window are passed over by their first 19 bytes, without parsing
@@ -92,7 +101,7 @@ public struct PackageLog: Sendable {
   /// dpkg's file list): what a script would run of it.
   public func executables(of package: String) -> [String] {
     for name in [package, package + ":amd64", package + ":arm64", package + ":all"] {
-      guard let list = try? SmallFile.read(root + "var/lib/dpkg/info/" + name + ".list", limit: 16 << 20) else {
+      guard let list = nodeFile("/var/lib/dpkg/info/" + name + ".list", limit: 16 << 20) else {
         continue
       }
       return list.bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in

@@ -1,4 +1,5 @@
 import MetadataDocuments
+import SystemInterface
 import TestSupport
 import Testing
 
@@ -24,6 +25,25 @@ import Testing
     #expect(
       merged.from == "1:3.0.7-24.el9.x86_64" && merged.to == "1:3.0.7-25.el9.x86_64" && merged.action == .upgraded)
     #expect(PackageLog.dnfLine("2024-03-05T10:22:33+0000 INFO --- logging initialized ---") == nil)
+  }
+
+  /// A node's disk mounted elsewhere whose dpkg.log is an absolute link (as
+  /// log rotation setups make): the link is the node's, resolved inside the
+  /// root, never onto this machine's /var/log.
+  @Test func aLinkOnTheNodesDiskIsResolvedInsideItsRoot() throws {
+    let root = TemporaryDirectory("orc-root")
+    let second = try #require(PackageLog.localMicroseconds(date: "2026-11-30", time: "10:00:01"))
+    root.write("srv/logs/dpkg.log", "2026-11-30 10:00:05 upgrade nodepkg:all 1.0 2.0\n")
+    root.directory("var/log")
+    #expect(symlink("/srv/logs/dpkg.log", root.url("var/log/dpkg.log")) == 0)
+    // One climbing out with `..` stops at the root too.
+    #expect(symlink("../../../../../../srv/logs/dpkg.log", root.url("var/log/dpkg.log.1")) == 0)
+    let (read, changes) = PackageLog(root: root.path).changes(after: second, upTo: second + 60_000_000)
+    #expect(read == ["/var/log/dpkg.log.1", "/var/log/dpkg.log"])
+    #expect(changes.map(\.name) == ["nodepkg"])
+    #expect(RootedPath.resolve("/var/log/dpkg.log", under: root.path) == root.path + "/srv/logs/dpkg.log")
+    #expect(symlink("loop", root.url("var/log/loop")) == 0)
+    #expect(RootedPath.resolve("/var/log/loop", under: root.path) == nil)
   }
 
   @Test func aChangeInTheSecondTheWindowOpensCountsOnlyWithoutABetterOne() throws {
