@@ -20,6 +20,10 @@ public struct RunComparison: Sendable {
     public let keys: [KeyChange]
     /// Why keys are not listed, when they are not (not JSON, content not kept).
     public let note: String?
+    /// Secrets of the file were kept without a key (`<secret>`, no digest:
+    /// the history's key could not be had) in either run, so a change to
+    /// one cannot be told; never read as "nothing changed".
+    public var secretsUncompared = false
   }
 
   /// One script's change.
@@ -137,7 +141,10 @@ public struct RunComparison: Sendable {
 
   static func compareInput(_ old: StoredInput, _ new: StoredInput, showSecrets: Bool) -> InputChange {
     guard old.sha256 != new.sha256 || old.sha256 == nil && old.content != new.content else {
-      return InputChange(kind: new.kind, path: new.path, change: .same, keys: [], note: nil)
+      var same = InputChange(kind: new.kind, path: new.path, change: .same, keys: [], note: nil)
+      same.secretsUncompared =
+        !showSecrets && new.kind == .config && old.sha256 == nil && (new.content.map(keptWithoutKey) ?? false)
+      return same
     }
     if new.kind == .template, let oldText = old.content, let newText = new.content {
       return InputChange(
@@ -162,9 +169,22 @@ public struct RunComparison: Sendable {
     else {
       return InputChange(kind: new.kind, path: new.path, change: .changed, keys: [], note: "not JSON: digest compared")
     }
-    return InputChange(
+    var change = InputChange(
       kind: new.kind, path: new.path, change: keys.isEmpty ? .same : .changed, keys: keys,
       note: keys.isEmpty ? "only formatting changed" : nil)
+    change.secretsUncompared = !showSecrets && (keptWithoutKey(oldContent) || keptWithoutKey(newContent))
+    return change
+  }
+
+  /// Whether stored metadata holds a secret kept as `<secret>`, without a digest.
+  static func keptWithoutKey(_ content: [UInt8]) -> Bool {
+    let needle = Array("\"\(SecretPolicy.maskedText)\"".utf8)
+    guard content.count >= needle.count else { return false }
+    return content.withUnsafeBufferPointer { bytes in
+      (0...(bytes.count - needle.count)).contains { start in
+        bytes[start] == needle[0] && bytes[start..<(start + needle.count)].elementsEqual(needle)
+      }
+    }
   }
 
   /// Each template added, removed or changed, as a key named by its path

@@ -64,7 +64,7 @@ public enum DiffJSON {
   private static func input(_ input: RunComparison.InputChange) -> JSONText {
     .object([
       ("kind", .string(input.kind.rawValue)), ("path", .string(input.path)), ("change", .string(input.change.rawValue)),
-      ("note", RunJSON.string(input.note)),
+      ("note", RunJSON.string(input.note)), ("secrets_uncompared", .bool(input.secretsUncompared)),
       (
         "keys",
         .array(

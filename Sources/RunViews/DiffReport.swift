@@ -28,12 +28,13 @@ public struct DiffReport {
     }
     lines.append("From run \(from.id): \(Self.outcome(from))")
     lines.append("To   run \(to.id): \(Self.outcome(to))")
-    guard !comparison.isEmpty || !outputs.isEmpty else {
+    let uncompared = comparison.inputs.filter(\.secretsUncompared)
+    guard !comparison.isEmpty || !outputs.isEmpty || !uncompared.isEmpty else {
       lines.append("Nothing changed.")
       return lines.joined(separator: "\n") + "\n"
     }
 
-    let inputs = comparison.inputs.filter { $0.change != .same || !$0.keys.isEmpty }
+    let inputs = comparison.inputs.filter { $0.change != .same || !$0.keys.isEmpty || $0.secretsUncompared }
     if !inputs.isEmpty {
       lines.append("")
       lines.append("Inputs")
@@ -41,7 +42,10 @@ public struct DiffReport {
         var line = "  \(input.change.rawValue.padding(7))  \(HumanFormat.safe(input.path))"
         if input.kind == .environment { line += " (environment.d)" }
         if input.kind == .template { line += " (template)" }
-        if let note = input.note { line += "  (\(note))" }
+        if let note = input.note, input.change != .same || !input.secretsUncompared { line += "  (\(note))" }
+        if input.secretsUncompared {
+          line += "  (secrets kept without a key, as <secret>: a change to one cannot be told)"
+        }
         lines.append(line)
         lines += input.keys.map(Self.describe)
       }

@@ -149,6 +149,7 @@ public enum JSONContract {
   /// An input's change.
   public struct InputChange: Decodable, Sendable {
     public let kind: InputKind, path: String, change: String, note: String?
+    public let secretsUncompared: Bool
     public let keys: [KeyChange]
   }
 

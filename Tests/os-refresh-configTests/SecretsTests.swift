@@ -278,3 +278,40 @@ import Testing
     #expect(try fixture.show("1").commandLine == ["os-refresh-config", "--redact", "<redacted>"])
   }
 }
+
+/// A history whose key cannot be had keeps secrets as `<secret>`, without
+/// digests: `diff` says it cannot tell whether one changed, never "Nothing changed".
+@Suite struct SecretsWithoutAKeyTests {
+  let fixture = HistoryFixture()
+
+  @Test func aChangedSecretWithoutAKeyIsNeverNothingChanged() throws {
+    fixture.base.script("configure.d/10-ok", "exit 0")
+    #expect(fixture.refresh().status == 0)
+    // A key file of the wrong size is refused and left as it is.
+    unlink(fixture.database + ".key")
+    fixture.scratch.write("db/history.sqlite.key", "too short", mode: 0o600)
+    let metadata = fixture.scratch.url("heat.json")
+    for password in ["Old-Secret-Value-1", "New-Secret-Value-2"] {
+      fixture.scratch.write("heat.json", #"{"db": {"password": "\#(password)", "host": "h1"}}"#)
+      let run = fixture.refresh(environment: ["OS_CONFIG_FILES": metadata])
+      #expect(run.status == 0 && run.stderr.contains("secrets are stored as <secret>, without digests"))
+    }
+    let diff = runCommand(
+      Binaries.ours, ["diff", "--db", fixture.database], environment: Binaries.environment(database: fixture.database))
+    #expect(diff.status == 0, "\(diff.stderr)")
+    #expect(!diff.stdoutText.contains("Nothing changed"), "\(diff.stdoutText)")
+    #expect(
+      diff.stdoutText.hasSuffix(
+        """
+
+        Inputs
+          same     \(metadata)  (secrets kept without a key, as <secret>: a change to one cannot be told)
+
+        """), "\(diff.stdoutText)")
+    let json = runCommand(
+      Binaries.ours, ["diff", "--json", "--db", fixture.database],
+      environment: Binaries.environment(database: fixture.database))
+    let decoded = try JSONContract.decode(JSONContract.Diff.self, from: json.stdout)
+    #expect(decoded.inputs.map(\.secretsUncompared) == [true])
+  }
+}
