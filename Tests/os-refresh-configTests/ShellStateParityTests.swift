@@ -126,4 +126,18 @@ import Testing
     }
     sourced.expectBoth(stdout: " 63 61 66 e9 20 ff fe 7c e9 74 e9 \n", status: 0)
   }
+
+  /// A descriptor limit an environment file lowers: under 12 both abort the
+  /// phase (the reference's dib-run-parts cannot duplicate its descriptors
+  /// either: "/bin/sh: 0: 3: Invalid argument"), from 12 both run the script
+  /// with that limit. (An earlier report had the reference run at 5; it does not.)
+  @Test(arguments: [5, 12]) func aLowDescriptorLimitEndsAsItDoesUnderTheReference(limit: Int) throws {
+    let run = try SideBySide.run { base in
+      base.write("environment.d/10-ulimit", "ulimit -n \(limit)\n")
+      base.script("configure.d/10-a", "ulimit -n")
+    }
+    #expect(run.ours.status == run.reference.status, "ours \(run.ours.stderr.suffix(300))")
+    #expect(run.ours.status == (limit < 12 ? 1 : 0))
+    if limit >= 12 { run.expectBoth(stdout: "\(limit)\n", status: 0) }
+  }
 }
