@@ -1,11 +1,31 @@
 import Foundation
-import RefreshStore
 import TestSupport
 import Testing
+
+@testable import RefreshStore
 
 /// A history the previous release recorded (schema 10, by its own binary),
 /// read and then refreshed by this one, as every node does after an upgrade.
 @Suite struct UpgradeTests {
+  /// The fixture is a history of schema 10 as the previous release wrote it:
+  /// its tables are, statement for statement, those migrations 1 to 10 make
+  /// (the dump was taken from the old binary's own file by
+  /// scripts/make-upgrade-fixture), with rows in every table a run fills.
+  @Test func theFixtureIsTheSchemaThePreviousReleaseWrote() throws {
+    let node = try UpgradeFixture()
+    let scratch = TemporaryDirectory("orc-schema-10")
+    let fresh = try Database(path: scratch.url("fresh.sqlite"))
+    try Migrator.migrate(fresh, upTo: 10)
+    // The old release's first refresh scrubbed what was pending and dropped the marker.
+    try fresh.execute("DROP TABLE secrets_scrub_pending")
+    let schema = "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name"
+    let loaded = try Database(path: node.database, readOnly: true, create: false)
+    #expect(try loaded.rows(schema, []) { $0.text(0) } == fresh.rows(schema, []) { $0.text(0) })
+    for table in ["runs", "phases", "scripts", "run_inputs", "input_chunks", "contents"] {
+      #expect(try loaded.firstRow("SELECT count(*) FROM \(table)") { $0.int64(0) } ?? 0 > 0, "\(table) is empty")
+    }
+  }
+
   /// `history`, `diff`, `why` and `status` read the old schema as it is and
   /// write nothing: the release that wrote it (a rollback, or the old
   /// package still installed) goes on recording in it.
