@@ -1,3 +1,4 @@
+import CSystemShims
 import Synchronization
 
 /// Whether this process has been asked to stop: a termination signal the
