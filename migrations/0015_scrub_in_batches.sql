@@ -13,7 +13,8 @@ CREATE TABLE scrub_progress (
   total_runs INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS secrets_scrub_pending (since INTEGER NOT NULL);
+-- (No HAVING without GROUP BY: Debian 11's SQLite, 3.34, refuses it.)
 INSERT INTO scrub_progress (next_run, last_run, total_runs)
-  SELECT 0, max(id), count(*) FROM runs
-  WHERE EXISTS (SELECT 1 FROM secrets_scrub_pending) HAVING count(*) > 0;
+  SELECT 0, (SELECT max(id) FROM runs), (SELECT count(*) FROM runs)
+  WHERE EXISTS (SELECT 1 FROM secrets_scrub_pending) AND EXISTS (SELECT 1 FROM runs);
 DROP TABLE secrets_scrub_pending;
