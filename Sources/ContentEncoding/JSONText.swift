@@ -63,6 +63,13 @@ public indirect enum JSONText: Sendable, Equatable {
     return sign + String(whole) + "." + String(repeating: "0", count: decimals - fraction.count) + fraction
   }
 
+  /// `value` as a JSON string's text: in quotes, `"`, `\` and controls escaped.
+  public static func quoted(_ value: String) -> String {
+    var output = ""
+    writeString(value, to: &output)
+    return output
+  }
+
   private static func writeString(_ value: String, to output: inout String) {
     output += "\""
     // The runs between characters that need escaping are copied whole

@@ -47,17 +47,7 @@ extension HistoryStore {
   /// history's refresh lock held; the directory is ours and 0700.
   public func setAsideForeignJournalFile(now: Int64) -> (path: String, reason: String)? {
     var info = stat()
-    guard lstat(files.pendingLog, &info) == 0 else { return nil }
-    let reason: String
-    if info.st_mode & S_IFMT != S_IFREG {
-      reason = "not a regular file"
-    } else if info.st_uid != geteuid() {
-      reason = "owned by uid \(info.st_uid)"
-    } else if info.st_nlink != 1 {
-      reason = "\(info.st_nlink) links to it"
-    } else {
-      return nil
-    }
+    guard lstat(files.pendingLog, &info) == 0, let reason = PendingLog.foreignReason(info) else { return nil }
     let target = files.pendingLog + ".unsafe-" + Timestamp.compactUTC(now)
     guard rename(files.pendingLog, target) == 0 else { return nil }
     return (target, reason)

@@ -178,13 +178,7 @@ public struct RunComparison: Sendable {
 
   /// Whether stored metadata holds a secret kept as `<secret>`, without a digest.
   static func keptWithoutKey(_ content: [UInt8]) -> Bool {
-    let needle = Array("\"\(SecretPolicy.maskedText)\"".utf8)
-    guard content.count >= needle.count else { return false }
-    return content.withUnsafeBufferPointer { bytes in
-      (0...(bytes.count - needle.count)).contains { start in
-        bytes[start] == needle[0] && bytes[start..<(start + needle.count)].elementsEqual(needle)
-      }
-    }
+    CredentialSpans.find(Array("\"\(SecretPolicy.maskedText)\"".utf8), in: content, from: 0) != nil
   }
 
   /// Each template added, removed or changed, as a key named by its path

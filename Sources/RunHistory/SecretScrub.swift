@@ -1,4 +1,3 @@
-import CSystemShims
 import ContentEncoding
 import MetadataDocuments
 import RefreshStore
@@ -53,24 +52,18 @@ public enum SecretScrub {
     // already (with its prefix, or given it now: migration 0012 left it to
     // us). Stored in clear, the bytes are the file's: their keyed digest is
     // what a refresh records for it today.
-    let maskedWhenRecorded = contains(bytes, Array("<secret".utf8))
+    let maskedWhenRecorded = CredentialSpans.find(Array("<secret".utf8), in: bytes, from: 0) != nil
     let keyedDigest: String?? =
       maskedWhenRecorded
       ? digest.flatMap { $0.hasPrefix(ContentDigest.keyedPrefix) ? nil : .some(ContentDigest.keyedPrefix + $0) }
       : .some(secrets.digest(bytes))
-    let repeats = secrets.key.map { RepeatedSecrets.masked(json, key: $0) } ?? json
-    let spans = SecretPolicy.spans(for: [repeats])
-    let masked = SecretPolicy.masking(repeats, spans: spans) { value in
+    let repeated = secrets.key.map { RepeatedSecrets.plaintexts(in: json, key: $0) } ?? []
+    let spans = SecretPolicy.spans(for: [json], alsoKnown: repeated)
+    let masked = SecretPolicy.masking(json, spans: spans) { value in
       RepeatedSecrets.isStoredToken(value) ? value : secrets.token(value)
     }
     guard masked != json else { return .init(bytes: .none, digest: maskedWhenRecorded ? keyedDigest : .none) }
     return .init(bytes: .some(Array(masked.text.utf8)), digest: keyedDigest)
-  }
-
-  private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { haystack in
-      needle.withUnsafeBytes { orc_memmem(haystack.baseAddress, haystack.count, $0.baseAddress, $0.count) != nil }
-    }
   }
 
   /// A command line without its `--redact` values; nil when it has none.

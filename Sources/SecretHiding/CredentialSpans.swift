@@ -231,7 +231,7 @@ public struct CredentialSpans: Sendable {
   }
 
   /// The first offset at or after `from` where `needle` stands in `text`.
-  static func find(_ needle: [UInt8], in text: [UInt8], from: Int) -> Int? {
+  public static func find(_ needle: [UInt8], in text: [UInt8], from: Int) -> Int? {
     guard !needle.isEmpty, from + needle.count <= text.count else { return nil }
     return text.withUnsafeBytes { haystack in
       needle.withUnsafeBytes { pattern in

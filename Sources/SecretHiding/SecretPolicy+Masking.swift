@@ -88,9 +88,10 @@ extension SecretPolicy {
   }
 
   /// The credential spans of `documents`: by shape, and every secret leaf
-  /// of any of them wherever it appears inside another value.
-  public static func spans(for documents: [JSONValue]) -> CredentialSpans {
-    CredentialSpans(known: documents.flatMap(secretLeaves).map(leafBytes))
+  /// of any of them (and each of `alsoKnown`) wherever it appears inside
+  /// another value.
+  public static func spans(for documents: [JSONValue], alsoKnown: [[UInt8]] = []) -> CredentialSpans {
+    CredentialSpans(known: documents.flatMap(secretLeaves).map(leafBytes) + alsoKnown)
   }
 
   /// A leaf as the bytes it would appear as inside other text.

@@ -29,12 +29,20 @@ public final class PendingLog {
     let path = files.pendingLog
     guard
       let file = try? FileDescriptor.open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, mode: 0o600),
-      let status = try? file.status(), status.st_uid == geteuid(), (status.st_mode & S_IFMT) == S_IFREG,
-      status.st_nlink == 1,
+      let status = try? file.status(), foreignReason(status) == nil,
       flock(file.rawValue, LOCK_EX | LOCK_NB) == 0
     else { return nil }
     fchmod(file.rawValue, 0o600)
     return PendingLog(file: file, path: path)
+  }
+
+  /// Why a file at the pending log's name is not one we may use (not a
+  /// regular file, another user's, linked elsewhere too), or nil.
+  static func foreignReason(_ info: stat) -> String? {
+    if info.st_mode & S_IFMT != S_IFREG { return "not a regular file" }
+    if info.st_uid != geteuid() { return "owned by uid \(info.st_uid)" }
+    if info.st_nlink != 1 { return "\(info.st_nlink) links to it" }
+    return nil
   }
 
   /// The file's length after the last whole append.
