@@ -146,6 +146,19 @@ import Testing
     #expect(try node.storedBytes() == stored, "a second migrate rewrote something")
   }
 
+  /// `history prune` writes by hand, so it migrates an older history first
+  /// (a reader's view of one cannot be pruned), and keeps what it must.
+  @Test func historyPruneMigratesAnOlderHistoryAndPrunesIt() throws {
+    let node = try UpgradeFixture()
+    let prune = node.run(["history", "prune", "--keep-runs", "1"])
+    #expect(prune.status == 0, "\(prune.stderr)")
+    #expect(prune.stdoutText.hasPrefix("removed 2 runs, "), "\(prune.stdoutText)")
+    #expect(try node.schemaVersion() == Migration.latestVersion)
+    let runs = node.run(["history", "--json", "--limit", "0"])
+    let kept = try JSONContract.decode([JSONContract.RunSummary].self, from: runs.stdout)
+    #expect(kept.map(\.id) == [4, 3], "the newest run and the newest failure stay")
+  }
+
   /// A busy node's 3000 runs: the scripts run before any of the scrub,
   /// which then takes its share of a second and says where it stands (the
   /// whole scrub is `history migrate`'s, timed in bench/run).
