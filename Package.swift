@@ -42,6 +42,9 @@ let package = Package(
       resources: [.embedInCode("Migrations")]
     ),
     .target(name: "RefreshRunner", dependencies: ["CSystemShims", "RefreshVocabulary", "SystemInterface"]),
+    // What a refresh does to the node's files: the watched paths, stat
+    // scans that never follow a link, and what differs between two of them.
+    .target(name: "FileWatch", dependencies: ["CSystemShims", "RefreshVocabulary", "SystemInterface"]),
     // Metadata documents: JSON parsed keeping key order and numbers as
     // written, skimmed lazily, and the keys scripts and templates read.
     .target(name: "MetadataDocuments", dependencies: ["ContentEncoding", "CSystemShims", "SystemInterface"]),
@@ -53,10 +56,10 @@ let package = Package(
     // Bridges the runner and the store: records a run's events.
     .target(
       name: "RunHistory",
-      dependencies: ["SystemInterface", "SecretHiding", "ContentEncoding", "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary"]),
+      dependencies: ["SystemInterface", "SecretHiding", "ContentEncoding", "CSystemShims", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "FileWatch"]),
     // What changed between runs: inputs (JSON keys, masked secrets), scripts, outputs.
     .target(
-      name: "RunForensics", dependencies: ["SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+      name: "RunForensics", dependencies: ["FileWatch", "SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // What leaves the node: a run as an OpenTelemetry trace (OTLP JSON), the
     // Prometheus metrics file, and the files they are written to.
     .target(
@@ -133,6 +136,7 @@ let package = Package(
       dependencies: ["RefreshRunner", "RefreshSession", "RefreshVocabulary", "SystemInterface", "TestSupport"]),
     .testTarget(
       name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "RefreshVocabulary", "TestSupport"]),
+    .testTarget(name: "FileWatchTests", dependencies: ["FileWatch", "RefreshVocabulary", "SystemInterface", "TestSupport"]),
     .testTarget(name: "SecretHidingTests", dependencies: ["MetadataDocuments", "SecretHiding", "SystemInterface"]),
     .testTarget(
       name: "RunForensicsTests", dependencies: ["SecretHiding", "ContentEncoding", "MetadataDocuments", "RefreshStore", "RunForensics", "SystemInterface", "TestSupport"]),

@@ -94,6 +94,8 @@ public struct Retention {
         DELETE FROM phases WHERE run_id IN temp.doomed_runs;
         DELETE FROM deployments WHERE run_id IN temp.doomed_runs;
         DELETE FROM input_chunks WHERE run_id IN temp.doomed_runs;
+        DELETE FROM file_changes WHERE run_id IN temp.doomed_runs;
+        DELETE FROM file_watches WHERE run_id IN temp.doomed_runs;
         DELETE FROM run_inputs WHERE run_id IN temp.doomed_runs;
         INSERT INTO pruned_runs (status, count)
           SELECT status, count(*) FROM runs WHERE id IN temp.doomed_runs GROUP BY status
@@ -158,6 +160,7 @@ public struct Retention {
         SELECT content_id FROM run_inputs WHERE run_id IN temp.doomed_runs AND content_id IS NOT NULL
         UNION ALL SELECT content_id FROM input_chunks WHERE run_id IN temp.doomed_runs
         UNION ALL SELECT content_id FROM scripts WHERE run_id IN temp.doomed_runs AND content_id IS NOT NULL
+        UNION ALL SELECT content_id FROM file_changes WHERE run_id IN temp.doomed_runs AND content_id IS NOT NULL
         UNION ALL SELECT stdout_head FROM scripts WHERE run_id IN temp.doomed_runs AND stdout_head IS NOT NULL
         UNION ALL SELECT stdout_tail FROM scripts WHERE run_id IN temp.doomed_runs AND stdout_tail IS NOT NULL
         UNION ALL SELECT stderr_head FROM scripts WHERE run_id IN temp.doomed_runs AND stderr_head IS NOT NULL

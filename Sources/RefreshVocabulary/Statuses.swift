@@ -85,3 +85,25 @@ public enum ScriptStatus: String, StatusWord {
     }
   }
 }
+
+/// How a watched file changed.
+public enum FileChangeKind: String, Sendable, CaseIterable, Codable, Hashable {
+  case created, modified, deleted, renamed, metadata
+}
+
+/// When a file change was found: the state recorded when watching began
+/// (`baseline`), changed since the last refresh outside any (`before_run`),
+/// or during the run.
+public enum FileChangeTime: String, Sendable, CaseIterable, Codable, Hashable {
+  case baseline
+  case beforeRun = "before_run"
+  case duringRun = "during_run"
+}
+
+/// How a run watched its files.
+public enum WatchMethod: String, Sendable, CaseIterable, Codable, Hashable {
+  /// The kernel's fanotify: every change, with the process that made it.
+  case fanotify
+  /// A stat scan at script boundaries (no fanotify here, or forced).
+  case scan
+}

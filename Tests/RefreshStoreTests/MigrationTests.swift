@@ -255,6 +255,17 @@ enum Fixtures {
         run(22, status: "success") + "DROP TABLE secrets_scrub_pending;",
         [("SELECT count(*) FROM scrub_progress", 0)]
       )
+    case 15:
+      // Watching files is new: every run kept, no file recorded, and the
+      // next run's start records the baseline.
+      return (
+        run(23, status: "failed"),
+        [
+          ("SELECT count(*) FROM runs WHERE id = 23 AND status = 'failed'", 1),
+          ("SELECT count(*) FROM file_changes", 0), ("SELECT count(*) FROM file_state", 0),
+          ("SELECT count(*) FROM file_watches", 0),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

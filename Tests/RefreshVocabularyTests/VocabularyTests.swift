@@ -51,6 +51,12 @@ import Testing
     #expect(try checkList(table: "run_inputs", column: "kind") == InputKind.allCases.map(\.rawValue))
   }
 
+  @Test func fileChangeWordsAreTheSchemas() throws {
+    #expect(try checkList(table: "file_changes", column: "change") == FileChangeKind.allCases.map(\.rawValue))
+    #expect(try checkList(table: "file_changes", column: "found") == FileChangeTime.allCases.map(\.rawValue))
+    #expect(try checkList(table: "file_watches", column: "method") == WatchMethod.allCases.map(\.rawValue))
+  }
+
   @Test func aFailedRunIsEveryEndedStatusButSuccess() {
     #expect(RunStatus.failures == [.failed, .timeout, .interrupted, .abandoned])
     // Each status judged here by an exhaustive switch, not by the list

@@ -19,13 +19,19 @@ public enum LogRecord: Sendable {
   /// An input known only once the run started (the templates scripts see
   /// after environment.d).
   case input(sequence: Int64, runID: Int64, InputRecord)
+  /// A watched file changed (or, at the start, was found changed or as
+  /// the baseline).
+  case fileChange(sequence: Int64, runID: Int64, FileChangeRecord)
+  /// How the run watched its files (written again when that changes).
+  case fileWatch(sequence: Int64, runID: Int64, FileWatchRecord)
 
   /// The run the record belongs to.
   public var runID: Int64 {
     switch self {
     case .scriptStart(_, let start): start.runID
     case .scriptEnd(_, _, let runID, _), .phase(_, let runID, _), .environmentFailure(_, let runID, _, _),
-      .runEnd(_, let runID, _), .deployment(_, let runID, _), .input(_, let runID, _):
+      .runEnd(_, let runID, _), .deployment(_, let runID, _), .input(_, let runID, _),
+      .fileChange(_, let runID, _), .fileWatch(_, let runID, _):
       runID
     }
   }
@@ -35,7 +41,7 @@ public enum LogRecord: Sendable {
     switch self {
     case .scriptStart(let sequence, _), .scriptEnd(let sequence, _, _, _), .phase(let sequence, _, _),
       .environmentFailure(let sequence, _, _, _), .runEnd(let sequence, _, _), .deployment(let sequence, _, _),
-      .input(let sequence, _, _):
+      .input(let sequence, _, _), .fileChange(let sequence, _, _), .fileWatch(let sequence, _, _):
       sequence
     }
   }
@@ -89,6 +95,12 @@ public enum LogRecord: Sendable {
       out.optionalBytes(input.content)
       out.optionalText(input.error)
       out.optionalText(input.source)
+    case .fileChange(let sequence, let runID, let change):
+      out.header(8, sequence, runID)
+      Self.encode(change, into: &out)
+    case .fileWatch(let sequence, let runID, let watch):
+      out.header(9, sequence, runID)
+      Self.encode(watch, into: &out)
     }
     return out.output
   }
@@ -220,6 +232,12 @@ public enum LogRecord: Sendable {
     case 7:
       guard let record = Self.input(from: &input) else { return nil }
       self = .input(sequence: sequence, runID: runID, record)
+    case 8:
+      guard let change = Self.fileChange(from: &input) else { return nil }
+      self = .fileChange(sequence: sequence, runID: runID, change)
+    case 9:
+      guard let watch = Self.fileWatch(from: &input) else { return nil }
+      self = .fileWatch(sequence: sequence, runID: runID, watch)
     default:
       return nil
     }

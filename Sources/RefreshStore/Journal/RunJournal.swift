@@ -94,6 +94,8 @@ public final class RunJournal {
     case .environmentFailure(_, _, _, let failure): failure.output.count + 64
     case .deployment(_, _, let deployment): deployment.stdout.count + deployment.stderr.count + 256
     case .input(_, _, let input): (input.content?.count ?? 0) + input.path.utf8.count + 128
+    case .fileChange(_, _, let change): (change.content?.count ?? 0) + change.path.utf8.count * 2 + 256
+    case .fileWatch(_, _, let watch): watch.paths.reduce(128) { $0 + $1.utf8.count }
     }
   }
 }

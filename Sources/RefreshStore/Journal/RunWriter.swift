@@ -205,6 +205,10 @@ public struct RunWriter {
           try insertDeployment(runID: run, deployment)
         case .input(_, let run, let input):
           try appendInput(input, runID: run)
+        case .fileChange(_, let run, let change):
+          try insertFileChange(change, runID: run)
+        case .fileWatch(_, let run, let watch):
+          try upsertFileWatch(watch, runID: run)
         }
         through[record.runID] = max(through[record.runID] ?? 0, record.sequence)
       }

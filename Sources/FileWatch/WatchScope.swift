@@ -1,0 +1,51 @@
+import SystemInterface
+
+/// Which paths a refresh watches, and which under them it leaves alone.
+public struct WatchScope: Sendable, Equatable {
+  /// The default watched path.
+  public static let defaultPaths = ["/etc"]
+  /// Paths that change by themselves, not by configuration: a pattern with a
+  /// `/` matches the whole path, one without matches the last component
+  /// (fnmatch(3) rules). Each is said in docs/changes.md with why.
+  public static let defaultExcludes = [
+    "/etc/mtab", "/etc/ld.so.cache", "/etc/adjtime", "/etc/.pwd.lock", "/etc/machine-id.lock",
+    "*.swp", "*.swx", "*.swo", "*~", ".#*", "4913", "*.dpkg-tmp", "*.lock.tmp",
+  ]
+  /// The most entries one scan lists (about 200 bytes of memory each):
+  /// past it the scan is recorded as incomplete.
+  public static let defaultEntryLimit = 500_000
+
+  /// The watched roots, absolute and without a trailing `/`.
+  public let paths: [String]
+  /// Patterns left alone.
+  public let excludes: [String]
+  /// The most entries a scan lists.
+  public var entryLimit = Self.defaultEntryLimit
+
+  /// A scope over `paths` (normalized; relative or empty ones dropped) less `excludes`.
+  public init(paths: [String], excludes: [String]) {
+    var seen = Set<String>()
+    self.paths = paths.compactMap(Self.normalized).filter { seen.insert($0).inserted }
+    self.excludes = excludes
+  }
+
+  /// `path` without repeated or trailing slashes; nil when not absolute.
+  static func normalized(_ path: String) -> String? {
+    guard path.hasPrefix("/") else { return nil }
+    let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+    return "/" + parts.joined(separator: "/")
+  }
+
+  /// Whether `path` (absolute) is left alone.
+  public func isExcluded(_ path: String) -> Bool {
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    return excludes.contains { pattern in
+      pattern.contains("/") ? fnmatch(pattern, path, FNM_PATHNAME) == 0 : fnmatch(pattern, name, 0) == 0
+    }
+  }
+
+  /// Whether `path` lies under a watched root and is not excluded.
+  public func contains(_ path: String) -> Bool {
+    paths.contains { path == $0 || path.hasPrefix($0 == "/" ? "/" : $0 + "/") } && !isExcluded(path)
+  }
+}

@@ -1,0 +1,101 @@
+import FileWatch
+import Foundation
+import RefreshVocabulary
+import TestSupport
+import Testing
+
+/// Stat scans of watched trees and what differs between two of them.
+@Suite struct FileWatchTests {
+  private func scope(_ directory: TemporaryDirectory, excludes: [String] = WatchScope.defaultExcludes) -> WatchScope {
+    WatchScope(paths: [directory.url("etc")], excludes: excludes)
+  }
+
+  private func summary(_ changes: [PathChange], under root: String) -> [String] {
+    changes.map { change in
+      let name = String(change.path.dropFirst(root.count + 1))
+      let from = change.renamedFrom.map { " from " + String($0.dropFirst(root.count + 1)) } ?? ""
+      return "\(change.kind.rawValue) \(name)\(from)"
+    }
+  }
+
+  @Test func eachKindOfChangeIsToldApartByStatAlone() throws {
+    let directory = TemporaryDirectory()
+    let root = directory.directory("etc")
+    _ = directory.write("etc/nova/nova.conf", "[DEFAULT]\ndebug = False\n")
+    _ = directory.write("etc/old.conf", "x\n")
+    _ = directory.write("etc/mode.conf", "y\n")
+    _ = directory.write("etc/gone.conf", "z\n")
+    _ = directory.write("etc/replaced.conf", "a\n")
+    let before = TreeScan.scan(scope(directory))
+    #expect(before.isComplete)
+    _ = directory.write("etc/nova/nova.conf", "[DEFAULT]\ndebug = True\n")
+    _ = directory.write("etc/new.conf", "n\n")
+    #expect(rename(directory.url("etc/old.conf"), directory.url("etc/renamed.conf")) == 0)
+    #expect(chmod(directory.url("etc/mode.conf"), 0o600) == 0)
+    #expect(unlink(directory.url("etc/gone.conf")) == 0)
+    _ = directory.write("etc/replaced.conf.tmp", "b\n")
+    #expect(rename(directory.url("etc/replaced.conf.tmp"), directory.url("etc/replaced.conf")) == 0)
+    let after = TreeScan.scan(scope(directory))
+    let changes = TreeComparison.changes(from: before.states, to: after)
+    #expect(
+      summary(changes, under: root) == [
+        "deleted gone.conf", "metadata mode.conf", "created new.conf", "modified nova/nova.conf",
+        "renamed renamed.conf from old.conf", "modified replaced.conf",
+      ])
+    #expect(TreeComparison.changes(from: after.states, to: TreeScan.scan(scope(directory))).isEmpty)
+  }
+
+  @Test func aLinkIsRecordedNeverEnteredSoALoopEndsTheScanAtOnce() throws {
+    let directory = TemporaryDirectory()
+    let root = directory.directory("etc")
+    _ = directory.directory("etc/a")
+    #expect(symlink(directory.url("etc"), directory.url("etc/a/loop")) == 0)
+    #expect(symlink("/", directory.url("etc/root")) == 0)
+    #expect(mkfifo(directory.url("etc/fifo"), 0o600) == 0)
+    let snapshot = TreeScan.scan(scope(directory))
+    #expect(snapshot.isComplete)
+    #expect(snapshot.states.keys.sorted() == [root, root + "/a", root + "/a/loop", root + "/fifo", root + "/root"])
+    #expect(snapshot.states[root + "/a/loop"]?.kind == .symlink)
+    #expect(snapshot.states[root + "/fifo"]?.kind == .special)
+  }
+
+  @Test func excludedPathsAMissingRootAndAnUnlistableDirectoryAreSaid() throws {
+    let directory = TemporaryDirectory()
+    let root = directory.directory("etc")
+    _ = directory.write("etc/a.conf.swp", "s")
+    _ = directory.write("etc/keep.conf", "k")
+    let scope = WatchScope(paths: [root + "//", directory.url("absent"), "relative"], excludes: ["*.swp"])
+    #expect(scope.paths == [root, directory.url("absent")])
+    let snapshot = TreeScan.scan(scope)
+    #expect(snapshot.states.keys.sorted() == [root, root + "/keep.conf"])
+    #expect(snapshot.missingRoots == [directory.url("absent")])
+    #expect(scope.isExcluded("/etc/ld.so.cache") == false)
+    #expect(WatchScope(paths: ["/etc"], excludes: WatchScope.defaultExcludes).isExcluded("/etc/ld.so.cache"))
+    #expect(!WatchScope(paths: ["/etc"], excludes: WatchScope.defaultExcludes).isExcluded("/etc/nova/ld.so.cache"))
+  }
+
+  @Test func pathsUnderADirectoryThatCouldNotBeListedAreNotTakenForDeleted() throws {
+    let directory = TemporaryDirectory()
+    _ = directory.directory("etc")
+    _ = directory.write("etc/private/a.conf", "a")
+    let before = TreeScan.scan(scope(directory))
+    var after = before
+    after.states[directory.url("etc/private/a.conf")] = nil
+    after.unreadable[directory.url("etc/private")] = "Permission denied"
+    #expect(TreeComparison.changes(from: before.states, to: after).isEmpty)
+    after.unreadable = [:]
+    #expect(TreeComparison.changes(from: before.states, to: after).map(\.kind) == [.deleted])
+  }
+
+  @Test func aScanStopsAtItsEntryLimitAndSaysSoAndThenReportsNoDeletion() throws {
+    let directory = TemporaryDirectory()
+    for index in 0..<10 { _ = directory.write("etc/f\(index)", "x") }
+    var limited = scope(directory)
+    limited.entryLimit = 4
+    let full = TreeScan.scan(scope(directory))
+    let snapshot = TreeScan.scan(limited)
+    #expect(snapshot.truncated)
+    #expect(snapshot.states.count == 5)
+    #expect(TreeComparison.changes(from: full.states, to: snapshot).isEmpty)
+  }
+}
