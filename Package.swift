@@ -44,7 +44,7 @@ let package = Package(
     .target(name: "RefreshRunner", dependencies: ["CSystemShims", "RefreshVocabulary", "SystemInterface"]),
     // What a refresh does to the node's files: the watched paths, stat
     // scans that never follow a link, and what differs between two of them.
-    .target(name: "FileWatch", dependencies: ["CSystemShims", "RefreshVocabulary", "SystemInterface"]),
+    .target(name: "FileWatch", dependencies: ["ContentEncoding", "CSystemShims", "RefreshVocabulary", "SystemInterface"]),
     // Metadata documents: JSON parsed keeping key order and numbers as
     // written, skimmed lazily, and the keys scripts and templates read.
     .target(name: "MetadataDocuments", dependencies: ["ContentEncoding", "CSystemShims", "SystemInterface"]),
@@ -74,7 +74,7 @@ let package = Package(
     // lock, recorder, run, and the files left for the fleet.
     .target(
       name: "RefreshSession",
-      dependencies: ["SecretHiding", 
+      dependencies: ["FileWatch", "SecretHiding", 
         "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunHistory", "RunTelemetry", "RunViews",
         "SystemInterface",
       ]),

@@ -32,4 +32,16 @@ public enum ByteSize {
     }
     return bytes
   }
+
+  /// `--max-file-content`: 0 (digests only) to 64 MiB.
+  public static let fileContentRange: ClosedRange<Int64> = 0...(64 << 20)
+
+  /// `--max-file-content`'s bytes, within ``fileContentRange``.
+  public static func fileContentLimit(_ text: String) throws(OptionRange.OutOfRange) -> Int64 {
+    guard let bytes = parse(text), fileContentRange.contains(bytes) else {
+      throw OptionRange.OutOfRange(
+        description: "--max-file-content must be a size from 0 to 64M such as 512K or 1M, not '\(text)'")
+    }
+    return bytes
+  }
 }

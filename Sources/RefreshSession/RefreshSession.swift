@@ -1,3 +1,4 @@
+import FileWatch
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
@@ -24,6 +25,15 @@ public struct RefreshRequest: Sendable {
   public var redactions: [String] = []
   public var redactFile: String?
   public var storeSecrets = false
+  /// Watched paths given on the command line (`--watch-path`); empty: the
+  /// environment's, else the default.
+  public var watchPaths: [String] = []
+  /// `--no-watch`.
+  public var noWatch = false
+  /// Patterns left alone besides the default ones (`--watch-exclude`).
+  public var watchExcludes: [String] = []
+  /// Files larger than this keep a digest only (`--max-file-content`).
+  public var maxFileContent = 1 << 20
   public var metricsFile: String?
   public var otlpFile: String?
   /// Print what would run and run nothing (`--dry-run`).
@@ -136,6 +146,7 @@ public enum RefreshSession {
     settings.maxDatabaseBytes = request.maxDatabaseBytes
     let variable = environment.dictionary["OS_REFRESH_CONFIG_STORE_SECRETS"] ?? ""
     settings.storeSecrets = request.storeSecrets || !["", "0", "false", "no"].contains(variable.lowercased())
+    settings.watch = watchSettings(for: request, environment: environment, console: console)
     do {
       return try RecordingSession.open(
         path: path, required: request.requireHistory, settings: settings, warn: { console.log(.warning, $0) })

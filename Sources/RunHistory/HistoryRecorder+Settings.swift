@@ -24,6 +24,8 @@ extension HistoryRecorder {
     /// Whether the audit is mandatory (`--require-history`): when the start
     /// of the run or of a script cannot be recorded, the run stops.
     public var required = false
+    /// The files watched, or nil (`--no-watch`).
+    public var watch: FileWatchSettings?
 
     /// Creates settings.
     public init(

@@ -1,3 +1,4 @@
+import FileWatch
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
@@ -11,14 +12,14 @@ import SystemInterface
 /// recording, is reported once through `warn`, and the run goes on exactly as
 /// without a history.
 public final class HistoryRecorder: RunObserver {
-  private var store: HistoryStore?
-  private let settings: Settings
-  private let warn: (String) -> Void
+  var store: HistoryStore?
+  let settings: Settings
+  let warn: (String) -> Void
   private let clock = RunClock()
   /// The run's id once its start is recorded.
-  private var runID: Int64?
+  var runID: Int64?
   /// Where the run's records go; nil when the pending log cannot be had.
-  private var journal: RunJournal?
+  var journal: RunJournal?
   private var phaseStarts: [Phase: SpanStart] = [:]
   /// The sequence number of the running script's start record.
   private var currentStart: Int64?
@@ -26,13 +27,15 @@ public final class HistoryRecorder: RunObserver {
   /// script's start, in one append (or at the next phase or run event).
   private var heldEnd: (start: Int64, end: ScriptEnd)?
   /// The metadata and environment.d files, and the secrets they hold.
-  private var inputs: RunInputs
+  var inputs: RunInputs
   /// Scripts' digests, remembered or read.
   private var digests: ScriptDigests
   /// What scripts and environment.d write, kept for the record.
   private var captures: OutputCaptures
   /// What heat-config writes of the deployments scripts run.
   private var deployments: HeatDeployments?
+  /// The watched files.
+  var files: FileChangeWatch?
   /// The templates root of the run's own environment, while the templates
   /// are recorded only once environment.d tells the root scripts see.
   private var deferredTemplates: String?
@@ -113,7 +116,7 @@ public final class HistoryRecorder: RunObserver {
   /// Appends script records to the journal. Returns false when they could
   /// not be written (kept for the next append; the failure is reported).
   @discardableResult
-  private func append(_ records: [LogRecord]) -> Bool {
+  func append(_ records: [LogRecord]) -> Bool {
     guard let journal else { return false }
     guard journal.append(records) else {
       failed("cannot write \(journal.pendingPath)")
@@ -184,6 +187,7 @@ public final class HistoryRecorder: RunObserver {
     digests.termination = run.termination
     digests.knownSecrets = inputs.knownSecrets
     if journal != nil { deployments = HeatDeployments(environment: run.environment.dictionary) }
+    startWatchingFiles()
   }
 
   public func environmentDidLoad(_ environment: ProcessEnvironment, for phase: Phase) {
@@ -294,6 +298,7 @@ public final class HistoryRecorder: RunObserver {
       terminal: outcome.channels.anyTerminal)
     currentStart = nil
     recordDeployments(ranBy: script, in: phase, runID: runID, journal: journal)
+    filesAfter(script, in: phase, durationNanoseconds: outcome.durationNanoseconds)
     // A success is written with the next script's start; anything else
     // ends the phase, and is written and synced at once.
     guard outcome.status != .success else {
@@ -318,6 +323,7 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func phaseDidFinish(_ phase: Phase, status: PhaseStatus, durationNanoseconds: Int64) {
+    fileBoundary(final: false)
     let started = phaseStarts[phase]
     var record = PhaseRecord(
       phase: phase, status: status, startedAt: started?.startedAt,
@@ -330,6 +336,7 @@ public final class HistoryRecorder: RunObserver {
   public func runDidFinish(status: RunStatus, exitStatus: ExitStatus, durationNanoseconds: Int64) {
     guard let runID else { return }
     let duration = durationNanoseconds / 1000
+    fileBoundary(final: true)
     let end = RunEnd(
       finishedAt: clock.wallMicroseconds(), durationMicroseconds: duration, status: status,
       exitCode: Int64(exitStatus.code))

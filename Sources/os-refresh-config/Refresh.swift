@@ -123,6 +123,9 @@ struct RefreshOptions: ParsableArguments {
       valueName: "path"))
   var otlpFile: String?
 
+  /// Which files are watched.
+  @OptionGroup var watch: WatchOptions
+
   /// Lists what would run, without running or locking anything.
   @Flag(help: "Print the scripts each phase would run, in order, and exit without running them.")
   var dryRun = false
@@ -158,6 +161,8 @@ struct RefreshOptions: ParsableArguments {
     request.maxDatabaseBytes = maxDbSize.bytes
     (request.redactions, request.redactFile, request.storeSecrets) = (redactions, redactFile, storeSecrets)
     (request.metricsFile, request.otlpFile, request.dryRun) = (metricsFile, otlpFile, dryRun)
+    (request.watchPaths, request.watchExcludes, request.noWatch) = (watch.watchPath, watch.watchExclude, watch.noWatch)
+    request.maxFileContent = Int(watch.maxFileContent)
     return request
   }
 }

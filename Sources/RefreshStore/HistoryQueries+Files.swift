@@ -1,0 +1,121 @@
+import ContentEncoding
+import RefreshVocabulary
+
+/// A watched path's last recorded state, with its digest.
+public struct StoredFileState: Sendable, Equatable {
+  public var state: RecordedFileState
+  public var sha256: String?
+  public var secret: Bool
+}
+
+/// One recorded version of a watched path.
+public struct FileVersion: Sendable, Equatable {
+  /// Its row id (versions of a path are ordered by it).
+  public var id: Int64
+  public var runID: Int64
+  public var record: FileChangeRecord
+  /// Whether its content was kept.
+  public var hasContent: Bool
+}
+
+extension HistoryQueries {
+  private static let versionColumns = """
+    SELECT id, run_id, path, change, renamed_from, found, phase, script, by_refresh, seen_at, file_kind, size, mode,
+      owner, grp, mtime_ns, sha256, content_id IS NOT NULL, secret, binary, error FROM file_changes
+    """
+
+  private static func version(_ row: Statement) throws(SQLiteError) -> FileVersion {
+    let state = RecordedFileState(
+      kind: row.text(10), device: 0, inode: 0, size: row.optionalInt64(11) ?? 0, modified: row.optionalInt64(15) ?? 0,
+      changed: 0, mode: row.optionalInt64(12) ?? 0, owner: row.optionalInt64(13) ?? 0,
+      group: row.optionalInt64(14) ?? 0)
+    var record = FileChangeRecord(
+      path: row.text(2), change: try row.word(3), found: try row.word(5), byRefresh: row.int64(8) != 0,
+      seenAt: row.int64(9), state: state)
+    record.renamedFrom = row.optionalText(4)
+    record.phase = try row.optionalWord(6)
+    record.script = row.optionalText(7)
+    record.sha256 = row.optionalText(16)
+    (record.secret, record.binary, record.error) = (row.int64(18) != 0, row.int64(19) != 0, row.optionalText(20))
+    return FileVersion(id: row.int64(0), runID: row.int64(1), record: record, hasContent: row.int64(17) != 0)
+  }
+
+  /// Every watched path's last recorded state.
+  public func fileStates() throws -> [String: StoredFileState] {
+    var states: [String: StoredFileState] = [:]
+    for (path, stored) in try database.rows(
+      """
+      SELECT path, file_kind, device, inode, size, mtime_ns, ctime_ns, mode, owner, grp, sha256, secret
+      FROM file_state
+      """, [],
+      { row in
+        let state = RecordedFileState(
+          kind: row.text(1), device: row.int64(2), inode: row.int64(3), size: row.int64(4), modified: row.int64(5),
+          changed: row.int64(6), mode: row.int64(7), owner: row.int64(8), group: row.int64(9))
+        return (row.text(0), StoredFileState(state: state, sha256: row.optionalText(10), secret: row.int64(11) != 0))
+      })
+    {
+      states[path] = stored
+    }
+    return states
+  }
+
+  /// The paths the newest run that watched its files watched; nil when none did.
+  public func lastWatchedPaths() throws -> [String]? {
+    try database.firstRow("SELECT paths FROM file_watches ORDER BY run_id DESC LIMIT 1", []) { row in
+      JSONStrings.parse(row.text(0))
+    } ?? nil
+  }
+
+  /// How run `id` watched its files; nil when it did not.
+  public func fileWatch(run id: Int64) throws -> FileWatchRecord? {
+    try database.firstRow(
+      "SELECT method, paths, complete, incomplete_reason, changes_lost FROM file_watches WHERE run_id = ?",
+      [.integer(id)]
+    ) { row throws(SQLiteError) in
+      var watch = FileWatchRecord(
+        method: try row.word(0), paths: JSONStrings.parse(row.text(1)) ?? [], complete: row.int64(2) != 0)
+      (watch.incompleteReason, watch.changesLost) = (row.optionalText(3), row.optionalInt64(4))
+      return watch
+    }
+  }
+
+  /// The versions run `id` recorded (its baseline apart), in the order found.
+  public func fileChanges(run id: Int64) throws -> [FileVersion] {
+    try database.rows(
+      Self.versionColumns + " WHERE run_id = ? AND found != ? ORDER BY id",
+      [.integer(id), .word(FileChangeTime.baseline)],
+      Self.version)
+  }
+
+  /// Every recorded version of `path`, oldest first, at most `limit` (the newest).
+  public func fileVersions(path: String, limit: Int = 10_000) throws -> [FileVersion] {
+    try database.rows(
+      "SELECT * FROM (" + Self.versionColumns + " WHERE path = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+      [.text(path), .integer(Int64(limit))], Self.version)
+  }
+
+  /// The version of `path` as it stood at the end of run `run`: the newest
+  /// recorded by that run or before it.
+  public func fileVersion(path: String, atRun run: Int64) throws -> FileVersion? {
+    try database.firstRow(
+      Self.versionColumns + " WHERE path = ? AND run_id <= ? ORDER BY id DESC LIMIT 1", [.text(path), .integer(run)],
+      Self.version)
+  }
+
+  /// The version of the same path (or, for a rename, of its old name)
+  /// recorded before version `version`.
+  public func previousVersion(of version: FileVersion) throws -> FileVersion? {
+    let path = version.record.renamedFrom ?? version.record.path
+    return try database.firstRow(
+      Self.versionColumns + " WHERE path = ? AND id < ? ORDER BY id DESC LIMIT 1",
+      [.text(path), .integer(version.id)], Self.version)
+  }
+
+  /// The kept content of version `id` (secrets masked as stored).
+  public func fileContent(version id: Int64) throws -> [UInt8]? {
+    try database.firstRow(
+      "SELECT c.data FROM file_changes f JOIN contents c ON c.id = f.content_id WHERE f.id = ?", [.integer(id)],
+      { $0.blob(0) })
+  }
+}

@@ -1,0 +1,220 @@
+import ContentEncoding
+import FileWatch
+import RefreshStore
+import RefreshVocabulary
+import SecretHiding
+import SystemInterface
+
+/// How the recorder watches the node's files (`--watch-path`, `--no-watch`…).
+public struct FileWatchSettings: Sendable {
+  /// The watched paths and what under them is left alone.
+  public var scope: WatchScope
+  /// Files larger than this keep a digest only (`--max-file-content`).
+  public var contentLimit = 1 << 20
+  /// The method asked for (`OS_REFRESH_CONFIG_WATCH_METHOD`); nil: the best there is.
+  public var method: WatchMethod?
+
+  /// Watches `scope`.
+  public init(scope: WatchScope) { self.scope = scope }
+}
+
+/// Watches the files for one run by stat scans: at its start (what changed
+/// since the last refresh, outside any, or the baseline of a path watched
+/// for the first time), then at script boundaries, each change attributed to
+/// the scripts that ran since the scan before.
+///
+/// A scan of a real /etc costs a few milliseconds, so one after every script
+/// would cost a run of fast scripts more than it may (5%). A scan is made
+/// after a script once the scripts since the last scan ran for at least
+/// ``costRatio`` times what that scan cost, and at every phase's end: a
+/// change then found after several fast scripts is attributed to the phase,
+/// not to one of them.
+struct FileChangeWatch {
+  /// Scripts run between two scans for at least this many times a scan's cost.
+  static let costRatio: Int64 = 20
+  /// Changes recorded in one run at most; past it they are counted, not recorded.
+  static let recordLimit = 50_000
+
+  let settings: FileWatchSettings
+  private let digests: SecretDigests
+  private let spans: CredentialSpans
+  private let clock = RunClock()
+  /// The states last seen, and the digests last recorded, by path.
+  private var known: [String: FileState] = [:]
+  private var recordedDigests: [String: String] = [:]
+  private var scanCost: Int64 = 0
+  private var sinceScan: Int64 = 0
+  /// The scripts that ran since the last scan, with their phase.
+  private var group: [(phase: Phase, script: String)] = []
+  private var recorded = 0
+  private(set) var watch: FileWatchRecord
+
+  init(settings: FileWatchSettings, key: [UInt8]?, known secrets: KnownSecrets) {
+    self.settings = settings
+    digests = SecretDigests(key: key)
+    spans = FileSecrets.spans(known: secrets)
+    watch = FileWatchRecord(method: .scan, paths: settings.scope.paths, complete: true)
+  }
+
+  // MARK: - Boundaries
+
+  /// The run starts: changes made since the paths' last recorded states
+  /// (`before_run`), and the baseline of paths no run watched before.
+  mutating func start(stored: [String: StoredFileState], watchedBefore: [String]) -> [FileChangeRecord] {
+    let snapshot = scan()
+    let old = settings.scope.paths.filter { watchedBefore.contains($0) }
+    let isOld = { (path: String) in old.contains { path == $0 || path.hasPrefix($0 + "/") } }
+    var before: [String: FileState] = [:]
+    for (path, entry) in stored where isOld(path) {
+      before[path] = Self.state(entry.state)
+      if let digest = entry.sha256 { recordedDigests[path] = digest }
+    }
+    var oldSnapshot = snapshot
+    oldSnapshot.states = snapshot.states.filter { isOld($0.key) }
+    let now = clock.wallMicroseconds()
+    var records = TreeComparison.changes(from: before, to: oldSnapshot).compactMap {
+      record($0, found: .beforeRun, by: nil, at: now)
+    }
+    for path in snapshot.states.keys.sorted() where !isOld(path) {
+      guard let state = snapshot.states[path] else { continue }
+      let change = PathChange(path: path, kind: .created, renamedFrom: nil, state: state, previous: nil)
+      if let baseline = record(change, found: .baseline, by: nil, at: now) { records.append(baseline) }
+    }
+    known = snapshot.states
+    return records
+  }
+
+  /// A script ended after `duration` ns: the changes since the last scan,
+  /// when one is due.
+  mutating func scriptEnded(_ script: String, in phase: Phase, durationNanoseconds: Int64) -> [FileChangeRecord] {
+    group.append((phase, script))
+    sinceScan += max(0, durationNanoseconds)
+    guard sinceScan >= scanCost.multipliedReportingOverflow(by: Self.costRatio).partialValue else { return [] }
+    return boundary()
+  }
+
+  /// A phase or the run ended: the changes since the last scan, if a script ran since.
+  mutating func boundary() -> [FileChangeRecord] {
+    guard !group.isEmpty else { return [] }
+    let snapshot = scan()
+    let by = group.count == 1 ? group[0] : (group[0].phase, nil)
+    let now = clock.wallMicroseconds()
+    let records = TreeComparison.changes(from: known, to: snapshot).compactMap { change in
+      record(change, found: .duringRun, by: (by.0, by.1), at: now)
+    }
+    known = snapshot.states
+    group = []
+    sinceScan = 0
+    return records
+  }
+
+  private mutating func scan() -> TreeSnapshot {
+    let started = clock.monotonicNanoseconds()
+    let snapshot = TreeScan.scan(settings.scope)
+    scanCost = clock.monotonicNanoseconds() - started
+    if !snapshot.isComplete, watch.complete {
+      watch.complete = false
+      watch.incompleteReason =
+        snapshot.truncated
+        ? "the scan stopped at \(settings.scope.entryLimit) entries"
+        : "cannot list "
+          + snapshot.unreadable.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key) (\($0.value))" }
+          .joined(separator: ", ")
+    }
+    return snapshot
+  }
+
+  // MARK: - Records
+
+  /// The record of `change`, its content read and masked; nil when a
+  /// file's content and metadata turn out unchanged (only touched), or
+  /// past the run's record limit (then counted).
+  private mutating func record(
+    _ change: PathChange, found: FileChangeTime, by: (Phase, String?)?, at now: Int64
+  ) -> FileChangeRecord? {
+    guard let state = change.state ?? change.previous else { return nil }
+    guard recorded < Self.recordLimit else {
+      watch.complete = false
+      watch.changesLost = (watch.changesLost ?? 0) + 1
+      watch.incompleteReason = "more than \(Self.recordLimit) changes in one run: the rest counted, not recorded"
+      return nil
+    }
+    var record = FileChangeRecord(
+      path: change.path, change: change.kind, found: found, byRefresh: by != nil, seenAt: now,
+      state: Self.recorded(state))
+    (record.renamedFrom, record.phase, record.script) = (change.renamedFrom, by?.0, by?.1)
+    let previousDigest = recordedDigests[change.renamedFrom ?? change.path]
+    if change.kind == .deleted {
+      record.sha256 = previousDigest
+      recordedDigests[change.path] = nil
+    } else if change.kind != .metadata {
+      fill(&record, kind: state.kind)
+      if change.kind == .modified, let previousDigest, record.sha256 == previousDigest, record.error == nil {
+        guard let previous = change.previous, state.metadataDiffers(from: previous) else { return nil }
+        record.change = .metadata
+      }
+      if let from = change.renamedFrom { recordedDigests[from] = nil }
+      recordedDigests[change.path] = record.sha256
+    }
+    recorded += 1
+    return record
+  }
+
+  /// Reads what `record`'s path holds: a file's content (masked, or only
+  /// a keyed digest for a secret file), a link's target.
+  private func fill(_ record: inout FileChangeRecord, kind: FileState.Kind) {
+    switch kind {
+    case .regular:
+      do {
+        let content = try FileContent.read(record.path, limit: settings.contentLimit, key: digests.key)
+        record.state = Self.recorded(content.state)
+        keep(content, in: &record)
+      } catch {
+        record.error = error.reason
+      }
+    case .symlink:
+      var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+      let count = readlink(record.path, &target, target.count)
+      guard count >= 0 else {
+        record.error = SystemError(call: "readlink", code: errno).reason
+        return
+      }
+      record.content = Array(target.prefix(count))
+      record.sha256 = ContentDigest.sha256Hex(target.prefix(count))
+    case .directory, .special:
+      return
+    }
+  }
+
+  private func keep(_ content: FileContent, in record: inout FileChangeRecord) {
+    let keyed = content.keyedSHA256.map { ContentDigest.keyedPrefix + $0 }
+    if FileSecrets.isSecretPath(record.path) || content.bytes.map(FileSecrets.holdsPrivateKey) == true {
+      (record.secret, record.sha256) = (true, keyed)
+      return
+    }
+    guard let bytes = content.bytes, !content.binary else {
+      (record.binary, record.sha256) = (content.binary, content.sha256)
+      return
+    }
+    let masked = FileSecrets.masking(bytes, spans: spans) { secret in
+      Array((digests.digest(secret).map { "<secret:\($0)>" } ?? SecretPolicy.maskedText).utf8)
+    }
+    record.content = masked.masked
+    record.sha256 = masked.found ? keyed : content.sha256
+  }
+
+  // MARK: - States
+
+  static func recorded(_ state: FileState) -> RecordedFileState {
+    RecordedFileState(
+      kind: state.kind.rawValue, device: state.device, inode: state.inode, size: state.size, modified: state.modified,
+      changed: state.changed, mode: state.mode, owner: state.owner, group: state.group)
+  }
+
+  static func state(_ recorded: RecordedFileState) -> FileState {
+    FileState(
+      kind: FileState.Kind(rawValue: recorded.kind) ?? .special, device: recorded.device, inode: recorded.inode,
+      size: recorded.size, modified: recorded.modified, changed: recorded.changed, mode: recorded.mode,
+      owner: recorded.owner, group: recorded.group)
+  }
+}

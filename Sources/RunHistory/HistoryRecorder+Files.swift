@@ -1,0 +1,48 @@
+import RefreshRunner
+import RefreshStore
+import RefreshVocabulary
+
+extension HistoryRecorder {
+  /// Records what changed in the watched files since the last refresh (or
+  /// their baseline), and starts watching them for this run.
+  func startWatchingFiles() {
+    guard let watchSettings = settings.watch, let store, journal != nil else { return }
+    let stored: [String: StoredFileState]
+    let watchedBefore: [String]?
+    do {
+      stored = try store.queries.fileStates()
+      watchedBefore = try store.queries.lastWatchedPaths()
+    } catch {
+      warn("history: cannot read the watched files' last states (\(error)); files are not watched in this run")
+      return
+    }
+    var watch = FileChangeWatch(settings: watchSettings, key: settings.secretKey, known: inputs.knownSecrets)
+    let records = watch.start(stored: stored, watchedBefore: watchedBefore ?? [])
+    appendFiles(records, watch: watch.watch)
+    files = watch
+  }
+
+  /// Appends file change records, and how the run watches when it is new.
+  func appendFiles(_ records: [FileChangeRecord], watch: FileWatchRecord? = nil) {
+    guard let journal, let runID, !records.isEmpty || watch != nil else { return }
+    var batch: [LogRecord] = watch.map { [.fileWatch(sequence: journal.nextSequence(), runID: runID, $0)] } ?? []
+    batch += records.map { .fileChange(sequence: journal.nextSequence(), runID: runID, $0) }
+    append(batch)
+  }
+
+  /// The changes since the last scan, at a phase's or the run's end.
+  func fileBoundary(final: Bool) {
+    guard var watch = files else { return }
+    let records = watch.boundary()
+    files = watch
+    appendFiles(records, watch: final ? watch.watch : nil)
+  }
+
+  /// The changes a script made, when a scan is due after it.
+  func filesAfter(_ script: Script, in phase: Phase, durationNanoseconds: Int64) {
+    guard var watch = files else { return }
+    let records = watch.scriptEnded(script.name, in: phase, durationNanoseconds: durationNanoseconds)
+    files = watch
+    appendFiles(records)
+  }
+}
