@@ -6,7 +6,9 @@
 #include <dirent.h>
 #include <linux/close_range.h>
 #include <spawn.h>
+#include <sys/fanotify.h>
 #include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -384,4 +386,87 @@ void orc_sha256_blocks(unsigned int state[8], const unsigned char *data, size_t 
   }
 #endif
   orc_sha256_blocks_portable(state, data, blocks);
+}
+
+// MARK: - fanotify
+
+// Older kernel headers (Debian 11's 5.10) lack what Linux 5.17 added: the
+// values are the kernel's ABI.
+#ifndef FAN_EVENT_INFO_TYPE_OLD_DFID_NAME
+#define FAN_EVENT_INFO_TYPE_OLD_DFID_NAME 10
+#define FAN_EVENT_INFO_TYPE_NEW_DFID_NAME 12
+#endif
+
+int orc_fanotify_init(void) {
+  return fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME, O_RDONLY | O_LARGEFILE);
+}
+
+int orc_fanotify_mark_filesystem(int fd, unsigned long long mask, const char *path) {
+  return fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, AT_FDCWD, path);
+}
+
+static unsigned long long orc_fsid_value(const __kernel_fsid_t *fsid) {
+  return ((unsigned long long)(unsigned int)fsid->val[0] << 32) | (unsigned int)fsid->val[1];
+}
+
+int orc_fanotify_next(const unsigned char *buffer, size_t length, size_t *offset, struct orc_fanotify_event *event) {
+  if (*offset + sizeof(struct fanotify_event_metadata) > length) return 0;
+  const struct fanotify_event_metadata *metadata = (const void *)(buffer + *offset);
+  if (metadata->event_len < sizeof(*metadata) || *offset + metadata->event_len > length ||
+      metadata->metadata_len < sizeof(*metadata) || metadata->metadata_len > metadata->event_len) {
+    return -1;
+  }
+  memset(event, 0, sizeof(*event));
+  event->mask = metadata->mask;
+  event->pid = metadata->pid;
+  size_t info = *offset + metadata->metadata_len;
+  size_t end = *offset + metadata->event_len;
+  while (info + sizeof(struct fanotify_event_info_header) <= end) {
+    const struct fanotify_event_info_header *header = (const void *)(buffer + info);
+    if (header->len < sizeof(*header) || info + header->len > end) return -1;
+    if (header->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME || header->info_type == FAN_EVENT_INFO_TYPE_DFID ||
+        header->info_type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME ||
+        header->info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME) {
+      const struct fanotify_event_info_fid *fid = (const void *)header;
+      size_t handle_offset = info + sizeof(*fid);
+      if (handle_offset + sizeof(struct file_handle) > info + header->len) return -1;
+      const struct file_handle *handle = (const void *)(buffer + handle_offset);
+      size_t name_offset = handle_offset + sizeof(struct file_handle) + handle->handle_bytes;
+      if (name_offset > info + header->len) return -1;
+      const char *name = NULL;
+      if (header->info_type != FAN_EVENT_INFO_TYPE_DFID) {
+        // The name is NUL-terminated within the record.
+        if (memchr(buffer + name_offset, 0, info + header->len - name_offset) == NULL) return -1;
+        name = (const char *)(buffer + name_offset);
+      }
+      event->fsid = orc_fsid_value(&fid->fsid);
+      if (header->info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME) {
+        event->to_handle = handle;
+        event->to_name = name;
+      } else {
+        event->handle = handle;
+        event->name = name;
+      }
+    }
+    info += header->len;
+  }
+  *offset = end;
+  return 1;
+}
+
+size_t orc_file_handle_size(const void *handle) {
+  return sizeof(struct file_handle) + ((const struct file_handle *)handle)->handle_bytes;
+}
+
+int orc_open_directory_by_handle(int mount_fd, const void *handle) {
+  return open_by_handle_at(mount_fd, (struct file_handle *)handle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+int orc_filesystem_id(int fd, unsigned long long *fsid) {
+  struct statfs info;
+  if (fstatfs(fd, &info) != 0) return -1;
+  __kernel_fsid_t kernel;
+  memcpy(&kernel, &info.f_fsid, sizeof(kernel));
+  *fsid = orc_fsid_value(&kernel);
+  return 0;
 }

@@ -36,6 +36,17 @@ public struct WatchScope: Sendable, Equatable {
     return "/" + parts.joined(separator: "/")
   }
 
+  /// A pattern matching `path` and the files beside it whose names start
+  /// with its name (a database and its journal files).
+  public static func pattern(forFilesStartingWith path: String) -> String {
+    var escaped = ""
+    for character in path {
+      if "*?[]\\".contains(character) { escaped.append("\\") }
+      escaped.append(character)
+    }
+    return escaped + "*"
+  }
+
   /// Whether `path` (absolute) is left alone.
   public func isExcluded(_ path: String) -> Bool {
     let name = path.split(separator: "/").last.map(String.init) ?? path

@@ -19,7 +19,9 @@ extension RefreshSession {
         environment.dictionary["OS_REFRESH_CONFIG_WATCH_PATHS"].map { $0.split(separator: ":").map(String.init) }
         ?? WatchScope.defaultPaths
     }
-    let scope = WatchScope(paths: paths, excludes: WatchScope.defaultExcludes + request.watchExcludes)
+    // The history's own files and the lock change with every run: never the node's configuration.
+    let own = [request.databasePath, request.lockfile].compactMap { $0 }.map(WatchScope.pattern(forFilesStartingWith:))
+    let scope = WatchScope(paths: paths, excludes: WatchScope.defaultExcludes + own + request.watchExcludes)
     guard !scope.paths.isEmpty else { return nil }
     var settings = FileWatchSettings(scope: scope)
     settings.contentLimit = request.maxFileContent

@@ -36,18 +36,23 @@ struct FileChangeWatch {
   static let recordLimit = 50_000
 
   let settings: FileWatchSettings
-  private let digests: SecretDigests
-  private let spans: CredentialSpans
-  private let clock = RunClock()
+  let digests: SecretDigests
+  let spans: CredentialSpans
+  let clock = RunClock()
   /// The states last seen, and the digests last recorded, by path.
-  private var known: [String: FileState] = [:]
+  var known: [String: FileState] = [:]
   private var recordedDigests: [String: String] = [:]
   private var scanCost: Int64 = 0
   private var sinceScan: Int64 = 0
   /// The scripts that ran since the last scan, with their phase.
-  private var group: [(phase: Phase, script: String)] = []
+  var group: [(phase: Phase, script: String)] = []
+  /// Each script of the run as it started (boot clock ticks): what tells
+  /// the script a process the refresh started belongs to.
+  var scriptStarts: [(ticks: UInt64, phase: Phase, script: String)] = []
+  /// The kernel watcher, when fanotify could be had.
+  var watcher: FanotifyWatcher?
   private var recorded = 0
-  private(set) var watch: FileWatchRecord
+  var watch: FileWatchRecord
 
   init(settings: FileWatchSettings, key: [UInt8]?, known secrets: KnownSecrets) {
     self.settings = settings
@@ -61,6 +66,11 @@ struct FileChangeWatch {
   /// The run starts: changes made since the paths' last recorded states
   /// (`before_run`), and the baseline of paths no run watched before.
   mutating func start(stored: [String: StoredFileState], watchedBefore: [String]) -> [FileChangeRecord] {
+    if settings.method != .scan {
+      // Started before the scan: nothing made after it goes unseen.
+      watcher = try? FanotifyWatcher(scope: settings.scope)
+      if watcher != nil { watch.method = .fanotify }
+    }
     let snapshot = scan()
     let old = settings.scope.paths.filter { watchedBefore.contains($0) }
     let isOld = { (path: String) in old.contains { path == $0 || path.hasPrefix($0 + "/") } }
@@ -88,6 +98,7 @@ struct FileChangeWatch {
   /// when one is due.
   mutating func scriptEnded(_ script: String, in phase: Phase, durationNanoseconds: Int64) -> [FileChangeRecord] {
     group.append((phase, script))
+    if watcher != nil { return boundary() }
     sinceScan += max(0, durationNanoseconds)
     guard sinceScan >= scanCost.multipliedReportingOverflow(by: Self.costRatio).partialValue else { return [] }
     return boundary()
@@ -95,7 +106,13 @@ struct FileChangeWatch {
 
   /// A phase or the run ended: the changes since the last scan, if a script ran since.
   mutating func boundary() -> [FileChangeRecord] {
+    if watcher != nil { return fanotifyBoundary() }
     guard !group.isEmpty else { return [] }
+    return scanBoundary()
+  }
+
+  /// The changes a full scan finds since the last, attributed to the scripts since.
+  mutating func scanBoundary() -> [FileChangeRecord] {
     let snapshot = scan()
     let by = group.count == 1 ? group[0] : (group[0].phase, nil)
     let now = clock.wallMicroseconds()
@@ -108,7 +125,7 @@ struct FileChangeWatch {
     return records
   }
 
-  private mutating func scan() -> TreeSnapshot {
+  mutating func scan() -> TreeSnapshot {
     let started = clock.monotonicNanoseconds()
     let snapshot = TreeScan.scan(settings.scope)
     scanCost = clock.monotonicNanoseconds() - started
@@ -129,7 +146,7 @@ struct FileChangeWatch {
   /// The record of `change`, its content read and masked; nil when a
   /// file's content and metadata turn out unchanged (only touched), or
   /// past the run's record limit (then counted).
-  private mutating func record(
+  mutating func record(
     _ change: PathChange, found: FileChangeTime, by: (Phase, String?)?, at now: Int64
   ) -> FileChangeRecord? {
     guard let state = change.state ?? change.previous else { return nil }
@@ -162,7 +179,7 @@ struct FileChangeWatch {
 
   /// Reads what `record`'s path holds: a file's content (masked, or only
   /// a keyed digest for a secret file), a link's target.
-  private func fill(_ record: inout FileChangeRecord, kind: FileState.Kind) {
+  func fill(_ record: inout FileChangeRecord, kind: FileState.Kind) {
     switch kind {
     case .regular:
       do {

@@ -34,7 +34,8 @@ extension HistoryRecorder {
   func fileBoundary(final: Bool) {
     guard var watch = files else { return }
     let records = watch.boundary()
-    files = watch
+    // The last boundary ends the kernel watcher's thread with the watch.
+    files = final ? nil : watch
     appendFiles(records, watch: final ? watch.watch : nil)
   }
 

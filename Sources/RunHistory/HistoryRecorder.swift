@@ -254,6 +254,7 @@ public final class HistoryRecorder: RunObserver {
 
   public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {
     captures.startScript()
+    files?.scriptStarting(script.name, in: phase)
     currentStart = nil
     guard let runID, store != nil, journal != nil else { return }
     var start = scriptStart(script, in: phase, runID: runID, startedAt: span.startedAt)

@@ -68,4 +68,12 @@ public enum ProcessTable {
     guard !overflow else { return nil }
     return scaled + hundredths * ticksPerSecond / 100
   }
+
+  /// The time since boot in clock ticks, as /proc/PID/stat counts a
+  /// process's start (CLOCK_BOOTTIME).
+  public static func bootTicks() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_BOOTTIME, &now)
+    return UInt64(now.tv_sec) * ticksPerSecond + UInt64(now.tv_nsec) * ticksPerSecond / 1_000_000_000
+  }
 }

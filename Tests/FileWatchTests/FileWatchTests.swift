@@ -99,3 +99,17 @@ import Testing
     #expect(TreeComparison.changes(from: full.states, to: snapshot).isEmpty)
   }
 }
+
+/// The kernel's fanotify, where it can be had (root, Linux 5.9 or later).
+@Suite struct FanotifyWatcherTests {
+  @Test func eventsNameTheChangedPathsAndTheRefreshsOwnProcesses() throws {
+    let directory = TemporaryDirectory()
+    let root = directory.directory("etc")
+    let watcher = try FanotifyWatcher(scope: WatchScope(paths: [root], excludes: []))
+    _ = directory.write("etc/a.conf", "a")
+    let collected = watcher.collect()
+    #expect(!collected.overflowed)
+    #expect(collected.touches.map(\.path).contains(root + "/a.conf"))
+    #expect(collected.touches.allSatisfy { $0.origin == .refresh(startTicks: 0) })
+  }
+}

@@ -125,4 +125,43 @@ void orc_sha256_blocks_portable(unsigned int state[8], const unsigned char *data
 /// first occurrence of `needle` in `haystack`, found in linear time, or NULL.
 const void *orc_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
+/// A fanotify(7) group reporting directory entries by name (FAN_CLASS_NOTIF |
+/// FAN_REPORT_DFID_NAME, close-on-exec, non-blocking): notification only, so
+/// no other process's file access ever waits on it. Returns the fd or -1/errno.
+int orc_fanotify_init(void);
+
+/// Marks the filesystem holding `path` for `mask` (FAN_MARK_FILESYSTEM).
+/// Returns 0 or -1/errno.
+int orc_fanotify_mark_filesystem(int fd, unsigned long long mask, const char *path);
+
+/// One fanotify event as parsed from a read buffer.
+struct orc_fanotify_event {
+  unsigned long long mask;
+  int pid;
+  /// The directory's file handle (struct file_handle) and the entry's name
+  /// (NUL-terminated), or NULL; for FAN_RENAME the old ones here and the
+  /// new ones in `to_*`.
+  const void *handle;
+  const char *name;
+  const void *to_handle;
+  const char *to_name;
+  /// The filesystem id the handles belong to.
+  unsigned long long fsid;
+};
+
+/// Parses the event at `*offset` of `buffer[0..<length]` into `event` and
+/// advances `*offset`. Returns 1 when one was parsed, 0 at the end, -1 when
+/// the buffer holds a malformed event.
+int orc_fanotify_next(const unsigned char *buffer, size_t length, size_t *offset, struct orc_fanotify_event *event);
+
+/// The size in bytes of a file handle as the kernel reported it.
+size_t orc_file_handle_size(const void *handle);
+
+/// Opens (O_PATH) the directory `handle` names on the filesystem of
+/// `mount_fd` (open_by_handle_at(2)). Returns the fd or -1/errno.
+int orc_open_directory_by_handle(int mount_fd, const void *handle);
+
+/// The fsid of the filesystem holding `fd` (statfs(2)), as fanotify reports it.
+int orc_filesystem_id(int fd, unsigned long long *fsid);
+
 #endif

@@ -1,0 +1,233 @@
+import CSystemShims
+import Synchronization
+import SystemInterface
+
+/// Which process made a change, as far as the watcher could tell when it
+/// read the event.
+public enum ChangeOrigin: Sendable, Equatable, Hashable {
+  /// A descendant of ours (a script, or a daemon a script started, which
+  /// comes back to us, the subreaper); `startTicks` is when the ancestor
+  /// directly under us started (clock ticks since boot), which tells the
+  /// script that started it.
+  case refresh(startTicks: UInt64)
+  /// A process outside the refresh.
+  case outside
+  /// A process gone before its event was read.
+  case unknown
+}
+
+/// A path an event named.
+public struct FileTouch: Sendable, Equatable {
+  /// The path (for a rename, the old one).
+  public let path: String
+  /// For a rename, the new path.
+  public let renamedTo: String?
+  public let origin: ChangeOrigin
+}
+
+/// The kernel's fanotify(7) watching the filesystems of the watched paths:
+/// one owner of the group's descriptor, read on a thread of its own so the
+/// runner never waits on it and the kernel's queue (16384 events by
+/// default) is emptied as it fills.
+///
+/// The group is of the notification class (`FAN_CLASS_NOTIF`): no process's
+/// access ever waits on it. Events name directory entries
+/// (`FAN_REPORT_DFID_NAME`): the directory by a file handle, opened with
+/// open_by_handle_at(2) and read back as a path once (cached), and the
+/// entry's name. The mark is the filesystem's (`FAN_MARK_FILESYSTEM`), so
+/// events on paths outside the scope are read and dropped.
+public final class FanotifyWatcher: @unchecked Sendable {
+  /// The event bits of <linux/fanotify.h> (the kernel's ABI).
+  enum Bits {
+    static let modify: UInt64 = 0x2
+    static let attrib: UInt64 = 0x4
+    static let movedFrom: UInt64 = 0x40
+    static let movedTo: UInt64 = 0x80
+    static let create: UInt64 = 0x100
+    static let delete: UInt64 = 0x200
+    static let overflow: UInt64 = 0x4000
+    /// Both names of a rename in one event (Linux 5.17).
+    static let rename: UInt64 = 0x1000_0000
+    static let onDirectory: UInt64 = 0x4000_0000
+    /// What moves or removes a directory entry.
+    static let entryGone = delete | movedFrom | movedTo | rename
+  }
+
+  /// What the watcher asks the kernel for.
+  static let mask =
+    Bits.create | Bits.delete | Bits.modify | Bits.attrib | Bits.movedFrom | Bits.movedTo
+    | Bits.rename | Bits.onDirectory
+
+  private struct Shared {
+    var touches: [FileTouch] = []
+    var overflowed = false
+    var dropped = 0
+  }
+
+  private let scope: WatchScope
+  private let group: FileDescriptor
+  /// An open directory on each marked filesystem, by fsid: what file handles are opened against.
+  private let mounts: [UInt64: FileDescriptor]
+  private let shared = Mutex(Shared())
+  private let reading = Mutex(Reader())
+  private let stopping = Atomic<Bool>(false)
+  private let wake: PipeEnds
+  private var thread: pthread_t?
+  /// The most touches held between two collections; past it, an overflow.
+  static let touchLimit = 1 << 20
+
+  /// What the reading side keeps: directory paths by handle, origins by pid.
+  private struct Reader {
+    var directories: [[UInt8]: String] = [:]
+    var origins: [Int32: ChangeOrigin] = [:]
+  }
+
+  /// Watches the filesystems of `scope`'s paths.
+  /// - Throws: ``SystemError`` when the kernel refuses (no fanotify, not
+  ///   privileged, a filesystem that refuses the mark).
+  public init(scope: WatchScope) throws(SystemError) {
+    self.scope = scope
+    let group = FileDescriptor(owning: try systemCall("fanotify_init") { orc_fanotify_init() })
+    self.group = group
+    var mounts: [UInt64: FileDescriptor] = [:]
+    for root in scope.paths {
+      // Opened for reading: open_by_handle_at(2) refuses an O_PATH one (EBADF).
+      let directory = try FileDescriptor.open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+      var fsid: UInt64 = 0
+      try systemCall("fstatfs", subject: root) { orc_filesystem_id(directory.rawValue, &fsid) }
+      guard mounts[fsid] == nil else { continue }
+      try systemCall("fanotify_mark", subject: root) {
+        orc_fanotify_mark_filesystem(group.rawValue, Self.mask, root)
+      }
+      mounts[fsid] = directory
+    }
+    self.mounts = mounts
+    wake = try PipeEnds()
+    thread = QuietThread.start { [unowned(unsafe) self] in self.loop() }
+  }
+
+  deinit { stop() }
+
+  /// Stops the thread; waits for it.
+  public func stop() {
+    guard let thread else { return }
+    self.thread = nil
+    stopping.store(true, ordering: .releasing)
+    _ = writeFully(wake.writeEnd.rawValue, "x")
+    pthread_join(thread, nil)
+  }
+
+  /// Everything read so far, and whatever the kernel holds now: the
+  /// touches since the last collection, and whether the kernel's queue
+  /// overflowed meanwhile (events were lost: a scan must find the rest).
+  public func collect() -> (touches: [FileTouch], overflowed: Bool) {
+    readPending()
+    return shared.withLock { shared in
+      defer { shared = Shared() }
+      return (shared.touches, shared.overflowed)
+    }
+  }
+
+  private func loop() {
+    var descriptors = [
+      pollfd(fd: group.rawValue, events: Int16(POLLIN), revents: 0),
+      pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0),
+    ]
+    while !stopping.load(ordering: .acquiring) {
+      guard let ready = try? systemCall("poll", { poll(&descriptors, 2, -1) }) else { return }
+      if ready > 0, descriptors[0].revents != 0 { readPending() }
+    }
+  }
+
+  /// Reads every event the kernel holds now (on whichever thread asks; one at a time).
+  private func readPending() {
+    reading.withLock { reader in
+      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+      defer { buffer.deallocate() }
+      while let count = try? group.read(into: buffer), count > 0 {
+        parse(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), reader: &reader)
+      }
+    }
+  }
+
+  private func parse(_ bytes: UnsafeRawBufferPointer, reader: inout Reader) {
+    var offset = 0
+    var event = orc_fanotify_event()
+    var found: [FileTouch] = []
+    var overflowed = false
+    let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+    while orc_fanotify_next(base, bytes.count, &offset, &event) == 1 {
+      if event.mask & Bits.overflow != 0 {
+        overflowed = true
+        continue
+      }
+      guard let path = self.path(event.handle, event.name, fsid: event.fsid, reader: &reader) else { continue }
+      let renamedTo = self.path(event.to_handle, event.to_name, fsid: event.fsid, reader: &reader)
+      guard scope.contains(path) || renamedTo.map(scope.contains) == true else { continue }
+      found.append(FileTouch(path: path, renamedTo: renamedTo, origin: origin(of: event.pid, reader: &reader)))
+      // A directory moved or went: the cached paths under it may be stale.
+      if event.mask & Bits.onDirectory != 0, event.mask & Bits.entryGone != 0 { reader.directories = [:] }
+    }
+    shared.withLock { shared in
+      if shared.touches.count + found.count > Self.touchLimit {
+        shared.overflowed = true
+        shared.dropped += found.count
+      } else {
+        shared.touches += found
+      }
+      if overflowed { shared.overflowed = true }
+    }
+  }
+
+  /// The path of the entry `name` in the directory `handle` names.
+  private func path(_ handle: UnsafeRawPointer?, _ name: UnsafePointer<CChar>?, fsid: UInt64, reader: inout Reader)
+    -> String?
+  {
+    guard let handle, let mount = mounts[fsid] else { return nil }
+    let key = Array(UnsafeRawBufferPointer(start: handle, count: orc_file_handle_size(handle)))
+    var directory = reader.directories[key]
+    if directory == nil {
+      let opened = orc_open_directory_by_handle(mount.rawValue, handle)
+      guard opened >= 0 else { return nil }
+      let file = FileDescriptor(owning: opened)
+      var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+      let count = readlink("/proc/self/fd/\(file.rawValue)", &target, target.count)
+      guard count > 0, target[0] == UInt8(ascii: "/") else { return nil }
+      let resolved = String(decoding: target.prefix(count), as: UTF8.self)
+      // A directory since deleted reads "… (deleted)": nothing to look at there.
+      guard !resolved.hasSuffix(" (deleted)") else { return nil }
+      directory = resolved
+      if reader.directories.count < 65536 { reader.directories[key] = resolved }
+    }
+    guard let directory else { return nil }
+    guard let name, name.pointee != 0 else { return directory }
+    let entry = String(cString: name)
+    guard entry != "." else { return directory }
+    return directory == "/" ? "/" + entry : directory + "/" + entry
+  }
+
+  /// Whether `pid` is ours (a descendant: scripts and what they started),
+  /// read from /proc while it lives.
+  private func origin(of pid: Int32, reader: inout Reader) -> ChangeOrigin {
+    if let known = reader.origins[pid] { return known }
+    let us = getpid()
+    var current = pid
+    var below: ProcessEntry?
+    var found = ChangeOrigin.unknown
+    for _ in 0..<256 {
+      guard let entry = ProcessTable.entry(current) else { break }
+      if entry.pid == us {
+        found = below.map { .refresh(startTicks: $0.startTicks) } ?? .refresh(startTicks: 0)
+        break
+      }
+      if entry.parent <= 1 || entry.pid <= 1 {
+        found = .outside
+        break
+      }
+      below = entry
+      current = entry.parent
+    }
+    if found != .unknown, reader.origins.count < 65536 { reader.origins[pid] = found }
+    return found
+  }
+}

@@ -1,0 +1,102 @@
+import FileWatch
+import RefreshStore
+import RefreshVocabulary
+import SystemInterface
+
+extension FileChangeWatch {
+  /// A script is about to start: what its processes are told by.
+  mutating func scriptStarting(_ script: String, in phase: Phase) {
+    guard watcher != nil else { return }
+    scriptStarts.append((ProcessTable.bootTicks(), phase, script))
+  }
+
+  /// The changes fanotify saw since the last boundary: only the paths its
+  /// events named are looked at (and under a directory created, replaced
+  /// or gone, what it holds). When the kernel's queue overflowed, events
+  /// were lost: a full scan finds the changes, attributed as a scan does,
+  /// and the record says it is not complete.
+  mutating func fanotifyBoundary() -> [FileChangeRecord] {
+    guard let watcher else { return [] }
+    let (touches, overflowed) = watcher.collect()
+    if overflowed {
+      watch.complete = false
+      watch.incompleteReason =
+        "the kernel's fanotify queue overflowed: changes were found by a scan instead, attributed to the scripts "
+        + "since the last one, and a file changed and changed back meanwhile is not seen"
+      return scanBoundary()
+    }
+    defer { group = [] }
+    guard !touches.isEmpty else { return [] }
+    var origins: [String: [ChangeOrigin]] = [:]
+    for touch in touches {
+      origins[touch.path, default: []].append(touch.origin)
+      if let to = touch.renamedTo { origins[to, default: []].append(touch.origin) }
+    }
+    let (before, after) = states(of: Set(origins.keys))
+    let now = clock.wallMicroseconds()
+    let records = TreeComparison.changes(from: before, to: after).compactMap { change in
+      let origin = Self.origin(of: change, in: origins)
+      return record(change, found: .duringRun, by: attribution(origin), at: now)
+    }
+    for path in before.keys { known[path] = nil }
+    known.merge(after.states) { $1 }
+    return records
+  }
+
+  /// What `paths` (and what lies under a directory among them that came,
+  /// went or was replaced) were, and are now.
+  private func states(of paths: Set<String>) -> (before: [String: FileState], after: TreeSnapshot) {
+    var before: [String: FileState] = [:]
+    var after = TreeSnapshot()
+    var replaced: [String] = []
+    for path in paths where settings.scope.contains(path) {
+      let old = known[path]
+      if let old { before[path] = old }
+      var info = stat()
+      let now = lstat(path, &info) == 0 ? FileState(info) : nil
+      if let now { after.states[path] = now }
+      let sameDirectory = old.map { now?.isSameFile(as: $0) == true && now?.kind == .directory } ?? false
+      if !sameDirectory, old?.kind == .directory || now?.kind == .directory { replaced.append(path) }
+    }
+    for directory in replaced {
+      for (path, state) in known where path.hasPrefix(directory + "/") { before[path] = state }
+      guard after.states[directory]?.kind == .directory else { continue }
+      var scope = settings.scope
+      scope = WatchScope(paths: [directory], excludes: scope.excludes)
+      let below = TreeScan.scan(scope)
+      after.states.merge(below.states) { $1 }
+      after.unreadable.merge(below.unreadable) { $1 }
+    }
+    return (before, after)
+  }
+
+  /// The origin a change is attributed to: its own path's events, else
+  /// those of the nearest directory above it that had events; a
+  /// refresh's process before an outside one.
+  private static func origin(of change: PathChange, in origins: [String: [ChangeOrigin]]) -> ChangeOrigin {
+    var path = change.path
+    while true {
+      let found = (origins[path] ?? []) + (path == change.path ? origins[change.renamedFrom ?? ""] ?? [] : [])
+      if let refresh = found.last(where: { if case .refresh = $0 { true } else { false } }) { return refresh }
+      if let other = found.last { return other }
+      guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return .unknown }
+      path = String(path[..<slash])
+    }
+  }
+
+  /// The phase and script a change's origin tells; nil for a process outside the refresh.
+  private func attribution(_ origin: ChangeOrigin) -> (Phase, String?)? {
+    switch origin {
+    case .outside:
+      return nil
+    case .unknown:
+      // Gone before its event was read: a process of the script that ran.
+      return group.last.map { ($0.phase, $0.script) }
+    case .refresh(let startTicks):
+      guard let script = scriptStarts.last(where: { $0.ticks <= startTicks }) ?? scriptStarts.first else {
+        return group.last.map { ($0.phase, $0.script) }
+      }
+      return (script.phase, script.script)
+    }
+  }
+}
