@@ -37,7 +37,7 @@ let package = Package(
     .target(name: "ContentEncoding", dependencies: ["CSystemShims", "SystemInterface"]),
     .target(
       name: "RefreshStore",
-      dependencies: ["CSQLite", "ContentEncoding", "CSystemShims", "RefreshVocabulary", "SystemInterface"],
+      dependencies: ["FileWatch", "CSQLite", "ContentEncoding", "CSystemShims", "RefreshVocabulary", "SystemInterface"],
       exclude: [],
       resources: [.embedInCode("Migrations")]
     ),
@@ -52,7 +52,7 @@ let package = Package(
     // (SecretPolicy, CredentialSpans), --redact's linear-time expressions
     // and output redaction, a run's known secret values, and the one masker
     // of command lines. Recording, diff, views, status and exporters call it.
-    .target(name: "SecretHiding", dependencies: ["CSystemShims", "MetadataDocuments", "SystemInterface"]),
+    .target(name: "SecretHiding", dependencies: ["ContentEncoding", "CSystemShims", "MetadataDocuments", "SystemInterface"]),
     // Bridges the runner and the store: records a run's events.
     .target(
       name: "RunHistory",

@@ -1,28 +1,5 @@
+import FileWatch
 import RefreshVocabulary
-
-/// A watched path's state as recorded: what `stat` said of it.
-public struct RecordedFileState: Sendable, Equatable {
-  /// `regular`, `directory`, `symlink` or `special`.
-  public var kind: String
-  public var device: Int64
-  public var inode: Int64
-  public var size: Int64
-  /// Modification and change times, nanoseconds.
-  public var modified: Int64
-  public var changed: Int64
-  public var mode: Int64
-  public var owner: Int64
-  public var group: Int64
-
-  /// Creates a state.
-  public init(
-    kind: String, device: Int64, inode: Int64, size: Int64, modified: Int64, changed: Int64, mode: Int64,
-    owner: Int64, group: Int64
-  ) {
-    (self.kind, self.device, self.inode, self.size, self.modified) = (kind, device, inode, size, modified)
-    (self.changed, self.mode, self.owner, self.group) = (changed, mode, owner, group)
-  }
-}
 
 /// One version of a watched path, as the recorder hands it to the journal.
 public struct FileChangeRecord: Sendable, Equatable {
@@ -38,7 +15,7 @@ public struct FileChangeRecord: Sendable, Equatable {
   /// When it was seen, UTC microseconds.
   public var seenAt: Int64
   /// Its state after the change (for a deletion, the last known).
-  public var state: RecordedFileState
+  public var state: FileState
   /// Plain digest of a file holding no secret, else keyed (`hmac-sha256:…`).
   public var sha256: String?
   /// The content with secrets masked (nil: not kept).
@@ -53,7 +30,7 @@ public struct FileChangeRecord: Sendable, Equatable {
   /// Creates a record.
   public init(
     path: String, change: FileChangeKind, found: FileChangeTime, byRefresh: Bool, seenAt: Int64,
-    state: RecordedFileState
+    state: FileState
   ) {
     (self.path, self.change, self.found, self.byRefresh, self.seenAt, self.state) =
       (path, change, found, byRefresh, seenAt, state)

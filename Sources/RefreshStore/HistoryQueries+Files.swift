@@ -1,9 +1,10 @@
 import ContentEncoding
+import FileWatch
 import RefreshVocabulary
 
 /// A watched path's last recorded state, with its digest.
 public struct StoredFileState: Sendable, Equatable {
-  public var state: RecordedFileState
+  public var state: FileState
   public var sha256: String?
   public var secret: Bool
 }
@@ -16,6 +17,11 @@ public struct FileVersion: Sendable, Equatable {
   public var record: FileChangeRecord
   /// Whether its content was kept.
   public var hasContent: Bool
+
+  /// A version.
+  public init(id: Int64, runID: Int64, record: FileChangeRecord, hasContent: Bool) {
+    (self.id, self.runID, self.record, self.hasContent) = (id, runID, record, hasContent)
+  }
 }
 
 extension HistoryQueries {
@@ -25,8 +31,9 @@ extension HistoryQueries {
     """
 
   private static func version(_ row: Statement) throws(SQLiteError) -> FileVersion {
-    let state = RecordedFileState(
-      kind: row.text(10), device: 0, inode: 0, size: row.optionalInt64(11) ?? 0, modified: row.optionalInt64(15) ?? 0,
+    let state = FileState(
+      kind: FileState.Kind(rawValue: row.text(10)) ?? .special, device: 0, inode: 0, size: row.optionalInt64(11) ?? 0,
+      modified: row.optionalInt64(15) ?? 0,
       changed: 0, mode: row.optionalInt64(12) ?? 0, owner: row.optionalInt64(13) ?? 0,
       group: row.optionalInt64(14) ?? 0)
     var record = FileChangeRecord(
@@ -49,8 +56,9 @@ extension HistoryQueries {
       FROM file_state
       """, [],
       { row in
-        let state = RecordedFileState(
-          kind: row.text(1), device: row.int64(2), inode: row.int64(3), size: row.int64(4), modified: row.int64(5),
+        let state = FileState(
+          kind: FileState.Kind(rawValue: row.text(1)) ?? .special, device: row.int64(2), inode: row.int64(3),
+          size: row.int64(4), modified: row.int64(5),
           changed: row.int64(6), mode: row.int64(7), owner: row.int64(8), group: row.int64(9))
         return (row.text(0), StoredFileState(state: state, sha256: row.optionalText(10), secret: row.int64(11) != 0))
       })
@@ -117,5 +125,17 @@ extension HistoryQueries {
     try database.firstRow(
       "SELECT c.data FROM file_changes f JOIN contents c ON c.id = f.content_id WHERE f.id = ?", [.integer(id)],
       { $0.blob(0) })
+  }
+
+  /// The kept content of `path`'s last recorded state.
+  public func lastContent(path: String) throws -> [UInt8]? {
+    try database.firstRow(
+      "SELECT c.data FROM file_state s JOIN contents c ON c.id = s.content_id WHERE s.path = ?", [.text(path)],
+      { $0.blob(0) })
+  }
+
+  /// The newest run that watched files.
+  public func lastWatchingRun() throws -> Int64? {
+    try database.firstRow("SELECT max(run_id) FROM file_watches", []) { $0.optionalInt64(0) } ?? nil
   }
 }

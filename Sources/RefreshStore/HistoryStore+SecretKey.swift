@@ -13,6 +13,16 @@ extension HistoryStore {
   /// destroy). A missing one is made anew; when the history already holds
   /// digests made under a key, `replacedLost` says the old one was lost:
   /// each secret then shows as changed once.
+  /// The key when there is one and it is sound, without making one (what
+  /// a reader uses: it writes nothing).
+  public func existingSecretKey() -> [UInt8]? {
+    guard (try? DatabaseLocation.checkKeyFile(files.secretKey)) != nil,
+      let (bytes, complete) = try? SmallFile.read(files.secretKey, limit: 32, followingLinks: false), complete,
+      bytes.count == 32
+    else { return nil }
+    return bytes
+  }
+
   public func secretKey() throws -> (key: [UInt8], replacedLost: Bool) {
     let keyPath = files.secretKey
     var info = stat()

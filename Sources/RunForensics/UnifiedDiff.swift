@@ -77,8 +77,32 @@ public enum UnifiedDiff {
     return parts
   }
 
-  /// The shortest edit script turning `a` into `b`.
+  /// The shortest edit script turning `a` into `b`. Their common first
+  /// and last lines are kept out of the search, whose trace grows with the
+  /// lines searched times the differences.
   static func script(_ a: [String], _ b: [String]) -> [Edit] {
+    var prefix = 0
+    while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
+    var suffix = 0
+    while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] {
+      suffix += 1
+    }
+    let middle = searched(Array(a[prefix..<(a.count - suffix)]), Array(b[prefix..<(b.count - suffix)]))
+    var edits = (0..<prefix).map { Edit.same($0, $0) }
+    for edit in middle {
+      switch edit {
+      case .same(let i, let j): edits.append(.same(i + prefix, j + prefix))
+      case .delete(let i): edits.append(.delete(i + prefix))
+      case .insert(let j): edits.append(.insert(j + prefix))
+      }
+    }
+    let (oldTail, newTail) = (a.count - suffix, b.count - suffix)
+    edits += (0..<suffix).map { Edit.same(oldTail + $0, newTail + $0) }
+    return edits
+  }
+
+  /// Myers' search proper.
+  private static func searched(_ a: [String], _ b: [String]) -> [Edit] {
     let n = a.count
     let m = b.count
     let offset = n + m + 1

@@ -76,7 +76,7 @@ struct FileChangeWatch {
     let isOld = { (path: String) in old.contains { path == $0 || path.hasPrefix($0 + "/") } }
     var before: [String: FileState] = [:]
     for (path, entry) in stored where isOld(path) {
-      before[path] = Self.state(entry.state)
+      before[path] = entry.state
       if let digest = entry.sha256 { recordedDigests[path] = digest }
     }
     var oldSnapshot = snapshot
@@ -158,7 +158,7 @@ struct FileChangeWatch {
     }
     var record = FileChangeRecord(
       path: change.path, change: change.kind, found: found, byRefresh: by != nil, seenAt: now,
-      state: Self.recorded(state))
+      state: state)
     (record.renamedFrom, record.phase, record.script) = (change.renamedFrom, by?.0, by?.1)
     let previousDigest = recordedDigests[change.renamedFrom ?? change.path]
     if change.kind == .deleted {
@@ -184,7 +184,7 @@ struct FileChangeWatch {
     case .regular:
       do {
         let content = try FileContent.read(record.path, limit: settings.contentLimit, key: digests.key)
-        record.state = Self.recorded(content.state)
+        record.state = content.state
         keep(content, in: &record)
       } catch {
         record.error = error.reason
@@ -204,34 +204,11 @@ struct FileChangeWatch {
   }
 
   private func keep(_ content: FileContent, in record: inout FileChangeRecord) {
-    let keyed = content.keyedSHA256.map { ContentDigest.keyedPrefix + $0 }
-    if FileSecrets.isSecretPath(record.path) || content.bytes.map(FileSecrets.holdsPrivateKey) == true {
-      (record.secret, record.sha256) = (true, keyed)
-      return
-    }
-    guard let bytes = content.bytes, !content.binary else {
-      (record.binary, record.sha256) = (content.binary, content.sha256)
-      return
-    }
-    let masked = FileSecrets.masking(bytes, spans: spans) { secret in
-      Array((digests.digest(secret).map { "<secret:\($0)>" } ?? SecretPolicy.maskedText).utf8)
-    }
-    record.content = masked.masked
-    record.sha256 = masked.found ? keyed : content.sha256
-  }
-
-  // MARK: - States
-
-  static func recorded(_ state: FileState) -> RecordedFileState {
-    RecordedFileState(
-      kind: state.kind.rawValue, device: state.device, inode: state.inode, size: state.size, modified: state.modified,
-      changed: state.changed, mode: state.mode, owner: state.owner, group: state.group)
-  }
-
-  static func state(_ recorded: RecordedFileState) -> FileState {
-    FileState(
-      kind: FileState.Kind(rawValue: recorded.kind) ?? .special, device: recorded.device, inode: recorded.inode,
-      size: recorded.size, modified: recorded.modified, changed: recorded.changed, mode: recorded.mode,
-      owner: recorded.owner, group: recorded.group)
+    let kept = FileSecrets.kept(
+      path: record.path, bytes: content.bytes, binary: content.binary, sha256: content.sha256,
+      keyedSHA256: content.keyedSHA256, key: digests.key, spans: spans)
+    (record.content, record.sha256, record.secret, record.binary) = (
+      kept.content, kept.sha256, kept.secret, kept.binary
+    )
   }
 }

@@ -61,3 +61,16 @@ public enum RawOutput {
     guard writeFully(file.rawValue, text) else { throw SystemError(call: "write", code: errno, subject: path) }
   }
 }
+
+/// `history file --at`: a file's kept content, raw to a pipe or a file; to
+/// a terminal, its control characters escaped (stored text never drives one).
+public enum RawFileContent {
+  /// Writes `bytes` to stdout.
+  public static func write(_ bytes: [UInt8]) {
+    guard isatty(STDOUT_FILENO) == 1 else {
+      bytes.withUnsafeBytes { _ = writeFully(STDOUT_FILENO, $0) }
+      return
+    }
+    writeFully(STDOUT_FILENO, DisplayText.escaped(String(decoding: bytes, as: UTF8.self)))
+  }
+}

@@ -1,3 +1,4 @@
+import ContentEncoding
 import SystemInterface
 
 /// What in a watched file is secret: whole files (shadow files, private
@@ -112,4 +113,39 @@ public enum FileSecrets {
 extension FileSecrets {
   /// The credential spans of a run's files: shapes, and the run's known secret values.
   public static func spans(known: KnownSecrets) -> CredentialSpans { CredentialSpans(known: known.values) }
+}
+
+/// A watched file's content as the history keeps it.
+public struct KeptFileContent: Sendable, Equatable {
+  /// The content with secrets masked; nil when not kept.
+  public var content: [UInt8]?
+  /// The plain digest of content that held no secret, else the keyed one
+  /// (`hmac-sha256:…`; nil without a key).
+  public var sha256: String?
+  public var secret = false
+  public var binary = false
+}
+
+extension FileSecrets {
+  /// How the history keeps a file at `path` whose first bytes are `bytes`
+  /// (nil: larger than kept), with the digests of its whole content: a
+  /// secret file (by its path, or holding a private key) as its keyed
+  /// digest only; a binary or too large one as its digest; text with its
+  /// secret values replaced by keyed tokens (`<secret:hmac-sha256:…>`, or
+  /// `<secret>` without a key).
+  public static func kept(
+    path: String, bytes: [UInt8]?, binary: Bool, sha256: String, keyedSHA256: String?, key: [UInt8]?,
+    spans: CredentialSpans
+  ) -> KeptFileContent {
+    let keyed = keyedSHA256.map { ContentDigest.keyedPrefix + $0 }
+    if isSecretPath(path) || bytes.map(holdsPrivateKey) == true {
+      return KeptFileContent(content: nil, sha256: keyed, secret: true)
+    }
+    guard let bytes, !binary else { return KeptFileContent(content: nil, sha256: sha256, binary: binary) }
+    let masked = masking(bytes, spans: spans) { secret in
+      let token = key.map { "<secret:\(ContentDigest.keyedPrefix)\(ContentDigest.hmacSHA256Hex(key: $0, secret))>" }
+      return Array((token ?? SecretPolicy.maskedText).utf8)
+    }
+    return KeptFileContent(content: masked.masked, sha256: masked.found ? keyed : sha256)
+  }
 }

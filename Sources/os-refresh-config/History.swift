@@ -7,7 +7,7 @@ struct History: ParsableCommand {
     discussion: "RUN is a run id, latest, last-success or last-failure.",
     subcommands: [
       HistoryList.self, HistoryShow.self, HistoryOutput.self, HistoryScript.self, HistoryStats.self, HistoryPrune.self,
-      HistoryExport.self, HistoryPlot.self, HistoryMigrate.self,
+      HistoryExport.self, HistoryPlot.self, HistoryMigrate.self, HistoryChanges.self, HistoryFile.self,
     ],
     defaultSubcommand: HistoryList.self
   )

@@ -15,7 +15,7 @@ struct OSRefreshConfig: ParsableCommand {
     usage: "os-refresh-config [<refresh-options>]\nos-refresh-config <subcommand> [<options>]",
     discussion: CommandHelp.discussion,
     version: ProductVersion.current,
-    subcommands: [Refresh.self, History.self, Diff.self, Why.self, Status.self],
+    subcommands: [Refresh.self, History.self, Diff.self, Why.self, Status.self, Drift.self],
     defaultSubcommand: Refresh.self
   )
 

@@ -18,6 +18,8 @@ enum RunsContract: JSONContractDocument { static let document = "docs/history.md
 enum ForensicsContract: JSONContractDocument { static let document = "docs/forensics.md" }
 /// `why`.
 enum WhyContract: JSONContractDocument { static let document = "docs/forensics.md#why-a-script-failed" }
+/// `history changes`, `history file`, `drift`.
+enum ChangesContract: JSONContractDocument { static let document = "docs/changes.md#the-json-contract" }
 /// `status`.
 enum StatusContract: JSONContractDocument { static let document = "docs/status.md#the-json-contract" }
 

@@ -1,3 +1,4 @@
+import FileWatch
 import RefreshVocabulary
 
 extension LogRecord {
@@ -11,7 +12,7 @@ extension LogRecord {
     out.byte(change.byRefresh ? 1 : 0)
     out.int(change.seenAt)
     let state = change.state
-    out.text(state.kind)
+    out.text(state.kind.rawValue)
     for value in [state.device, state.inode, state.size, state.modified, state.changed, state.mode, state.owner] {
       out.int(value)
     }
@@ -26,7 +27,7 @@ extension LogRecord {
     guard let path = input.text(), let change = input.text().flatMap(FileChangeKind.init),
       let renamedFrom = input.optionalText(), let found = input.text().flatMap(FileChangeTime.init),
       let phaseName = input.optionalText(), let script = input.optionalText(), let byRefresh = input.byte(),
-      let seenAt = input.int(), let kind = input.text()
+      let seenAt = input.int(), let kind = input.text().flatMap(FileState.Kind.init)
     else { return nil }
     let values = (0..<8).compactMap { _ in input.int() }
     guard values.count == 8, let sha256 = input.optionalText(), let content = input.optionalBytes(),
@@ -34,7 +35,7 @@ extension LogRecord {
     else { return nil }
     let phase = phaseName.map { Phase(rawValue: $0) }
     guard phase.map({ $0 != nil }) ?? true else { return nil }
-    let state = RecordedFileState(
+    let state = FileState(
       kind: kind, device: values[0], inode: values[1], size: values[2], modified: values[3], changed: values[4],
       mode: values[5], owner: values[6], group: values[7])
     var record = FileChangeRecord(

@@ -16,7 +16,7 @@ extension RunWriter {
     ).run([
       .integer(runID), .text(change.path), .word(change.change), .text(orNull: change.renamedFrom),
       .word(change.found), .text(orNull: change.phase?.rawValue), .text(orNull: change.script),
-      .integer(change.byRefresh ? 1 : 0), .integer(change.seenAt), .text(state.kind), .integer(state.size),
+      .integer(change.byRefresh ? 1 : 0), .integer(change.seenAt), .text(state.kind.rawValue), .integer(state.size),
       .integer(state.mode), .integer(state.owner), .integer(state.group), .integer(state.modified),
       .text(orNull: change.sha256), .integer(orNull: content), .integer(change.secret ? 1 : 0),
       .integer(change.binary ? 1 : 0), .text(orNull: change.error),
@@ -42,7 +42,8 @@ extension RunWriter {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """
     ).run([
-      .text(change.path), .text(state.kind), .integer(state.device), .integer(state.inode), .integer(state.size),
+      .text(change.path), .text(state.kind.rawValue), .integer(state.device), .integer(state.inode),
+      .integer(state.size),
       .integer(state.modified), .integer(state.changed), .integer(state.mode), .integer(state.owner),
       .integer(state.group), .text(orNull: change.sha256), .integer(orNull: content),
       .integer(change.secret ? 1 : 0),
