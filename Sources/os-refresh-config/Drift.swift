@@ -11,14 +11,7 @@ struct Drift: ParsableCommand {
 
   @OptionGroup var database: DatabaseOptions
 
-  /// Paths to compare instead of those the last refresh watched.
-  @Option(
-    help: ArgumentHelp("Compare this path (repeatable; default: those the last refresh watched).", valueName: "path"))
-  var watchPath: [String] = []
-
-  /// Patterns left alone besides the default ones.
-  @Option(help: ArgumentHelp("Leave paths matching this fnmatch(3) pattern alone (repeatable).", valueName: "glob"))
-  var watchExclude: [String] = []
+  @OptionGroup var paths: WatchPathOptions
 
   /// Unified diffs, secrets masked.
   @Flag(help: "Show each change's unified diff against its last recorded content (secrets masked).")
@@ -29,8 +22,8 @@ struct Drift: ParsableCommand {
   func run() throws {
     let store = try database.open()
     let report = try DriftReport.check(
-      queries: store.queries, key: store.existingSecretKey(), paths: watchPath,
-      excludes: watchExclude, history: database.path, diffs: diff)
+      queries: store.queries, key: store.existingSecretKey(), paths: paths.watchPath,
+      excludes: paths.watchExclude, history: database.path, diffs: diff)
     let view = DriftView(report)
     print(output.json ? view.json : view.lines.joined(separator: "\n"))
     if !report.entries.isEmpty { throw CommandEnded(exitStatus: .failure) }

@@ -161,7 +161,8 @@ struct RefreshOptions: ParsableArguments {
     request.maxDatabaseBytes = maxDbSize.bytes
     (request.redactions, request.redactFile, request.storeSecrets) = (redactions, redactFile, storeSecrets)
     (request.metricsFile, request.otlpFile, request.dryRun) = (metricsFile, otlpFile, dryRun)
-    (request.watchPaths, request.watchExcludes, request.noWatch) = (watch.watchPath, watch.watchExclude, watch.noWatch)
+    (request.watchPaths, request.watchExcludes) = (watch.paths.watchPath, watch.paths.watchExclude)
+    request.noWatch = watch.noWatch
     request.maxFileContent = Int(watch.maxFileContent)
     return request
   }
