@@ -107,6 +107,14 @@ extension CommandHelp {
     ),
     ("OS_REFRESH_CONFIG_OTLP_FILE", "the OTLP JSON trace file, as --otlp-file"),
     (
+      "OS_REFRESH_CONFIG_WATCH_PATHS",
+      "the colon-separated directories whose changes a refresh records, as --watch-path (default /etc; empty: none)"
+    ),
+    (
+      "OS_REFRESH_CONFIG_WATCH_METHOD",
+      "scan to watch files by stat scans even where fanotify can be had (default: fanotify when it can be had)"
+    ),
+    (
       "OS_CONFIG_APPLIER_TEMPLATES",
       "the os-apply-config templates recorded with each run for why "
         + "(default /usr/libexec/os-apply-config/templates)"

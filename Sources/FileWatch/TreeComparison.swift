@@ -21,7 +21,8 @@ public struct PathChange: Sendable, Equatable {
 
 /// What differs between two states of the watched paths, by stat alone:
 /// a path that appeared holding a file that disappeared from another path
-/// (same device and inode) was renamed; a path holding another file, or the
+/// (same device and inode, and for a file the same size and modification
+/// time: an inode a deletion freed is soon reused) was renamed; a path holding another file, or the
 /// same file with another size or modification time, was modified (its
 /// digest tells whether its content really did); the same file with another
 /// mode or owner changed its metadata. A directory's own times change with
@@ -53,7 +54,11 @@ public enum TreeComparison {
         }
         continue
       }
-      if let from = goneByFile[[state.device, state.inode]], before[from]?.kind == state.kind {
+      // A rename keeps the file's size and modification time; an inode
+      // freed by a deletion and reused by a new file does not.
+      if let from = goneByFile[[state.device, state.inode]], let moved = before[from], moved.kind == state.kind,
+        moved.kind == .directory || (moved.size == state.size && moved.modified == state.modified)
+      {
         renamedAway.insert(from)
         changes.append(PathChange(path: path, kind: .renamed, renamedFrom: from, state: state, previous: before[from]))
       } else if let old {

@@ -29,7 +29,8 @@ public struct Retention {
   /// (never running ones, the newest success or the newest failure) until
   /// what the pages hold leaves `headroom` free (room for the next run:
   /// freed pages are reused, so the file stops growing), then, if the file
-  /// itself is still larger (a budget lowered), rewrites it (VACUUM).
+  /// itself is still larger, or would be once checkpointed (a budget
+  /// lowered, a run larger than the headroom), rewrites it (VACUUM).
   @discardableResult
   public func shrink(toBytes maxBytes: Int64, headroom: Int64) throws -> PruneReport {
     var report = PruneReport()
@@ -42,7 +43,10 @@ public struct Retention {
       report.contents += removed.contents
       report.contentBytes += removed.contentBytes
     }
-    if fileBytes() > maxBytes {
+    // The file as the next checkpoint leaves it: every page, free ones too
+    // (a WAL database's main file catches up with its pages only then).
+    let pageBytes = try database.integerPragma("page_count") * database.integerPragma("page_size")
+    if fileBytes() > maxBytes || pageBytes > maxBytes {
       try database.execute("VACUUM")
     }
     return report

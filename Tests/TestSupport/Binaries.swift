@@ -29,10 +29,11 @@ public enum Binaries {
   /// A minimal environment: PATH with the reference's bin first (it finds
   /// dib-run-parts there), the history database at `database` (never the
   /// machine's own), no metrics file (never node_exporter's directory, which
-  /// CI installs), plus `extra`.
+  /// CI installs), no watched files (never the machine's /etc; a test that
+  /// watches names its own directory), plus `extra`.
   public static func environment(database: String, _ extra: [String: String] = [:]) -> [String: String] {
     var environment = [
-      "OS_REFRESH_CONFIG_DB": database, "OS_REFRESH_CONFIG_METRICS_FILE": "",
+      "OS_REFRESH_CONFIG_DB": database, "OS_REFRESH_CONFIG_METRICS_FILE": "", "OS_REFRESH_CONFIG_WATCH_PATHS": "",
       "PATH": referenceBin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C",
     ]
     environment.merge(extra) { $1 }
