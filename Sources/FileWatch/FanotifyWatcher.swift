@@ -6,10 +6,10 @@ import SystemInterface
 /// read the event.
 public enum ChangeOrigin: Sendable, Equatable, Hashable {
   /// A descendant of ours (a script, or a daemon a script started, which
-  /// comes back to us, the subreaper); `startTicks` is when the ancestor
-  /// directly under us started (clock ticks since boot), which tells the
-  /// script that started it.
-  case refresh(startTicks: UInt64)
+  /// comes back to us, the subreaper): the ancestor directly under us (a
+  /// script, or a daemon re-parented to us), its pid and start (clock ticks
+  /// since boot), which tell the script that started it.
+  case refresh(pid: Int32, startTicks: UInt64)
   /// A process outside the refresh.
   case outside
   /// A process gone before its event was read.
@@ -82,17 +82,21 @@ public final class FanotifyWatcher: @unchecked Sendable {
     var origins: [Int32: ChangeOrigin] = [:]
   }
 
-  /// Watches the filesystems of `scope`'s paths.
+  /// Watches the filesystems of `scope`'s paths; events are read as they
+  /// come, or with `readsContinuously` false only when collected (how a
+  /// test fills the kernel's queue).
   /// - Throws: ``SystemError`` when the kernel refuses (no fanotify, not
   ///   privileged, a filesystem that refuses the mark).
-  public init(scope: WatchScope) throws(SystemError) {
+  public init(scope: WatchScope, readsContinuously: Bool = true) throws(SystemError) {
     self.scope = scope
     let group = FileDescriptor(owning: try systemCall("fanotify_init") { orc_fanotify_init() })
     self.group = group
     var mounts: [UInt64: FileDescriptor] = [:]
     for root in scope.paths {
       // Opened for reading: open_by_handle_at(2) refuses an O_PATH one (EBADF).
-      let directory = try FileDescriptor.open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+      // A root that is not there (yet) has no filesystem to mark: the scans
+      // at the run's start and end still see it.
+      guard let directory = try? FileDescriptor.open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
       var fsid: UInt64 = 0
       try systemCall("fstatfs", subject: root) { orc_filesystem_id(directory.rawValue, &fsid) }
       guard mounts[fsid] == nil else { continue }
@@ -101,8 +105,12 @@ public final class FanotifyWatcher: @unchecked Sendable {
       }
       mounts[fsid] = directory
     }
+    guard !mounts.isEmpty else {
+      throw SystemError(call: "fanotify_mark", code: ENOENT, explanation: "no watched path exists")
+    }
     self.mounts = mounts
     wake = try PipeEnds()
+    guard readsContinuously else { return }
     thread = QuietThread.start { [unowned(unsafe) self] in self.loop() }
   }
 
@@ -217,7 +225,7 @@ public final class FanotifyWatcher: @unchecked Sendable {
     for _ in 0..<256 {
       guard let entry = ProcessTable.entry(current) else { break }
       if entry.pid == us {
-        found = below.map { .refresh(startTicks: $0.startTicks) } ?? .refresh(startTicks: 0)
+        found = below.map { .refresh(pid: $0.pid, startTicks: $0.startTicks) } ?? .refresh(pid: us, startTicks: 0)
         break
       }
       if entry.parent <= 1 || entry.pid <= 1 {

@@ -256,6 +256,7 @@ public final class RefreshRun {
       log(.error, "\(script.path): cannot execute: \(error.error.reason)")
       return finish(.failed, .exited(error.shellStatus), error.error)
     }
+    notify { $0.scriptDidStart(script, in: phase, pid: launched.pid) }
     let exit = supervisor.wait(
       for: launched.pid, streams: launched.outputs.map { stream($0, of: script, in: phase) },
       deadline: activeDeadline, onTimeout: timeoutReached)

@@ -111,6 +111,8 @@ public protocol RunObserver: AnyObject {
     for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels)
   /// A script is about to be started, as `span` (whose id it gets in `TRACEPARENT`).
   func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart)
+  /// A script was started as process `pid` (not called when it could not be).
+  func scriptDidStart(_ script: Script, in phase: Phase, pid: Int32)
   /// A script wrote `bytes` (valid only during the call) to `stream`.
   func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream)
   /// A script ended.
@@ -140,6 +142,7 @@ extension RunObserver {
     for phase: Phase, file: String?, termination: Termination?, error: SystemError?, channels: OutputChannels
   ) {}
   public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {}
+  public func scriptDidStart(_ script: Script, in phase: Phase, pid: Int32) {}
   public func script(
     _ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream
   ) {}

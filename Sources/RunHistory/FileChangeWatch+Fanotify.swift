@@ -4,10 +4,14 @@ import RefreshVocabulary
 import SystemInterface
 
 extension FileChangeWatch {
-  /// A script is about to start: what its processes are told by.
-  mutating func scriptStarting(_ script: String, in phase: Phase) {
+  /// A script started as `pid`: what its processes are told by. Its
+  /// daemons are re-parented to us once it exits; they started after it
+  /// and before the next script, in clock ticks and, within a tick, in pid
+  /// order (pids are handed out in increasing order).
+  mutating func scriptStarted(_ script: String, in phase: Phase, pid: Int32) {
     guard watcher != nil else { return }
-    scriptStarts.append((ProcessTable.bootTicks(), phase, script))
+    let ticks = ProcessTable.entry(pid)?.startTicks ?? ProcessTable.bootTicks()
+    scriptStarts.append((ticks, pid, phase, script))
   }
 
   /// The changes fanotify saw since the last boundary: only the paths its
@@ -92,8 +96,11 @@ extension FileChangeWatch {
     case .unknown:
       // Gone before its event was read: a process of the script that ran.
       return group.last.map { ($0.phase, $0.script) }
-    case .refresh(let startTicks):
-      guard let script = scriptStarts.last(where: { $0.ticks <= startTicks }) ?? scriptStarts.first else {
+    case .refresh(let pid, let startTicks):
+      let started =
+        scriptStarts.last { $0.pid == pid }
+        ?? scriptStarts.last { ($0.ticks, $0.pid) <= (startTicks, pid) }
+      guard let script = started else {
         return group.last.map { ($0.phase, $0.script) }
       }
       return (script.phase, script.script)

@@ -13,6 +13,9 @@ public struct FileWatchSettings: Sendable {
   public var contentLimit = 1 << 20
   /// The method asked for (`OS_REFRESH_CONFIG_WATCH_METHOD`); nil: the best there is.
   public var method: WatchMethod?
+  /// Whether fanotify's events are read as they come (false: only at
+  /// script boundaries, how a test fills the kernel's queue).
+  public var readsEventsContinuously = true
 
   /// Watches `scope`.
   public init(scope: WatchScope) { self.scope = scope }
@@ -24,11 +27,12 @@ public struct FileWatchSettings: Sendable {
 /// the scripts that ran since the scan before.
 ///
 /// A scan of a real /etc costs a few milliseconds, so one after every script
-/// would cost a run of fast scripts more than it may (5%). A scan is made
-/// after a script once the scripts since the last scan ran for at least
-/// ``costRatio`` times what that scan cost, and at every phase's end: a
-/// change then found after several fast scripts is attributed to the phase,
-/// not to one of them.
+/// would cost a run of fast scripts more than it may (5%). Where scanning
+/// is the fallback (no fanotify), a scan is made after a script once the
+/// scripts since the last scan ran for at least ``costRatio`` times what
+/// that scan cost, and at every phase's end: a change then found after
+/// several fast scripts is attributed to the phase, not to one of them.
+/// Asked for by name, it scans after every script.
 struct FileChangeWatch {
   /// Scripts run between two scans for at least this many times a scan's cost.
   static let costRatio: Int64 = 20
@@ -46,12 +50,15 @@ struct FileChangeWatch {
   private var sinceScan: Int64 = 0
   /// The scripts that ran since the last scan, with their phase.
   var group: [(phase: Phase, script: String)] = []
-  /// Each script of the run as it started (boot clock ticks): what tells
-  /// the script a process the refresh started belongs to.
-  var scriptStarts: [(ticks: UInt64, phase: Phase, script: String)] = []
+  /// Each script of the run as it started (its process's start in clock
+  /// ticks since boot, and its pid): what tells the script a process the
+  /// refresh started belongs to.
+  var scriptStarts: [(ticks: UInt64, pid: Int32, phase: Phase, script: String)] = []
   /// The kernel watcher, when fanotify could be had.
   var watcher: FanotifyWatcher?
   private var recorded = 0
+  /// Watched roots found missing (or not directories) at the start.
+  private(set) var missingRoots: [String] = []
   var watch: FileWatchRecord
 
   init(settings: FileWatchSettings, key: [UInt8]?, known secrets: KnownSecrets) {
@@ -68,10 +75,11 @@ struct FileChangeWatch {
   mutating func start(stored: [String: StoredFileState], watchedBefore: [String]) -> [FileChangeRecord] {
     if settings.method != .scan {
       // Started before the scan: nothing made after it goes unseen.
-      watcher = try? FanotifyWatcher(scope: settings.scope)
+      watcher = try? FanotifyWatcher(scope: settings.scope, readsContinuously: settings.readsEventsContinuously)
       if watcher != nil { watch.method = .fanotify }
     }
     let snapshot = scan()
+    missingRoots = snapshot.missingRoots
     let old = settings.scope.paths.filter { watchedBefore.contains($0) }
     let isOld = { (path: String) in old.contains { path == $0 || path.hasPrefix($0 + "/") } }
     var before: [String: FileState] = [:]
@@ -100,7 +108,11 @@ struct FileChangeWatch {
     group.append((phase, script))
     if watcher != nil { return boundary() }
     sinceScan += max(0, durationNanoseconds)
-    guard sinceScan >= scanCost.multipliedReportingOverflow(by: Self.costRatio).partialValue else { return [] }
+    // Asked for by name (OS_REFRESH_CONFIG_WATCH_METHOD=scan), a scan is
+    // made after every script: exact attribution, whatever it costs.
+    let due =
+      settings.method == .scan || sinceScan >= scanCost.multipliedReportingOverflow(by: Self.costRatio).partialValue
+    guard due else { return [] }
     return boundary()
   }
 

@@ -1,6 +1,7 @@
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
+import SystemInterface
 
 extension HistoryRecorder {
   /// Records what changed in the watched files since the last refresh (or
@@ -18,6 +19,11 @@ extension HistoryRecorder {
     }
     var watch = FileChangeWatch(settings: watchSettings, key: settings.secretKey, known: inputs.knownSecrets)
     let records = watch.start(stored: stored, watchedBefore: watchedBefore ?? [])
+    for root in watch.missingRoots {
+      warn(
+        "history: the watched path \(DisplayText.escaped(root, singleLine: true)) is not a directory; nothing under it is recorded until it is one"
+      )
+    }
     appendFiles(records, watch: watch.watch)
     files = watch
   }

@@ -254,7 +254,6 @@ public final class HistoryRecorder: RunObserver {
 
   public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {
     captures.startScript()
-    files?.scriptStarting(script.name, in: phase)
     currentStart = nil
     guard let runID, store != nil, journal != nil else { return }
     var start = scriptStart(script, in: phase, runID: runID, startedAt: span.startedAt)
@@ -274,6 +273,10 @@ public final class HistoryRecorder: RunObserver {
       content: nil, startedAt: startedAt)
     digests.fill(&start, path: script.path)
     return start
+  }
+
+  public func scriptDidStart(_ script: Script, in phase: Phase, pid: Int32) {
+    files?.scriptStarted(script.name, in: phase, pid: pid)
   }
 
   public func script(_ script: Script, in phase: Phase, wrote bytes: UnsafeRawBufferPointer, to stream: ScriptStream) {

@@ -110,6 +110,6 @@ import Testing
     let collected = watcher.collect()
     #expect(!collected.overflowed)
     #expect(collected.touches.map(\.path).contains(root + "/a.conf"))
-    #expect(collected.touches.allSatisfy { $0.origin == .refresh(startTicks: 0) })
+    #expect(collected.touches.allSatisfy { $0.origin == .refresh(pid: getpid(), startTicks: 0) })
   }
 }

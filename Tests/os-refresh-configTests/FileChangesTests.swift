@@ -1,0 +1,135 @@
+import Foundation
+import RefreshVocabulary
+import TestSupport
+import Testing
+
+/// What a refresh did to the node's files (`history changes`, `history
+/// file`, `drift`), through the built binary, on temporary watched
+/// directories, by fanotify and by the stat scan alike.
+@Suite struct FileChangesTests {
+  /// Scripts of every phase that change `etc` in every way a file can change.
+  private func changeEverything(_ node: WatchedNode) {
+    let etc = node.etc
+    node.scratch.write("etc/nova/nova.conf", "[DEFAULT]\ndebug = False\nhost = a\n")
+    for name in ["old.conf", "mode.conf", "gone.conf"] { node.scratch.write("etc/" + name, name + "\n") }
+    node.base.script("pre-configure.d/10-quiesce", "chmod 600 \(etc)/mode.conf")
+    node.base.script(
+      "configure.d/20-write", "sed -i 's/debug = False/debug = True/' \(etc)/nova/nova.conf; echo x > \(etc)/new.conf")
+    node.base.script("configure.d/30-move", "mv \(etc)/old.conf \(etc)/moved.conf")
+    node.base.script("post-configure.d/40-clean", "rm \(etc)/gone.conf; mkdir \(etc)/conf.d")
+    node.base.script("migration.d/50-nothing", "true")
+  }
+
+  @Test(arguments: [WatchMethod.fanotify, .scan])
+  func eachChangeIsAttributedToTheScriptThatMadeIt(method: WatchMethod) throws {
+    let node = WatchedNode(method: method)
+    changeEverything(node)
+    #expect(node.refresh().status == 0)
+    let changes = try node.changes()
+    #expect(changes.method == method)
+    #expect(changes.complete == true)
+    #expect(
+      node.summary(changes) == [
+        "metadata mode.conf by pre-configure/10-quiesce", "created new.conf by configure/20-write",
+        "modified nova/nova.conf by configure/20-write", "renamed moved.conf from old.conf by configure/30-move",
+        "created conf.d by post-configure/40-clean", "deleted gone.conf by post-configure/40-clean",
+      ])
+    let nova = try #require(changes.files.first { $0.path.hasSuffix("nova.conf") })
+    #expect(nova.linesAdded == 1 && nova.linesRemoved == 1)
+    #expect(nova.contentKept && !nova.secret && !nova.binary)
+    let mode = try #require(changes.files.first { $0.path.hasSuffix("mode.conf") })
+    #expect(mode.mode == "600")
+    let text = node.fixture.history(["changes", "--diff"])
+    #expect(text.status == 0)
+    #expect(text.stdoutText.contains("configure/20-write\n  created   \(node.etc)/new.conf  (+1 -0)\n"))
+    #expect(text.stdoutText.contains("    -debug = False\n    +debug = True\n"), "\(text.stdoutText)")
+  }
+
+  @Test func theFallbackScanFindsTheSameChangesAsFanotify() throws {
+    let watched = WatchedNode(method: .fanotify)
+    let scanned = WatchedNode(method: .scan)
+    changeEverything(watched)
+    changeEverything(scanned)
+    #expect(watched.refresh().status == 0)
+    #expect(scanned.refresh().status == 0)
+    #expect(watched.summary(try watched.changes()) == scanned.summary(try scanned.changes()))
+  }
+
+  /// A daemon a script started (it outlives the script, re-parented to the
+  /// refresh) writes while the next script runs: it counts as the script that started it.
+  @Test func aDaemonAScriptStartedCountsAsThatScript() throws {
+    let node = WatchedNode(method: .fanotify)
+    let (go, done) = (node.scratch.url("go"), node.scratch.url("done"))
+    node.base.script(
+      "configure.d/10-starts-daemon",
+      "( i=0; while [ ! -e \(go) ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done; "
+        + "echo daemon > \(node.etc)/daemon.conf; touch \(done) ) </dev/null >/dev/null 2>&1 &")
+    node.base.script(
+      "configure.d/20-next",
+      "touch \(go); i=0; while [ ! -e \(done) ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done")
+    #expect(node.refresh().status == 0)
+    #expect(node.scratch.exists("done"))
+    #expect(node.summary(try node.changes()) == ["created daemon.conf by configure/10-starts-daemon"])
+  }
+
+  /// A process outside the refresh writes under a watched path while a script runs.
+  @Test func aProcessOutsideTheRefreshIsNotTakenForIt() throws {
+    let node = WatchedNode(method: .fanotify)
+    let (go, done) = (node.scratch.url("go"), node.scratch.url("done"))
+    let outsider = RunningCommand(
+      "/bin/sh",
+      [
+        "-c",
+        "i=0; while [ ! -e \(go) ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done; "
+          + "echo by-hand > \(node.etc)/outside.conf; touch \(done)",
+      ], environment: ["PATH": "/usr/bin:/bin"])
+    node.base.script(
+      "configure.d/10-waits",
+      "echo mine > \(node.etc)/mine.conf; touch \(go); "
+        + "i=0; while [ ! -e \(done) ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done")
+    #expect(node.refresh().status == 0)
+    #expect(outsider.wait(atMost: 60).status == 0)
+    let changes = try node.changes()
+    #expect(node.summary(changes) == ["created mine.conf by configure/10-waits", "created outside.conf by outside"])
+    let outside = try #require(changes.files.last)
+    #expect(outside.when == .duringRun && !outside.byRefresh && outside.phase == nil && outside.script == nil)
+  }
+
+  @Test(arguments: [WatchMethod.fanotify, .scan])
+  func aHandEditBetweenRefreshesIsFoundAtTheNextStartAndEveryVersionCanBeRead(method: WatchMethod) throws {
+    let node = WatchedNode(method: method)
+    let conf = node.etc + "/app.conf"
+    node.scratch.write("etc/app.conf", "workers = 1\n")
+    node.base.script("configure.d/10-render", "printf 'workers = 4\\n' > \(conf)")
+    #expect(node.refresh().status == 0)
+    node.scratch.write("etc/app.conf", "workers = 4\nhand = yes\n")
+    let drifted = node.drift(["--json"])
+    #expect(drifted.status == 1)
+    let drift = try JSONContract.decode(JSONContract.Drift.self, from: Data(drifted.stdoutText.utf8))
+    #expect(drift.sinceRun == 1)
+    #expect(drift.files.map { "\($0.change.rawValue) \($0.path) +\($0.linesAdded ?? -1)" } == ["modified \(conf) +1"])
+    #expect(node.refresh().status == 0)
+    #expect(node.drift().stdoutText == "No change under \(node.etc) since run 2, outside a refresh.\n")
+    #expect(node.drift().status == 0)
+    let second = try node.changes("2")
+    #expect(
+      node.summary(second) == ["modified app.conf by configure/10-render", "modified app.conf by before the run"])
+    let versions = try node.versions(conf)
+    #expect(
+      versions.versions.map { "\($0.run) \($0.when.rawValue) \($0.change.rawValue)" } == [
+        "1 baseline created", "1 during_run modified", "2 before_run modified", "2 during_run modified",
+      ])
+    let at = { (run: String) in node.fixture.history(["file", conf, "--at", run]).stdoutText }
+    #expect(at("1") == "workers = 4\n")
+    #expect(at("2") == "workers = 4\n")
+    node.scratch.write("etc/app.conf", "workers = 9\n")
+    #expect(node.refresh().status == 0)
+    #expect(at("2") == "workers = 4\n")
+    let never = node.fixture.history(["file", node.etc + "/nothing.conf"])
+    #expect(never.status == 1)
+    #expect(
+      never.stderrLines == [
+        "os-refresh-config: error: '\(node.etc)/nothing.conf' was never recorded (is it under a watched path?)"
+      ])
+  }
+}
