@@ -31,7 +31,7 @@ public enum FileSecrets {
   /// secret-named key (`key = value`, `key: value`, `key=value`, `export
   /// KEY="value"`, `"key": "value"`), and every credential `spans` finds.
   public static func secretRanges(in text: [UInt8], spans: CredentialSpans) -> [Range<Int>] {
-    CredentialSpans.merged(settingValues(in: text) + spans.ranges(in: text))
+    CredentialSpans.merged(settingValues(in: text) + jsonMemberValues(in: text) + spans.ranges(in: text))
   }
 
   /// `text` with each secret range replaced by `token(secret)`.
@@ -50,6 +50,43 @@ public enum FileSecrets {
     }
     output += text[position...]
     return (output, true)
+  }
+
+  /// The string values of JSON members with secret names, wherever they
+  /// stand (`{"admin_password": "…", "port": 1}` on one line too): the
+  /// bytes inside the value's quotes.
+  static func jsonMemberValues(in text: [UInt8]) -> [Range<Int>] {
+    var found: [Range<Int>] = []
+    var index = 0
+    while let open = text[index...].firstIndex(of: UInt8(ascii: "\"")) {
+      guard let nameEnd = stringEnd(in: text, from: open + 1) else { break }
+      index = nameEnd + 1
+      var next = index
+      skipBlanks(text, &next, text.count)
+      guard next < text.count, text[next] == UInt8(ascii: ":") else { continue }
+      next += 1
+      skipBlanks(text, &next, text.count)
+      guard next < text.count, text[next] == UInt8(ascii: "\""), let valueEnd = stringEnd(in: text, from: next + 1)
+      else { continue }
+      let name = String(decoding: text[(open + 1)..<nameEnd], as: UTF8.self)
+      if SecretPolicy.isSecretName(name), valueEnd > next + 1 { found.append((next + 1)..<valueEnd) }
+      index = valueEnd + 1
+    }
+    return found
+  }
+
+  /// The offset of the quote that ends the JSON string whose text starts at `start`.
+  private static func stringEnd(in text: [UInt8], from start: Int) -> Int? {
+    var index = start
+    while index < text.count {
+      switch text[index] {
+      case UInt8(ascii: "\\"): index += 2
+      case UInt8(ascii: "\""): return index
+      case UInt8(ascii: "\n"): return nil
+      default: index += 1
+      }
+    }
+    return nil
   }
 
   /// The values of lines that set a secret-named key.
@@ -124,6 +161,11 @@ public struct KeptFileContent: Sendable, Equatable {
   public var sha256: String?
   public var secret = false
   public var binary = false
+
+  /// Creates a kept content.
+  public init(content: [UInt8]?, sha256: String?, secret: Bool = false, binary: Bool = false) {
+    (self.content, self.sha256, self.secret, self.binary) = (content, sha256, secret, binary)
+  }
 }
 
 extension FileSecrets {
