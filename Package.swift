@@ -129,7 +129,7 @@ let package = Package(
       name: "RefreshStoreTests", dependencies: ["SystemInterface", "ContentEncoding", "CSystemShims", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
     .testTarget(
       name: "RunHistoryTests",
-      dependencies: ["SecretHiding", "ContentEncoding", "RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
+      dependencies: ["FileWatch", "SecretHiding", "ContentEncoding", "RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
     .testTarget(
       name: "RefreshSessionTests",
