@@ -9,6 +9,23 @@ public struct StoredFileState: Sendable, Equatable {
   public var secret: Bool
 }
 
+/// How a run watched the node's files, in counts, with its first changes
+/// (what metrics and traces say of it).
+public struct FileWatchSummary: Sendable, Equatable {
+  public var watch: FileWatchRecord
+  /// Changes made during the run by its processes, and by others.
+  public var changedByRefresh: Int64
+  public var changedOutside: Int64
+  /// Changes found at its start, made since the last refresh outside any.
+  public var drifted: Int64
+  /// The first ``eventLimit`` changes (drift, then during the run).
+  public var first: [FileChangeRecord]
+  /// How many changes ``first`` holds at most.
+  public static let eventLimit = 256
+  /// The last few changes made during the run, newest first (what `status` shows).
+  public var latest: [FileChangeRecord] = []
+}
+
 /// One recorded version of a watched path.
 public struct FileVersion: Sendable, Equatable {
   /// Its row id (versions of a path are ordered by it).
@@ -137,5 +154,29 @@ extension HistoryQueries {
   /// The newest run that watched files.
   public func lastWatchingRun() throws -> Int64? {
     try database.firstRow("SELECT max(run_id) FROM file_watches", []) { $0.optionalInt64(0) } ?? nil
+  }
+
+  /// How run `id` watched its files, in counts; nil when it did not.
+  public func fileWatchSummary(run id: Int64) throws -> FileWatchSummary? {
+    guard let watch = try fileWatch(run: id) else { return nil }
+    let counts =
+      try database.firstRow(
+        """
+        SELECT coalesce(sum(found = ?2 AND by_refresh = 1), 0), coalesce(sum(found = ?2 AND by_refresh = 0), 0),
+          coalesce(sum(found = ?3), 0) FROM file_changes WHERE run_id = ?1
+        """, [.integer(id), .word(FileChangeTime.duringRun), .word(FileChangeTime.beforeRun)]
+      ) { ($0.int64(0), $0.int64(1), $0.int64(2)) } ?? (0, 0, 0)
+    let first = try database.rows(
+      Self.versionColumns + " WHERE run_id = ? AND found != ? ORDER BY found = ? DESC, id LIMIT ?",
+      [
+        .integer(id), .word(FileChangeTime.baseline), .word(FileChangeTime.beforeRun),
+        .integer(Int64(FileWatchSummary.eventLimit)),
+      ], Self.version)
+    let latest = try database.rows(
+      Self.versionColumns + " WHERE run_id = ? AND found = ? ORDER BY id DESC LIMIT 5",
+      [.integer(id), .word(FileChangeTime.duringRun)], Self.version)
+    return FileWatchSummary(
+      watch: watch, changedByRefresh: counts.0, changedOutside: counts.1, drifted: counts.2, first: first.map(\.record),
+      latest: latest.map(\.record))
   }
 }

@@ -80,6 +80,7 @@ public struct HistoryQueries {
         InputSummary.columns + " WHERE run_id = ? ORDER BY kind, position", [.integer(id)], InputSummary.init(row:))
       detail.phases = try phases(of: id, summary: summary)
       detail.deployments = try deployments(run: id)
+      detail.files = try fileWatchSummary(run: id)
       return detail
     }
   }

@@ -105,6 +105,8 @@ public struct RunDetail: Sendable, Equatable {
   public var trace: RunTrace? = nil
   /// The Heat deployments its scripts ran, in the order signalled.
   public var deployments: [DeploymentRecord] = []
+  /// How it watched the node's files, with counts; nil when it did not.
+  public var files: FileWatchSummary? = nil
 }
 
 /// An input file of a run with its kept content, for comparisons.

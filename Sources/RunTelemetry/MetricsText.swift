@@ -164,7 +164,26 @@ public struct MetricsText {
       "script_success", "gauge", "1 for each script of the last run that succeeded, else 0.",
       scripts.map { ($0.labels, $0.script.status == .success ? "1" : "0") })
     if let deployments = run.deployments { deploymentText(deployments, into: &out) }
+    if let files = run.files { fileText(files, into: &out) }
     return out
+  }
+
+  /// What the last run did to the watched files, and what changed outside
+  /// any refresh before it started.
+  private func fileText(_ files: FileWatchSummary, into out: inout String) {
+    Self.metric(
+      "last_run_files_changed", "gauge",
+      "Watched files the last run changed (by_refresh=\"true\"), and that other processes changed while it ran.",
+      [
+        (Self.labels([("by_refresh", "true")]), String(files.changedByRefresh)),
+        (Self.labels([("by_refresh", "false")]), String(files.changedOutside)),
+      ], into: &out)
+    Self.metric(
+      "drift_files", "gauge", "Watched files found changed outside any refresh when the last run started.",
+      [("", String(files.drifted))], into: &out)
+    Self.metric(
+      "last_run_files_complete", "gauge", "1 when the last run's record of file changes is complete, else 0.",
+      [("", files.watch.complete ? "1" : "0")], into: &out)
   }
 
   /// The Heat deployments the last run's scripts ran: how many failed (a

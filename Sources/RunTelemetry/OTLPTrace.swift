@@ -1,4 +1,5 @@
 import ContentEncoding
+import RefreshStore
 import RefreshVocabulary
 
 /// A run as one line of the OTLP file exporter's format: a `TracesData`
@@ -63,10 +64,18 @@ public struct OTLPTrace {
     let failure =
       run.status == .success
       ? nil : "run \(run.status.rawValue)" + (run.exitCode.map { ", exit status \($0)" } ?? "")
+    if let files = run.files {
+      attributes += [
+        attribute("os_refresh_config.files.method", files.watch.method.rawValue),
+        integer("os_refresh_config.files.changed", files.changedByRefresh),
+        integer("os_refresh_config.files.changed_outside", files.changedOutside),
+        integer("os_refresh_config.files.drifted", files.drifted),
+      ]
+    }
     var spans = [
       span(
         "os-refresh-config", id: run.trace.spanID, parent: run.trace.parentSpanID, run.startedAt, run.finishedAt,
-        attributes, failure: failure)
+        attributes, failure: failure, events: fileEvents { $0.script == nil })
     ]
     for phase in run.phases {
       let start = min(max(phase.startedAt, run.startedAt), run.finishedAt)
@@ -104,12 +113,33 @@ public struct OTLPTrace {
     // disagree by microseconds when the clock is slewed.
     let start = min(max(script.startedAt, bounds.lowerBound), bounds.upperBound)
     let end = max(min(script.finishedAt, bounds.upperBound), start)
-    return span(script.name, id: script.spanID, parent: parent, start, end, attributes, failure: script.failure)
+    let events = fileEvents { $0.phase == script.phase && $0.script == script.name && $0.byRefresh }
+    return span(
+      script.name, id: script.spanID, parent: parent, start, end, attributes, failure: script.failure, events: events)
+  }
+
+  /// Span events for the recorded file changes `belongs` picks (path and
+  /// how it changed, never content): `file.changed` by a script,
+  /// `file.changed_outside` by another process during the run,
+  /// `file.drifted` found at its start.
+  private func fileEvents(_ belongs: (FileChangeRecord) -> Bool) -> [JSONText] {
+    (run.files?.first ?? []).filter(belongs).map { change in
+      let name =
+        change.found == .beforeRun ? "file.drifted" : change.byRefresh ? "file.changed" : "file.changed_outside"
+      var attributes = [
+        attribute("file.path", change.path), attribute("os_refresh_config.file.change", change.change.rawValue),
+      ]
+      if let from = change.renamedFrom { attributes.append(attribute("os_refresh_config.file.renamed_from", from)) }
+      return .object([
+        ("timeUnixNano", .string(Self.nanoseconds(change.seenAt))), ("name", .string(name)),
+        ("attributes", .array(attributes)),
+      ])
+    }
   }
 
   private func span(
     _ name: String, id: SpanID, parent: SpanID?, _ start: Int64, _ end: Int64, _ attributes: [JSONText],
-    failure: String?
+    failure: String?, events: [JSONText] = []
   ) -> JSONText {
     var members: [(String, JSONText)] = [
       ("traceId", .string(run.trace.traceID.hex)), ("spanId", .string(id.hex)),
@@ -121,6 +151,7 @@ public struct OTLPTrace {
       ("startTimeUnixNano", .string(Self.nanoseconds(start))), ("endTimeUnixNano", .string(Self.nanoseconds(end))),
       ("attributes", .array(attributes)),
     ]
+    if !events.isEmpty { members.append(("events", .array(events))) }
     if let failure {
       members.append(
         ("status", .object([("message", .string(redact(failure))), ("code", .integer(Self.errorStatus))])))

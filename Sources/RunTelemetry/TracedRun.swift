@@ -24,6 +24,9 @@ public struct TracedRun: Sendable, Equatable {
   /// The Heat deployments its scripts ran (name, group, whether the hook
   /// succeeded); nil when not known (a run without a history).
   public var deployments: [TracedDeployment]? = nil
+  /// What it did to the watched files (counts, and its first changes); nil
+  /// when it did not watch them.
+  public var files: FileWatchSummary? = nil
 
   /// When the run ended.
   public var finishedAt: Int64 { startedAt &+ durationMicroseconds }
@@ -115,6 +118,7 @@ extension TracedRun {
     deployments = detail.deployments.map {
       TracedDeployment(name: $0.name, group: $0.group, succeeded: $0.succeeded)
     }
+    files = detail.files
     let tracedPhases = phases
     let end = summary.durationMicroseconds.map { runStart &+ $0 } ?? tracedPhases.map(\.finishedAt).max() ?? runStart
     durationMicroseconds = max(0, end &- runStart)

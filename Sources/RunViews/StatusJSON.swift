@@ -19,6 +19,18 @@ public enum StatusJSON {
       ("script", status.script.map(script) ?? .null),
       ("scripts_done", .integer(Int64(status.scriptsDone))),
       ("scripts_planned", RunJSON.integer(status.scriptsPlanned.map(Int64.init))),
+      ("files_changed", RunJSON.integer(status.files.map { $0.changedByRefresh + $0.changedOutside })),
+      (
+        "last_files",
+        .array(
+          (status.files?.latest ?? []).map { change in
+            .object([
+              ("path", .string(change.path)), ("change", .string(change.change.rawValue)),
+              ("phase", RunJSON.string(change.phase?.rawValue)), ("script", RunJSON.string(change.script)),
+              ("by_refresh", .bool(change.byRefresh)),
+            ])
+          })
+      ),
       ("eta_s", RunJSON.seconds(status.estimate?.microseconds)),
       ("eta_unknown_scripts", RunJSON.integer(status.estimate.map { Int64($0.unknownScripts) })),
       ("waits_on", status.waitsOn.map(waitTarget) ?? .null),

@@ -74,6 +74,7 @@ public enum StatusReport {
       }
       lines.append(line)
     }
+    if let files = status.files { lines.append(Self.files(files)) }
     guard !status.processes.isEmpty else { return lines }
     lines.append("Processes:")
     let rows =
@@ -120,5 +121,21 @@ public enum StatusReport {
         + "\(HumanFormat.duration(microseconds: max(0, now - finished))) ago"
     }
     return text
+  }
+
+  /// What the running refresh changed in the watched files so far.
+  static func files(_ files: FileWatchSummary) -> String {
+    let count = files.changedByRefresh + files.changedOutside
+    var line = "Files: \(count) changed so far" + (files.watch.complete ? "" : " (record incomplete)")
+    guard !files.latest.isEmpty else { return line }
+    line +=
+      "; last: "
+      + files.latest.prefix(3).map { change in
+        let by =
+          change.script.map { " by \(change.phase?.rawValue ?? "")/\(HumanFormat.safe($0))" }
+          ?? (change.byRefresh ? "" : " by another process")
+        return "\(change.change.rawValue) \(HumanFormat.safe(change.path))\(by)"
+      }.joined(separator: ", ")
+    return line
   }
 }

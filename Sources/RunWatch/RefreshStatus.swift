@@ -44,6 +44,8 @@ public struct RefreshStatus: Sendable {
   public var script: RunningScript?
   /// Scripts of this run that ended.
   public var scriptsDone: Int
+  /// What the running refresh has done to the watched files so far.
+  public var files: FileWatchSummary?
   /// Scripts its phase directories held when it started.
   public var scriptsPlanned: Int?
   public var estimate: Estimate?
@@ -148,6 +150,7 @@ public struct RefreshStatus: Sendable {
       status.scriptsPlanned = Int(detail.summary.plannedScripts)
       let scripts = detail.phases.flatMap(\.scripts)
       status.scriptsDone = scripts.filter { $0.status != .running }.count
+      status.files = detail.files
       status.phase = detail.phases.last { $0.status == .running }?.name
       if let current = scripts.last(where: { $0.status == .running }) {
         scriptPath = current.path

@@ -261,6 +261,14 @@ public enum JSONContract {
     public let historyError: String?
     /// The lock file's holder when it is not a refresh.
     public let lockHolder: LockHolder?
+    /// Watched files the running refresh changed so far, and the last few.
+    public let filesChanged: Int64?
+    public let lastFiles: [StatusFile]
+  }
+
+  /// A file the running refresh changed.
+  public struct StatusFile: Decodable, Sendable, Equatable {
+    public let path: String, change: FileChangeKind, phase: Phase?, script: String?, byRefresh: Bool
   }
 
   /// A process holding the refresh's lock that is not a refresh.

@@ -35,9 +35,11 @@ struct OTLPSummary: Decodable {
   let rootParent: String?
   /// name, span id, parent id, depth, status code.
   let spans: [[Value]]
+  /// span name, event name, the event's file.path.
+  let events: [[Value]]
 
   enum CodingKeys: String, CodingKey {
-    case trace, root, spans
+    case trace, root, spans, events
     case rootParent = "root_parent"
   }
 

@@ -1,0 +1,64 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// What the fleet sees of file changes: the Prometheus series (checked by
+/// promtool) and the trace's span events (parsed by opentelemetry-proto).
+@Suite struct FileChangesFleetTests {
+  @Test func metricsAndTraceEventsSayWhatTheRunChangedAndWhatDrifted() throws {
+    let node = WatchedNode(method: .fanotify)
+    node.scratch.write("etc/app.conf", "a = 1\n")
+    node.base.script("configure.d/10-render", "echo 'a = 2' > \(node.etc)/app.conf; echo n$$ > \(node.etc)/new.conf")
+    #expect(node.refresh().status == 0)
+    node.scratch.write("etc/app.conf", "a = 3\n")
+    let (metrics, otlp) = (node.scratch.url("orc.prom"), node.scratch.url("trace.jsonl"))
+    #expect(node.refresh(["--metrics-file", metrics, "--otlp-file", otlp]).status == 0)
+    let text = try String(contentsOfFile: metrics, encoding: .utf8)
+    for line in [
+      "os_refresh_config_last_run_files_changed{by_refresh=\"true\"} 2",
+      "os_refresh_config_last_run_files_changed{by_refresh=\"false\"} 0", "os_refresh_config_drift_files 1",
+      "os_refresh_config_last_run_files_complete 1",
+    ] {
+      #expect(text.split(separator: "\n").contains(Substring(line)), "\(line) in \(text)")
+    }
+    let checked = FleetTools.promtool(metrics)
+    #expect(checked.status == 0, "\(checked.stdoutText)")
+    let trace = try #require(try FleetTools.parseOTLP(otlp).first)
+    #expect(
+      trace.events == [
+        [.text("os-refresh-config"), .text("file.drifted"), .text(node.etc + "/app.conf")],
+        [.text("10-render"), .text("file.changed"), .text(node.etc + "/app.conf")],
+        [.text("10-render"), .text("file.changed"), .text(node.etc + "/new.conf")],
+      ])
+    let line = try String(contentsOfFile: otlp, encoding: .utf8)
+    #expect(!line.contains("a = 3") && !line.contains("a = 2"), "no content in a trace")
+  }
+}
+
+/// `status` while a refresh runs: the files it changed so far.
+@Suite struct FileChangesStatusTests {
+  @Test func statusShowsTheFilesTheRunningRefreshChangedSoFar() throws {
+    let node = WatchedNode(method: .fanotify)
+    let go = node.scratch.url("go")
+    node.base.script("configure.d/10-writes", "echo 1 > \(node.etc)/one.conf")
+    node.base.script(
+      "configure.d/20-waits", "i=0; while [ ! -e \(go) ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done")
+    let running = node.fixture.startRefresh(environment: node.environment)
+    defer { _ = running.wait(atMost: 60) }
+    var seen: JSONContract.Status?
+    let found = waitUntil(seconds: 60) {
+      guard let (status, _) = try? StatusTests.statusJSON(node.fixture) else { return false }
+      seen = status
+      return status.filesChanged == 1
+    }
+    #expect(found, "\(String(describing: seen))")
+    let last = try #require(seen?.lastFiles.first)
+    #expect(seen?.lastFiles.count == 1)
+    #expect(last.path == node.etc + "/one.conf" && last.change == .created && last.byRefresh)
+    #expect(last.phase == .configure && last.script == "10-writes")
+    let text = StatusTests.status(node.fixture).stdoutText
+    #expect(
+      text.contains("Files: 1 changed so far; last: created \(node.etc)/one.conf by configure/10-writes\n"), "\(text)")
+    #expect(FileManager.default.createFile(atPath: go, contents: nil))
+  }
+}
