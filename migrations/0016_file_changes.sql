@@ -45,6 +45,8 @@ CREATE TABLE file_changes (
 );
 CREATE INDEX file_changes_by_run ON file_changes (run_id, id);
 CREATE INDEX file_changes_by_path ON file_changes (path, id);
+-- A path renamed away has no row of its own after the rename: this finds it.
+CREATE INDEX file_changes_by_old_path ON file_changes (renamed_from, id) WHERE renamed_from IS NOT NULL;
 
 -- The watched paths as last recorded, what the next run's start compares
 -- with to find changes made between refreshes. Its content reference is

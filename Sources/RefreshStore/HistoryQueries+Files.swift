@@ -113,6 +113,16 @@ extension HistoryQueries {
       Self.version)
   }
 
+  /// The changes recorded after run `after` (nil: from the first) through
+  /// run `through`, baselines apart, oldest first, at most `limit` (the newest).
+  public func fileChanges(after: Int64?, through: Int64, limit: Int = 10_000) throws -> [FileVersion] {
+    try database.rows(
+      "SELECT * FROM (" + Self.versionColumns
+        + " WHERE run_id > ? AND run_id <= ? AND found != ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+      [.integer(after ?? 0), .integer(through), .word(FileChangeTime.baseline), .integer(Int64(limit))],
+      Self.version)
+  }
+
   /// Every recorded version of `path`, oldest first, at most `limit` (the newest).
   public func fileVersions(path: String, limit: Int = 10_000) throws -> [FileVersion] {
     try database.rows(
@@ -126,6 +136,22 @@ extension HistoryQueries {
     try database.firstRow(
       Self.versionColumns + " WHERE path = ? AND run_id <= ? ORDER BY id DESC LIMIT 1", [.text(path), .integer(run)],
       Self.version)
+  }
+
+  /// The rename that took `path` away after version `version`, through run
+  /// `run`: then `path` no longer existed.
+  public func renamedAway(_ version: FileVersion, through run: Int64) throws -> FileVersion? {
+    try database.firstRow(
+      Self.versionColumns + " WHERE renamed_from = ? AND id > ? AND run_id <= ? ORDER BY id LIMIT 1",
+      [.text(version.record.path), .integer(version.id), .integer(run)], Self.version)
+  }
+
+  /// The state of `path` at the end of run `run`: its newest version then,
+  /// and whether it still existed (not deleted, not renamed away).
+  public func fileState(path: String, atRun run: Int64) throws -> (version: FileVersion, exists: Bool)? {
+    guard let version = try fileVersion(path: path, atRun: run) else { return nil }
+    let gone = try version.record.change == .deleted || renamedAway(version, through: run) != nil
+    return (version, !gone)
   }
 
   /// The version of the same path (or, for a rename, of its old name)

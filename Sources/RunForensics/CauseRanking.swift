@@ -12,6 +12,7 @@ public enum CauseReason: String, Sendable, CaseIterable {
   case failedEnvironmentFile = "the environment.d file that failed changed"
   case failedScriptNew = "the failed script is new and never succeeded"
   case deploymentChanged = "an input, the config or an option of the failed deployment changed"
+  case fileItNamesChangedByHand = "a file it names was changed outside any refresh"
   case nothingChanged = "nothing it uses changed (intermittent)"
   case firstFailure = "nothing it uses changed, and it never failed before"
   case packageItRuns = "a package providing a command it runs changed"
@@ -19,6 +20,7 @@ public enum CauseReason: String, Sendable, CaseIterable {
   case keyItsTemplateReads = "a key read by a template whose file it names changed"
   case keyAnEnvironmentFileReads = "a key an environment.d file reads changed"
   case templateItNames = "a template whose rendered file it names changed"
+  case fileItNamesChanged = "a file it names was changed by another script"
   case environmentChanged = "an environment.d file changed"
   case earlierScriptRemoved = "a script that ran before it was removed"
   case earlierScriptAdded = "a script that runs before it was added"
@@ -52,6 +54,7 @@ public enum CauseReason: String, Sendable, CaseIterable {
     case .kernelChanged, .rebooted: .systemChanged
     case .nothingChanged, .failedBefore: .intermittent
     case .firstFailure: .firstFailure
+    case .fileItNamesChangedByHand, .fileItNamesChanged: .fileChanged
     }
   }
 
@@ -60,11 +63,13 @@ public enum CauseReason: String, Sendable, CaseIterable {
     switch self {
     case .failedScriptChanged, .failedEnvironmentFile: 100
     case .failedScriptNew, .deploymentChanged: 95
+    case .fileItNamesChangedByHand: 92
     case .nothingChanged, .firstFailure: 90
     case .packageItRuns: 85
     case .keyItReads: 80
     case .keyItsTemplateReads: 78
     case .keyAnEnvironmentFileReads, .templateItNames: 75
+    case .fileItNamesChanged: 72
     case .environmentChanged: 70
     case .earlierScriptRemoved: 65
     case .earlierScriptAdded: 60

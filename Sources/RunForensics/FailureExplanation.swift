@@ -15,6 +15,8 @@ public struct FailureExplanation: Sendable {
     case templateChanged = "template_changed"
     case packageChanged = "package_changed"
     case systemChanged = "system_changed"
+    /// A watched file it names changed: by hand, or by another script.
+    case fileChanged = "file_changed"
     case intermittent
     /// Nothing it uses changed, and it had never failed before in the runs looked at.
     case firstFailure = "first_failure"

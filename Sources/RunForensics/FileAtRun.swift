@@ -9,6 +9,8 @@ public enum FileAtRun {
     case never(path: String, run: Int64?)
     /// It had been deleted, in run `inRun`.
     case deleted(path: String, run: Int64, inRun: Int64)
+    /// It had been renamed to `to`, in run `inRun`.
+    case renamed(path: String, run: Int64, to: String, inRun: Int64)
     /// It is a secret file: only its keyed digest is kept.
     case secret(path: String)
     /// Only its digest was kept: binary, too large, or unreadable.
@@ -20,6 +22,8 @@ public enum FileAtRun {
       case .never(let path, let run?): "\(quoted(path)) was not recorded by run \(run) or before it"
       case .deleted(let path, let run, let inRun):
         "\(quoted(path)) did not exist at the end of run \(run): run \(inRun) recorded its deletion"
+      case .renamed(let path, let run, let to, let inRun):
+        "\(quoted(path)) did not exist at the end of run \(run): run \(inRun) recorded its rename to \(quoted(to))"
       case .secret(let path): "\(quoted(path)) is a secret file: only its keyed digest is kept, never its content"
       case .digestOnly(let path, let why): "only the digest of \(quoted(path)) was kept (\(why))"
       }
@@ -36,6 +40,9 @@ public enum FileAtRun {
     }
     let record = version.record
     if record.change == .deleted { throw Unrecorded.deleted(path: path, run: run, inRun: version.runID) }
+    if let away = try queries.renamedAway(version, through: run) {
+      throw Unrecorded.renamed(path: path, run: run, to: away.record.path, inRun: away.runID)
+    }
     if record.secret { throw Unrecorded.secret(path: path) }
     guard version.hasContent, let bytes = try queries.fileContent(version: version.id) else {
       let why =

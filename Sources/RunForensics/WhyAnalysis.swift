@@ -116,6 +116,9 @@ public enum WhyAnalysis {
     failure.duration = script.durationMicroseconds
     failure.typicalDuration = median(history.filter { $0.status == .success }.compactMap(\.durationMicroseconds))
     if script.status == .timeout { failure.timeoutSeconds = timeoutSeconds(commandLine: detail.commandLine) }
+    try causes.addFileChanges(
+      window, failed: (script.phase, script.name, badScript?.startedAt ?? script.startedAt), reads: reads,
+      queries: queries)
     window.packageLogs = causes.addSystemChanges(window, reads: reads, packages: packages)
     causes.addIntermittence(
       history: Array(history.prefix(recentRuns)), sha256: script.sha256, window: window, failure: failure)

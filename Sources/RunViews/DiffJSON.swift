@@ -8,7 +8,7 @@ import RunForensics
 public enum DiffJSON {
   /// `diff --json` of `comparison`, with `outputs` and each script's output read by `output`.
   public static func render(
-    _ comparison: RunComparison, outputs: [OutputDiff], output: RunJSON.OutputReader
+    _ comparison: RunComparison, outputs: [OutputDiff], output: RunJSON.OutputReader, files: [FileDifference] = []
   ) rethrows -> JSONText {
     .object([
       ("from", run(comparison.from)),
@@ -39,6 +39,7 @@ public enum DiffJSON {
           })
       ),
       ("package_logs", .array(comparison.packageLogs.map { .string($0) })),
+      ("files", .array(files.map(file))),
       (
         "outputs",
         .array(
@@ -94,5 +95,19 @@ public enum DiffJSON {
       ("not_reached", .bool(change.notReached)),
       ("from", try side(change.from)), ("to", try side(change.to)),
     ])
+  }
+
+  private static func file(_ file: FileDifference) -> JSONText {
+    let record = (file.to ?? file.from)?.record
+    var members: [(String, JSONText)] = [
+      ("path", .string(file.path)), ("change", .string(file.change.rawValue)),
+      ("from_run", RunJSON.integer(file.from?.runID)), ("to_run", RunJSON.integer(file.to?.runID)),
+      ("from_sha256", RunJSON.string(file.from?.record.sha256)), ("to_sha256", RunJSON.string(file.to?.record.sha256)),
+      ("secret", .bool(record?.secret ?? false)),
+      ("lines_added", RunJSON.integer(file.linesAdded.map(Int64.init))),
+      ("lines_removed", RunJSON.integer(file.linesRemoved.map(Int64.init))),
+    ]
+    if let diff = file.diff { members.append(("diff", .string(diff))) }
+    return .object(members)
   }
 }

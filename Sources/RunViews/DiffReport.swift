@@ -9,11 +9,13 @@ import SystemInterface
 public struct DiffReport {
   let comparison: RunComparison
   let outputs: [OutputDiff]
+  let files: [FileDifference]
 
-  /// The report of `comparison` with `outputs`.
-  public init(comparison: RunComparison, outputs: [OutputDiff]) {
+  /// The report of `comparison` with `outputs` and the watched `files` that differ.
+  public init(comparison: RunComparison, outputs: [OutputDiff], files: [FileDifference] = []) {
     self.comparison = comparison
     self.outputs = outputs
+    self.files = files
   }
 
   /// The report's lines.
@@ -29,7 +31,7 @@ public struct DiffReport {
     lines.append("From run \(from.id): \(Self.outcome(from))")
     lines.append("To   run \(to.id): \(Self.outcome(to))")
     let uncompared = comparison.inputs.filter(\.secretsUncompared)
-    guard !comparison.isEmpty || !outputs.isEmpty || !uncompared.isEmpty else {
+    guard !comparison.isEmpty || !outputs.isEmpty || !uncompared.isEmpty || !files.isEmpty else {
       lines.append("Nothing changed.")
       return lines.joined(separator: "\n") + "\n"
     }
@@ -77,6 +79,12 @@ public struct DiffReport {
         rows.append(["  \(script.phase.rawValue)/\(HumanFormat.safe(script.name))", Self.describe(script)])
       }
       lines += HumanFormat.table(rows)
+    }
+
+    if !files.isEmpty {
+      lines.append("")
+      lines.append("Files")
+      lines += files.flatMap { Self.fileLines($0) }
     }
 
     for output in outputs {
@@ -175,5 +183,29 @@ extension String {
   /// The string padded with spaces to `width`.
   func padding(_ width: Int) -> String {
     count >= width ? self : self + String(repeating: " ", count: width - count)
+  }
+}
+
+extension DiffReport {
+  /// A watched file that differs: how, by how many lines, and its diff when asked for.
+  static func fileLines(_ file: FileDifference) -> [String] {
+    var notes: [String] = []
+    if let added = file.linesAdded, let removed = file.linesRemoved { notes.append("+\(added) -\(removed)") }
+    let record = (file.to ?? file.from)?.record
+    if record?.secret == true { notes.append("secret: digest only") }
+    if file.change == .metadata, let record {
+      notes.append(
+        "mode \(String(file.from?.record.state.mode ?? 0, radix: 8)) -> \(String(record.state.mode, radix: 8))")
+    }
+    let change = file.change.rawValue + String(repeating: " ", count: Swift.max(1, 10 - file.change.rawValue.count))
+    var lines = [
+      "  " + change + HumanFormat.safe(file.path) + (notes.isEmpty ? "" : "  (" + notes.joined(separator: ", ") + ")")
+    ]
+    if let diff = file.diff {
+      lines += diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map {
+        "    " + DisplayText.escaped(String($0))
+      }
+    }
+    return lines
   }
 }

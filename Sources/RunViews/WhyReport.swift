@@ -116,6 +116,7 @@ public enum WhyReport {
     case .systemChanged: "system"
     case .intermittent: "intermittent"
     case .firstFailure: "first failure"
+    case .fileChanged: "file"
     }
   }
 }

@@ -27,6 +27,9 @@ struct Diff: ParsableCommand {
   @Flag(help: "Show a unified diff of the captured output of each script whose output changed.")
   var output = false
 
+  @Flag(help: "Show a unified diff of each watched file whose state differs (secrets masked).")
+  var filesDiff = false
+
   /// Where the package logs are read.
   @Option(help: ArgumentHelp("Read package logs under this root (a node's disk mounted elsewhere).", valueName: "dir"))
   var root = "/"
@@ -48,10 +51,11 @@ struct Diff: ParsableCommand {
       .withPackages(from: PackageLog(root: root))
     let reader: RunJSON.OutputReader = { try queries.output(script: $0.id, stream: $1) }
     let outputs = output ? try OutputDiff.between(comparison, output: reader) : []
+    let files = try RunComparison.files(from: from, to: to, queries: queries, diffs: filesDiff)
     if json.json {
-      print(try DiffJSON.render(comparison, outputs: outputs, output: reader).rendered)
+      print(try DiffJSON.render(comparison, outputs: outputs, output: reader, files: files).rendered)
     } else {
-      print(DiffReport(comparison: comparison, outputs: outputs).text, terminator: "")
+      print(DiffReport(comparison: comparison, outputs: outputs, files: files).text, terminator: "")
     }
   }
 }

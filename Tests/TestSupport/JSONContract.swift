@@ -238,7 +238,7 @@ public enum JSONContract {
       case environmentChanged = "environment_changed", inputKeyChanged = "input_key_changed"
       case inputFileChanged = "input_file_changed", templateChanged = "template_changed"
       case packageChanged = "package_changed", systemChanged = "system_changed", intermittent
-      case firstFailure = "first_failure"
+      case firstFailure = "first_failure", fileChanged = "file_changed"
     }
     public let rank: Int, kind: Kind, subject: String, evidence: String, direct: Bool, diff: String?
   }

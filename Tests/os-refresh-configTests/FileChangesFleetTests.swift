@@ -62,3 +62,80 @@ import Testing
     #expect(FileManager.default.createFile(atPath: go, contents: nil))
   }
 }
+
+/// `why` and `diff` on file changes.
+@Suite struct FileChangesForensicsTests {
+  /// A config file edited by hand between refreshes breaks the script that
+  /// reads it: `why` names that file first, above a script before it that changed too.
+  @Test func whyRanksAHandEditedFileTheFailedScriptReadsFirst() throws {
+    let node = WatchedNode(method: .fanotify)
+    node.scratch.write("etc/app.conf", "workers = 4\n")
+    node.base.script("configure.d/05-other", "true")
+    node.base.script("configure.d/10-check", "grep -q 'workers = 4' \(node.etc)/app.conf")
+    #expect(node.refresh().status == 0)
+    node.scratch.write("etc/app.conf", "workers = 2\n")
+    node.base.script("configure.d/05-other", "true # changed")
+    #expect(node.refresh().status == 1)
+    let result = runCommand(
+      Binaries.ours, ["why", "--json", "--db", node.fixture.database],
+      environment: Binaries.environment(database: node.fixture.database))
+    let why = try JSONContract.decode(JSONContract.Why.self, from: result.stdout)
+    #expect(
+      why.causes.map { "\($0.kind.rawValue) \($0.subject)" }.prefix(2) == [
+        "file_changed \(node.etc)/app.conf", "script_changed configure/05-other",
+      ])
+    #expect(why.causes.first?.direct == true)
+    #expect(why.causes.first?.evidence.hasPrefix("modified outside any refresh, found at run 2's start") == true)
+  }
+
+  /// `diff A B` compares the watched files as each run left them.
+  @Test func diffComparesTheWatchedFilesAsEachRunLeftThem() throws {
+    let node = WatchedNode(method: .scan)
+    node.scratch.write("etc/app.conf", "a = 1\n")
+    node.scratch.write("etc/old.conf", "o\n")
+    node.base.script("configure.d/10-render", "true")
+    #expect(node.refresh().status == 0)
+    node.base.script(
+      "configure.d/10-render",
+      "echo 'a = 2' > \(node.etc)/app.conf; mv \(node.etc)/old.conf \(node.etc)/new.conf 2>/dev/null; true")
+    #expect(node.refresh().status == 0)
+    #expect(node.refresh().status == 0)
+    let text = runCommand(
+      Binaries.ours, ["diff", "1", "3", "--files-diff", "--db", node.fixture.database],
+      environment: Binaries.environment(database: node.fixture.database)
+    ).stdoutText
+    let files = text.components(separatedBy: "\nFiles\n").last ?? ""
+    #expect(
+      files == """
+          modified  \(node.etc)/app.conf  (+1 -1)
+            --- a\(node.etc)/app.conf (run 1)
+            +++ b\(node.etc)/app.conf (run 3)
+            @@ -1 +1 @@
+            -a = 1
+            +a = 2
+          created   \(node.etc)/new.conf  (+1 -0)
+            --- a\(node.etc)/new.conf (run 1)
+            +++ b\(node.etc)/new.conf (run 3)
+            @@ -0,0 +1 @@
+            +o
+          deleted   \(node.etc)/old.conf  (+0 -1)
+            --- a\(node.etc)/old.conf (run 1)
+            +++ b\(node.etc)/old.conf (run 3)
+            @@ -1 +0,0 @@
+            -o
+
+        """, "\(text)")
+    let at = node.fixture.history(["file", node.etc + "/old.conf", "--at", "2"])
+    #expect(at.status == 1)
+    #expect(
+      at.stderrLines == [
+        "os-refresh-config: error: '\(node.etc)/old.conf' did not exist at the end of run 2: run 2 recorded its rename to '\(node.etc)/new.conf'"
+      ])
+    #expect(node.fixture.history(["file", node.etc + "/old.conf", "--at", "1"]).stdoutText == "o\n")
+    #expect(
+      runCommand(
+        Binaries.ours, ["diff", "2", "3", "--db", node.fixture.database],
+        environment: Binaries.environment(database: node.fixture.database)
+      ).stdoutText.contains("Files") == false, "nothing differs between runs 2 and 3")
+  }
+}
