@@ -73,6 +73,8 @@ public final class FanotifyWatcher: @unchecked Sendable {
   private let stopping = Atomic<Bool>(false)
   private let wake: PipeEnds
   private var thread: pthread_t?
+  /// How long the thread lets events gather between two reads.
+  static let batchingMilliseconds: Int32 = 20
   /// The most touches held between two collections; past it, an overflow.
   static let touchLimit = 1 << 20
 
@@ -141,9 +143,17 @@ public final class FanotifyWatcher: @unchecked Sendable {
       pollfd(fd: group.rawValue, events: Int16(POLLIN), revents: 0),
       pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0),
     ]
+    var waking = [pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
     while !stopping.load(ordering: .acquiring) {
       guard let ready = try? systemCall("poll", { poll(&descriptors, 2, -1) }) else { return }
-      if ready > 0, descriptors[0].revents != 0 { readPending() }
+      guard ready > 0, descriptors[0].revents != 0 else { continue }
+      readPending()
+      // Events come in bursts (a script writing many files): read them
+      // once per batching interval, not one wake-up per event, which would
+      // take the CPU from the script writing them. The kernel's queue holds
+      // 16384 events, far more than come in one interval; a stop still
+      // ends the wait at once.
+      _ = try? systemCall("poll", { poll(&waking, 1, Self.batchingMilliseconds) })
     }
   }
 

@@ -118,7 +118,7 @@ public enum TreeScan {
         if name != "." && name != ".." { names.append(name) }
       }
       if errno != 0 { return .failure(SystemError(call: "readdir", code: errno)) }
-      return .success(names.sorted())
+      return .success(names)
     }
   }
 }

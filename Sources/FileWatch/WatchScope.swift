@@ -19,6 +19,9 @@ public struct WatchScope: Sendable, Equatable {
   public let paths: [String]
   /// Patterns left alone.
   public let excludes: [String]
+  /// The patterns, sorted by how they can be matched without fnmatch(3)
+  /// (a scan asks for every entry it lists).
+  private let matcher: PathPatterns
   /// The most entries a scan lists.
   public var entryLimit = Self.defaultEntryLimit
 
@@ -27,6 +30,11 @@ public struct WatchScope: Sendable, Equatable {
     var seen = Set<String>()
     self.paths = paths.compactMap(Self.normalized).filter { seen.insert($0).inserted }
     self.excludes = excludes
+    matcher = PathPatterns(excludes)
+  }
+
+  public static func == (lhs: WatchScope, rhs: WatchScope) -> Bool {
+    lhs.paths == rhs.paths && lhs.excludes == rhs.excludes && lhs.entryLimit == rhs.entryLimit
   }
 
   /// `path` without repeated or trailing slashes; nil when not absolute.
@@ -48,12 +56,7 @@ public struct WatchScope: Sendable, Equatable {
   }
 
   /// Whether `path` (absolute) is left alone.
-  public func isExcluded(_ path: String) -> Bool {
-    let name = path.split(separator: "/").last.map(String.init) ?? path
-    return excludes.contains { pattern in
-      pattern.contains("/") ? fnmatch(pattern, path, FNM_PATHNAME) == 0 : fnmatch(pattern, name, 0) == 0
-    }
-  }
+  public func isExcluded(_ path: String) -> Bool { matcher.matches(path) }
 
   /// Whether `path` lies under a watched root and is not excluded.
   public func contains(_ path: String) -> Bool {

@@ -73,7 +73,7 @@ public struct DriftReport: Sendable, Equatable {
     let path = entry.record.path
     let content: FileContent
     do {
-      content = try FileContent.read(path, limit: 1 << 20, key: key)
+      content = try FileContent.read(path, limit: 1 << 20, key: FileSecrets.isSecretPath(path) ? key : nil)
     } catch {
       if error.code == ENOENT { return nil }
       entry.record.error = error.reason

@@ -195,7 +195,9 @@ struct FileChangeWatch {
     switch kind {
     case .regular:
       do {
-        let content = try FileContent.read(record.path, limit: settings.contentLimit, key: digests.key)
+        let content = try FileContent.read(
+          record.path, limit: settings.contentLimit,
+          key: FileSecrets.isSecretPath(record.path) ? digests.key : nil)
         record.state = content.state
         keep(content, in: &record)
       } catch {

@@ -15,12 +15,9 @@ public enum FileSecrets {
   ]
 
   /// Whether `path` names a file whose whole content is secret.
-  public static func isSecretPath(_ path: String) -> Bool {
-    let name = path.split(separator: "/").last.map(String.init) ?? path
-    return secretPathPatterns.contains { pattern in
-      pattern.contains("/") ? fnmatch(pattern, path, FNM_PATHNAME) == 0 : fnmatch(pattern, name, 0) == 0
-    }
-  }
+  public static func isSecretPath(_ path: String) -> Bool { secretPaths.matches(path) }
+
+  private static let secretPaths = PathPatterns(secretPathPatterns)
 
   /// Whether `bytes` hold a PEM private key (`-----BEGIN … PRIVATE KEY-----`).
   public static func holdsPrivateKey(_ bytes: [UInt8]) -> Bool {
@@ -175,11 +172,16 @@ extension FileSecrets {
   /// digest only; a binary or too large one as its digest; text with its
   /// secret values replaced by keyed tokens (`<secret:hmac-sha256:…>`, or
   /// `<secret>` without a key).
+  /// `keyedSHA256` is the whole content's keyed digest when it was made
+  /// while reading (a secret path's); otherwise it is made from `bytes`
+  /// when needed.
   public static func kept(
     path: String, bytes: [UInt8]?, binary: Bool, sha256: String, keyedSHA256: String?, key: [UInt8]?,
     spans: CredentialSpans
   ) -> KeptFileContent {
-    let keyed = keyedSHA256.map { ContentDigest.keyedPrefix + $0 }
+    let keyed =
+      (keyedSHA256 ?? key.flatMap { key in bytes.map { ContentDigest.hmacSHA256Hex(key: key, $0) } })
+      .map { ContentDigest.keyedPrefix + $0 }
     if isSecretPath(path) || bytes.map(holdsPrivateKey) == true {
       return KeptFileContent(content: nil, sha256: keyed, secret: true)
     }

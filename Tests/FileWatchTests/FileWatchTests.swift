@@ -74,6 +74,27 @@ import Testing
     #expect(!WatchScope(paths: ["/etc"], excludes: WatchScope.defaultExcludes).isExcluded("/etc/nova/ld.so.cache"))
   }
 
+  @Test func exclusionsMatchAsFnmatchWould() {
+    let patterns = WatchScope.defaultExcludes + ["/etc/a[bc]/*.conf", "x?z", "/var/lib/db.sqlite*", "lock*"]
+    let scope = WatchScope(paths: ["/"], excludes: patterns)
+    let paths = [
+      "/etc/mtab", "/etc/x/mtab", "/etc/nova/.nova.conf.swp", "/etc/a~", "/etc/.#lock", "/etc/4913", "/etc/49130",
+      "/etc/ab/z.conf", "/etc/ad/z.conf", "/etc/ab/q/z.conf", "/etc/xyz", "/etc/xz", "/var/lib/db.sqlite-wal",
+      "/var/lib/db.sqlit", "/etc/lockfile", "/etc/nolock", "/etc/x.dpkg-tmp", "/etc/ld.so.cache",
+    ]
+    for path in paths {
+      let name = String(path.split(separator: "/").last ?? "")
+      let expected = patterns.contains { pattern in
+        pattern.contains("/") ? fnmatch(pattern, path, FNM_PATHNAME) == 0 : fnmatch(pattern, name, 0) == 0
+      }
+      #expect(scope.isExcluded(path) == expected, "\(path)")
+    }
+    #expect(WatchScope.pattern(forFilesStartingWith: "/v/h[1].db") == "/v/h\\[1\\].db*")
+    #expect(
+      WatchScope(paths: ["/"], excludes: [WatchScope.pattern(forFilesStartingWith: "/v/h[1].db")]).isExcluded(
+        "/v/h[1].db-wal"))
+  }
+
   @Test func pathsUnderADirectoryThatCouldNotBeListedAreNotTakenForDeleted() throws {
     let directory = TemporaryDirectory()
     _ = directory.directory("etc")

@@ -56,14 +56,19 @@ import Testing
   }
 
   /// A daemon a script started (it outlives the script, re-parented to the
-  /// refresh) writes while the next script runs: it counts as the script that started it.
+  /// refresh) writes while the next script runs: it counts as the script
+  /// that started it. (It lives on after writing, as a daemon does: a
+  /// process gone before its event is read counts as the script running.)
   @Test func aDaemonAScriptStartedCountsAsThatScript() throws {
     let node = WatchedNode(method: .fanotify)
-    let (go, done) = (node.scratch.url("go"), node.scratch.url("done"))
+    let (go, done, release) = (node.scratch.url("go"), node.scratch.url("done"), node.scratch.url("release"))
+    defer { _ = FileManager.default.createFile(atPath: release, contents: nil) }
     node.base.script(
       "configure.d/10-starts-daemon",
       "( i=0; while [ ! -e \(go) ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done; "
-        + "echo daemon > \(node.etc)/daemon.conf; touch \(done) ) </dev/null >/dev/null 2>&1 &")
+        + "echo daemon > \(node.etc)/daemon.conf; touch \(done); "
+        + "i=0; while [ ! -e \(release) ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done ) "
+        + "</dev/null >/dev/null 2>&1 &")
     node.base.script(
       "configure.d/20-next",
       "touch \(go); i=0; while [ ! -e \(done) ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done")
