@@ -123,13 +123,21 @@ struct FileChangeWatch {
     return scanBoundary()
   }
 
-  /// The changes a full scan finds since the last, attributed to the scripts since.
+  /// The changes a full scan finds since the last, attributed to the
+  /// scripts since: the one script, or the phase of several. With none (a
+  /// fanotify queue that overflowed between scripts), to no script of the
+  /// refresh: no script ran to make them.
   mutating func scanBoundary() -> [FileChangeRecord] {
     let snapshot = scan()
-    let by = group.count == 1 ? group[0] : (group[0].phase, nil)
+    let by: (Phase, String?)? =
+      switch group.count {
+      case 0: nil
+      case 1: (group[0].phase, group[0].script)
+      default: (group[0].phase, nil)
+      }
     let now = clock.wallMicroseconds()
     let records = TreeComparison.changes(from: known, to: snapshot).compactMap { change in
-      record(change, found: .duringRun, by: (by.0, by.1), at: now)
+      record(change, found: .duringRun, by: by, at: now)
     }
     known = snapshot.states
     group = []
