@@ -88,11 +88,8 @@ public struct DriftReport: Sendable, Equatable {
     guard let now = kept.content else { return false }
     let old = entry.record.change == .created ? [] : try queries.lastContent(path: entry.record.renamedFrom ?? path)
     guard let old else { return false }
-    let (oldText, newText) = (String(decoding: old, as: UTF8.self), String(decoding: now, as: UTF8.self))
-    (entry.linesAdded, entry.linesRemoved) = LineCounts.between(old: oldText, new: newText)
-    if diff, LineCounts.diffable(old: oldText, new: newText) {
-      entry.diff = UnifiedDiff.text(old: oldText, new: newText, oldLabel: "a" + path, newLabel: "b" + path)
-    }
+    let compared = LineCounts.compare(old: old, new: now, diff: diff, labels: ("a" + path, "b" + path))
+    (entry.linesAdded, entry.linesRemoved, entry.diff) = (compared.added, compared.removed, compared.diff)
     return false
   }
 }

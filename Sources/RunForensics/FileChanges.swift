@@ -66,15 +66,14 @@ public struct RunFileChanges: Sendable, Equatable {
       else { return entry }
       old = bytes
     }
-    let oldText = String(decoding: old, as: UTF8.self)
-    let newText = String(decoding: new, as: UTF8.self)
-    (entry.linesAdded, entry.linesRemoved) = LineCounts.between(old: oldText, new: newText)
+    let compared = LineCounts.compare(
+      old: old, new: new, diff: diff,
+      labels: ("a" + (version.record.renamedFrom ?? version.record.path), "b" + version.record.path))
+    (entry.linesAdded, entry.linesRemoved) = (compared.added, compared.removed)
     if diff {
-      let label = version.record.renamedFrom ?? version.record.path
       entry.diff =
-        LineCounts.diffable(old: oldText, new: newText)
-        ? UnifiedDiff.text(old: oldText, new: newText, oldLabel: "a" + label, newLabel: "b" + version.record.path)
-        : "(\(entry.linesAdded ?? 0) lines added and \(entry.linesRemoved ?? 0) removed: too many to diff here)\n"
+        compared.diff
+        ?? "(\(compared.added) lines added and \(compared.removed) removed: too many to diff here)\n"
     }
     return entry
   }
@@ -96,8 +95,19 @@ enum LineCounts {
   /// grows with lines times differences.
   static let exactLimit = 2000
 
-  static func between(old: String, new: String) -> (added: Int, removed: Int) {
-    let (a, b) = middles(old: old, new: new)
+  /// Lines added and removed from `old` to `new` and, with `diff`, their
+  /// unified diff headed by `labels` (nil past ``exactLimit``).
+  static func compare(old: [UInt8], new: [UInt8], diff: Bool, labels: (old: String, new: String)) -> (
+    added: Int, removed: Int, diff: String?
+  ) {
+    let (oldText, newText) = (String(decoding: old, as: UTF8.self), String(decoding: new, as: UTF8.self))
+    let (a, b) = middles(old: oldText, new: newText)
+    let (added, removed) = counts(a, b)
+    guard diff, a.count + b.count <= exactLimit else { return (added, removed, nil) }
+    return (added, removed, UnifiedDiff.text(old: oldText, new: newText, oldLabel: labels.old, newLabel: labels.new))
+  }
+
+  private static func counts(_ a: ArraySlice<Substring>, _ b: ArraySlice<Substring>) -> (added: Int, removed: Int) {
     guard a.count + b.count <= exactLimit else {
       var counts: [Substring: Int] = [:]
       for line in a { counts[line, default: 0] += 1 }
@@ -118,12 +128,6 @@ enum LineCounts {
       }
     }
     return (added, removed)
-  }
-
-  /// Whether a unified diff of the two is cheap enough to make.
-  static func diffable(old: String, new: String) -> Bool {
-    let (a, b) = middles(old: old, new: new)
-    return a.count + b.count <= exactLimit
   }
 
   /// The lines of each text between their common first and last lines.

@@ -63,14 +63,11 @@ extension RunComparison {
     let oldBytes = try difference.from.flatMap { $0.hasContent ? try queries.fileContent(version: $0.id) : nil }
     let newBytes = try difference.to.flatMap { $0.hasContent ? try queries.fileContent(version: $0.id) : nil }
     guard change != .metadata, (oldBytes != nil || !was), (newBytes != nil || !isNow) else { return difference }
-    let (oldText, newText) = (
-      String(decoding: oldBytes ?? [], as: UTF8.self), String(decoding: newBytes ?? [], as: UTF8.self)
+    let compared = LineCounts.compare(
+      old: oldBytes ?? [], new: newBytes ?? [], diff: diffs, labels: ("a\(path) (run \(from))", "b\(path) (run \(to))"))
+    (difference.linesAdded, difference.linesRemoved, difference.diff) = (
+      compared.added, compared.removed, compared.diff
     )
-    (difference.linesAdded, difference.linesRemoved) = LineCounts.between(old: oldText, new: newText)
-    if diffs, LineCounts.diffable(old: oldText, new: newText) {
-      difference.diff = UnifiedDiff.text(
-        old: oldText, new: newText, oldLabel: "a\(path) (run \(from))", newLabel: "b\(path) (run \(to))")
-    }
     return difference
   }
 }

@@ -197,7 +197,7 @@ extension DiffReport {
       notes.append(
         "mode \(String(file.from?.record.state.mode ?? 0, radix: 8)) -> \(String(record.state.mode, radix: 8))")
     }
-    let change = file.change.rawValue + String(repeating: " ", count: Swift.max(1, 10 - file.change.rawValue.count))
+    let change = file.change.rawValue.padding(10)
     var lines = [
       "  " + change + HumanFormat.safe(file.path) + (notes.isEmpty ? "" : "  (" + notes.joined(separator: ", ") + ")")
     ]

@@ -114,7 +114,7 @@ public struct FileChangesView {
     {
       notes.append(record.error.map { "unreadable: " + HumanFormat.safe($0) } ?? "digest only: over --max-file-content")
     }
-    let change = record.change.rawValue + String(repeating: " ", count: max(1, 10 - record.change.rawValue.count))
+    let change = record.change.rawValue.padding(10)
     return change + HumanFormat.safe(record.path) + (notes.isEmpty ? "" : "  (" + notes.joined(separator: ", ") + ")")
   }
 

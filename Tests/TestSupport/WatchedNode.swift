@@ -43,9 +43,12 @@ public struct WatchedNode {
   }
 
   /// `drift ARGUMENTS` through the binary.
-  public func drift(_ arguments: [String] = []) -> CommandResult {
+  public func drift(_ arguments: [String] = []) -> CommandResult { run(["drift"] + arguments) }
+
+  /// Our binary with `arguments` and the node's history (`why`, `diff`, `drift`).
+  public func run(_ arguments: [String]) -> CommandResult {
     runCommand(
-      Binaries.ours, ["drift", "--db", fixture.database] + arguments,
+      Binaries.ours, arguments + ["--db", fixture.database],
       environment: Binaries.environment(database: fixture.database))
   }
 

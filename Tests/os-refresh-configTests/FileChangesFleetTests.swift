@@ -76,9 +76,7 @@ import Testing
     node.scratch.write("etc/app.conf", "workers = 2\n")
     node.base.script("configure.d/05-other", "true # changed")
     #expect(node.refresh().status == 1)
-    let result = runCommand(
-      Binaries.ours, ["why", "--json", "--db", node.fixture.database],
-      environment: Binaries.environment(database: node.fixture.database))
+    let result = node.run(["why", "--json"])
     let why = try JSONContract.decode(JSONContract.Why.self, from: result.stdout)
     #expect(
       why.causes.map { "\($0.kind.rawValue) \($0.subject)" }.prefix(2) == [
@@ -100,10 +98,7 @@ import Testing
       "echo 'a = 2' > \(node.etc)/app.conf; mv \(node.etc)/old.conf \(node.etc)/new.conf 2>/dev/null; true")
     #expect(node.refresh().status == 0)
     #expect(node.refresh().status == 0)
-    let text = runCommand(
-      Binaries.ours, ["diff", "1", "3", "--files-diff", "--db", node.fixture.database],
-      environment: Binaries.environment(database: node.fixture.database)
-    ).stdoutText
+    let text = node.run(["diff", "1", "3", "--files-diff"]).stdoutText
     let files = text.components(separatedBy: "\nFiles\n").last ?? ""
     #expect(
       files == """
@@ -133,9 +128,6 @@ import Testing
       ])
     #expect(node.fixture.history(["file", node.etc + "/old.conf", "--at", "1"]).stdoutText == "o\n")
     #expect(
-      runCommand(
-        Binaries.ours, ["diff", "2", "3", "--db", node.fixture.database],
-        environment: Binaries.environment(database: node.fixture.database)
-      ).stdoutText.contains("Files") == false, "nothing differs between runs 2 and 3")
+      node.run(["diff", "2", "3"]).stdoutText.contains("Files") == false, "nothing differs between runs 2 and 3")
   }
 }
