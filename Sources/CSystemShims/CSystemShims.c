@@ -398,11 +398,18 @@ void orc_sha256_blocks(unsigned int state[8], const unsigned char *data, size_t 
 #endif
 
 int orc_fanotify_init(void) {
-  return fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME, O_RDONLY | O_LARGEFILE);
+  return fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME | FAN_UNLIMITED_MARKS,
+                       O_RDONLY | O_LARGEFILE);
 }
 
-int orc_fanotify_mark_filesystem(int fd, unsigned long long mask, const char *path) {
-  return fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, AT_FDCWD, path);
+int orc_fanotify_mark_directory(int fd, unsigned long long mask, int directory) {
+  return fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, mask | FAN_EVENT_ON_CHILD, directory, NULL);
+}
+
+long orc_fanotify_queued_events(int fd) {
+  int bytes = 0;
+  if (ioctl(fd, FIONREAD, &bytes) != 0) return -1;
+  return bytes / FAN_EVENT_METADATA_LEN;
 }
 
 static unsigned long long orc_fsid_value(const __kernel_fsid_t *fsid) {

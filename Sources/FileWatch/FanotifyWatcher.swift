@@ -25,17 +25,20 @@ public struct FileTouch: Sendable, Equatable {
   public let origin: ChangeOrigin
 }
 
-/// The kernel's fanotify(7) watching the filesystems of the watched paths:
-/// one owner of the group's descriptor, read on a thread of its own so the
-/// runner never waits on it and the kernel's queue (16384 events by
-/// default) is emptied as it fills.
+/// The kernel's fanotify(7) watching the watched directories: one owner of
+/// the group's descriptor, read on a thread of its own so the runner never
+/// waits on it and the kernel's queue (16384 events by default) is emptied
+/// as it fills.
 ///
 /// The group is of the notification class (`FAN_CLASS_NOTIF`): no process's
 /// access ever waits on it. Events name directory entries
 /// (`FAN_REPORT_DFID_NAME`): the directory by a file handle, opened with
 /// open_by_handle_at(2) and read back as a path once (cached), and the
-/// entry's name. The mark is the filesystem's (`FAN_MARK_FILESYSTEM`), so
-/// events on paths outside the scope are read and dropped.
+/// entry's name. Each watched directory carries a mark of its own (an inode
+/// mark, with its entries' events), given by ``mark(_:)`` as a scan enters
+/// it: nothing outside the watched trees (the history's own writes, other
+/// processes' files) makes an event to read. A directory made under a
+/// marked one is marked, with what it holds, when its event is read.
 public final class FanotifyWatcher: @unchecked Sendable {
   /// The event bits of <linux/fanotify.h> (the kernel's ABI).
   enum Bits {
@@ -51,6 +54,8 @@ public final class FanotifyWatcher: @unchecked Sendable {
     static let onDirectory: UInt64 = 0x4000_0000
     /// What moves or removes a directory entry.
     static let entryGone = delete | movedFrom | movedTo | rename
+    /// What makes or moves in a directory entry.
+    static let entryCame = create | movedTo | rename
   }
 
   /// What the watcher asks the kernel for.
@@ -62,6 +67,20 @@ public final class FanotifyWatcher: @unchecked Sendable {
     var touches: [FileTouch] = []
     var overflowed = false
     var dropped = 0
+    /// A directory the kernel refused to mark, and why: changes under it
+    /// make no event, so every boundary from then on must scan.
+    var refusedMark: String?
+  }
+
+  /// What a collection found.
+  public struct Collected: Sendable {
+    /// The paths events named since the last collection.
+    public var touches: [FileTouch]
+    /// Whether events were lost: the kernel's queue overflowed, or ours.
+    public var overflowed: Bool
+    /// A directory left unmarked (and why), for good: from then on only a
+    /// scan finds every change.
+    public var refusedMark: String?
   }
 
   private let scope: WatchScope
@@ -84,11 +103,12 @@ public final class FanotifyWatcher: @unchecked Sendable {
     var origins: [Int32: ChangeOrigin] = [:]
   }
 
-  /// Watches the filesystems of `scope`'s paths; events are read as they
-  /// come, or with `readsContinuously` false only when collected (how a
-  /// test fills the kernel's queue).
+  /// A group for `scope`'s paths, with no mark yet: ``mark(_:)`` each
+  /// directory (a scan's `entering`). Events are read as they come, or with
+  /// `readsContinuously` false only when collected (how a test fills the
+  /// kernel's queue).
   /// - Throws: ``SystemError`` when the kernel refuses (no fanotify, not
-  ///   privileged, a filesystem that refuses the mark).
+  ///   privileged) or no watched path exists.
   public init(scope: WatchScope, readsContinuously: Bool = true) throws(SystemError) {
     self.scope = scope
     let group = FileDescriptor(owning: try systemCall("fanotify_init") { orc_fanotify_init() })
@@ -96,16 +116,12 @@ public final class FanotifyWatcher: @unchecked Sendable {
     var mounts: [UInt64: FileDescriptor] = [:]
     for root in scope.paths {
       // Opened for reading: open_by_handle_at(2) refuses an O_PATH one (EBADF).
-      // A root that is not there (yet) has no filesystem to mark: the scans
-      // at the run's start and end still see it.
+      // A root that is not there (yet) has nothing to mark: the scans at
+      // the run's start and end still see it.
       guard let directory = try? FileDescriptor.open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
       var fsid: UInt64 = 0
       try systemCall("fstatfs", subject: root) { orc_filesystem_id(directory.rawValue, &fsid) }
-      guard mounts[fsid] == nil else { continue }
-      try systemCall("fanotify_mark", subject: root) {
-        orc_fanotify_mark_filesystem(group.rawValue, Self.mask, root)
-      }
-      mounts[fsid] = directory
+      if mounts[fsid] == nil { mounts[fsid] = directory }
     }
     guard !mounts.isEmpty else {
       throw SystemError(call: "fanotify_mark", code: ENOENT, explanation: "no watched path exists")
@@ -114,6 +130,18 @@ public final class FanotifyWatcher: @unchecked Sendable {
     wake = try PipeEnds()
     guard readsContinuously else { return }
     thread = QuietThread.start { [unowned(unsafe) self] in self.loop() }
+  }
+
+  /// Marks the open directory `directory`: its entries' changes are events
+  /// from now on. Marking one already marked changes nothing. A mark the
+  /// kernel refuses (out of memory, a filesystem without file handles) is
+  /// remembered and said by every collection after.
+  public func mark(_ directory: FileDescriptor) {
+    guard orc_fanotify_mark_directory(group.rawValue, Self.mask, directory.rawValue) != 0 else { return }
+    let reason = SystemError(call: "fanotify_mark", code: errno).reason
+    shared.withLock { shared in
+      if shared.refusedMark == nil { shared.refusedMark = reason }
+    }
   }
 
   deinit { stop() }
@@ -127,14 +155,19 @@ public final class FanotifyWatcher: @unchecked Sendable {
     pthread_join(thread, nil)
   }
 
-  /// Everything read so far, and whatever the kernel holds now: the
-  /// touches since the last collection, and whether the kernel's queue
-  /// overflowed meanwhile (events were lost: a scan must find the rest).
-  public func collect() -> (touches: [FileTouch], overflowed: Bool) {
+  /// How many events the kernel holds unread now (0 when it cannot say).
+  public func queuedEvents() -> Int { max(0, orc_fanotify_queued_events(group.rawValue)) }
+
+  /// Everything read so far, and what the kernel holds now: the touches
+  /// since the last collection, and whether events were lost meanwhile (a
+  /// scan must find the rest).
+  public func collect() -> Collected {
     readPending()
     return shared.withLock { shared in
-      defer { shared = Shared() }
-      return (shared.touches, shared.overflowed)
+      let collected = Collected(
+        touches: shared.touches, overflowed: shared.overflowed, refusedMark: shared.refusedMark)
+      shared = Shared(refusedMark: shared.refusedMark)
+      return collected
     }
   }
 
@@ -157,24 +190,32 @@ public final class FanotifyWatcher: @unchecked Sendable {
     }
   }
 
-  /// Reads every event the kernel holds now (on whichever thread asks; one at a time).
+  /// Reads the events the kernel holds now, and no more (on whichever
+  /// thread asks; one at a time): events that keep coming while they are
+  /// read are left for the next read, so a busy node can never keep a
+  /// script's boundary reading.
   private func readPending() {
     reading.withLock { reader in
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
       defer { buffer.deallocate() }
-      while let count = try? group.read(into: buffer), count > 0 {
-        parse(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), reader: &reader)
+      // The queue's length unknown, one buffer's worth.
+      var left = max(1, orc_fanotify_queued_events(group.rawValue))
+      while left > 0, let count = try? group.read(into: buffer), count > 0 {
+        left -= parse(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), reader: &reader)
       }
     }
   }
 
-  private func parse(_ bytes: UnsafeRawBufferPointer, reader: inout Reader) {
+  /// Parses the events in `bytes`; returns how many there were.
+  private func parse(_ bytes: UnsafeRawBufferPointer, reader: inout Reader) -> Int {
+    var events = 0
     var offset = 0
     var event = orc_fanotify_event()
     var found: [FileTouch] = []
     var overflowed = false
     let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
     while orc_fanotify_next(base, bytes.count, &offset, &event) == 1 {
+      events += 1
       if event.mask & Bits.overflow != 0 {
         overflowed = true
         continue
@@ -183,8 +224,15 @@ public final class FanotifyWatcher: @unchecked Sendable {
       let renamedTo = self.path(event.to_handle, event.to_name, fsid: event.fsid, reader: &reader)
       guard scope.contains(path) || renamedTo.map(scope.contains) == true else { continue }
       found.append(FileTouch(path: path, renamedTo: renamedTo, origin: origin(of: event.pid, reader: &reader)))
+      guard event.mask & Bits.onDirectory != 0 else { continue }
       // A directory moved or went: the cached paths under it may be stale.
-      if event.mask & Bits.onDirectory != 0, event.mask & Bits.entryGone != 0 { reader.directories = [:] }
+      if event.mask & Bits.entryGone != 0 { reader.directories = [:] }
+      // A directory came (made, or moved in): it and what it holds are
+      // marked (each before it is listed, so nothing made meanwhile is missed).
+      let arrived = renamedTo ?? path
+      if event.mask & Bits.entryCame != 0, scope.contains(arrived) {
+        _ = TreeScan.scan(scope.narrowed(to: arrived)) { self.mark($0) }
+      }
     }
     shared.withLock { shared in
       if shared.touches.count + found.count > Self.touchLimit {
@@ -195,6 +243,7 @@ public final class FanotifyWatcher: @unchecked Sendable {
       }
       if overflowed { shared.overflowed = true }
     }
+    return events
   }
 
   /// The path of the entry `name` in the directory `handle` names.

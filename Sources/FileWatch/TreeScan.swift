@@ -28,9 +28,12 @@ public enum TreeScan {
   /// Directories deeper than this under a root are not entered.
   public static let depthLimit = 64
 
-  /// The snapshot of `scope`'s paths now.
-  public static func scan(_ scope: WatchScope) -> TreeSnapshot {
-    var walk = Walk(scope: scope)
+  /// The snapshot of `scope`'s paths now; `entering` is given each
+  /// directory's descriptor before it is listed (a watcher marks it there,
+  /// so an entry made after the listing is an event, one made before is
+  /// listed).
+  public static func scan(_ scope: WatchScope, entering: ((FileDescriptor) -> Void)? = nil) -> TreeSnapshot {
+    var walk = Walk(scope: scope, entering: entering)
     for root in scope.paths where !scope.isExcluded(root) {
       var info = stat()
       guard lstat(root, &info) == 0 else {
@@ -54,11 +57,15 @@ public enum TreeScan {
 
   private struct Walk {
     let scope: WatchScope
+    let entering: ((FileDescriptor) -> Void)?
     var snapshot = TreeSnapshot()
     var entries = 0
     var visited = Set<[Int64]>()
 
-    init(scope: WatchScope) { self.scope = scope }
+    init(scope: WatchScope, entering: ((FileDescriptor) -> Void)?) {
+      self.scope = scope
+      self.entering = entering
+    }
 
     mutating func list(_ directory: FileDescriptor, path: String, device: Int64, depth: Int) {
       guard let state = snapshot.states[path], visited.insert([state.device, state.inode]).inserted else { return }
@@ -66,6 +73,7 @@ public enum TreeScan {
         snapshot.truncated = true
         return
       }
+      entering?(directory)
       let names: [String]
       switch Self.names(in: directory) {
       case .success(let found): names = found

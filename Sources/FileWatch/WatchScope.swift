@@ -55,6 +55,13 @@ public struct WatchScope: Sendable, Equatable {
     return escaped + "*"
   }
 
+  /// The same scope over `path` alone (a directory found under it).
+  public func narrowed(to path: String) -> WatchScope {
+    var scope = WatchScope(paths: [path], excludes: excludes)
+    scope.entryLimit = entryLimit
+    return scope
+  }
+
   /// Whether `path` (absolute) is left alone.
   public func isExcluded(_ path: String) -> Bool { matcher.matches(path) }
 

@@ -21,12 +21,18 @@ extension FileChangeWatch {
   /// and the record says it is not complete.
   mutating func fanotifyBoundary() -> [FileChangeRecord] {
     guard let watcher else { return [] }
-    let (touches, overflowed) = watcher.collect()
-    if overflowed {
-      watch.complete = false
-      watch.incompleteReason =
-        "the kernel's fanotify queue overflowed: changes were found by a scan instead, attributed to the scripts "
-        + "since the last one, and a file changed and changed back meanwhile is not seen"
+    let collected = watcher.collect()
+    let touches = collected.touches
+    if collected.overflowed || collected.refusedMark != nil {
+      if watch.complete {
+        watch.complete = false
+        let lost =
+          collected.refusedMark.map { "a watched directory could not be marked (\($0))" }
+          ?? "the kernel's fanotify queue overflowed"
+        watch.incompleteReason =
+          lost + ": changes were found by a scan instead, attributed to the scripts "
+          + "since the last one, and a file changed and changed back meanwhile is not seen"
+      }
       return scanBoundary()
     }
     defer { group = [] }
@@ -65,9 +71,7 @@ extension FileChangeWatch {
     for directory in replaced {
       for (path, state) in known where path.hasPrefix(directory + "/") { before[path] = state }
       guard after.states[directory]?.kind == .directory else { continue }
-      var scope = settings.scope
-      scope = WatchScope(paths: [directory], excludes: scope.excludes)
-      let below = TreeScan.scan(scope)
+      let below = TreeScan.scan(settings.scope.narrowed(to: directory), entering: marking)
       after.states.merge(below.states) { $1 }
       after.unreadable.merge(below.unreadable) { $1 }
     }

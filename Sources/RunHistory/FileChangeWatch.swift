@@ -74,7 +74,8 @@ struct FileChangeWatch {
   /// (`before_run`), and the baseline of paths no run watched before.
   mutating func start(stored: [String: StoredFileState], watchedBefore: [String]) -> [FileChangeRecord] {
     if settings.method != .scan {
-      // Started before the scan: nothing made after it goes unseen.
+      // The scan marks each directory before listing it: an entry made
+      // after the listing is an event, one made before it is listed.
       watcher = try? FanotifyWatcher(scope: settings.scope, readsContinuously: settings.readsEventsContinuously)
       if watcher != nil { watch.method = .fanotify }
     }
@@ -145,9 +146,16 @@ struct FileChangeWatch {
     return records
   }
 
+  /// What a scan gives each directory it enters: the watcher's mark (a
+  /// scan after lost events marks what was made meanwhile), when there is one.
+  var marking: ((FileDescriptor) -> Void)? {
+    guard let watcher else { return nil }
+    return { watcher.mark($0) }
+  }
+
   mutating func scan() -> TreeSnapshot {
     let started = clock.monotonicNanoseconds()
-    let snapshot = TreeScan.scan(settings.scope)
+    let snapshot = TreeScan.scan(settings.scope, entering: marking)
     scanCost = clock.monotonicNanoseconds() - started
     if !snapshot.isComplete, watch.complete {
       watch.complete = false

@@ -126,11 +126,54 @@ import Testing
   @Test func eventsNameTheChangedPathsAndTheRefreshsOwnProcesses() throws {
     let directory = TemporaryDirectory()
     let root = directory.directory("etc")
-    let watcher = try FanotifyWatcher(scope: WatchScope(paths: [root], excludes: []))
+    let scope = WatchScope(paths: [root], excludes: [])
+    let watcher = try FanotifyWatcher(scope: scope)
+    _ = TreeScan.scan(scope, entering: watcher.mark)
     _ = directory.write("etc/a.conf", "a")
     let collected = watcher.collect()
     #expect(!collected.overflowed)
     #expect(collected.touches.map(\.path).contains(root + "/a.conf"))
     #expect(collected.touches.allSatisfy { $0.origin == .refresh(pid: getpid(), startTicks: 0) })
+  }
+
+  /// Only the marked directories make events: a file written beside the
+  /// watched tree (the history's own files, another process's) costs nothing.
+  @Test func onlyTheMarkedDirectoriesMakeEvents() throws {
+    let directory = TemporaryDirectory()
+    let root = directory.directory("etc")
+    _ = directory.directory("var")
+    let scope = WatchScope(paths: [root], excludes: [])
+    let watcher = try FanotifyWatcher(scope: scope, readsContinuously: false)
+    #expect(watcher.queuedEvents() == 0)
+    _ = directory.write("etc/before-the-marks.conf", "a")
+    #expect(watcher.queuedEvents() == 0, "no directory is marked yet")
+    _ = TreeScan.scan(scope, entering: watcher.mark)
+    _ = directory.write("var/beside.log", "x")
+    #expect(watcher.queuedEvents() == 0)
+    _ = directory.write("etc/a.conf", "a")
+    #expect(watcher.queuedEvents() > 0)
+    #expect(watcher.queuedEvents() <= 2, "created, then written (the kernel may merge the two)")
+    #expect(Set(watcher.collect().touches.map(\.path)) == [root + "/a.conf"])
+    #expect(watcher.queuedEvents() == 0)
+  }
+
+  /// A directory made (or moved in) under a marked one is marked when its
+  /// event is read, with the directories it holds by then: a file written
+  /// deep in it later is an event.
+  @Test func aDirectoryThatArrivesIsMarkedWithWhatItHolds() throws {
+    let directory = TemporaryDirectory()
+    let root = directory.directory("etc")
+    let scope = WatchScope(paths: [root], excludes: [])
+    let watcher = try FanotifyWatcher(scope: scope, readsContinuously: false)
+    _ = TreeScan.scan(scope, entering: watcher.mark)
+    try FileManager.default.createDirectory(atPath: root + "/made/deeper", withIntermediateDirectories: true)
+    _ = directory.directory("outside/moved/deeper")
+    try FileManager.default.moveItem(atPath: directory.url("outside/moved"), toPath: root + "/moved")
+    let arrived = watcher.collect()
+    #expect(Set(arrived.touches.map { $0.renamedTo ?? $0.path }) == [root + "/made", root + "/moved"])
+    _ = directory.write("etc/made/deeper/a.conf", "a")
+    _ = directory.write("etc/moved/deeper/b.conf", "b")
+    let written = Set(watcher.collect().touches.map(\.path))
+    #expect(written == [root + "/made/deeper/a.conf", root + "/moved/deeper/b.conf"])
   }
 }

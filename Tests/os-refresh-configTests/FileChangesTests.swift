@@ -16,8 +16,10 @@ import Testing
     node.base.script(
       "configure.d/20-write", "sed -i 's/debug = False/debug = True/' \(etc)/nova/nova.conf; echo x > \(etc)/new.conf")
     node.base.script("configure.d/30-move", "mv \(etc)/old.conf \(etc)/moved.conf")
-    node.base.script("post-configure.d/40-clean", "rm \(etc)/gone.conf; mkdir \(etc)/conf.d")
-    node.base.script("migration.d/50-nothing", "true")
+    node.base.script("post-configure.d/40-clean", "rm \(etc)/gone.conf; mkdir -p \(etc)/conf.d/deep")
+    // Into a directory a script of an earlier phase made (with fanotify:
+    // marked when its event was read).
+    node.base.script("migration.d/50-late", "echo late > \(etc)/conf.d/deep/late.conf")
   }
 
   @Test(arguments: [WatchMethod.fanotify, .scan])
@@ -32,7 +34,8 @@ import Testing
       node.summary(changes) == [
         "metadata mode.conf by pre-configure/10-quiesce", "created new.conf by configure/20-write",
         "modified nova/nova.conf by configure/20-write", "renamed moved.conf from old.conf by configure/30-move",
-        "created conf.d by post-configure/40-clean", "deleted gone.conf by post-configure/40-clean",
+        "created conf.d by post-configure/40-clean", "created conf.d/deep by post-configure/40-clean",
+        "deleted gone.conf by post-configure/40-clean", "created conf.d/deep/late.conf by migration/50-late",
       ])
     let nova = try #require(changes.files.first { $0.path.hasSuffix("nova.conf") })
     #expect(nova.linesAdded == 1 && nova.linesRemoved == 1)

@@ -127,12 +127,19 @@ const void *orc_memmem(const void *haystack, size_t haystack_length, const void 
 
 /// A fanotify(7) group reporting directory entries by name (FAN_CLASS_NOTIF |
 /// FAN_REPORT_DFID_NAME, close-on-exec, non-blocking): notification only, so
-/// no other process's file access ever waits on it. Returns the fd or -1/errno.
+/// no other process's file access ever waits on it; its marks are not
+/// limited by fs.fanotify.max_user_marks (FAN_UNLIMITED_MARKS, which needs
+/// CAP_SYS_ADMIN). Returns the fd or -1/errno.
 int orc_fanotify_init(void);
 
-/// Marks the filesystem holding `path` for `mask` (FAN_MARK_FILESYSTEM).
-/// Returns 0 or -1/errno.
-int orc_fanotify_mark_filesystem(int fd, unsigned long long mask, const char *path);
+/// Marks the directory open as `directory` (not O_PATH) for `mask`, events
+/// on its entries included (FAN_EVENT_ON_CHILD). Returns 0 or -1/errno.
+int orc_fanotify_mark_directory(int fd, unsigned long long mask, int directory);
+
+/// How many events the group's queue holds now, or -1/errno. (FIONREAD
+/// counts each event's metadata alone, not its names: the count is exact,
+/// the bytes it gives are not.)
+long orc_fanotify_queued_events(int fd);
 
 /// One fanotify event as parsed from a read buffer.
 struct orc_fanotify_event {
