@@ -42,7 +42,7 @@ BINARY = $(GENERATED)/os-refresh-config
 INSTALL_BINARY ?= $(BINARY)
 MANUAL = .build/plugins/GenerateManual/outputs/os-refresh-config/os-refresh-config.1
 
-.PHONY: all build release-binary install install-files uninstall test clean deb rpm
+.PHONY: all build release-binary history-generator install install-files uninstall test clean deb rpm
 
 all: build
 
@@ -75,6 +75,13 @@ build:
 # against the build machine's libraries, to compare.
 release-binary:
 	$(SWIFT_RELEASE)
+
+# The history generator bench/run fills histories with, built beside the
+# release binary (the same scratch path and flags: the modules they share
+# are compiled once, not a second time for a host build).
+history-generator:
+	$(SYSROOT_ENV) swift build -c release --product orc-history-generator --static-swift-stdlib \
+	  --disable-local-rpath --scratch-path $(SCRATCH) $(SYSROOT_FLAGS)
 
 install: build install-files
 
