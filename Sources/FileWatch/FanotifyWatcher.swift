@@ -97,10 +97,12 @@ public final class FanotifyWatcher: @unchecked Sendable {
   /// The most touches held between two collections; past it, an overflow.
   static let touchLimit = 1 << 20
 
-  /// What the reading side keeps: directory paths by handle, origins by pid.
+  /// What the reading side keeps: directory paths by handle, origins by
+  /// pid, and the buffer events are read into (freed with the watcher).
   private struct Reader {
     var directories: [[UInt8]: String] = [:]
     var origins: [Int32: ChangeOrigin] = [:]
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
   }
 
   /// A group for `scope`'s paths, with no mark yet: ``mark(_:)`` each
@@ -144,7 +146,10 @@ public final class FanotifyWatcher: @unchecked Sendable {
     }
   }
 
-  deinit { stop() }
+  deinit {
+    stop()
+    reading.withLock { $0.buffer.deallocate() }
+  }
 
   /// Stops the thread; waits for it.
   public func stop() {
@@ -196,12 +201,13 @@ public final class FanotifyWatcher: @unchecked Sendable {
   /// script's boundary reading.
   private func readPending() {
     reading.withLock { reader in
-      let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
-      defer { buffer.deallocate() }
+      // Nothing queued (a script that wrote nothing watched): no read.
+      var left = orc_fanotify_queued_events(group.rawValue)
+      guard left != 0 else { return }
       // The queue's length unknown, one buffer's worth.
-      var left = max(1, orc_fanotify_queued_events(group.rawValue))
-      while left > 0, let count = try? group.read(into: buffer), count > 0 {
-        left -= parse(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), reader: &reader)
+      if left < 0 { left = 1 }
+      while left > 0, let count = try? group.read(into: reader.buffer), count > 0 {
+        left -= parse(UnsafeRawBufferPointer(rebasing: reader.buffer[0..<count]), reader: &reader)
       }
     }
   }
