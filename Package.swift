@@ -111,7 +111,7 @@ let package = Package(
     // Fills a history with synthetic runs through the store's API, for bench/.
     .executableTarget(
       name: "orc-history-generator",
-      dependencies: ["ContentEncoding", "CxxCompat", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+      dependencies: ["ContentEncoding", "CxxCompat", "FileWatch", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // What every test target shares: temporary directories, the binaries
     // and how to run them, the reference side by side, the JSON contract.
     .target(

@@ -6,14 +6,16 @@ import RefreshVocabulary
 final class HistoryGenerator {
   private let store: HistoryStore
   private let scriptsPerRun: Int
+  private let files: GeneratedFiles
   private var random = SystemRandomNumberGenerator()
   private let outputs = (0..<50).map { index in Array("line \(index) of typical output\n".utf8) }
   private static let start: Int64 = 1_700_000_000_000_000
 
-  init(path: String, scriptsPerRun: Int) throws {
+  init(path: String, scriptsPerRun: Int, files: GeneratedFiles) throws {
     store = try HistoryStore.openForRecording(at: path, now: Self.start).store
     try store.markScrubbed()
     self.scriptsPerRun = scriptsPerRun
+    self.files = files
   }
 
   /// Appends `runs` runs after those already there, pruning to `keepRuns`
@@ -62,6 +64,8 @@ final class HistoryGenerator {
         runID: id, phase: phase, status: failed ? .failed : .success, startedAt: phaseStart, finishedAt: clock,
         durationMicroseconds: clock - phaseStart)
     }
+    var rows: [Int64: Int64] = [:]
+    try store.writer.apply(files.records(run: run, id: id, at: clock), rows: &rows)
     try store.writer.finishRun(
       id: id, finishedAt: clock, durationMicroseconds: clock - startedAt, status: failed ? .failed : .success,
       exitCode: failed ? 1 : 0)
