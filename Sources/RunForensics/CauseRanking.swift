@@ -13,6 +13,7 @@ public enum CauseReason: String, Sendable, CaseIterable {
   case failedScriptNew = "the failed script is new and never succeeded"
   case deploymentChanged = "an input, the config or an option of the failed deployment changed"
   case fileItNamesChangedByHand = "a file it names was changed outside any refresh"
+  case fileItRendersChangedByHand = "a file it renders from a template was changed outside any refresh"
   case nothingChanged = "nothing it uses changed (intermittent)"
   case firstFailure = "nothing it uses changed, and it never failed before"
   case packageItRuns = "a package providing a command it runs changed"
@@ -21,6 +22,7 @@ public enum CauseReason: String, Sendable, CaseIterable {
   case keyAnEnvironmentFileReads = "a key an environment.d file reads changed"
   case templateItNames = "a template whose rendered file it names changed"
   case fileItNamesChanged = "a file it names was changed by another script"
+  case fileItRendersChanged = "a file it renders from a template was changed by another script"
   case environmentChanged = "an environment.d file changed"
   case earlierScriptRemoved = "a script that ran before it was removed"
   case earlierScriptAdded = "a script that runs before it was added"
@@ -54,7 +56,8 @@ public enum CauseReason: String, Sendable, CaseIterable {
     case .kernelChanged, .rebooted: .systemChanged
     case .nothingChanged, .failedBefore: .intermittent
     case .firstFailure: .firstFailure
-    case .fileItNamesChangedByHand, .fileItNamesChanged: .fileChanged
+    case .fileItNamesChangedByHand, .fileItRendersChangedByHand, .fileItNamesChanged, .fileItRendersChanged:
+      .fileChanged
     }
   }
 
@@ -64,12 +67,14 @@ public enum CauseReason: String, Sendable, CaseIterable {
     case .failedScriptChanged, .failedEnvironmentFile: 100
     case .failedScriptNew, .deploymentChanged: 95
     case .fileItNamesChangedByHand: 92
+    case .fileItRendersChangedByHand: 91
     case .nothingChanged, .firstFailure: 90
     case .packageItRuns: 85
     case .keyItReads: 80
     case .keyItsTemplateReads: 78
     case .keyAnEnvironmentFileReads, .templateItNames: 75
     case .fileItNamesChanged: 72
+    case .fileItRendersChanged: 71
     case .environmentChanged: 70
     case .earlierScriptRemoved: 65
     case .earlierScriptAdded: 60

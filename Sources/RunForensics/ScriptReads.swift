@@ -11,6 +11,10 @@ public struct ScriptReads: Sendable, Equatable {
   /// Why the keys it reads cannot all be told from its text, in words
   /// ("reads the metadata files themselves"); nil when they can.
   public let unknownReads: String?
+  /// Whether it runs os-apply-config to render the templates (a line
+  /// running it that does not only read a key or print the templates'
+  /// directory): then it depends on every template and the file each renders.
+  public let rendersTemplates: Bool
   /// The text, to find rendered template paths in.
   let text: String
 
@@ -44,6 +48,11 @@ public struct ScriptReads: Sendable, Equatable {
     }
     if word.count > 1 { words.insert(word) }
     self.words = words
+    rendersTemplates = text.split(whereSeparator: \.isNewline).contains { line in
+      let command = line.drop { $0 == " " || $0 == "\t" }
+      return !command.hasPrefix("#") && command.contains("os-apply-config")
+        && !["--key", " -k ", "--print-templates", "--help", "--version"].contains { command.contains($0) }
+    }
   }
 
   /// The `--key` this script reads that a change at `path` (by position,

@@ -7,6 +7,21 @@ import Testing
 
 /// The pieces `why` reads a node with: package logs, templates, script text.
 @Suite struct WhyUnitTests {
+  /// A script that runs os-apply-config to render depends on every
+  /// template; one that only reads a key with it, or names it in a
+  /// comment, does not.
+  @Test func aScriptRendersTheTemplatesWhenItRunsOsApplyConfigToRender() {
+    let renders = { (text: String) in ScriptReads(text: Array(text.utf8)).rendersTemplates }
+    #expect(renders("#!/bin/bash\nset -eu\nos-apply-config\n"))
+    #expect(renders("  os-apply-config -o /mnt/root --templates /opt/t\n"))
+    #expect(renders("if ! os-apply-config; then exit 1; fi"))
+    #expect(!renders("PORT=$(os-apply-config --key nova.port --type int)\n"))
+    #expect(!renders("os-apply-config -k nova.port\n"))
+    #expect(!renders("ls $(os-apply-config --print-templates)\n"))
+    #expect(!renders("# os-apply-config renders these before us\nsystemctl restart nova-api\n"))
+    #expect(!renders("systemctl restart nova-api\n"))
+  }
+
   @Test func dpkgAndDnfLogLinesAreParsed() throws {
     let upgrade = try #require(PackageLog.dpkgLine("2026-11-30 10:00:01 upgrade libfoo1:amd64 1.2-1 1.3-1"))
     #expect(

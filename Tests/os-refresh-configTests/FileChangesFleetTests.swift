@@ -86,6 +86,38 @@ import Testing
     #expect(why.causes.first?.evidence.hasPrefix("modified outside any refresh, found at run 2's start") == true)
   }
 
+  /// A file a template renders to, changed by hand between refreshes
+  /// (here made a directory, as a mistaken `mkdir` would), breaks the script
+  /// that renders the templates with os-apply-config, whose text never
+  /// names the file: `why` names the file first, from the template.
+  @Test func whyRanksAHandChangedFileTheFailedScriptRendersFromATemplateFirst() throws {
+    let node = WatchedNode(method: .fanotify)
+    node.scratch.write("templates/etc/app/app.conf", "[main]\nworkers = 4\n")
+    node.scratch.write("heat.json", "{}")
+    let environment = [
+      "OS_CONFIG_APPLIER_TEMPLATES": node.scratch.url("templates"), "OS_CONFIG_FILES": node.scratch.url("heat.json"),
+    ]
+    node.base.script("configure.d/05-other", "true")
+    node.base.script("configure.d/10-apply", "os-apply-config -o \(node.scratch.url("")) >/dev/null 2>&1 || exit 9")
+    #expect(node.refresh(environment: environment).status == 0)
+    // Rendered under the root -o gives: the watched etc.
+    #expect(node.scratch.exists("etc/app/app.conf"))
+    try FileManager.default.removeItem(atPath: node.scratch.url("etc/app/app.conf"))
+    _ = node.scratch.directory("etc/app/app.conf")
+    node.base.script("configure.d/05-other", "true # changed")
+    #expect(node.refresh(environment: environment).status == 1)
+    let why = try JSONContract.decode(JSONContract.Why.self, from: node.run(["why", "--json"]).stdout)
+    #expect(
+      why.causes.map { "\($0.kind.rawValue) \($0.subject)" }.prefix(2) == [
+        "file_changed \(node.etc)/app/app.conf", "script_changed configure/05-other",
+      ], "\(why.causes)")
+    #expect(why.causes.first?.direct == true)
+    #expect(
+      why.causes.first?.evidence.contains(
+        "outside any refresh, found at run 2's start; the script renders it from "
+          + "template etc/app/app.conf") == true, "\(why.causes.first?.evidence ?? "")")
+  }
+
   /// `diff A B` compares the watched files as each run left them.
   @Test func diffComparesTheWatchedFilesAsEachRunLeftThem() throws {
     let node = WatchedNode(method: .scan)
