@@ -4,14 +4,24 @@ import RefreshVocabulary
 import SystemInterface
 
 extension FileChangeWatch {
+  /// A script is about to be spawned: the clock (ticks since boot) then
+  /// stands for its start. A daemon it forks starts at or after it (in the
+  /// same tick, with a higher pid), and before the next script's clock
+  /// (or in its tick, with a lower pid than the next script's): exact,
+  /// with no read of /proc for each script.
+  mutating func scriptWillStart() {
+    guard watcher != nil else { return }
+    nextStartTicks = ProcessTable.bootTicks()
+  }
+
   /// A script started as `pid`: what its processes are told by. Its
   /// daemons are re-parented to us once it exits; they started after it
   /// and before the next script, in clock ticks and, within a tick, in pid
   /// order (pids are handed out in increasing order).
   mutating func scriptStarted(_ script: String, in phase: Phase, pid: Int32) {
     guard watcher != nil else { return }
-    let ticks = ProcessTable.entry(pid)?.startTicks ?? ProcessTable.bootTicks()
-    scriptStarts.append((ticks, pid, phase, script))
+    scriptStarts.append((nextStartTicks ?? ProcessTable.bootTicks(), pid, phase, script))
+    nextStartTicks = nil
   }
 
   /// The changes fanotify saw since the last boundary: only the paths its

@@ -54,6 +54,8 @@ struct FileChangeWatch {
   /// ticks since boot, and its pid): what tells the script a process the
   /// refresh started belongs to.
   var scriptStarts: [(ticks: UInt64, pid: Int32, phase: Phase, script: String)] = []
+  /// The clock just before the next script's spawn (``scriptWillStart()``).
+  var nextStartTicks: UInt64?
   /// The kernel watcher, when fanotify could be had.
   var watcher: FanotifyWatcher?
   private var recorded = 0

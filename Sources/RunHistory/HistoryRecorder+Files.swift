@@ -38,18 +38,20 @@ extension HistoryRecorder {
 
   /// The changes since the last scan, at a phase's or the run's end.
   func fileBoundary(final: Bool) {
-    guard var watch = files else { return }
-    let records = watch.boundary()
+    // Changed in place: a copy of the watch (its known states, its
+    // scripts) at every boundary would cost each script.
+    guard let records = files?.boundary() else { return }
+    let watch = files?.watch
     // The last boundary ends the kernel watcher's thread with the watch.
-    files = final ? nil : watch
-    appendFiles(records, watch: final ? watch.watch : nil)
+    if final { files = nil }
+    appendFiles(records, watch: final ? watch : nil)
   }
 
   /// The changes a script made, when a scan is due after it.
   func filesAfter(_ script: Script, in phase: Phase, durationNanoseconds: Int64) {
-    guard var watch = files else { return }
-    let records = watch.scriptEnded(script.name, in: phase, durationNanoseconds: durationNanoseconds)
-    files = watch
+    guard let records = files?.scriptEnded(script.name, in: phase, durationNanoseconds: durationNanoseconds) else {
+      return
+    }
     appendFiles(records)
   }
 }

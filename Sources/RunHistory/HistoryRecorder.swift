@@ -253,6 +253,7 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {
+    files?.scriptWillStart()
     captures.startScript()
     currentStart = nil
     guard let runID, store != nil, journal != nil else { return }
