@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import MetadataDocuments
@@ -8,26 +9,15 @@ import Testing
 /// what is said equal is equal. Checked on texts edited at random, with a
 /// fixed seed (the same cases every run).
 @Suite struct SharedEndsTests {
-  /// A deterministic generator (SplitMix64).
-  struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
 
-  static func document(_ random: inout Seeded) -> [UInt8] {
+  static func document(_ random: inout SplitMix64) -> [UInt8] {
     let items = (0..<Int.random(in: 1...40, using: &random)).map { index in
       #"{"name": "d\#(index)", "config": "echo \"a\\\"b\" [x] {y}\nand a long line of text to skip\n", "inputs": [{"name": "p", "value": \#(index)}]}"#
     }
     return Array((#"{"deployments": [\n "# + items.joined(separator: ",\n ") + "\n], \"tail\": {\"x\": [1, 2]}}").utf8)
   }
 
-  static func edited(_ text: [UInt8], _ random: inout Seeded) -> [UInt8] {
+  static func edited(_ text: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
     var text = text
     let pieces: [[UInt8]] = [
       Array("\"".utf8), Array("\\".utf8), Array("{".utf8), Array("]".utf8), Array(#"{"k": [1]}, "#.utf8),
@@ -61,7 +51,7 @@ import Testing
   }
 
   @Test func bracketsPairedFromTheSharedEndsAreThoseTheTextPairsItself() {
-    var random = Seeded(state: 42)
+    var random = SplitMix64(seed: 42)
     for _ in 0..<500 {
       let old = Self.document(&random)
       let new = Bool.random(using: &random) ? Self.edited(old, &random) : old
@@ -82,7 +72,7 @@ import Testing
   }
 
   /// Deployments as Heat lists them, some changed, added, removed or moved.
-  static func deployments(_ random: inout Seeded, from old: [(name: String, value: Int)]? = nil)
+  static func deployments(_ random: inout SplitMix64, from old: [(name: String, value: Int)]? = nil)
     -> [(name: String, value: Int)]
   {
     guard var items = old else { return (0..<Int.random(in: 1...30, using: &random)).map { ("d\($0)", $0) } }
@@ -105,7 +95,7 @@ import Testing
   }
 
   @Test func whatIsPassedOverNeverChangesWhatTheDiffFinds() {
-    var random = Seeded(state: 7)
+    var random = SplitMix64(seed: 7)
     for _ in 0..<300 {
       let before = Self.deployments(&random)
       let after = Self.deployments(&random, from: before)
