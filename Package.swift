@@ -145,7 +145,7 @@ let package = Package(
       name: "RunViewsTests",
       dependencies: [
         "SecretHiding", "ContentEncoding", "RefreshRunner", "RefreshStore", "RunForensics", "RunTelemetry", "RunViews",
-        "RunWatch", "TestSupport",
+        "RunWatch", "TestSupport", "FileWatch", "RefreshVocabulary",
       ]),
     .testTarget(
       name: "RunTelemetryTests",

@@ -27,12 +27,13 @@ public struct FileWatchSettings: Sendable {
 /// the scripts that ran since the scan before.
 ///
 /// A scan of a real /etc costs a few milliseconds, so one after every script
-/// would cost a run of fast scripts more than it may (5%). Where scanning
-/// is the fallback (no fanotify), a scan is made after a script once the
-/// scripts since the last scan ran for at least ``costRatio`` times what
-/// that scan cost, and at every phase's end: a change then found after
-/// several fast scripts is attributed to the phase, not to one of them.
-/// Asked for by name, it scans after every script.
+/// (or every phase) would cost a run of fast scripts more than it may (5%).
+/// Where scanning is the fallback (no fanotify), a scan is made after a
+/// script once the scripts since the last scan ran for at least
+/// ``costRatio`` times what that scan cost, and at the run's end:
+/// a change then found after several fast scripts is attributed to their
+/// phase (`script: null`), or to the refresh when they span phases (`phase`
+/// and `script` null). Asked for by name, it scans after every script.
 struct FileChangeWatch {
   /// Scripts run between two scans for at least this many times a scan's cost.
   static let costRatio: Int64 = 20
@@ -109,20 +110,27 @@ struct FileChangeWatch {
   /// when one is due.
   mutating func scriptEnded(_ script: String, in phase: Phase, durationNanoseconds: Int64) -> [FileChangeRecord] {
     group.append((phase, script))
-    if watcher != nil { return boundary() }
+    if watcher != nil { return fanotifyBoundary() }
     sinceScan += max(0, durationNanoseconds)
     // Asked for by name (OS_REFRESH_CONFIG_WATCH_METHOD=scan), a scan is
     // made after every script: exact attribution, whatever it costs.
-    let due =
-      settings.method == .scan || sinceScan >= scanCost.multipliedReportingOverflow(by: Self.costRatio).partialValue
-    guard due else { return [] }
-    return boundary()
+    guard scanIsDue else { return [] }
+    return scanBoundary()
   }
 
-  /// A phase or the run ended: the changes since the last scan, if a script ran since.
-  mutating func boundary() -> [FileChangeRecord] {
+  /// Whether a fallback scan is due: asked for by name, or the scripts since
+  /// the last one ran for ``costRatio`` times what it cost.
+  private var scanIsDue: Bool {
+    settings.method == .scan || sinceScan >= scanCost.multipliedReportingOverflow(by: Self.costRatio).partialValue
+  }
+
+  /// A phase or (`final`) the run ended: the changes since the last
+  /// boundary. A fallback scan is made at the run's end if a script ran
+  /// since the last one, never at a phase's end: a scan due is made at the
+  /// end of the script that made it due.
+  mutating func boundary(final: Bool) -> [FileChangeRecord] {
     if watcher != nil { return fanotifyBoundary() }
-    guard !group.isEmpty else { return [] }
+    guard !group.isEmpty, final else { return [] }
     return scanBoundary()
   }
 
@@ -132,11 +140,11 @@ struct FileChangeWatch {
   /// refresh: no script ran to make them.
   mutating func scanBoundary() -> [FileChangeRecord] {
     let snapshot = scan()
-    let by: (Phase, String?)? =
+    let by: (Phase?, String?)? =
       switch group.count {
       case 0: nil
       case 1: (group[0].phase, group[0].script)
-      default: (group[0].phase, nil)
+      default: group.allSatisfy { $0.phase == group[0].phase } ? (group[0].phase, nil) : (nil, nil)
       }
     let now = clock.wallMicroseconds()
     let records = TreeComparison.changes(from: known, to: snapshot).compactMap { change in
@@ -177,7 +185,7 @@ struct FileChangeWatch {
   /// file's content and metadata turn out unchanged (only touched), or
   /// past the run's record limit (then counted).
   mutating func record(
-    _ change: PathChange, found: FileChangeTime, by: (Phase, String?)?, at now: Int64
+    _ change: PathChange, found: FileChangeTime, by: (Phase?, String?)?, at now: Int64
   ) -> FileChangeRecord? {
     guard let state = change.state ?? change.previous else { return nil }
     guard recorded < Self.recordLimit else {

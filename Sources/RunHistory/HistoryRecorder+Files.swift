@@ -40,7 +40,7 @@ extension HistoryRecorder {
   func fileBoundary(final: Bool) {
     // Changed in place: a copy of the watch (its known states, its
     // scripts) at every boundary would cost each script.
-    guard let records = files?.boundary() else { return }
+    guard let records = files?.boundary(final: final) else { return }
     let watch = files?.watch
     // The last boundary ends the kernel watcher's thread with the watch.
     if final { files = nil }

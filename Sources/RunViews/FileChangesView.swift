@@ -94,7 +94,7 @@ public struct FileChangesView {
     case (_, false, _, _): "Changed during the run by processes outside it"
     case (_, true, let phase?, let script?): "\(phase.rawValue)/\(HumanFormat.safe(script))"
     case (_, true, let phase?, nil): "\(phase.rawValue) (one of its scripts)"
-    case (_, true, nil, _): "The refresh"
+    case (_, true, nil, _): "The refresh (found after scripts of several phases)"
     }
   }
 

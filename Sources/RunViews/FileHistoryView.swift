@@ -48,7 +48,9 @@ public struct FileHistoryView {
         case .duringRun:
           !record.byRefresh
             ? "outside the refresh"
-            : [record.phase?.rawValue, record.script.map(HumanFormat.safe)].compactMap { $0 }.joined(separator: "/")
+            : record.phase == nil
+              ? "the refresh (several phases' scripts)"
+              : [record.phase?.rawValue, record.script.map(HumanFormat.safe)].compactMap { $0 }.joined(separator: "/")
         }
       let change = record.renamedFrom.map { "renamed from " + HumanFormat.safe($0) } ?? record.change.rawValue
       let digest = Self.digest(record.sha256, secret: record.secret)

@@ -52,7 +52,9 @@ import Testing
   }
 
   /// A fallback scan is made after a script once the scripts since the
-  /// last one ran for 20 times what it cost; at a phase's end always.
+  /// last one ran for 20 times what it cost, and at the run's end; never
+  /// at a phase's end. What it finds after several scripts is their phase's, or,
+  /// across phases, the refresh's.
   @Test func theFallbackScanIsDueWhenTheScriptsSinceTheLastRanTwentyTimesItsCost() throws {
     _ = scratch.directory("etc")
     var watch = FileChangeWatch(
@@ -61,18 +63,31 @@ import Testing
     #expect(watch.watch.method == .fanotify || watch.watcher == nil)
     watch.watcher = nil
     watch.watch.method = .scan
+    let summary = { (records: [FileChangeRecord]) in
+      records.map { "\($0.path.dropFirst(self.etc.count + 1)) \($0.phase?.rawValue ?? "-") \($0.script ?? "-")" }
+    }
     scratch.write("etc/a.conf", "a")
     #expect(watch.scriptEnded("10-fast", in: .configure, durationNanoseconds: 0).isEmpty, "not due yet")
     scratch.write("etc/b.conf", "b")
     #expect(watch.scriptEnded("15-fast", in: .configure, durationNanoseconds: 0).isEmpty, "not due yet")
-    let found = watch.boundary()
+    #expect(watch.boundary(final: false).isEmpty, "a phase's end: not due yet")
     #expect(
-      found.map { ($0.path, $0.phase, $0.script) }.map { "\($0.0) \($0.1?.rawValue ?? "") \($0.2 ?? "-")" } == [
-        etc + "/a.conf configure -", etc + "/b.conf configure -",
-      ], "two scripts' changes found together are the phase's")
+      summary(watch.boundary(final: true)) == ["a.conf configure -", "b.conf configure -"],
+      "two scripts' changes found together are the phase's")
     scratch.write("etc/c.conf", "c")
-    let due = watch.scriptEnded("20-slow", in: .configure, durationNanoseconds: 60_000_000_000)
-    #expect(due.map(\.script) == ["20-slow"])
+    _ = watch.scriptEnded("20-fast", in: .configure, durationNanoseconds: 0)
+    scratch.write("etc/d.conf", "d")
+    _ = watch.scriptEnded("30-fast", in: .postConfigure, durationNanoseconds: 0)
+    let across = watch.boundary(final: true)
+    #expect(summary(across) == ["c.conf - -", "d.conf - -"], "found across phases: the refresh's")
+    #expect(across.allSatisfy { $0.byRefresh })
+    scratch.write("etc/e.conf", "e")
+    let due = watch.scriptEnded("40-slow", in: .postConfigure, durationNanoseconds: 60_000_000_000)
+    #expect(summary(due) == ["e.conf post-configure 40-slow"])
+    scratch.write("etc/f.conf", "f")
+    #expect(watch.scriptEnded("50-fast", in: .migration, durationNanoseconds: 0).isEmpty)
+    #expect(watch.boundary(final: false).isEmpty, "never at a phase's end")
+    #expect(summary(watch.boundary(final: true)) == ["f.conf migration 50-fast"])
   }
 
   /// A full scan when no script ran since the last boundary (a queue that

@@ -1,7 +1,9 @@
 import ContentEncoding
+import FileWatch
 import Foundation
 import RefreshRunner
 import RefreshStore
+import RefreshVocabulary
 import RunForensics
 import RunWatch
 import TestSupport
@@ -59,5 +61,24 @@ import Testing
     #expect(json.lastRun?.id == 1 && json.lastRun?.status == .failed && json.lastRun?.failedScript == "20-bad")
     let text = StatusReport.text(status, history: history.database, hint: CommandHint(database: history.database))
     #expect(text.hasSuffix("Why it failed: os-refresh-config why 1 --db \(history.database)\n"))
+  }
+}
+
+/// The groups `history changes` lists a run's changes under.
+@Suite struct FileChangeHeadingTests {
+  @Test func eachChangeIsListedUnderWhoMadeIt() {
+    let state = FileState(
+      kind: .regular, device: 1, inode: 2, size: 3, modified: 4, changed: 4, mode: 0o644, owner: 0, group: 0)
+    func heading(_ found: FileChangeTime, _ byRefresh: Bool, _ phase: Phase?, _ script: String?) -> String {
+      var record = FileChangeRecord(
+        path: "/etc/a", change: .modified, found: found, byRefresh: byRefresh, seenAt: 0, state: state)
+      (record.phase, record.script) = (phase, script)
+      return FileChangesView.heading(record)
+    }
+    #expect(heading(.beforeRun, false, nil, nil) == "Changed since the last refresh, outside any")
+    #expect(heading(.duringRun, false, nil, nil) == "Changed during the run by processes outside it")
+    #expect(heading(.duringRun, true, .configure, "20-write") == "configure/20-write")
+    #expect(heading(.duringRun, true, .configure, nil) == "configure (one of its scripts)")
+    #expect(heading(.duringRun, true, nil, nil) == "The refresh (found after scripts of several phases)")
   }
 }
