@@ -52,10 +52,10 @@ import Testing
   }
 
   /// A fallback scan is made after a script once the scripts since the
-  /// last one ran for 20 times what it cost, and at the run's end; never
+  /// last one ran for 100 times what it cost, and at the run's end; never
   /// at a phase's end. What it finds after several scripts is their phase's, or,
   /// across phases, the refresh's.
-  @Test func theFallbackScanIsDueWhenTheScriptsSinceTheLastRanTwentyTimesItsCost() throws {
+  @Test func theFallbackScanIsDueWhenTheScriptsSinceTheLastRanAHundredTimesItsCost() throws {
     _ = scratch.directory("etc")
     var watch = FileChangeWatch(
       settings: FileWatchSettings(scope: WatchScope(paths: [etc], excludes: [])), key: nil, known: .init())
