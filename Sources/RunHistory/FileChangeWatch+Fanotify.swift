@@ -54,10 +54,10 @@ extension FileChangeWatch {
     }
     let (before, after) = states(of: Set(origins.keys))
     let now = clock.wallMicroseconds()
-    let records = TreeComparison.changes(from: before, to: after).compactMap { change in
-      let origin = Self.origin(of: change, in: origins)
-      return record(change, found: .duringRun, by: attribution(origin), at: now)
+    let attributed = TreeComparison.changes(from: before, to: after).map { change in
+      (change, attribution(Self.origin(of: change, in: origins)).map { (Optional($0.0), $0.1) })
     }
+    let records = deliver(attributed, at: now)
     for path in before.keys { known[path] = nil }
     known.merge(after.states) { $1 }
     return records

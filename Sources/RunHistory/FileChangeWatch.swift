@@ -42,6 +42,8 @@ struct FileChangeWatch {
   static let costRatio: Int64 = 100
   /// Changes recorded in one run at most; past it they are counted, not recorded.
   static let recordLimit = 50_000
+  /// Records handed to the ``sink`` at a time.
+  static let chunk = 256
 
   let settings: FileWatchSettings
   let digests: SecretDigests
@@ -62,6 +64,9 @@ struct FileChangeWatch {
   var nextStartTicks: UInt64?
   /// The kernel watcher, when fanotify could be had.
   var watcher: FanotifyWatcher?
+  /// Where a boundary hands its records as it makes them (the history's
+  /// journal); without one they are returned at its end.
+  var sink: (([FileChangeRecord]) -> Void)?
   private var recorded = 0
   /// Watched roots found missing (or not directories) at the start.
   private(set) var missingRoots: [String] = []
@@ -150,12 +155,26 @@ struct FileChangeWatch {
       default: group.allSatisfy { $0.phase == group[0].phase } ? (group[0].phase, nil) : (nil, nil)
       }
     let now = clock.wallMicroseconds()
-    let records = TreeComparison.changes(from: known, to: snapshot).compactMap { change in
-      record(change, found: .duringRun, by: by, at: now)
-    }
+    let records = deliver(TreeComparison.changes(from: known, to: snapshot).map { ($0, by) }, at: now)
     known = snapshot.states
     group = []
     sinceScan = 0
+    return records
+  }
+
+  /// The records of changes found during the run, by whom each was made.
+  /// With a ``sink``, they are handed to it in chunks as they are made (the
+  /// history writes one while the next is read) and the rest is returned.
+  mutating func deliver(_ changes: [(PathChange, (Phase?, String?)?)], at now: Int64) -> [FileChangeRecord] {
+    var records: [FileChangeRecord] = []
+    for (change, by) in changes {
+      guard let made = record(change, found: .duringRun, by: by, at: now) else { continue }
+      records.append(made)
+      if let sink, records.count == Self.chunk {
+        sink(records)
+        records = []
+      }
+    }
     return records
   }
 

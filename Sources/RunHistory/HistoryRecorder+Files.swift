@@ -25,6 +25,8 @@ extension HistoryRecorder {
       )
     }
     appendFiles(records, watch: watch.watch)
+    // From here on, a boundary's records go to the journal as they are made.
+    watch.sink = { [unowned self] records in self.appendFiles(records) }
     files = watch
   }
 
