@@ -118,8 +118,8 @@ public final class FanotifyWatcher: @unchecked Sendable {
     var mounts: [UInt64: FileDescriptor] = [:]
     for root in scope.paths {
       // Opened for reading: open_by_handle_at(2) refuses an O_PATH one (EBADF).
-      // A root that is not there (yet) has nothing to mark: the scans at
-      // the run's start and end still see it.
+      // A root that is not there (yet) has nothing to mark: what is made
+      // under it during the run is found by the next run's start, as drift.
       guard let directory = try? FileDescriptor.open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
       var fsid: UInt64 = 0
       try systemCall("fstatfs", subject: root) { orc_filesystem_id(directory.rawValue, &fsid) }
