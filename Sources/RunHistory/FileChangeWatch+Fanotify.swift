@@ -55,7 +55,7 @@ extension FileChangeWatch {
     let (before, after) = states(of: Set(origins.keys))
     let now = clock.wallMicroseconds()
     let attributed = TreeComparison.changes(from: before, to: after).map { change in
-      (change, attribution(Self.origin(of: change, in: origins)).map { (Optional($0.0), $0.1) })
+      (change, attribution(Self.origin(of: change, in: origins)))
     }
     let records = deliver(attributed, at: now)
     for path in before.keys { known[path] = nil }
@@ -103,7 +103,7 @@ extension FileChangeWatch {
   }
 
   /// The phase and script a change's origin tells; nil for a process outside the refresh.
-  private func attribution(_ origin: ChangeOrigin) -> (Phase, String?)? {
+  private func attribution(_ origin: ChangeOrigin) -> (Phase?, String?)? {
     switch origin {
     case .outside:
       return nil

@@ -43,10 +43,10 @@ extension HistoryRecorder {
     // Changed in place: a copy of the watch (its known states, its
     // scripts) at every boundary would cost each script.
     guard let records = files?.boundary(final: final) else { return }
-    let watch = files?.watch
     // The last boundary ends the kernel watcher's thread with the watch.
+    let watch = final ? files?.watch : nil
     if final { files = nil }
-    appendFiles(records, watch: final ? watch : nil)
+    appendFiles(records, watch: watch)
   }
 
   /// The changes a script made, when a scan is due after it.

@@ -217,6 +217,11 @@ public enum JSONContract {
     public let deployment: WhyDeployment?
   }
 
+  /// A `Why`'s causes as "kind subject", best first.
+  public static func causeLines(_ why: Why) -> [String] {
+    why.causes.map { "\($0.kind.rawValue) \($0.subject)" }
+  }
+
   /// A failed Heat deployment, for `why`.
   public struct WhyDeployment: Decodable, Sendable {
     public let name: String, id: String, group: String?, statusCode: Int

@@ -42,6 +42,11 @@ public struct WatchedNode {
     return try JSONContract.decode(JSONContract.FileHistory.self, from: Data(result.stdoutText.utf8))
   }
 
+  /// `why --json`, decoded.
+  public func why() throws -> JSONContract.Why {
+    try JSONContract.decode(JSONContract.Why.self, from: run(["why", "--json"]).stdout)
+  }
+
   /// `drift ARGUMENTS` through the binary.
   public func drift(_ arguments: [String] = []) -> CommandResult { run(["drift"] + arguments) }
 

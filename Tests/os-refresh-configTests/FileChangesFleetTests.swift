@@ -76,10 +76,9 @@ import Testing
     node.scratch.write("etc/app.conf", "workers = 2\n")
     node.base.script("configure.d/05-other", "true # changed")
     #expect(node.refresh().status == 1)
-    let result = node.run(["why", "--json"])
-    let why = try JSONContract.decode(JSONContract.Why.self, from: result.stdout)
+    let why = try node.why()
     #expect(
-      why.causes.map { "\($0.kind.rawValue) \($0.subject)" }.prefix(2) == [
+      JSONContract.causeLines(why).prefix(2) == [
         "file_changed \(node.etc)/app.conf", "script_changed configure/05-other",
       ])
     #expect(why.causes.first?.direct == true)
@@ -106,9 +105,9 @@ import Testing
     _ = node.scratch.directory("etc/app/app.conf")
     node.base.script("configure.d/05-other", "true # changed")
     #expect(node.refresh(environment: environment).status == 1)
-    let why = try JSONContract.decode(JSONContract.Why.self, from: node.run(["why", "--json"]).stdout)
+    let why = try node.why()
     #expect(
-      why.causes.map { "\($0.kind.rawValue) \($0.subject)" }.prefix(2) == [
+      JSONContract.causeLines(why).prefix(2) == [
         "file_changed \(node.etc)/app/app.conf", "script_changed configure/05-other",
       ], "\(why.causes)")
     #expect(why.causes.first?.direct == true)

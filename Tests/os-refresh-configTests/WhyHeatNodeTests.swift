@@ -9,7 +9,7 @@ import Testing
   let node = WhyScenario()
 
   func first(_ explanation: JSONContract.Why) -> String {
-    explanation.causes.first.map { "\($0.kind.rawValue) \($0.subject)" } ?? "none"
+    JSONContract.causeLines(explanation).first ?? "none"
   }
 
   /// As 50-ntp reads it: quoted, a list index inside the dotted path; the

@@ -10,7 +10,7 @@ import Testing
 
   /// The first cause's kind and subject.
   func first(_ explanation: JSONContract.Why) -> String {
-    explanation.causes.first.map { "\($0.kind.rawValue) \($0.subject)" } ?? "none"
+    JSONContract.causeLines(explanation).first ?? "none"
   }
 
   @Test func anEditedScriptIsTheCauseWithItsDiff() throws {
