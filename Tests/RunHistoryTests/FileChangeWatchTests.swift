@@ -4,6 +4,7 @@ import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
 import RunHistory
+import SystemInterface
 import TestSupport
 import Testing
 
@@ -102,5 +103,47 @@ import Testing
     let found = watch.scanBoundary()
     #expect(found.map(\.path) == [etc + "/late.conf"])
     #expect(found.allSatisfy { !$0.byRefresh && $0.script == nil && $0.phase == nil })
+  }
+
+  /// With a sink (the journal), a boundary hands its records on 256 at a
+  /// time as it makes them and returns the rest: all of them, once, in order.
+  @Test func aBoundaryHandsItsRecordsToTheSinkInChunks() throws {
+    _ = scratch.directory("etc")
+    var watch = FileChangeWatch(
+      settings: FileWatchSettings(scope: WatchScope(paths: [etc], excludes: [])), key: nil, known: .init())
+    _ = watch.start(stored: [:], watchedBefore: [])
+    watch.watcher = nil
+    final class Chunks { var records: [[FileChangeRecord]] = [] }
+    let chunks = Chunks()
+    watch.sink = { chunks.records.append($0) }
+    for index in 0..<600 { scratch.write(String(format: "etc/f%03d.conf", index), "x") }
+    #expect(watch.scriptEnded("10-many", in: .configure, durationNanoseconds: 0).isEmpty, "not due yet")
+    let rest = watch.boundary(final: true)
+    #expect(chunks.records.map(\.count) == [256, 256])
+    #expect(rest.count == 88)
+    let paths = (chunks.records.flatMap { $0 } + rest).map(\.path)
+    #expect(paths == (0..<600).map { String(format: "\(etc)/f%03d.conf", $0) })
+  }
+
+  /// A directory the kernel refuses to mark: the record says so and is not
+  /// complete, and every boundary from then on scans, finding the changes.
+  @Test func aRefusedMarkMakesEveryBoundaryAScan() throws {
+    _ = scratch.directory("etc")
+    scratch.write("etc/plain.conf", "p")
+    var watch = FileChangeWatch(
+      settings: FileWatchSettings(scope: WatchScope(paths: [etc], excludes: [])), key: nil, known: .init())
+    _ = watch.start(stored: [:], watchedBefore: [])
+    let watcher = try #require(watch.watcher)
+    // Not a directory: the kernel refuses the mark (ENOTDIR).
+    watcher.mark(try FileDescriptor.open(etc + "/plain.conf", O_RDONLY))
+    scratch.write("etc/a.conf", "a")
+    let first = watch.scriptEnded("10-a", in: .configure, durationNanoseconds: 0)
+    #expect(first.map { "\($0.path.dropFirst(etc.count + 1)) \($0.script ?? "-")" } == ["a.conf 10-a"])
+    #expect(!watch.watch.complete)
+    #expect(watch.watch.incompleteReason?.hasPrefix("a watched directory could not be marked (") == true)
+    scratch.write("etc/b.conf", "b")
+    #expect(watcher.collect().refusedMark != nil, "said by every collection after")
+    let second = watch.scriptEnded("20-b", in: .configure, durationNanoseconds: 0)
+    #expect(second.map { "\($0.path.dropFirst(etc.count + 1)) \($0.script ?? "-")" } == ["b.conf 20-b"])
   }
 }
