@@ -3,6 +3,8 @@ import RefreshVocabulary
 import TestSupport
 import Testing
 
+@testable import RefreshStore
+
 /// What a refresh did to the node's files (`history changes`, `history
 /// file`, `drift`), through the built binary, on temporary watched
 /// directories, by fanotify and by the stat scan alike.
@@ -139,5 +141,58 @@ import Testing
       never.stderrLines == [
         "os-refresh-config: error: '\(node.etc)/nothing.conf' was never recorded (is it under a watched path?)"
       ])
+  }
+
+  /// Every stored content counts exactly the rows that refer to it, through
+  /// rewrites with the same text and with new text, a rename, a deletion, a
+  /// hand edit and a prune: a count too low lets a prune delete a text a
+  /// kept version shows, one too high keeps a text forever.
+  @Test(arguments: [WatchMethod.fanotify, .scan])
+  func everyContentCountsExactlyTheRowsThatReferToIt(method: WatchMethod) throws {
+    let node = WatchedNode(method: method)
+    let etc = node.etc
+    let counter = node.scratch.url("round")
+    node.scratch.write("etc/same.conf", "same\n")
+    node.scratch.write("etc/twin.conf", "same\n")
+    node.base.script(
+      "configure.d/10-write",
+      """
+      n=$(cat \(counter) 2>/dev/null || echo 0); n=$((n+1)); echo $n > \(counter)
+      echo same > \(etc)/same.conf; echo "v$n" > \(etc)/c.conf
+      case $n in
+        1) echo a > \(etc)/a.conf ;;
+        2) mv \(etc)/a.conf \(etc)/b.conf; echo "v1" > \(etc)/twin.conf ;;
+        3) rm \(etc)/b.conf; chmod 600 \(etc)/same.conf ;;
+      esac
+      """)
+    let miscounted = { () throws -> [String] in
+      let store = try HistoryStore.openForReading(at: node.fixture.database)
+      let statement = try store.database.statement(
+        """
+        SELECT id || ': ' || refs || ' counted, ' || referred || ' rows refer to it' FROM (SELECT c.id, c.refs, (
+          (SELECT count(*) FROM run_inputs WHERE content_id = c.id)
+          + (SELECT count(*) FROM input_chunks WHERE content_id = c.id)
+          + (SELECT count(*) FROM scripts WHERE content_id = c.id) + (SELECT count(*) FROM scripts WHERE stdout_head = c.id)
+          + (SELECT count(*) FROM scripts WHERE stdout_tail = c.id) + (SELECT count(*) FROM scripts WHERE stderr_head = c.id)
+          + (SELECT count(*) FROM scripts WHERE stderr_tail = c.id)
+          + (SELECT count(*) FROM file_changes WHERE content_id = c.id)
+          + (SELECT count(*) FROM file_state WHERE content_id = c.id)) AS referred
+        FROM contents c) WHERE refs != referred
+        """)
+      var lines: [String] = []
+      while try statement.step() { lines.append(statement.text(0)) }
+      return lines
+    }
+    for round in 1...3 {
+      #expect(node.refresh().status == 0)
+      #expect(try miscounted() == [], "after round \(round)")
+      node.scratch.write("etc/c.conf", "by hand \(round)\n")
+    }
+    let versions = try node.versions(etc + "/c.conf").versions
+    #expect(versions.map { "\($0.run) \($0.when.rawValue)" }.suffix(2) == ["3 before_run", "3 during_run"])
+    #expect(node.fixture.history(["file", etc + "/b.conf", "--at", "2"]).stdoutText == "a\n")
+    #expect(node.fixture.history(["prune", "--keep-runs", "1"]).status == 0)
+    #expect(try miscounted() == [])
+    #expect(node.fixture.history(["file", etc + "/c.conf", "--at", "3"]).stdoutText == "v3\n")
   }
 }
