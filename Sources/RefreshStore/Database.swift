@@ -180,6 +180,9 @@ package final class Database {
   /// The rowid of the last row inserted on this connection.
   package var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+  /// How many rows the last INSERT, UPDATE or DELETE on this connection changed.
+  package var changedRows: Int64 { Int64(sqlite3_changes(handle)) }
+
   /// Runs a query for its first row only and reads it with `read`; nil when
   /// there is no row. The statement is reset at once, so it holds no read
   /// transaction open (which would block `journal_mode` changes and keep

@@ -297,16 +297,20 @@ public struct RunWriter {
     try database.statement("DELETE FROM file_digests WHERE path = ?").run([.text(path)])
   }
 
-  /// Stores `bytes` once per distinct content, counting one more reference
-  /// to it; returns its row id.
-  func storeContent(_ bytes: [UInt8]) throws(SQLiteError) -> Int64 {
-    let digest = ContentDigest.sha256Hex(bytes)
+  /// Stores `bytes` once per distinct content, counting `references` more
+  /// references to it (one by default); returns its row id.
+  func storeContent(
+    _ bytes: [UInt8], digest: String? = nil, references: Int64 = 1
+  ) throws(SQLiteError) -> Int64 {
+    let digest = digest ?? ContentDigest.sha256Hex(bytes)
     if let id = try database.firstRow("SELECT id FROM contents WHERE sha256 = ?", [.text(digest)], { $0.int64(0) }) {
-      try database.statement("UPDATE contents SET refs = refs + 1 WHERE id = ?").run([.integer(id)])
+      try database.statement("UPDATE contents SET refs = refs + ? WHERE id = ?").run([
+        .integer(references), .integer(id),
+      ])
       return id
     }
-    try database.statement("INSERT INTO contents (sha256, size, data, refs) VALUES (?, ?, ?, 1)").run([
-      .text(digest), .integer(Int64(bytes.count)), .blob(bytes),
+    try database.statement("INSERT INTO contents (sha256, size, data, refs) VALUES (?, ?, ?, ?)").run([
+      .text(digest), .integer(Int64(bytes.count)), .blob(bytes), .integer(references),
     ])
     return database.lastInsertedRowID
   }
