@@ -74,7 +74,7 @@ let package = Package(
     // lock, recorder, run, and the files left for the fleet.
     .target(
       name: "RefreshSession",
-      dependencies: ["FileWatch", "SecretHiding", 
+      dependencies: ["ContentEncoding", "FileWatch", "SecretHiding",
         "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunHistory", "RunTelemetry", "RunViews",
         "SystemInterface",
       ]),

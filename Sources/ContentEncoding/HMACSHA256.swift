@@ -23,9 +23,19 @@ public struct HMACSHA256: Sendable {
   public mutating func update(_ bytes: UnsafeRawBufferPointer) { inner.update(bytes) }
 
   /// The digest in lowercase hex.
-  public mutating func finalizeHex() -> String {
+  public mutating func finalizeHex() -> String { ContentDigest.hex(finalize()) }
+
+  /// The digest's 32 bytes.
+  public mutating func finalize() -> [UInt8] {
     var outer = outer
     outer.update(inner.finalize())
-    return ContentDigest.hex(outer.finalize())
+    return outer.finalize()
+  }
+
+  /// The digest of `message` under `key`.
+  public static func digest(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+    var mac = HMACSHA256(key: key)
+    message.withUnsafeBytes { mac.update($0) }
+    return mac.finalize()
   }
 }

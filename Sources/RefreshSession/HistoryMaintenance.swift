@@ -1,3 +1,4 @@
+import ContentEncoding
 import RefreshRunner
 import RefreshStore
 import RunHistory
@@ -43,5 +44,23 @@ public enum HistoryMaintenance {
     report(
       RecordingSession.scrubProgressLine(before: before, after: nil)
         + " (\(batches) batch\(batches == 1 ? "" : "es"), the longest \(milliseconds) ms)")
+  }
+
+  /// The initial seal verification key in `path`: 64 hex digits, white
+  /// space around them aside; nil when the file holds anything else.
+  public static func verificationKey(in path: String) throws -> [UInt8]? {
+    let (bytes, _) = try SmallFile.read(path, limit: 256)
+    let digits = bytes.filter { !Set(" \t\r\n".utf8).contains($0) }
+    guard digits.count == 64 else { return nil }
+    return ContentDigest.bytes(fromHex: String(decoding: digits, as: UTF8.self))
+  }
+
+  /// `history seal-key`: prints the initial seal verification key once, in
+  /// hex, and takes it off the node. False when it could not be printed.
+  public static func printInitialSealKey(at path: String) throws -> Bool {
+    let store = try open(at: path).store
+    return try store.showInitialSealKey(now: RunClock().wallMicroseconds()) { key in
+      writeFully(1, ContentDigest.hex(key) + "\n")
+    }
   }
 }

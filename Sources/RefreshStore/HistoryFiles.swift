@@ -19,6 +19,10 @@ public struct HistoryFiles: Sendable, Equatable {
   public var pendingLog: String { database + "-pending" }
   /// The key secret values are digested under (0600).
   public var secretKey: String { database + ".key" }
+  /// The key the next run is sealed under, with its position (evolves after every run).
+  public var sealKey: String { database + ".seal" }
+  /// The initial verification key until `history seal-key` shows it.
+  public var initialSealKey: String { database + ".seal-initial" }
   /// The lock a refresh holds while it records here, whatever `--lockfile` it was given.
   public var refreshLock: String { database + ".lock" }
   /// Present when a write found the database damaged: the next open checks it.

@@ -81,6 +81,7 @@ public struct HistoryQueries {
       detail.phases = try phases(of: id, summary: summary)
       detail.deployments = try deployments(run: id)
       detail.files = try fileWatchSummary(run: id)
+      detail.seal = try database.firstRow("SELECT mac FROM run_seals WHERE run_id = ?", [.integer(id)]) { $0.text(0) }
       return detail
     }
   }

@@ -107,6 +107,8 @@ public struct RunDetail: Sendable, Equatable {
   public var deployments: [DeploymentRecord] = []
   /// How it watched the node's files, with counts; nil when it did not.
   public var files: FileWatchSummary? = nil
+  /// Its seal (the MAC of its chain value), nil when it has none.
+  public var seal: String? = nil
 }
 
 /// An input file of a run with its kept content, for comparisons.

@@ -31,6 +31,7 @@ extension Migration {
     embedded("0014_deployments.sql", PackageResources._014_deployments_sql),
     embedded("0015_scrub_in_batches.sql", PackageResources._015_scrub_in_batches_sql),
     embedded("0016_file_changes.sql", PackageResources._016_file_changes_sql),
+    embedded("0017_run_seals.sql", PackageResources._017_run_seals_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN

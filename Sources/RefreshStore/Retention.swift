@@ -61,7 +61,11 @@ public struct Retention {
     try delete(try doomedRuns(keepRuns: keepRuns, olderThan: olderThan))
   }
 
-  /// Deletes `doomed` runs with the contents no kept run refers to.
+  /// Deletes `doomed` runs with the contents no kept run refers to. Each
+  /// stretch of sealed runs deleted leaves its last seal's chain value as a
+  /// gap, so the chain is checked across it; the next run sealed seals the
+  /// gap too. A gap no kept run follows, whose sealing run is gone too, is
+  /// no longer needed: it goes, so steady pruning keeps the file's size.
   ///
   /// The foreign key checks are off meanwhile: each run's rows are deleted
   /// table by table here, and a content only once its reference count,
@@ -94,6 +98,14 @@ public struct Retention {
       }
       try database.execute(
         """
+        INSERT OR IGNORE INTO seal_gaps (last_position, last_run, chain, mac, pruned_at)
+          SELECT s.position, s.run_id, s.chain, s.mac, CAST(strftime('%s', 'now') AS INTEGER) * 1000000
+          FROM run_seals s WHERE s.run_id IN temp.doomed_runs AND NOT EXISTS (
+            SELECT 1 FROM run_seals n WHERE n.position = s.position + 1 AND n.run_id IN temp.doomed_runs);
+        DELETE FROM run_seals WHERE run_id IN temp.doomed_runs;
+        DELETE FROM seal_gaps WHERE sealed_by IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM run_seals WHERE position = seal_gaps.last_position + 1)
+          AND NOT EXISTS (SELECT 1 FROM run_seals WHERE position = seal_gaps.sealed_by);
         DELETE FROM scripts WHERE run_id IN temp.doomed_runs;
         DELETE FROM phases WHERE run_id IN temp.doomed_runs;
         DELETE FROM deployments WHERE run_id IN temp.doomed_runs;

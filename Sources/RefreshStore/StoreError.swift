@@ -18,6 +18,8 @@ public enum StoreError: Error, Equatable, Sendable {
   case unknownScript(run: Int64, script: String)
   /// A script reference that is not `PHASE/NAME`.
   case invalidScriptReference(String)
+  /// The key runs are sealed under cannot be used; it is left as it is.
+  case sealKey(path: String, reason: String)
 }
 
 extension StoreError: CustomStringConvertible {
@@ -44,6 +46,8 @@ extension StoreError: CustomStringConvertible {
       return "run \(run) has no script \(script)"
     case .invalidScriptReference(let text):
       return "invalid script '\(text)': expected PHASE/NAME, e.g. configure/20-neutron"
+    case .sealKey(let path, let reason):
+      return "the seal key \(path) cannot be used: \(reason); it was left as it is and no run was sealed"
     }
   }
 }

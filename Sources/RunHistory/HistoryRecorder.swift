@@ -15,7 +15,7 @@ public final class HistoryRecorder: RunObserver {
   var store: HistoryStore?
   let settings: Settings
   let warn: (String) -> Void
-  private let clock = RunClock()
+  let clock = RunClock()
   /// The run's id once its start is recorded.
   var runID: Int64?
   /// Where the run's records go; nil when the pending log cannot be had.
@@ -389,7 +389,9 @@ public final class HistoryRecorder: RunObserver {
         let growth = try $0.retention.usedBytes() - (usedAtStart ?? 0)
         try $0.retention.shrink(toBytes: settings.maxDatabaseBytes, headroom: growth)
       }
-      $0.checkpoint()
     }
+    // After retention, so the run's record seals the prune it made too.
+    if !trouble.interrupted { sealEndedRuns(ending: runID) }
+    record { $0.checkpoint() }
   }
 }

@@ -34,6 +34,10 @@ public enum RecordingSession {
           "history: \(store.files.pendingLog) was not a private file of ours (\(moved.reason)); moved to \(moved.path)")
       }
       try store.prepareForRun(isAlive: ProcessIdentity.isAlive)
+      // Runs that ended while no refresh could seal them (killed, marked
+      // abandoned now): sealed before this one. A key that cannot be used
+      // is said once, at this run's end.
+      _ = try? store.sealEndedRuns(now: RunClock().wallMicroseconds())
     } catch let refused as HistoryUnavailable where refused.lockHeld != nil {
       throw refused
     } catch {

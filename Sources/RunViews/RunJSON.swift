@@ -80,6 +80,8 @@ public enum RunJSON {
           })
       ),
       ("deployments", .array(run.deployments.map(deployment))),
+      // The run's seal (docs/history.md#sealed-runs); null before sealing.
+      ("seal", string(run.seal)),
     ]
     return .object(fields)
   }

@@ -8,6 +8,7 @@ struct History: ParsableCommand {
     subcommands: [
       HistoryList.self, HistoryShow.self, HistoryOutput.self, HistoryScript.self, HistoryStats.self, HistoryPrune.self,
       HistoryExport.self, HistoryPlot.self, HistoryMigrate.self, HistoryChanges.self, HistoryFile.self,
+      HistoryVerify.self, HistorySealKey.self,
     ],
     defaultSubcommand: HistoryList.self
   )

@@ -266,6 +266,17 @@ enum Fixtures {
           ("SELECT count(*) FROM file_watches", 0),
         ]
       )
+    case 16:
+      // Sealing is new: the runs before it are recorded before sealing (the
+      // first run sealed is the next), none sealed, no key made yet.
+      return (
+        run(24, status: "success"),
+        [
+          ("SELECT count(*) FROM runs WHERE id = 24 AND status = 'success'", 1),
+          ("SELECT first_run FROM seal_state", 25), ("SELECT next_position FROM seal_state", 0),
+          ("SELECT count(*) FROM seal_state WHERE key_created_at IS NULL", 1), ("SELECT count(*) FROM run_seals", 0),
+        ]
+      )
     default:
       Issue.record("no fixture for schema version \(version): add one with the migration")
       return ("", [])

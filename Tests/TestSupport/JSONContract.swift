@@ -34,6 +34,23 @@ public enum JSONContract {
     public let failedDeployment: String?
   }
 
+  /// `history verify --json`.
+  public struct Verify: Decodable, Sendable {
+    public struct Problem: Decodable, Sendable {
+      public let run: Int64?
+      public let kind: String
+      public let detail: String
+    }
+    public let ok: Bool
+    public let runsChecked: Int
+    public let firstBrokenRun: Int64?
+    public let recordedBeforeSealing: Int
+    public let keyChecked: Bool
+    public let initialKeyOnNode: Bool
+    public let unsealedPrunes: Int
+    public let problems: [Problem]
+  }
+
   /// `history show RUN --json`, and one line of `history export`: the
   /// summary's fields (read through it, `run.status`) and the details.
   @dynamicMemberLookup
@@ -46,9 +63,11 @@ public enum JSONContract {
     public let inputs: [Input]
     public let phases: [PhaseRecord]
     public let deployments: [Deployment]
+    /// The run's seal; nil before sealing.
+    public let seal: String?
 
     private enum CodingKeys: String, CodingKey {
-      case hostname, pid, version, traceId, spanId, parentSpanId, commandLine, inputs, phases, deployments
+      case hostname, pid, version, traceId, spanId, parentSpanId, commandLine, inputs, phases, deployments, seal
     }
 
     public init(from decoder: Decoder) throws {
@@ -61,6 +80,7 @@ public enum JSONContract {
       spanId = try container.decode(String?.self, forKey: .spanId)
       parentSpanId = try container.decode(String?.self, forKey: .parentSpanId)
       commandLine = try container.decode([String].self, forKey: .commandLine)
+      seal = try container.decode(String?.self, forKey: .seal)
       inputs = try container.decode([Input].self, forKey: .inputs)
       phases = try container.decode([PhaseRecord].self, forKey: .phases)
       deployments = try container.decode([Deployment].self, forKey: .deployments)

@@ -1,0 +1,188 @@
+import ContentEncoding
+import RefreshVocabulary
+
+/// What `history verify` found.
+public struct SealVerification: Sendable, Equatable {
+  /// One thing wrong, with the run it is about (nil: none can be named).
+  public struct Problem: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+      /// The run's record differs from what was sealed, or its seal does not follow from the run before.
+      case altered
+      /// A sealed run is gone, with no trace of retention.
+      case missingRun = "missing_run"
+      /// A run ended but was never sealed.
+      case unsealed
+      /// A stored content differs from its digest.
+      case contentMismatch = "content_mismatch"
+      /// A seal differs from the one a witness saw leave the node.
+      case witnessMismatch = "witness_mismatch"
+      /// A seal was not made under the key the verification key evolves into.
+      case keyMismatch = "key_mismatch"
+    }
+    public let run: Int64?
+    public let kind: Kind
+    public let detail: String
+  }
+
+  /// Sealed runs checked.
+  public var runsChecked = 0
+  /// Runs recorded before the history was sealed (not checked, not broken).
+  public var recordedBeforeSealing = 0
+  /// Stretches pruned since the newest run was sealed (sealed by the next).
+  public var unsealedPrunes = 0
+  /// Whether the seals' MACs were checked with the initial verification key.
+  public var keyChecked = false
+  /// Whether the initial verification key is still on the node (`history seal-key` not run).
+  public var initialKeyOnNode = false
+  public var problems: [Problem] = []
+
+  public var ok: Bool { problems.isEmpty }
+  /// The first run named by a problem.
+  public var firstBrokenRun: Int64? { problems.compactMap(\.run).min() }
+}
+
+extension HistoryStore {
+  /// Recomputes every seal and the chain from the first sealed run (or the
+  /// gap retention left before it) on, checks every stored content against
+  /// its digest and, given the initial verification key, every seal's MAC.
+  public func verifySeals(initialKey: [UInt8]?) throws -> SealVerification {
+    var report = SealVerification()
+    guard let state = try sealState() else {
+      report.recordedBeforeSealing = Int(try database.firstRow("SELECT count(*) FROM runs") { $0.int64(0) } ?? 0)
+      return report
+    }
+    report.initialKeyOnNode = state.keyShownAt == nil && state.keyCreatedAt != nil
+    let runs = Dictionary(
+      uniqueKeysWithValues: try database.rows("SELECT id, status FROM runs") { ($0.int64(0), $0.text(1)) })
+    report.recordedBeforeSealing = runs.keys.filter { $0 < state.firstRun }.count
+    let seals = try database.rows(
+      "SELECT run_id, position, format, record_sha256, chain, mac, sealed_at FROM run_seals ORDER BY position"
+    ) {
+      RunSeal(
+        run: $0.int64(0), position: $0.int64(1), format: $0.int64(2), recordSHA256: $0.text(3), chain: $0.text(4),
+        mac: $0.text(5), sealedAt: $0.int64(6))
+    }
+    let gaps = Dictionary(
+      uniqueKeysWithValues: try database.rows("SELECT last_position, chain, mac, sealed_by FROM seal_gaps") {
+        ($0.int64(0), (chain: $0.text(1), mac: $0.text(2), sealed: !$0.isNull(3)))
+      })
+    report.unsealedPrunes = gaps.values.filter { !$0.sealed }.count
+    var walk = ChainWalk(
+      database: database, runs: runs, gaps: gaps, key: initialKey.map { SealKey(position: 0, bytes: $0) })
+    report.keyChecked = initialKey != nil
+    for seal in seals { try walk.check(seal) }
+    report.runsChecked = seals.count
+    report.problems = walk.problems
+    let sealed = Set(seals.map(\.run))
+    // Runs are sealed in order: a running one, and any after it, wait.
+    let firstRunning = runs.filter { $0.value == RunStatus.running.rawValue }.keys.min() ?? .max
+    for run in runs.keys.sorted() where run >= state.firstRun && run < firstRunning && !sealed.contains(run) {
+      report.problems.append(.init(run: run, kind: .unsealed, detail: "it ended but was never sealed"))
+    }
+    report.problems += try contentMismatches()
+    report.problems.sort { ($0.run ?? .max, $0.kind.rawValue) < ($1.run ?? .max, $1.kind.rawValue) }
+    return report
+  }
+
+  /// Each stored content whose bytes differ from its digest, named by the
+  /// runs that refer to it.
+  private func contentMismatches() throws -> [SealVerification.Problem] {
+    var bad: [(id: Int64, sha256: String)] = []
+    let statement = try database.statement("SELECT id, sha256, data FROM contents")
+    defer { statement.reset() }
+    while try statement.step() {
+      var hasher = SHA256Hasher()
+      statement.feedBlob(2, into: &hasher)
+      if ContentDigest.hex(hasher.finalize()) != statement.text(1) {
+        bad.append((statement.int64(0), statement.text(1)))
+      }
+    }
+    var problems: [SealVerification.Problem] = []
+    for content in bad {
+      let runs = try database.rows(
+        """
+        SELECT run_id FROM run_inputs WHERE content_id = ?1 UNION SELECT run_id FROM input_chunks WHERE content_id = ?1
+        UNION SELECT run_id FROM scripts WHERE ?1 IN (content_id, stdout_head, stdout_tail, stderr_head, stderr_tail)
+        UNION SELECT run_id FROM file_changes WHERE content_id = ?1 ORDER BY 1
+        """, [.integer(content.id)], { $0.int64(0) })
+      let detail = "a stored content differs from its digest \(content.sha256.prefix(12))"
+      problems +=
+        runs.isEmpty
+        ? [.init(run: nil, kind: .contentMismatch, detail: detail)]
+        : runs.map {
+          .init(run: $0, kind: .contentMismatch, detail: detail)
+        }
+    }
+    return problems
+  }
+}
+
+/// The seals walked in position order, each checked against the link
+/// before it, its run's record and, given one, the key of its position.
+private struct ChainWalk {
+  typealias Problem = SealVerification.Problem
+  let database: Database
+  let runs: [Int64: String]
+  let gaps: [Int64: (chain: String, mac: String, sealed: Bool)]
+  var key: SealKey?
+  var previous: (position: Int64, run: Int64, chain: String)?
+  var problems: [Problem] = []
+
+  init(
+    database: Database, runs: [Int64: String], gaps: [Int64: (chain: String, mac: String, sealed: Bool)], key: SealKey?
+  ) {
+    (self.database, self.runs, self.gaps, self.key) = (database, runs, gaps, key)
+  }
+
+  mutating func check(_ seal: RunSeal) throws {
+    let expected = link(before: seal)
+    if let before = previous?.run, before >= seal.run {
+      problems.append(.init(run: seal.run, kind: .altered, detail: "sealed after run \(before) but numbered before it"))
+    }
+    defer { previous = (seal.position, seal.run, seal.chain) }
+    guard runs[seal.run] != nil else {
+      problems.append(
+        .init(run: seal.run, kind: .missingRun, detail: "sealed at position \(seal.position), it is gone"))
+      return
+    }
+    guard seal.format == RunRecord.format else {
+      let detail = "sealed in format \(seal.format), which this binary does not know"
+      problems.append(.init(run: seal.run, kind: .altered, detail: detail))
+      return
+    }
+    let record = try RunRecord.digest(run: seal.run, position: seal.position, in: database)
+    if ContentDigest.hex(record) != seal.recordSHA256 {
+      let detail = "its record differs from the one sealed at position \(seal.position)"
+      problems.append(.init(run: seal.run, kind: .altered, detail: detail))
+    } else if let expected, ContentDigest.hex(RunRecord.chain(previous: expected, record: record)) != seal.chain {
+      let detail = "its seal does not follow from the run sealed before it"
+      problems.append(.init(run: seal.run, kind: .altered, detail: detail))
+    }
+    if let current = key {
+      key = current.advanced(to: seal.position)
+      if key?.mac(ContentDigest.bytes(fromHex: seal.chain) ?? []) != seal.mac {
+        let detail = "its seal was not made under the verification key's chain"
+        problems.append(.init(run: seal.run, kind: .keyMismatch, detail: detail))
+      }
+    }
+  }
+
+  /// The chain value `seal` must follow: the run sealed before it, or the
+  /// gap a prune left there; nil (named once) when neither is there.
+  private mutating func link(before seal: RunSeal) -> [UInt8]? {
+    guard seal.position > 0 else { return [UInt8](repeating: 0, count: 32) }
+    if let previous, previous.position == seal.position - 1 { return ContentDigest.bytes(fromHex: previous.chain) }
+    guard let gap = gaps[seal.position - 1] else {
+      let after = previous.map { "after run \($0.run)" } ?? "before it"
+      let detail = "the run sealed at position \(seal.position - 1), \(after), is gone with no trace of a prune"
+      problems.append(.init(run: seal.run, kind: .missingRun, detail: detail))
+      return nil
+    }
+    let chain = ContentDigest.bytes(fromHex: gap.chain) ?? []
+    if let key, key.advanced(to: seal.position - 1).mac(chain) != gap.mac {
+      let detail = "the prune before it left a seal not made under the key"
+      problems.append(.init(run: seal.run, kind: .keyMismatch, detail: detail))
+    }
+    return chain
+  }
+}

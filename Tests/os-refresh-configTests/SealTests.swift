@@ -1,0 +1,184 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import RefreshStore
+
+/// Sealed runs and `history verify`, through the built binary: an intact
+/// history verifies; each way of altering it is found and named.
+@Suite struct SealTests {
+  /// A node whose refreshes ran `runs` times: 10-ok, then 20-fails (exit 3),
+  /// each printing its own pid so no two runs share a stored output.
+  private func sealedNode(runs: Int = 4) -> HistoryFixture {
+    let fixture = HistoryFixture()
+    fixture.base.script("configure.d/10-ok", "echo ok $$")
+    fixture.base.script("configure.d/20-fails", "echo failing $$; exit 3")
+    for _ in 0..<runs { #expect(fixture.refresh(["--no-watch"]).status == 1) }
+    return fixture
+  }
+
+  private func verify(_ fixture: HistoryFixture, _ extra: [String] = []) throws -> (Int32, JSONContract.Verify) {
+    let result = fixture.history(["verify", "--json"] + extra)
+    #expect(result.stderr == "")
+    return (result.status, try JSONContract.decode(JSONContract.Verify.self, from: Data(result.stdoutText.utf8)))
+  }
+
+  private func problems(_ report: JSONContract.Verify) -> [String] {
+    report.problems.map { "\($0.run.map(String.init) ?? "-") \($0.kind)" }
+  }
+
+  private func alter(_ fixture: HistoryFixture, _ sql: String) throws {
+    try Database(path: fixture.database, create: false).execute(sql)
+  }
+
+  @Test func anIntactHistoryVerifies() throws {
+    let fixture = sealedNode()
+    let (status, report) = try verify(fixture)
+    #expect(status == 0)
+    #expect(report.ok && report.runsChecked == 4 && report.firstBrokenRun == nil && report.problems.isEmpty)
+    #expect(report.recordedBeforeSealing == 0 && !report.keyChecked && report.initialKeyOnNode)
+    let text = fixture.history(["verify"])
+    #expect(text.status == 0)
+    #expect(
+      text.stdoutText.split(separator: "\n").map(String.init) == [
+        "History intact: 4 sealed runs checked, and every stored content.",
+        "The seals' keys were not checked: give the initial verification key with --key FILE.",
+        "The initial verification key is still on this node: take it off with `history seal-key`.",
+      ])
+    let seal = try #require(try fixture.show("2").seal)
+    #expect(seal.wholeMatch(of: #/[0-9a-f]{64}/#) != nil)
+  }
+
+  /// Each alteration an intruder could make with one statement, and what
+  /// `verify` names for it.
+  @Test(arguments: [
+    (
+      "UPDATE scripts SET exit_code = 0, status = 'success' WHERE run_id = 3 AND name = '20-fails'",
+      ["3 altered"]
+    ),
+    (
+      "UPDATE contents SET data = CAST('succeeded' AS BLOB) WHERE id = "
+        + "(SELECT stdout_head FROM scripts WHERE run_id = 3 AND name = '20-fails')",
+      ["3 content_mismatch"]
+    ),
+    (
+      "DELETE FROM scripts WHERE run_id = 2; DELETE FROM phases WHERE run_id = 2; DELETE FROM runs WHERE id = 2",
+      ["2 missing_run"]
+    ),
+    ("DELETE FROM runs WHERE id = 2; DELETE FROM run_seals WHERE run_id = 2", ["3 missing_run"]),
+    (
+      // Runs 2 and 3 swap places, every row of theirs with them.
+      ["runs:id", "scripts:run_id", "phases:run_id", "run_inputs:run_id"].map { entry in
+        let (table, column) = (entry.split(separator: ":")[0], entry.split(separator: ":")[1])
+        return
+          "UPDATE \(table) SET \(column) = CASE \(column) WHEN 2 THEN -3 WHEN 3 THEN -2 END WHERE \(column) IN (2, 3);"
+          + "UPDATE \(table) SET \(column) = -\(column) WHERE \(column) < 0;"
+      }.joined(),
+      ["2 altered", "3 altered"]
+    ),
+  ])
+  func eachAlterationIsFoundAndNamed(sql: String, expected: [String]) throws {
+    let fixture = sealedNode()
+    try alter(fixture, sql)
+    let (status, report) = try verify(fixture)
+    #expect(status == 1)
+    #expect(!report.ok)
+    #expect(problems(report) == expected)
+    #expect(report.firstBrokenRun == Int64(expected[0].split(separator: " ")[0]))
+  }
+
+  @Test func aPruneLeavesAChainThatStillVerifiesAndTheNextRunSealsIt() throws {
+    let fixture = sealedNode(runs: 6)
+    #expect(fixture.history(["prune", "--keep-runs", "2"]).status == 0)
+    var (status, report) = try verify(fixture)
+    #expect(status == 0, "\(problems(report))")
+    #expect(report.runsChecked == 2 && report.unsealedPrunes == 1, "runs 5 and 6 kept")
+    #expect(fixture.refresh(["--no-watch"]).status == 1)
+    (status, report) = try verify(fixture)
+    #expect(status == 0, "\(problems(report))")
+    #expect(report.runsChecked == 3 && report.unsealedPrunes == 0)
+    // The gap's trace altered: the run that sealed the prune names it.
+    try alter(fixture, "UPDATE seal_gaps SET last_run = last_run + 1")
+    (status, report) = try verify(fixture)
+    #expect(status == 1)
+    #expect(problems(report) == ["7 altered"])
+  }
+
+  @Test func theInitialKeyIsShownOnceAndProvesTheSeals() throws {
+    let fixture = sealedNode(runs: 2)
+    let key = fixture.history(["seal-key"])
+    #expect(key.status == 0)
+    #expect(key.stdoutText.wholeMatch(of: #/[0-9a-f]{64}\n/#) != nil)
+    #expect(!FileManager.default.fileExists(atPath: fixture.database + ".seal-initial"))
+    let again = fixture.history(["seal-key"])
+    #expect(again.status == 1 && again.stdoutText == "")
+    #expect(again.stderrLines.count == 1)
+    #expect(again.stderr.contains("the initial key was shown at"), "\(again.stderr)")
+    let keyFile = fixture.scratch.write("kept-off-the-node", key.stdoutText)
+    #expect(fixture.refresh(["--no-watch"]).status == 1)
+    let (status, report) = try verify(fixture, ["--key", keyFile])
+    #expect(status == 0 && report.keyChecked && !report.initialKeyOnNode && report.runsChecked == 3)
+
+    // A history rebuilt from scratch, however consistent, fails against the key.
+    for suffix in ["", "-wal", "-shm", ".seal", ".key"] { unlink(fixture.database + suffix) }
+    for _ in 0..<3 { #expect(fixture.refresh(["--no-watch"]).status == 1) }
+    let (rebuilt, against) = try verify(fixture, ["--key", keyFile])
+    #expect(rebuilt == 1)
+    #expect(problems(against) == ["1 key_mismatch", "2 key_mismatch", "3 key_mismatch"])
+    #expect(try verify(fixture).0 == 0, "consistent in itself")
+  }
+
+  @Test func aBadKeyFileIsOneLine() throws {
+    let fixture = sealedNode(runs: 1)
+    for (content, line) in [
+      ("abc\n", "not a seal verification key (64 hex digits, as `history seal-key` printed them)"),
+      (String(repeating: "z", count: 64), "not a seal verification key"),
+    ] {
+      let file = fixture.scratch.write("bad-key", content)
+      let result = fixture.history(["verify", "--key", file])
+      #expect(result.status == 2 && result.stdoutText == "")
+      #expect(result.stderrLines.count == 1 && result.stderr.contains(line), "\(result.stderr)")
+    }
+  }
+
+  /// The key the next run is sealed under, missing, truncated, another
+  /// user's or a link: the refresh goes on (one WARNING), the run is left
+  /// unsealed and named by `verify`, and the key file is left as it is.
+  @Test(arguments: ["missing", "truncated", "another owner", "a symbolic link"])
+  func aKeyFileThatCannotBeUsedIsNeverReplaced(problem: String) throws {
+    let fixture = sealedNode(runs: 1)
+    let path = fixture.database + ".seal"
+    let elsewhere = fixture.scratch.write("elsewhere", "not a key")
+    switch problem {
+    case "missing": unlink(path)
+    case "truncated": #expect(truncate(path, 20) == 0)
+    case "another owner": #expect(chown(path, 65534, 65534) == 0)
+    default:
+      unlink(path)
+      #expect(symlink(elsewhere, path) == 0)
+    }
+    let before = try? FileManager.default.attributesOfItem(atPath: path)
+    let result = fixture.refresh(["--no-watch"])
+    #expect(result.status == 1)
+    let warnings = result.stderrLines.filter { $0.contains("[WARNING]") }
+    #expect(warnings.count == 1)
+    #expect(warnings.first?.contains("history: run 2 was not sealed (the seal key \(path) cannot be used: ") == true)
+    let after = try? FileManager.default.attributesOfItem(atPath: path)
+    #expect(
+      before?[.size] as? Int == after?[.size] as? Int
+        && before?[.ownerAccountID] as? Int == after?[.ownerAccountID] as? Int)
+    #expect(try String(contentsOfFile: elsewhere, encoding: .utf8) == "not a key")
+    let (status, report) = try verify(fixture)
+    #expect(status == 1)
+    #expect(problems(report) == ["2 unsealed"])
+  }
+
+  @Test func aHistoryOfThePreviousSchemaIsSealedFromTheMigrationOn() throws {
+    let node = try UpgradeFixture()
+    #expect(node.refresh().status == 0)
+    let result = node.run(["history", "verify", "--json"])
+    #expect(result.status == 0, "\(result.stdoutText)")
+    let report = try JSONContract.decode(JSONContract.Verify.self, from: Data(result.stdoutText.utf8))
+    #expect(report.ok && report.runsChecked == 1 && report.recordedBeforeSealing == 4)
+  }
+}
