@@ -63,7 +63,7 @@ let package = Package(
     // What leaves the node: a run as an OpenTelemetry trace (OTLP JSON), the
     // Prometheus metrics file, and the files they are written to.
     .target(
-      name: "RunTelemetry", dependencies: ["ContentEncoding", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
+      name: "RunTelemetry", dependencies: ["ContentEncoding", "MetadataDocuments", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface"]),
     // What a refresh does now: the lock's holder (/proc/locks), the running
     // script's processes and what they wait on, progress against the
     // history's typical durations. Read only: never takes the lock.

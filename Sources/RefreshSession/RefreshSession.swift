@@ -122,6 +122,7 @@ public enum RefreshSession {
       redact: { redactor?.redact($0) ?? $0 },
       metricsWarned: live?.failed ?? false, metricsInProgress: live?.leftInProgress ?? false,
       warn: { console.log(.warning, $0) })
+    if let line = history?.recorder.sealLine { console.log(.info, line) }
     // A refresh stopped by a signal exits at once: the scrub waits.
     if let history, outcome.exitStatus.code < 128 {
       RecordingSession.continueScrub(

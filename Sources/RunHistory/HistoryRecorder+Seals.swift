@@ -14,3 +14,16 @@ extension HistoryRecorder {
     }
   }
 }
+
+extension HistoryRecorder {
+  /// The line that takes the recorded run's seal off the node at INFO (a
+  /// witness, as the trace's root span is); nil when the run has none, or
+  /// ran no script: a run that logs nothing else stays silent, as the
+  /// reference's does.
+  public var sealLine: String? {
+    guard let store, let run = recordedRunID, settings.plannedScripts > 0,
+      let seal = try? store.seal(of: run)
+    else { return nil }
+    return "history: run \(run) sealed \(seal.mac)"
+  }
+}

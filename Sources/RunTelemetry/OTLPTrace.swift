@@ -61,6 +61,8 @@ public struct OTLPTrace {
     ]
     if let code = run.exitCode { attributes.append(integer("process.exit.code", code)) }
     if let id = run.runID { attributes.insert(integer("os_refresh_config.run.id", id), at: 0) }
+    // The seal leaves the node here: `history verify --witness` checks against it.
+    if let seal = run.seal { attributes.append(attribute("os_refresh_config.run.seal", seal)) }
     let failure =
       run.status == .success
       ? nil : "run \(run.status.rawValue)" + (run.exitCode.map { ", exit status \($0)" } ?? "")

@@ -27,6 +27,8 @@ public struct TracedRun: Sendable, Equatable {
   /// What it did to the watched files (counts, and its first changes); nil
   /// when it did not watch them.
   public var files: FileWatchSummary? = nil
+  /// Its seal in the history (a witness that leaves the node); nil when it has none.
+  public var seal: String? = nil
 
   /// When the run ended.
   public var finishedAt: Int64 { startedAt &+ durationMicroseconds }
@@ -98,6 +100,7 @@ extension TracedRun {
     let derive = DerivedSpans(detail: detail)
     trace = detail.trace ?? derive.trace
     runID = summary.id
+    seal = detail.seal
     let runStart = summary.startedAt
     startedAt = runStart
     status = summary.status

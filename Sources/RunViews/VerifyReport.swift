@@ -15,7 +15,9 @@ public struct VerifyReport {
       ("ok", .bool(report.ok)), ("runs_checked", .integer(Int64(report.runsChecked))),
       ("first_broken_run", RunJSON.integer(report.firstBrokenRun)),
       ("recorded_before_sealing", .integer(Int64(report.recordedBeforeSealing))),
-      ("key_checked", .bool(report.keyChecked)), ("initial_key_on_node", .bool(report.initialKeyOnNode)),
+      ("key_checked", .bool(report.keyChecked)),
+      ("witness_seals", RunJSON.integer(report.witnessSeals.map(Int64.init))),
+      ("initial_key_on_node", .bool(report.initialKeyOnNode)),
       ("unsealed_prunes", .integer(Int64(report.unsealedPrunes))),
       (
         "problems",
@@ -33,7 +35,8 @@ public struct VerifyReport {
   public var lines: [String] {
     let report = verification
     let runs = "\(report.runsChecked) sealed \(report.runsChecked == 1 ? "run" : "runs")"
-    let how = report.keyChecked ? " and their seals under the verification key" : ""
+    var how = report.keyChecked ? " and their seals under the verification key" : ""
+    if let witnessed = report.witnessSeals { how += ", against \(witnessed) seals a witness saw" }
     var lines: [String] = []
     if report.ok {
       lines.append("History intact: \(runs) checked\(how), and every stored content.")

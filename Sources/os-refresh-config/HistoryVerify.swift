@@ -2,6 +2,7 @@ import ArgumentParser
 import RefreshSession
 import RefreshStore
 import RefreshVocabulary
+import RunTelemetry
 import RunViews
 import SystemInterface
 
@@ -10,12 +11,7 @@ struct HistoryVerify: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "verify",
     abstract: "Check every run's seal, the chain between them and every stored content.",
-    discussion: """
-      Exit status 0 when the history is intact, 1 when something was altered, deleted or \
-      never sealed (each problem named), 2 on bad input. With --key, every seal is also \
-      checked under the initial verification key `history seal-key` printed: that proves \
-      the runs sealed before a compromise of the node unaltered.
-      """
+    discussion: "Exit status 0 when intact, 1 when something was altered, deleted or never sealed, 2 on bad input."
   )
 
   @OptionGroup var database: DatabaseOptions
@@ -27,9 +23,14 @@ struct HistoryVerify: ParsableCommand {
     help: ArgumentHelp("The initial verification key (64 hex digits), from `history seal-key`.", valueName: "file"))
   var key: String?
 
+  @Option(help: ArgumentHelp("OTLP JSON lines that carried the runs' seals off the node.", valueName: "file"))
+  var witness: String?
+
   func run() throws {
     var initialKey: [UInt8]?
+    var witnessed: [Int64: String]?
     do {
+      witnessed = try witness.map(OTLPWitness.seals(inFile:))
       initialKey = try key.map {
         guard let key = try HistoryMaintenance.verificationKey(in: $0) else { throw CommandError.notASealKey($0) }
         return key
@@ -39,7 +40,7 @@ struct HistoryVerify: ParsableCommand {
       throw CommandEnded(exitStatus: .usage)
     }
     let store = try database.open()
-    let report = try store.verifySeals(initialKey: initialKey)
+    let report = try store.verifySeals(initialKey: initialKey, witness: witnessed)
     let view = VerifyReport(report)
     print(json ? view.json : view.lines.joined(separator: "\n"))
     if !report.ok { throw CommandEnded(exitStatus: .failure) }
@@ -51,11 +52,7 @@ struct HistorySealKey: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "seal-key",
     abstract: "Print the initial seal verification key, once, to keep off this node.",
-    discussion: """
-      The key every run's seal is derived from. It is printed once and then removed from \
-      the node; keep it where an intruder on the node cannot reach it, and give it to \
-      `history verify --key FILE`. Asked again, it refuses.
-      """
+    discussion: "It leaves the node: keep it where an intruder cannot reach, for `history verify --key FILE`."
   )
 
   @OptionGroup var database: DatabaseOptions

@@ -46,6 +46,7 @@ public enum JSONContract {
     public let firstBrokenRun: Int64?
     public let recordedBeforeSealing: Int
     public let keyChecked: Bool
+    public let witnessSeals: Int?
     public let initialKeyOnNode: Bool
     public let unsealedPrunes: Int
     public let problems: [Problem]

@@ -181,4 +181,37 @@ import Testing
     let report = try JSONContract.decode(JSONContract.Verify.self, from: Data(result.stdoutText.utf8))
     #expect(report.ok && report.runsChecked == 1 && report.recordedBeforeSealing == 4)
   }
+
+  /// Each seal leaves the node in the trace's root span and an INFO line; a
+  /// history rebuilt from scratch, however consistent, fails against the
+  /// trace a Collector kept, naming the first run that differs.
+  @Test func aRebuiltHistoryFailsAgainstTheWitnessTheTracesKept() throws {
+    let fixture = HistoryFixture()
+    fixture.base.script("configure.d/10-ok", "echo ok $$")
+    let traces = fixture.scratch.url("traces.jsonl")
+    var lines: [String] = []
+    for _ in 0..<3 {
+      let result = fixture.refresh(["--no-watch", "--otlp-file", traces])
+      #expect(result.status == 0)
+      lines += result.stderrLines.filter { $0.contains("[INFO] history: run ") }
+    }
+    let seals = try (1...3).map { try #require(try fixture.show(String($0)).seal) }
+    #expect(
+      lines.map { $0.split(separator: "] ").last.map(String.init) }
+        == (1...3).map { "history: run \($0) sealed \(seals[$0 - 1])" })
+    let text = try String(contentsOfFile: traces, encoding: .utf8)
+    for seal in seals {
+      #expect(text.contains(#"{"key":"os_refresh_config.run.seal","value":{"stringValue":"\#(seal)"}}"#))
+    }
+    var (status, report) = try verify(fixture, ["--witness", traces])
+    #expect(status == 0 && report.witnessSeals == 3, "\(problems(report))")
+
+    for suffix in ["", "-wal", "-shm", ".seal", ".seal-initial", ".key"] { unlink(fixture.database + suffix) }
+    for _ in 0..<3 { #expect(fixture.refresh(["--no-watch"]).status == 0) }
+    #expect(try verify(fixture).0 == 0, "consistent in itself")
+    (status, report) = try verify(fixture, ["--witness", traces])
+    #expect(status == 1)
+    #expect(problems(report) == ["1 witness_mismatch", "2 witness_mismatch", "3 witness_mismatch"])
+    #expect(report.firstBrokenRun == 1)
+  }
 }

@@ -32,6 +32,8 @@ public struct SealVerification: Sendable, Equatable {
   public var unsealedPrunes = 0
   /// Whether the seals' MACs were checked with the initial verification key.
   public var keyChecked = false
+  /// Seals a witness held that were compared with the history's; nil without a witness.
+  public var witnessSeals: Int?
   /// Whether the initial verification key is still on the node (`history seal-key` not run).
   public var initialKeyOnNode = false
   public var problems: [Problem] = []
@@ -45,7 +47,11 @@ extension HistoryStore {
   /// Recomputes every seal and the chain from the first sealed run (or the
   /// gap retention left before it) on, checks every stored content against
   /// its digest and, given the initial verification key, every seal's MAC.
-  public func verifySeals(initialKey: [UInt8]?) throws -> SealVerification {
+  ///
+  /// `witness` holds seals seen off the node, by run: each must be the
+  /// history's, and a run it saw must still be there unless retention
+  /// removed it (older than every run kept).
+  public func verifySeals(initialKey: [UInt8]?, witness: [Int64: String]? = nil) throws -> SealVerification {
     var report = SealVerification()
     guard let state = try sealState() else {
       report.recordedBeforeSealing = Int(try database.firstRow("SELECT count(*) FROM runs") { $0.int64(0) } ?? 0)
@@ -79,9 +85,33 @@ extension HistoryStore {
     for run in runs.keys.sorted() where run >= state.firstRun && run < firstRunning && !sealed.contains(run) {
       report.problems.append(.init(run: run, kind: .unsealed, detail: "it ended but was never sealed"))
     }
+    if let witness {
+      report.witnessSeals = witness.count
+      report.problems += Self.witnessProblems(witness, seals: seals, runs: runs)
+    }
     report.problems += try contentMismatches()
     report.problems.sort { ($0.run ?? .max, $0.kind.rawValue) < ($1.run ?? .max, $1.kind.rawValue) }
     return report
+  }
+
+  private static func witnessProblems(
+    _ witness: [Int64: String], seals: [RunSeal], runs: [Int64: String]
+  ) -> [SealVerification.Problem] {
+    let stored = Dictionary(uniqueKeysWithValues: seals.map { ($0.run, $0.mac) })
+    let oldestKept = seals.map(\.run).min() ?? .max
+    return witness.keys.sorted().compactMap { run in
+      let seen = witness[run] ?? ""
+      if let mac = stored[run] {
+        guard mac != seen else { return nil }
+        let detail = "its seal \(mac.prefix(16)) is not the \(seen.prefix(16)) the witness saw leave the node"
+        return .init(run: run, kind: .witnessMismatch, detail: detail)
+      }
+      guard run > oldestKept else { return nil }
+      let detail =
+        runs[run] == nil
+        ? "the witness saw it sealed; it is gone" : "the witness saw it sealed; the history holds no seal for it"
+      return .init(run: run, kind: runs[run] == nil ? .missingRun : .witnessMismatch, detail: detail)
+    }
   }
 
   /// Each stored content whose bytes differ from its digest, named by the
