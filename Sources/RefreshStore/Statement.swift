@@ -143,28 +143,21 @@ package final class Statement {
   /// How many columns a row of this statement has.
   package var columnCount: Int32 { sqlite3_column_count(handle) }
 
-  /// Adds column `index` to `hasher` in the seals' canonical encoding: a
+  /// Adds column `index` to `encoder` in the seals' canonical encoding: a
   /// type byte (0 NULL, 1 integer, 2 text, 3 blob, 4 real), then an integer
   /// as 8 bytes big-endian, text and blobs as their length (8 bytes
   /// big-endian) and bytes, a real as its IEEE 754 bits.
-  package func feed(_ index: Int32, into hasher: inout SHA256Hasher) {
-    func number(_ type: UInt8, _ value: UInt64) {
-      var bytes: [UInt8] = [type]
-      for shift in stride(from: 56, through: 0, by: -8) {
-        bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
-      }
-      hasher.update(bytes)
-    }
+  package func feed(_ index: Int32, into encoder: inout CanonicalEncoder) {
     switch sqlite3_column_type(handle, index) {
-    case SQLITE_NULL: hasher.update([0])
-    case SQLITE_INTEGER: number(1, UInt64(bitPattern: sqlite3_column_int64(handle, index)))
-    case SQLITE_FLOAT: number(4, sqlite3_column_double(handle, index).bitPattern)
+    case SQLITE_NULL: encoder.append(0)
+    case SQLITE_INTEGER: encoder.append(1, UInt64(bitPattern: sqlite3_column_int64(handle, index)))
+    case SQLITE_FLOAT: encoder.append(4, sqlite3_column_double(handle, index).bitPattern)
     case let type:
       let text = type == SQLITE_TEXT
       let pointer = text ? UnsafeRawPointer(sqlite3_column_text(handle, index)) : sqlite3_column_blob(handle, index)
       let count = Int(sqlite3_column_bytes(handle, index))
-      number(text ? 2 : 3, UInt64(count))
-      if count > 0, let pointer { hasher.update(UnsafeRawBufferPointer(start: pointer, count: count)) }
+      encoder.append(text ? 2 : 3, UInt64(count))
+      if count > 0, let pointer { encoder.append(UnsafeRawBufferPointer(start: pointer, count: count)) }
     }
   }
 

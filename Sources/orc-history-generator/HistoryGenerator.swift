@@ -29,6 +29,8 @@ final class HistoryGenerator {
         for run in batchStart..<batchEnd { try generateRun(run) }
       }
       batchStart = batchEnd
+      // Sealed as refreshes seal them (a batch at a time: the same chain).
+      try store.sealEndedRuns(now: Self.start + Int64(batchEnd) * 60_000_000)
       if let keepRuns, (batchEnd - first) % pruneEvery == 0 || batchEnd == first + runs {
         try store.retention.prune(keepRuns: keepRuns, olderThan: nil)
         store.checkpoint()

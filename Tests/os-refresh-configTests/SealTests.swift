@@ -144,7 +144,7 @@ import Testing
   /// The key the next run is sealed under, missing, truncated, another
   /// user's or a link: the refresh goes on (one WARNING), the run is left
   /// unsealed and named by `verify`, and the key file is left as it is.
-  @Test(arguments: ["missing", "truncated", "another owner", "a symbolic link"])
+  @Test(arguments: ["missing", "truncated", "another owner", "a symbolic link", "ahead of the history"])
   func aKeyFileThatCannotBeUsedIsNeverReplaced(problem: String) throws {
     let fixture = sealedNode(runs: 1)
     let path = fixture.database + ".seal"
@@ -153,6 +153,10 @@ import Testing
     case "missing": unlink(path)
     case "truncated": #expect(truncate(path, 20) == 0)
     case "another owner": #expect(chown(path, 65534, 65534) == 0)
+    case "ahead of the history":
+      // A key of position 5 (another history's) where this one is at 1.
+      let key = Array("ORCSEAL1".utf8) + [0, 0, 0, 0, 0, 0, 0, 5] + [UInt8](repeating: 7, count: 32)
+      #expect(FileManager.default.createFile(atPath: path, contents: Data(key)))
     default:
       unlink(path)
       #expect(symlink(elsewhere, path) == 0)
@@ -213,5 +217,25 @@ import Testing
     #expect(status == 1)
     #expect(problems(report) == ["1 witness_mismatch", "2 witness_mismatch", "3 witness_mismatch"])
     #expect(report.firstBrokenRun == 1)
+  }
+
+  /// kill -9 between a seal's commit and the key's move leaves the key file
+  /// a position behind, perhaps with a half-written `.new` beside it: the
+  /// next run derives the key forward (never a new one), and the whole
+  /// chain verifies under the initial key.
+  @Test func aCrashBetweenASealAndTheKeysMoveIsRecovered() throws {
+    let fixture = sealedNode(runs: 1)
+    let keyFile = fixture.scratch.write("kept-off-the-node", fixture.history(["seal-key"]).stdoutText)
+    let path = fixture.database + ".seal"
+    let behind = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(fixture.refresh(["--no-watch"]).status == 1)
+    try behind.write(to: URL(fileURLWithPath: path))
+    #expect(FileManager.default.createFile(atPath: path + ".new", contents: Data("ORCSEAL1".utf8)))
+    let next = fixture.refresh(["--no-watch"])
+    #expect(next.status == 1)
+    #expect(!next.stderr.contains("[WARNING]"), "\(next.stderr)")
+    let (status, report) = try verify(fixture, ["--key", keyFile])
+    #expect(status == 0 && report.runsChecked == 3, "\(problems(report))")
+    #expect(!FileManager.default.fileExists(atPath: path + ".new"))
   }
 }

@@ -48,7 +48,8 @@ extension HistoryStore {
     guard let state = try sealState() else { return [] }
     var ended: [Int64] = []
     for (run, status) in try database.rows(
-      "SELECT id, status FROM runs WHERE id >= ? AND id NOT IN (SELECT run_id FROM run_seals) ORDER BY id",
+      // Runs are sealed in order: only those after the newest sealed one wait.
+      "SELECT id, status FROM runs WHERE id > (SELECT coalesce(max(run_id), ?1 - 1) FROM run_seals) ORDER BY id",
       [.integer(state.firstRun)], { row throws(SQLiteError) in (row.int64(0), row.text(1)) })
     {
       guard status != RunStatus.running.rawValue else { break }
@@ -82,7 +83,7 @@ extension HistoryStore {
       try database.statement("UPDATE seal_state SET next_position = ?").run([.integer(key.position)])
     }
     // The old key is overwritten: no one can seal these runs again.
-    try key.write(to: files.sealKey, replacing: true)
+    try key.overwrite(files.sealKey)
     return seals
   }
 

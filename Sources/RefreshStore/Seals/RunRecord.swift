@@ -88,20 +88,21 @@ enum RunRecord {
 
   /// The digest of run `run`'s record, sealed at `position`.
   static func digest(run: Int64, position: Int64, in database: Database) throws(SQLiteError) -> [UInt8] {
-    var hasher = SHA256Hasher()
-    hasher.update(Array("orc-run-record/\(format)".utf8))
+    var encoder = CanonicalEncoder()
+    encoder.append(Array("orc-run-record/\(format)".utf8))
     for section in sections {
-      hasher.update(Array(section.name.utf8) + [0])
+      encoder.append(Array(section.name.utf8) + [0])
       let statement = try database.statement(section.sql)
       try statement.bind(Array([.integer(run), .integer(position)].prefix(statement.parameterCount)))
       defer { statement.reset() }
+      let columns = statement.columnCount
       while try statement.step() {
-        hasher.update([0x52])
-        for column in 0..<statement.columnCount { statement.feed(column, into: &hasher) }
+        encoder.append(0x52)
+        for column in 0..<columns { statement.feed(column, into: &encoder) }
       }
-      hasher.update([0x45])
+      encoder.append(0x45)
     }
-    return hasher.finalize()
+    return encoder.finalize()
   }
 
   /// The chain value of a record whose digest is `record`, after `previous`

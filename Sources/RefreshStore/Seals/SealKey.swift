@@ -103,6 +103,27 @@ public struct SealKey: Equatable, Sendable {
     Self.syncDirectory(of: path)
   }
 
+  /// Moves the key file at `path` on to this key, in place: its 48 bytes
+  /// rewritten over the old key's (which are gone from the disk, not left in
+  /// a freed block as a rename would) and synced; a write this small within
+  /// one sector lands whole or not at all. The file must be ours, regular
+  /// and of the key's size, as ``read(_:)`` demands.
+  func overwrite(_ path: String) throws(StoreError) {
+    unlink(path + ".new")
+    let descriptor = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+    guard descriptor >= 0 else { throw .sealKey(path: path, reason: String(cString: strerror(errno))) }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(),
+      info.st_size == Self.fileSize
+    else { throw .sealKey(path: path, reason: "it is no longer a seal key of ours") }
+    let bytes = fileBytes
+    let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+    guard written == bytes.count, fdatasync(descriptor) == 0 else {
+      throw .sealKey(path: path, reason: "cannot write it (\(String(cString: strerror(errno))))")
+    }
+  }
+
   private static func syncDirectory(of path: String) {
     let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
     guard let descriptor = try? FileDescriptor.open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY)
