@@ -110,9 +110,14 @@ public struct SealKey: Equatable, Sendable {
   /// and of the key's size, as ``read(_:)`` demands.
   func overwrite(_ path: String) throws(StoreError) {
     unlink(path + ".new")
-    let descriptor = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
-    guard descriptor >= 0 else { throw .sealKey(path: path, reason: String(cString: strerror(errno))) }
-    defer { close(descriptor) }
+    let file: FileDescriptor
+    do {
+      file = try FileDescriptor.open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+    } catch {
+      throw .sealKey(path: path, reason: "cannot write it (\(error))")
+    }
+    defer { file.close() }
+    let descriptor = file.rawValue
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(),
       info.st_size == Self.fileSize
