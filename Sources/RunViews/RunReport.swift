@@ -35,7 +35,7 @@ public struct RunReport {
         ["  Base", HumanFormat.safe(run.baseDirectory)],
         ["  Host", HumanFormat.safe("\(detail.hostname), pid \(detail.pid), os-refresh-config \(detail.version)")],
         ["  Scripts", "\(run.scriptsRun) run of \(run.plannedScripts)"],
-      ] + (detail.trace.map { [["  Trace", $0.traceID.hex]] } ?? []))
+      ] + (detail.trace.map { [["  Trace", $0.traceID.hex]] } ?? []) + (detail.seal.map { [["  Seal", $0]] } ?? []))
     let failure = HumanFormat.failure(run)
     if !failure.isEmpty { lines.append("  Failed    \(failure)") }
     return lines

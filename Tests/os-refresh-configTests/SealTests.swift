@@ -47,6 +47,7 @@ import Testing
       ])
     let seal = try #require(try fixture.show("2").seal)
     #expect(seal.wholeMatch(of: #/[0-9a-f]{64}/#) != nil)
+    #expect(fixture.history(["show", "2"]).stdoutText.contains("\n  Seal      \(seal)\n"))
   }
 
   /// Each alteration an intruder could make with one statement, and what
