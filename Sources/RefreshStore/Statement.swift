@@ -140,6 +140,11 @@ package final class Statement {
   /// The largest parameter index the statement uses (?NNN).
   package var parameterCount: Int { Int(sqlite3_bind_parameter_count(handle)) }
 
+  /// The indexes of the columns whose names satisfy `matches`.
+  package func columnIndexes(where matches: (String) -> Bool) -> Set<Int32> {
+    Set((0..<columnCount).filter { sqlite3_column_name(handle, $0).map { matches(String(cString: $0)) } ?? false })
+  }
+
   /// How many columns a row of this statement has.
   package var columnCount: Int32 { sqlite3_column_count(handle) }
 

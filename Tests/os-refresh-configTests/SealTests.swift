@@ -239,4 +239,20 @@ import Testing
     #expect(status == 0 && report.runsChecked == 3, "\(problems(report))")
     #expect(!FileManager.default.fileExists(atPath: path + ".new"))
   }
+
+  /// A run's file versions are sealed with it (their stored text by digest).
+  @Test func aRunsFileVersionsAreSealedWithIt() throws {
+    let node = WatchedNode(method: .scan)
+    node.base.script("configure.d/10-render", "echo \"workers = $$\" > \(node.etc)/app.conf")
+    for _ in 0..<2 { #expect(node.refresh().status == 0) }
+    var (status, report) = try verify(node.fixture)
+    #expect(status == 0 && report.runsChecked == 2, "\(problems(report))")
+    try alter(
+      node.fixture,
+      "UPDATE file_changes SET content_id = (SELECT content_id FROM file_changes WHERE run_id = 1 AND found = 'baseline'"
+        + " AND content_id IS NOT NULL LIMIT 1) WHERE run_id = 2 AND found = 'during_run'")
+    (status, report) = try verify(node.fixture)
+    #expect(status == 1)
+    #expect(problems(report) == ["2 altered"])
+  }
 }

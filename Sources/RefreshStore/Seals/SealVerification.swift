@@ -78,8 +78,10 @@ extension HistoryStore {
         ($0.int64(0), (chain: $0.text(1), mac: $0.text(2), sealed: !$0.isNull(3)))
       })
     report.unsealedPrunes = gaps.values.filter { !$0.sealed }.count
+    let contents = try checkContents()
     var walk = ChainWalk(
-      database: database, runs: runs, gaps: gaps, key: initialKey.map { SealKey(position: 0, bytes: $0) })
+      database: database, runs: runs, gaps: gaps, key: initialKey.map { SealKey(position: 0, bytes: $0) },
+      contents: contents.digests)
     report.keyChecked = initialKey != nil
     for seal in seals { try walk.check(seal) }
     report.runsChecked = seals.count
@@ -94,7 +96,7 @@ extension HistoryStore {
       report.witnessSeals = witness.count
       report.problems += Self.witnessProblems(witness, seals: seals, runs: runs)
     }
-    report.problems += try contentMismatches()
+    report.problems += contents.problems
     report.problems.sort { ($0.run ?? .max, $0.kind.rawValue) < ($1.run ?? .max, $1.kind.rawValue) }
     return report
   }
@@ -121,17 +123,33 @@ extension HistoryStore {
 
   /// Each stored content whose bytes differ from its digest, named by the
   /// runs that refer to it.
-  private func contentMismatches() throws -> [SealVerification.Problem] {
+  /// How many contents' digests `verify` keeps in memory to digest records
+  /// (about 100 bytes each); beyond, records look each one up.
+  static let contentDigestsKept = 1_000_000
+
+  /// Each stored content whose bytes differ from its digest, named by the
+  /// runs that refer to it; and every content's digest by id, when there
+  /// are at most ``contentDigestsKept``.
+  private func checkContents() throws -> (problems: [SealVerification.Problem], digests: [Int64: [UInt8]]?) {
     var bad: [(id: Int64, sha256: String)] = []
+    var digests: [Int64: [UInt8]]? = [:]
     let statement = try database.statement("SELECT id, sha256, data FROM contents")
     defer { statement.reset() }
     while try statement.step() {
       var hasher = SHA256Hasher()
       statement.feedBlob(2, into: &hasher)
-      if ContentDigest.hex(hasher.finalize()) != statement.text(1) {
-        bad.append((statement.int64(0), statement.text(1)))
+      let stored = statement.text(1)
+      if ContentDigest.hex(hasher.finalize()) != stored { bad.append((statement.int64(0), stored)) }
+      if let kept = digests?.count, kept < Self.contentDigestsKept {
+        digests?[statement.int64(0)] = Array(stored.utf8)
+      } else {
+        digests = nil
       }
     }
+    return (try problems(of: bad), digests)
+  }
+
+  private func problems(of bad: [(id: Int64, sha256: String)]) throws -> [SealVerification.Problem] {
     var problems: [SealVerification.Problem] = []
     for content in bad {
       let runs = try database.rows(
@@ -160,13 +178,16 @@ private struct ChainWalk {
   let runs: [Int64: String]
   let gaps: [Int64: (chain: String, mac: String, sealed: Bool)]
   var key: SealKey?
+  /// Each content's digest by id, when `verify` kept them (see ``RunRecord/digest(run:position:in:contents:)``).
+  let contents: [Int64: [UInt8]]?
   var previous: (position: Int64, run: Int64, chain: String)?
   var problems: [Problem] = []
 
   init(
-    database: Database, runs: [Int64: String], gaps: [Int64: (chain: String, mac: String, sealed: Bool)], key: SealKey?
+    database: Database, runs: [Int64: String], gaps: [Int64: (chain: String, mac: String, sealed: Bool)], key: SealKey?,
+    contents: [Int64: [UInt8]]?
   ) {
-    (self.database, self.runs, self.gaps, self.key) = (database, runs, gaps, key)
+    (self.database, self.runs, self.gaps, self.key, self.contents) = (database, runs, gaps, key, contents)
   }
 
   mutating func check(_ seal: RunSeal) throws {
@@ -185,7 +206,7 @@ private struct ChainWalk {
       problems.append(.init(run: seal.run, kind: .altered, detail: detail))
       return
     }
-    let record = try RunRecord.digest(run: seal.run, position: seal.position, in: database)
+    let record = try RunRecord.digest(run: seal.run, position: seal.position, in: database, contents: contents)
     if ContentDigest.hex(record) != seal.recordSHA256 {
       let detail = "its record differs from the one sealed at position \(seal.position)"
       problems.append(.init(run: seal.run, kind: .altered, detail: detail))
