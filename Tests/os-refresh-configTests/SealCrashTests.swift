@@ -11,6 +11,15 @@ import Testing
 @Suite struct SealCrashTests {
   private static let strace = "/usr/bin/strace"
 
+  /// strace's arguments that kill the traced refresh at its `sync`th sync.
+  /// (Not with --seccomp-bpf: strace 6.1 then injects nothing.)
+  private static func killing(at sync: Int) -> [String] {
+    [
+      "-f", "-qq", "-o", "/dev/null", "-e", "trace=fdatasync,fsync",
+      "-e", "inject=fdatasync,fsync:signal=SIGKILL:when=\(sync)",
+    ]
+  }
+
   private func refresh(_ fixture: HistoryFixture, under strace: [String]) -> CommandResult {
     runCommand(
       Self.strace,
@@ -33,14 +42,15 @@ import Testing
     let keyFile = fixture.scratch.write("kept-off-the-node", fixture.history(["seal-key"]).stdoutText)
     // How many syncs a refresh makes, in all its threads.
     let log = fixture.scratch.url("syncs")
-    #expect(refresh(fixture, under: ["-f", "-qq", "-o", log, "-e", "trace=fdatasync,fsync"]).status == 0)
+    #expect(
+      refresh(fixture, under: ["-f", "-qq", "-o", log, "-e", "trace=fdatasync,fsync"]).status == 0)
     let syncs = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
       .filter { $0.contains("fdatasync(") || $0.contains("fsync(") }.filter { !$0.contains("resumed") }.count
     #expect(syncs >= 4, "a refresh syncs its commits, the seal, the key and the checkpoint")
     var outcomes: Set<String> = []
     for sync in 1...syncs {
       let killed = refresh(
-        fixture, under: ["-f", "-qq", "-o", "/dev/null", "-e", "inject=fdatasync,fsync:signal=SIGKILL:when=\(sync)"])
+        fixture, under: Self.killing(at: sync))
       #expect(killed.status != 0, "sync \(sync)")
       // The killed run, when it got as far as being recorded.
       let newest = try fixture.runs([]).first?.id ?? 0
@@ -71,7 +81,7 @@ import Testing
       let node = try UpgradeFixture()
       let killed = runCommand(
         Self.strace,
-        ["-f", "-qq", "-o", "/dev/null", "-e", "inject=fdatasync,fsync:signal=SIGKILL:when=\(sync)", Binaries.ours]
+        Self.killing(at: sync) + [Binaries.ours]
           + ["--base-dir", node.root.url("base"), "--lockfile", node.root.url("lock"), "--db", node.database],
         environment: Binaries.environment(database: node.database, ["OS_CONFIG_FILES": node.configFiles]))
       guard killed.status != 0 else {
