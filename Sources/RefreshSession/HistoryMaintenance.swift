@@ -50,7 +50,8 @@ public enum HistoryMaintenance {
   /// space around them aside; nil when the file holds anything else.
   public static func verificationKey(in path: String) throws -> [UInt8]? {
     let (bytes, _) = try SmallFile.read(path, limit: 256)
-    let digits = bytes.filter { !Set(" \t\r\n".utf8).contains($0) }
+    let space = Set(" \t\r\n".utf8)
+    let digits = bytes.filter { !space.contains($0) }
     guard digits.count == 64 else { return nil }
     return ContentDigest.bytes(fromHex: String(decoding: digits, as: UTF8.self))
   }

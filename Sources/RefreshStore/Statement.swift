@@ -161,8 +161,7 @@ package final class Statement {
       let text = type == SQLITE_TEXT
       let pointer = text ? UnsafeRawPointer(sqlite3_column_text(handle, index)) : sqlite3_column_blob(handle, index)
       let count = Int(sqlite3_column_bytes(handle, index))
-      encoder.append(text ? 2 : 3, UInt64(count))
-      if count > 0, let pointer { encoder.append(UnsafeRawBufferPointer(start: pointer, count: count)) }
+      encoder.append(text ? 2 : 3, sized: UnsafeRawBufferPointer(start: count > 0 ? pointer : nil, count: count))
     }
   }
 

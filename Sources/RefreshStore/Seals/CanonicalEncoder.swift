@@ -23,6 +23,13 @@ package struct CanonicalEncoder {
     if buffer.count >= Self.flushAt { flush() }
   }
 
+  /// Adds a type byte, the length of `bytes` (8 bytes big-endian) and them:
+  /// how text and blobs are encoded.
+  package mutating func append(_ type: UInt8, sized bytes: UnsafeRawBufferPointer) {
+    append(type, UInt64(bytes.count))
+    append(bytes)
+  }
+
   /// Adds bytes as they are.
   package mutating func append(_ bytes: UnsafeRawBufferPointer) {
     if bytes.count >= Self.flushAt {

@@ -15,6 +15,21 @@ public struct RunSeal: Sendable, Equatable {
   public let chain: String
   public let mac: String
   public let sealedAt: Int64
+
+  /// The columns ``init(row:)`` reads, from `run_seals`.
+  static let columns = "SELECT run_id, position, format, record_sha256, chain, mac, sealed_at FROM run_seals"
+
+  init(row: Statement) {
+    (run, position, format) = (row.int64(0), row.int64(1), row.int64(2))
+    (recordSHA256, chain, mac, sealedAt) = (row.text(3), row.text(4), row.text(5), row.int64(6))
+  }
+
+  init(run: Int64, position: Int64, record: [UInt8], chain: [UInt8], mac: String, sealedAt: Int64) {
+    (self.run, self.position, format) = (run, position, RunRecord.format)
+    (recordSHA256, self.chain, self.mac, self.sealedAt) = (
+      ContentDigest.hex(record), ContentDigest.hex(chain), mac, sealedAt
+    )
+  }
 }
 
 extension HistoryStore {
@@ -65,8 +80,7 @@ extension HistoryStore {
         let record = try RunRecord.digest(run: run, position: key.position, in: database)
         let chain = RunRecord.chain(previous: previous, record: record)
         let seal = RunSeal(
-          run: run, position: key.position, format: RunRecord.format, recordSHA256: ContentDigest.hex(record),
-          chain: ContentDigest.hex(chain), mac: key.mac(chain), sealedAt: now)
+          run: run, position: key.position, record: record, chain: chain, mac: key.mac(chain), sealedAt: now)
         try database.statement(
           """
           INSERT INTO run_seals (run_id, position, format, record_sha256, chain, mac, sealed_at)
@@ -94,8 +108,8 @@ extension HistoryStore {
     guard state.keyCreatedAt != nil else {
       // No run was ever sealed under a key: making the first is not re-keying.
       let key = SealKey.random()
-      try key.write(to: files.initialSealKey, replacing: true)
-      try key.write(to: files.sealKey, replacing: true)
+      try key.write(to: files.initialSealKey)
+      try key.write(to: files.sealKey)
       try database.transaction(durable: true) { () throws(SQLiteError) in
         try database.statement("UPDATE seal_state SET key_created_at = ?").run([.integer(now)])
       }
@@ -126,14 +140,7 @@ extension HistoryStore {
   /// Run `run`'s seal, nil when it has none.
   public func seal(of run: Int64) throws -> RunSeal? {
     guard !readsOlderSchema else { return nil }
-    return try database.firstRow(
-      "SELECT run_id, position, format, record_sha256, chain, mac, sealed_at FROM run_seals WHERE run_id = ?",
-      [.integer(run)]
-    ) {
-      RunSeal(
-        run: $0.int64(0), position: $0.int64(1), format: $0.int64(2), recordSHA256: $0.text(3), chain: $0.text(4),
-        mac: $0.text(5), sealedAt: $0.int64(6))
-    }
+    return try database.firstRow(RunSeal.columns + " WHERE run_id = ?", [.integer(run)], RunSeal.init(row:))
   }
 
   /// Hands the initial verification key to `show` once: when it returns

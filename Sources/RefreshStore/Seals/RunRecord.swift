@@ -122,8 +122,7 @@ enum RunRecord {
           }
           // As the lookup's subquery gives it: NULL for none, or for a content not there.
           if let digest = statement.optionalInt64(column).flatMap({ contents[$0] }) {
-            encoder.append(2, UInt64(digest.count))
-            encoder.append(digest)
+            digest.withUnsafeBytes { encoder.append(2, sized: $0) }
           } else {
             encoder.append(0)
           }

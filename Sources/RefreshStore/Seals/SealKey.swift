@@ -84,8 +84,7 @@ public struct SealKey: Equatable, Sendable {
   /// Writes the key to `path` durably: a new file beside it (0600, made
   /// here, never one that was there), synced, renamed over it, and the
   /// directory synced, so a crash leaves the old key or this one.
-  /// `replacing` false makes `path` only when it does not exist (link(2)).
-  func write(to path: String, replacing: Bool) throws(StoreError) {
+  func write(to path: String) throws(StoreError) {
     let temporary = path + ".new"
     unlink(temporary)
     let file: FileDescriptor
@@ -96,7 +95,7 @@ public struct SealKey: Equatable, Sendable {
     }
     let written = fileBytes.withUnsafeBytes { file.writeAll($0) } && fsync(file.rawValue) == 0
     file.close()
-    let placed = written && (replacing ? rename(temporary, path) == 0 : link(temporary, path) == 0)
+    let placed = written && rename(temporary, path) == 0
     let reason = String(cString: strerror(errno))
     unlink(temporary)
     guard placed else { throw .sealKey(path: path, reason: "cannot write it (\(reason))") }

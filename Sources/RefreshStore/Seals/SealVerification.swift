@@ -66,13 +66,7 @@ extension HistoryStore {
     let runs = Dictionary(
       uniqueKeysWithValues: try database.rows("SELECT id, status FROM runs") { ($0.int64(0), $0.text(1)) })
     report.recordedBeforeSealing = runs.keys.filter { $0 < state.firstRun }.count
-    let seals = try database.rows(
-      "SELECT run_id, position, format, record_sha256, chain, mac, sealed_at FROM run_seals ORDER BY position"
-    ) {
-      RunSeal(
-        run: $0.int64(0), position: $0.int64(1), format: $0.int64(2), recordSHA256: $0.text(3), chain: $0.text(4),
-        mac: $0.text(5), sealedAt: $0.int64(6))
-    }
+    let seals = try database.rows(RunSeal.columns + " ORDER BY position", [], RunSeal.init(row:))
     let gaps = Dictionary(
       uniqueKeysWithValues: try database.rows("SELECT last_position, chain, mac, sealed_by FROM seal_gaps") {
         ($0.int64(0), (chain: $0.text(1), mac: $0.text(2), sealed: !$0.isNull(3)))
