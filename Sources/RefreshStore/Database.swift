@@ -12,6 +12,8 @@ package final class Database {
   private var statements: [String: Statement] = [:]
   /// How long a statement waits for a lock another connection holds.
   private(set) var busyTimeoutMilliseconds: Int32
+  /// The name and flags it was opened with, for ``sibling()``.
+  private let opened: (name: String, flags: Int32)
 
   /// Opens (and with `create`, creates) the database at `path`, with a busy
   /// timeout set before any statement runs and extended result codes on.
@@ -27,17 +29,21 @@ package final class Database {
   /// (https://sqlite.org/uri.html#uriimmutable). Our path becomes a URI
   /// here, every byte but unreserved ones and `/` percent-encoded, so no
   /// part of it is ever read as a URI parameter.
-  package init(
+  package convenience init(
     path: String, readOnly: Bool = false, create: Bool = true, noFollow: Bool = false, immutable: Bool = false,
     busyTimeoutMilliseconds: Int32 = 5000
   ) throws(SQLiteError) {
-    var opened: OpaquePointer?
     var flags = readOnly || immutable ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
     if create && !readOnly && !immutable { flags |= SQLITE_OPEN_CREATE }
     if noFollow { flags |= SQLITE_OPEN_NOFOLLOW }
     if immutable { flags |= SQLITE_OPEN_URI }
     flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
     let name = immutable ? "file:" + Self.percentEncoded(path) + "?immutable=1" : path
+    try self.init(opening: name, path: path, flags: flags, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+  }
+
+  private init(opening name: String, path: String, flags: Int32, busyTimeoutMilliseconds: Int32) throws(SQLiteError) {
+    var opened: OpaquePointer?
     let status = sqlite3_open_v2(name, &opened, flags, nil)
     guard let opened else {
       throw SQLiteError(extendedCode: status, message: "cannot allocate a connection", sql: nil)
@@ -49,9 +55,19 @@ package final class Database {
     }
     handle = opened
     self.path = path
+    self.opened = (name, flags)
     sqlite3_extended_result_codes(handle, 1)
     sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
     self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+  }
+
+  /// Another connection to the same file, opened the same way (read-only,
+  /// immutable, no symbolic link), with the same busy timeout: for a reader
+  /// that works on two threads.
+  package func sibling() throws(SQLiteError) -> Database {
+    try Database(
+      opening: opened.name, path: path, flags: opened.flags & ~SQLITE_OPEN_CREATE,
+      busyTimeoutMilliseconds: busyTimeoutMilliseconds)
   }
 
   /// `path` with every byte but `A-Z a-z 0-9 - . _ ~ /` as `%XX`.

@@ -3,6 +3,7 @@ import MetadataDocuments
 import RefreshStore
 import RefreshVocabulary
 import SecretHiding
+import SystemInterface
 
 /// Whether something is in one run, the other, or both (and then equal or not).
 public enum ChangeKind: String, Sendable {

@@ -1,3 +1,4 @@
+import ContentEncoding
 import Foundation
 import TestSupport
 import Testing
@@ -254,5 +255,59 @@ import Testing
     (status, report) = try verify(node.fixture)
     #expect(status == 1)
     #expect(problems(report) == ["2 altered"])
+  }
+
+  /// `verify` reads the records' second half on a connection of its own, on
+  /// another thread: only in the snapshot the first half is read in.
+  /// Here, both halves' readings agree with what was sealed; a reading
+  /// started after a refresh committed is refused (the first thread then
+  /// reads that half itself).
+  @Test func theSecondHalfIsReadInTheFirstHalfsSnapshotOrNotAtAll() throws {
+    let fixture = sealedNode(runs: 3)
+    let database = try Database(path: fixture.database, create: false)
+    let sealed = try database.rows("SELECT run_id, position, record_sha256 FROM run_seals ORDER BY position") {
+      (HistoryStore.RecordJob(run: $0.int64(0), position: $0.int64(1)), $0.text(2))
+    }
+    #expect(sealed.count == 3)
+    var contents = ContentDigests()
+    for (id, text) in try database.rows(
+      "SELECT id, sha256 FROM contents ORDER BY id", [], { ($0.int64(0), $0.text(1)) })
+    {
+      contents.append(id: id, text: text)
+    }
+    contents.finish()
+    let snapshot = try HistoryStore.snapshot(of: database)
+    let other = HistoryStore.Connection(database: try database.sibling())
+    for kept in [contents, nil] {
+      let digests = try #require(
+        HistoryStore.digests(of: sealed.map(\.0), on: other, contents: kept, snapshot: snapshot))
+      #expect(digests.map(ContentDigest.hex) == sealed.map(\.1))
+    }
+    #expect(fixture.refresh(["--no-watch"]).status == 1)
+    #expect(HistoryStore.digests(of: sealed.map(\.0), on: other, contents: contents, snapshot: snapshot) == nil)
+    let (status, report) = try verify(fixture)
+    #expect(status == 0 && report.runsChecked == 4, "\(problems(report))")
+  }
+
+  /// Content digests looked up by id, whether the ids are dense (a table)
+  /// or sparse (a binary search), encode as the sealing subquery gives
+  /// them: the text, or NULL for an id that is not there.
+  @Test(arguments: [[Int64(1), 2, 3], [5, 9_000, 1_000_000]])
+  func contentDigestsEncodeAsTheSubqueryDoes(ids: [Int64]) {
+    var digests = ContentDigests()
+    let texts = ["a", "bb", "ccc"]
+    for (id, text) in zip(ids, texts) { digests.append(id: id, text: text) }
+    digests.finish()
+    for probe in ids + [0, 4, 8_999, 2_000_000] {
+      var looked = CanonicalEncoder()
+      digests.encode(probe, into: &looked)
+      var expected = CanonicalEncoder()
+      if let index = ids.firstIndex(of: probe) {
+        Array(texts[index].utf8).withUnsafeBytes { expected.append(2, sized: $0) }
+      } else {
+        expected.append(0)
+      }
+      #expect(looked.finalize() == expected.finalize(), "id \(probe)")
+    }
   }
 }

@@ -98,35 +98,20 @@ enum RunRecord {
     )
   }
 
-  /// The digest of run `run`'s record, sealed at `position`. Given
-  /// `contents` (each content's SHA-256 by id), references are looked up
-  /// there: the same encoding, cheaper when many runs are digested.
-  static func digest(
-    run: Int64, position: Int64, in database: Database, contents: [Int64: [UInt8]]? = nil
-  ) throws(SQLiteError) -> [UInt8] {
+  /// The digest of run `run`'s record, sealed at `position` (as sealing
+  /// reads it; `verify` reads many with a ``RunRecordReader``).
+  static func digest(run: Int64, position: Int64, in database: Database) throws(SQLiteError) -> [UInt8] {
     var encoder = CanonicalEncoder()
     encoder.append(Array("orc-run-record/\(format)".utf8))
-    for section in contents == nil ? sections : sectionsByContentID {
+    for section in sections {
       encoder.append(Array(section.name.utf8) + [0])
       let statement = try database.statement(section.sql)
       try statement.bind(Array([.integer(run), .integer(position)].prefix(statement.parameterCount)))
       defer { statement.reset() }
       let columns = statement.columnCount
-      let references = contents == nil ? [] : statement.columnIndexes { $0.hasPrefix("content:") }
       while try statement.step() {
         encoder.append(0x52)
-        for column in 0..<columns {
-          guard references.contains(column), let contents else {
-            statement.feed(column, into: &encoder)
-            continue
-          }
-          // As the lookup's subquery gives it: NULL for none, or for a content not there.
-          if let digest = statement.optionalInt64(column).flatMap({ contents[$0] }) {
-            digest.withUnsafeBytes { encoder.append(2, sized: $0) }
-          } else {
-            encoder.append(0)
-          }
-        }
+        for column in 0..<columns { statement.feed(column, into: &encoder) }
       }
       encoder.append(0x45)
     }

@@ -73,11 +73,11 @@ extension HistoryStore {
       })
     report.unsealedPrunes = gaps.values.filter { !$0.sealed }.count
     let contents = try checkContents()
-    var walk = ChainWalk(
-      database: database, runs: runs, gaps: gaps, key: initialKey.map { SealKey(position: 0, bytes: $0) },
-      contents: contents.digests)
+    let records = try recordDigests(
+      of: seals.filter { runs[$0.run] != nil && $0.format == RunRecord.format }, contents: contents.digests)
+    var walk = ChainWalk(runs: runs, gaps: gaps, key: initialKey.map { SealKey(position: 0, bytes: $0) })
     report.keyChecked = initialKey != nil
-    for seal in seals { try walk.check(seal) }
+    for seal in seals { walk.check(seal, record: records[seal.position]) }
     report.runsChecked = seals.count
     report.problems = walk.problems
     let sealed = Set(seals.map(\.run))
@@ -124,10 +124,11 @@ extension HistoryStore {
   /// Each stored content whose bytes differ from its digest, named by the
   /// runs that refer to it; and every content's digest by id, when there
   /// are at most ``contentDigestsKept``.
-  private func checkContents() throws -> (problems: [SealVerification.Problem], digests: [Int64: [UInt8]]?) {
+  private func checkContents() throws -> (problems: [SealVerification.Problem], digests: ContentDigests?) {
     var bad: [(id: Int64, sha256: String)] = []
-    var digests: [Int64: [UInt8]]? = [:]
-    let statement = try database.statement("SELECT id, sha256, data FROM contents")
+    var digests: ContentDigests? = ContentDigests()
+    // In rowid order: the digests' ids come ascending.
+    let statement = try database.statement("SELECT id, sha256, data FROM contents ORDER BY id")
     defer { statement.reset() }
     while try statement.step() {
       var hasher = SHA256Hasher()
@@ -135,11 +136,12 @@ extension HistoryStore {
       let stored = statement.text(1)
       if ContentDigest.hex(hasher.finalize()) != stored { bad.append((statement.int64(0), stored)) }
       if let kept = digests?.count, kept < Self.contentDigestsKept {
-        digests?[statement.int64(0)] = Array(stored.utf8)
+        digests?.append(id: statement.int64(0), text: stored)
       } else {
         digests = nil
       }
     }
+    digests?.finish()
     return (try problems(of: bad), digests)
   }
 
@@ -168,23 +170,19 @@ extension HistoryStore {
 /// before it, its run's record and, given one, the key of its position.
 private struct ChainWalk {
   typealias Problem = SealVerification.Problem
-  let database: Database
   let runs: [Int64: String]
   let gaps: [Int64: (chain: String, mac: String, sealed: Bool)]
   var key: SealKey?
-  /// Each content's digest by id, when `verify` kept them (see ``RunRecord/digest(run:position:in:contents:)``).
-  let contents: [Int64: [UInt8]]?
   var previous: (position: Int64, run: Int64, chain: String)?
   var problems: [Problem] = []
 
-  init(
-    database: Database, runs: [Int64: String], gaps: [Int64: (chain: String, mac: String, sealed: Bool)], key: SealKey?,
-    contents: [Int64: [UInt8]]?
-  ) {
-    (self.database, self.runs, self.gaps, self.key, self.contents) = (database, runs, gaps, key, contents)
+  init(runs: [Int64: String], gaps: [Int64: (chain: String, mac: String, sealed: Bool)], key: SealKey?) {
+    (self.runs, self.gaps, self.key) = (runs, gaps, key)
   }
 
-  mutating func check(_ seal: RunSeal) throws {
+  /// Checks `seal`, whose run's record digests to `record` now (nil when
+  /// its run is gone or its format unknown: both are named here).
+  mutating func check(_ seal: RunSeal, record: [UInt8]?) {
     let expected = link(before: seal)
     if let before = previous?.run, before >= seal.run {
       problems.append(.init(run: seal.run, kind: .altered, detail: "sealed after run \(before) but numbered before it"))
@@ -200,7 +198,7 @@ private struct ChainWalk {
       problems.append(.init(run: seal.run, kind: .altered, detail: detail))
       return
     }
-    let record = try RunRecord.digest(run: seal.run, position: seal.position, in: database, contents: contents)
+    guard let record else { return }
     if ContentDigest.hex(record) != seal.recordSHA256 {
       let detail = "its record differs from the one sealed at position \(seal.position)"
       problems.append(.init(run: seal.run, kind: .altered, detail: detail))
