@@ -18,13 +18,17 @@ struct DatabaseOptions: ParsableArguments {
   }
 
   /// Opens the database for a query, marking runs whose process is gone as
-  /// abandoned when the database can be written.
+  /// abandoned, and sealing them, when the database can be written.
   func open() throws -> HistoryStore {
     let store = try HistoryStore.openForReading(at: path)
     if let notice = store.notice {
       ConsoleLog.writeStandardError("os-refresh-config: warning: \(DisplayText.escaped(notice, singleLine: true))\n")
     }
-    _ = try? store.abandonStaleRuns(isAlive: ProcessIdentity.isAlive)
+    if (try? store.abandonStaleRuns(isAlive: ProcessIdentity.isAlive)) ?? 0 > 0 {
+      // Sealed now, as a refresh's end would have (the next refresh would
+      // otherwise): a key this user cannot use leaves them to that refresh.
+      _ = try? store.sealEndedRuns(now: RunClock().wallMicroseconds())
+    }
     return store
   }
 }

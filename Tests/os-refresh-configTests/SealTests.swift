@@ -311,3 +311,39 @@ import Testing
     }
   }
 }
+
+extension SealTests {
+  /// A refresh killed outright is sealed by the first reader that marks it
+  /// abandoned, not left for the next refresh: the key file moves on past it.
+  @Test func aReaderSealsTheRunItMarksAbandoned() throws {
+    let fixture = sealedNode(runs: 1)
+    fixture.base.script(
+      "configure.d/15-wait",
+      "echo $$ > \(fixture.scratch.url("wait.pid")); touch \(fixture.scratch.url("ready")); sleep 30")
+    let running = fixture.startRefresh(["--no-watch"])
+    #expect(waitUntil(seconds: 20) { fixture.scratch.exists("ready") })
+    running.signal(SIGKILL)
+    _ = running.wait(atMost: 20)
+    if let orphan = fixture.pid("wait.pid") { kill(orphan, SIGKILL) }
+    #expect(try SealKey.read(fixture.database + ".seal").position == 1)
+    let (status, report) = try verify(fixture)
+    #expect(status == 0 && report.runsChecked == 2, "\(problems(report))")
+    #expect(try fixture.statuses() == [.abandoned, .failed])
+    #expect(try fixture.show("2").seal != nil)
+    #expect(try SealKey.read(fixture.database + ".seal").position == 2)
+  }
+
+  /// The key file only moves forward: a sealer that moves it after another
+  /// already moved it further leaves the newer key in place.
+  @Test func theKeyFileNeverMovesBack() throws {
+    let scratch = TemporaryDirectory("orc-seal-key")
+    let path = scratch.url("history.sqlite.seal")
+    let first = SealKey(position: 5, bytes: [UInt8](repeating: 7, count: 32))
+    try first.write(to: path)
+    try SealKey(position: 4, bytes: [UInt8](repeating: 1, count: 32)).overwrite(path)
+    #expect(try SealKey.read(path) == first)
+    let later = first.advanced(to: 8)
+    try later.overwrite(path)
+    #expect(try SealKey.read(path) == later)
+  }
+}

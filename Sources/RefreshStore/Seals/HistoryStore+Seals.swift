@@ -51,30 +51,38 @@ extension HistoryStore {
   }
 
   /// Seals every run that ended and is not sealed yet, oldest first (a run
-  /// still running stops it: runs are sealed in order), each in one durable
-  /// transaction with its chain, then moves the key file on past them.
+  /// still running stops it: runs are sealed in order), in one durable
+  /// transaction with their chain, then moves the key file on past them.
   ///
-  /// A crash between the two leaves the key behind the history: the next
-  /// call derives it forward. A key file ahead of the history, missing,
-  /// damaged, a link or another user's is one clear error and no seal:
-  /// the history is never re-keyed.
+  /// A refresh seals at its start and end, and a reader when it marks runs
+  /// abandoned: the state, the runs and the key are read under the write
+  /// lock, so two sealers seal one after the other, never the same
+  /// position twice; the key file only ever moves forward
+  /// (``SealKey/overwrite(_:)``).
+  ///
+  /// A crash between the commit and the key's move leaves the key behind
+  /// the history: the next call derives it forward. A key file ahead of
+  /// the history, missing, damaged, a link or another user's is one clear
+  /// error and no seal: the history is never re-keyed.
   @discardableResult
   public func sealEndedRuns(now: Int64) throws -> [RunSeal] {
-    guard let state = try sealState() else { return [] }
-    var ended: [Int64] = []
-    for (run, status) in try database.rows(
-      // Runs are sealed in order: only those after the newest sealed one wait.
-      "SELECT id, status FROM runs WHERE id > (SELECT coalesce(max(run_id), ?1 - 1) FROM run_seals) ORDER BY id",
-      [.integer(state.firstRun)], { row throws(SQLiteError) in (row.int64(0), row.text(1)) })
-    {
-      guard status != RunStatus.running.rawValue else { break }
-      ended.append(run)
-    }
-    guard !ended.isEmpty else { return [] }
-    var key = try currentSealKey(state, now: now)
-    var previous = try chainBefore(position: key.position) ?? [UInt8](repeating: 0, count: 32)
+    // Most calls find nothing to seal: they take no write lock.
+    guard let state = try sealState(), !(try endedUnsealedRuns(state)).isEmpty else { return [] }
     var seals: [RunSeal] = []
+    var keyProblem: (any Error)?
+    var next: SealKey?
     try database.transaction(durable: true) { () throws(SQLiteError) in
+      guard let state = try sealState() else { return }
+      let ended = try endedUnsealedRuns(state)
+      guard !ended.isEmpty else { return }
+      var key: SealKey
+      do {
+        key = try currentSealKey(state, now: now)
+      } catch {
+        keyProblem = error
+        return
+      }
+      var previous = try chainBefore(position: key.position) ?? [UInt8](repeating: 0, count: 32)
       try database.statement("UPDATE seal_gaps SET sealed_by = ? WHERE sealed_by IS NULL").run([.integer(key.position)])
       for run in ended {
         let record = try RunRecord.digest(run: run, position: key.position, in: database)
@@ -95,10 +103,25 @@ extension HistoryStore {
         key = key.next()
       }
       try database.statement("UPDATE seal_state SET next_position = ?").run([.integer(key.position)])
+      next = key
     }
+    if let keyProblem { throw keyProblem }
     // The old key is overwritten: no one can seal these runs again.
-    try key.overwrite(files.sealKey)
+    try next?.overwrite(files.sealKey)
     return seals
+  }
+
+  /// The runs that ended since the newest sealed one, up to the first still running.
+  private func endedUnsealedRuns(_ state: SealState) throws(SQLiteError) -> [Int64] {
+    var ended: [Int64] = []
+    for (run, status) in try database.rows(
+      "SELECT id, status FROM runs WHERE id > (SELECT coalesce(max(run_id), ?1 - 1) FROM run_seals) ORDER BY id",
+      [.integer(state.firstRun)], { row throws(SQLiteError) in (row.int64(0), row.text(1)) })
+    {
+      guard status != RunStatus.running.rawValue else { break }
+      ended.append(run)
+    }
+    return ended
   }
 
   /// The key of the next position: made with the first seal (with the

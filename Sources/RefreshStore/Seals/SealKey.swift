@@ -107,11 +107,15 @@ public struct SealKey: Equatable, Sendable {
   /// a freed block as a rename would) and synced; a write this small within
   /// one sector lands whole or not at all. The file must be ours, regular
   /// and of the key's size, as ``read(_:)`` demands.
+  ///
+  /// Only ever forward: under an exclusive lock on the file, a key already
+  /// at or past this one's position (another sealer's, moved first) is left
+  /// as it is, so no older key comes back.
   func overwrite(_ path: String) throws(StoreError) {
     unlink(path + ".new")
     let file: FileDescriptor
     do {
-      file = try FileDescriptor.open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+      file = try FileDescriptor.open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
     } catch {
       throw .sealKey(path: path, reason: "cannot write it (\(error))")
     }
@@ -121,6 +125,19 @@ public struct SealKey: Equatable, Sendable {
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(),
       info.st_size == Self.fileSize
     else { throw .sealKey(path: path, reason: "it is no longer a seal key of ours") }
+    // Held until the file is closed; only sealers of this history take it.
+    do {
+      try systemCall("flock", subject: path) { flock(descriptor, LOCK_EX) }
+    } catch {
+      throw .sealKey(path: path, reason: "cannot lock it (\(error))")
+    }
+    var stored = [UInt8](repeating: 0, count: Self.fileSize)
+    let read = stored.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+    if read == Self.fileSize, Array(stored.prefix(8)) == Self.magic,
+      stored[8..<16].reduce(Int64(0), { ($0 << 8) | Int64($1) }) >= position
+    {
+      return
+    }
     let bytes = fileBytes
     let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     guard written == bytes.count, fdatasync(descriptor) == 0 else {
