@@ -75,7 +75,7 @@ let package = Package(
     .target(
       name: "RefreshSession",
       dependencies: ["ContentEncoding", "FileWatch", "SecretHiding",
-        "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunHistory", "RunTelemetry", "RunViews",
+        "RefreshRunner", "RefreshStore", "RefreshVocabulary", "RunForensics", "RunHistory", "RunTelemetry", "RunViews",
         "SystemInterface",
       ]),
     // The command line's own plumbing: option ranges, sizes and instants as

@@ -2,6 +2,7 @@ import FileWatch
 import RefreshRunner
 import RefreshStore
 import RefreshVocabulary
+import RunForensics
 import RunHistory
 import RunTelemetry
 import RunViews
@@ -121,6 +122,7 @@ public enum RefreshSession {
       recorded: history.flatMap { opened in opened.recorder.recordedRunID.map { (opened.store.queries, $0) } },
       redact: { redactor?.redact($0) ?? $0 },
       metricsWarned: live?.failed ?? false, metricsInProgress: live?.leftInProgress ?? false,
+      cause: { id in history.flatMap { failureCause(of: id, in: $0.store.queries) } },
       warn: { console.log(.warning, $0) })
     if let line = history?.recorder.sealLine { console.log(.info, line) }
     // A refresh stopped by a signal exits at once: the scrub waits.
@@ -130,6 +132,20 @@ public enum RefreshSession {
         warn: { console.log(.warning, $0) })
     }
     if outcome.exitStatus != .success { throw CommandEnded(exitStatus: outcome.exitStatus) }
+  }
+
+  /// What `why` names first for run `id`'s failure, as `why --json` would
+  /// (this node's package logs read too), for the metrics and the trace;
+  /// nil when it names nothing or cannot read the history.
+  static func failureCause(of id: Int64, in queries: HistoryQueries) -> TracedCause? {
+    guard
+      case .explained(let explanation)? = try? WhyAnalysis.explain(
+        run: id, in: queries, packages: PackageLog(root: "/")),
+      let first = explanation.causes.first
+    else { return nil }
+    return TracedCause(
+      phase: explanation.failure.phase, script: explanation.failure.name, kind: first.kind.rawValue,
+      subject: first.subject)
   }
 
   /// The history and its recorder, unless recording is off or impossible

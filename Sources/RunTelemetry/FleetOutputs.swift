@@ -43,14 +43,18 @@ public struct FleetOutputs: Sendable, Equatable {
 
   /// Writes the files for the run that just ended: as the history holds it
   /// when it was recorded (`recorded`; the same trace `history export`
-  /// gives), else as `tracer` watched it. Text attributes and labels pass
+  /// gives, but for `why`'s cause, which only the run's end works out),
+  /// else as `tracer` watched it. Text attributes and labels pass
   /// through `redact`; `warn` gets one line per file that cannot be written
   /// (none for the metrics file when `metricsWarned` and nothing of the run
   /// reached it: the run said it already; when the run in progress did reach
   /// it, `metricsInProgress`, one more: the file still says it runs).
+  /// `cause` is asked for the run's cause only when something failed in it
+  /// (its status, or a Heat deployment in a run that succeeded).
   public func write(
     tracer: RunTracer, recorded: (queries: HistoryQueries, runID: Int64)?, redact: @escaping (String) -> String,
-    metricsWarned: Bool = false, metricsInProgress: Bool = false, warn: (String) -> Void
+    metricsWarned: Bool = false, metricsInProgress: Bool = false, cause: (Int64) -> TracedCause? = { _ in nil },
+    warn: (String) -> Void
   ) {
     guard !isEmpty else { return }
     var run = tracer.run
@@ -63,7 +67,10 @@ public struct FleetOutputs: Sendable, Equatable {
         warn("history: cannot read the run back for its metrics and trace (\(error)); written as watched")
       }
     }
-    guard let run else { return }
+    guard var run else { return }
+    if let id = run.runID, run.status != .success || run.deployments?.contains(where: { !$0.succeeded }) == true {
+      run.cause = cause(id)
+    }
     if let metricsFile {
       do {
         try TelemetryFiles.replace(

@@ -163,6 +163,20 @@ public struct MetricsText {
     metric(
       "script_success", "gauge", "1 for each script of the last run that succeeded, else 0.",
       scripts.map { ($0.labels, $0.script.status == .success ? "1" : "0") })
+    if let cause = run.cause {
+      metric(
+        "last_failure_cause_info", "gauge",
+        "1 for what `why` names first for the last run's failure (the script, the cause's kind and subject); "
+          + "absent when nothing failed.",
+        [
+          (
+            Self.labels([
+              ("phase", cause.phase.rawValue), ("script", redact(cause.script)), ("kind", cause.kind),
+              ("subject", TracedCause.bounded(redact(cause.subject))),
+            ]), "1"
+          )
+        ])
+    }
     if let deployments = run.deployments { deploymentText(deployments, into: &out) }
     if let files = run.files { fileText(files, into: &out) }
     return out

@@ -63,6 +63,13 @@ public struct OTLPTrace {
     if let id = run.runID { attributes.insert(integer("os_refresh_config.run.id", id), at: 0) }
     // The seal leaves the node here: `history verify --witness` checks against it.
     if let seal = run.seal { attributes.append(attribute("os_refresh_config.run.seal", seal)) }
+    // What `why` names first: a trace search finds every run a cause broke.
+    if let cause = run.cause {
+      attributes += [
+        attribute("os_refresh_config.cause.kind", cause.kind),
+        attribute("os_refresh_config.cause.subject", TracedCause.bounded(redact(cause.subject))),
+      ]
+    }
     let failure =
       run.status == .success
       ? nil : "run \(run.status.rawValue)" + (run.exitCode.map { ", exit status \($0)" } ?? "")

@@ -29,12 +29,47 @@ public struct TracedRun: Sendable, Equatable {
   public var files: FileWatchSummary? = nil
   /// Its seal in the history (a witness that leaves the node); nil when it has none.
   public var seal: String? = nil
+  /// What `why` names first for its failure, worked out as it ended; nil
+  /// when nothing failed, without a history, and in `history export`.
+  public var cause: TracedCause? = nil
 
   /// When the run ended.
   public var finishedAt: Int64 { startedAt &+ durationMicroseconds }
 
   /// The scripts of every phase, in the order they ran.
   public var scripts: [TracedScript] { phases.flatMap(\.scripts) }
+}
+
+/// `why`'s most likely cause of a run's failure, as `why --json` gives it:
+/// the script that failed (or ran the failed Heat deployment) and the
+/// first cause's kind and subject. What the fleet counts failures by.
+public struct TracedCause: Sendable, Equatable {
+  public var phase: Phase
+  /// The script, or `environment.d/NAME`.
+  public var script: String
+  /// The cause's kind (`input_key_changed`, `script_changed`, …).
+  public var kind: String
+  /// What changed: a script, a key path, a template, a package, a file (never a value).
+  public var subject: String
+
+  public init(phase: Phase, script: String, kind: String, subject: String) {
+    (self.phase, self.script, self.kind, self.subject) = (phase, script, kind, subject)
+  }
+
+  /// The longest subject a label or attribute carries (in bytes); a longer
+  /// one is cut at a character and ends with `…`.
+  public static let subjectLimit = 256
+
+  /// `text` cut to ``subjectLimit`` bytes, at a character.
+  static func bounded(_ text: String) -> String {
+    guard text.utf8.count > subjectLimit else { return text }
+    var kept = ""
+    for character in text {
+      guard kept.utf8.count + String(character).utf8.count <= subjectLimit - 3 else { break }
+      kept.append(character)
+    }
+    return kept + "…"
+  }
 }
 
 /// A Heat deployment a script ran.
