@@ -151,6 +151,30 @@ func sampleRun(scriptName: String = "20-b") -> TracedRun {
     #expect(Set(series).count == series.count, "\(series)")
   }
 
+  /// The cause's subject is escaped, passes through --redact, and is cut
+  /// at 256 bytes on a character (a key path can be long); the script too
+  /// is redacted. The same subject goes on the root span.
+  @Test func theCauseIsEscapedRedactedAndBounded() {
+    var run = sampleRun()
+    let long = String(repeating: "é", count: 200)
+    run.cause = TracedCause(
+      phase: .configure, script: "20-hunter2", kind: "input_key_changed", subject: "a\"b\n" + long)
+    let redact = { (text: String) in text.replacing("hunter2", with: "<redacted>") }
+    let text = MetricsText(run: run, history: nil, redact: redact).text
+    let cut = "a\"b\n" + String(repeating: "é", count: 124) + "…"
+    #expect(cut.utf8.count <= TracedCause.subjectLimit)
+    let escaped = "a\\\"b\\n" + String(repeating: "é", count: 124) + "…"
+    #expect(
+      text.contains(
+        "\nos_refresh_config_last_failure_cause_info{phase=\"configure\",script=\"20-<redacted>\","
+          + "kind=\"input_key_changed\",subject=\"\(escaped)\"} 1\n"), "\(text)")
+    let line = OTLPTrace(run, redact: redact).line
+    #expect(line.contains(#"{"key":"os_refresh_config.cause.kind","value":{"stringValue":"input_key_changed"}}"#))
+    #expect(line.contains("\"os_refresh_config.cause.subject\",\"value\":{\"stringValue\":\"a\\\"b\\n"))
+    run.cause = nil
+    #expect(!MetricsText(run: run, history: nil).text.contains("cause"))
+  }
+
   @Test func labelValuesAreEscaped() {
     let text = MetricsText(run: sampleRun(scriptName: "a\\b\"c\nd"), history: nil).text
     #expect(text.contains("script=\"a\\\\b\\\"c\\nd\"} 0.250000\n"))
