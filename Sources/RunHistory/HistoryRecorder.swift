@@ -40,7 +40,7 @@ public final class HistoryRecorder: RunObserver {
   /// are recorded only once environment.d tells the root scripts see.
   private var deferredTemplates: String?
   /// The bytes the database's pages held when the run started.
-  private var usedAtStart: Int64?
+  var usedAtStart: Int64?
   /// What went wrong and was said once.
   private var trouble = Trouble()
   /// This run's id once its end is recorded: what the trace and the
@@ -83,7 +83,7 @@ public final class HistoryRecorder: RunObserver {
   /// events try again, so recording resumes when it can (a full disk that
   /// got room); with `--require-history` the run stops instead.
   @discardableResult
-  private func record(_ body: (HistoryStore) throws -> Void) -> Bool {
+  func record(_ body: (HistoryStore) throws -> Void) -> Bool {
     guard let store else { return false }
     do {
       try body(store)
@@ -355,17 +355,23 @@ public final class HistoryRecorder: RunObserver {
       store?.stopWaitingForLocks()
     }
     reportWriterFailure()
-    let finish = { (store: HistoryStore) throws in
-      try store.writer.finishRun(
-        id: runID, finishedAt: end.finishedAt, durationMicroseconds: end.durationMicroseconds, status: status,
-        exitCode: end.exitCode)
+    // A run whose end the pending log holds, and that will be sealed, is
+    // made durable by the seal's commit (one sync for both); the pending log
+    // is emptied only after it, or after another durable commit.
+    let sealedNext = logged && !trouble.interrupted && store?.isSealed == true
+    let finish = { (durable: Bool) in
+      { (store: HistoryStore) throws in
+        try store.writer.finishRun(
+          id: runID, finishedAt: end.finishedAt, durationMicroseconds: end.durationMicroseconds, status: status,
+          exitCode: end.exitCode, durable: durable)
+      }
     }
     var finished = false
     if logged, let store {
       // Kept in the pending log already: a database that cannot take it now
       // costs a WARNING, never a required recording.
       do {
-        try finish(store)
+        try finish(!sealedNext)(store)
         finished = true
       } catch {
         if !trouble.interrupted {
@@ -374,24 +380,21 @@ public final class HistoryRecorder: RunObserver {
         trouble.interrupted = true
       }
     } else {
-      finished = record(finish)
+      finished = record(finish(true))
+    }
+    var durable = !sealedNext
+    if finished {
+      recordedRunID = runID
+      retain()
+      // After retention, so the run's record seals the prune it made too.
+      if !trouble.interrupted, sealEndedRuns(ending: runID) { durable = true }
+      if !durable { durable = record(finish(true)) }
     }
     // The run's end was synced, and with it every record before it: the
     // pending log has nothing left to give.
-    if let failure = journal?.end(runEndApplied: applied && finished) { notDurable(failure) }
+    if let failure = journal?.end(runEndApplied: applied && finished && durable) { notDurable(failure) }
     journal = nil
     guard finished else { return }
-    recordedRunID = runID
-    record {
-      if settings.keepRuns > 0 { try $0.retention.prune(keepRuns: settings.keepRuns, olderThan: nil) }
-      if settings.maxDatabaseBytes > 0 {
-        // Room for a run like this one, so the file stops growing.
-        let growth = try $0.retention.usedBytes() - (usedAtStart ?? 0)
-        try $0.retention.shrink(toBytes: settings.maxDatabaseBytes, headroom: growth)
-      }
-    }
-    // After retention, so the run's record seals the prune it made too.
-    if !trouble.interrupted { sealEndedRuns(ending: runID) }
     record { $0.checkpoint() }
   }
 }

@@ -253,13 +253,15 @@ public struct RunWriter {
     ]
   }
 
-  /// Records how the run ended; durable.
+  /// Records how the run ended; durable unless the caller makes it so
+  /// with a durable commit of its own next (the run's seal).
   public func finishRun(
-    id: Int64, finishedAt: Int64, durationMicroseconds: Int64, status: RunStatus, exitCode: Int64
+    id: Int64, finishedAt: Int64, durationMicroseconds: Int64, status: RunStatus, exitCode: Int64,
+    durable: Bool = true
   ) throws {
     let end = RunEnd(
       finishedAt: finishedAt, durationMicroseconds: durationMicroseconds, status: status, exitCode: exitCode)
-    try database.transaction(durable: true) { () throws(SQLiteError) in try updateRun(id: id, end) }
+    try database.transaction(durable: durable) { () throws(SQLiteError) in try updateRun(id: id, end) }
   }
 
   private func updateRun(id: Int64, _ end: RunEnd) throws(SQLiteError) {

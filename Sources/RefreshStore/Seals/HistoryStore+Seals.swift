@@ -50,6 +50,9 @@ extension HistoryStore {
     }
   }
 
+  /// Whether the history seals its runs (its schema has seals).
+  public var isSealed: Bool { (try? sealState()) != nil }
+
   /// Seals every run that ended and is not sealed yet, oldest first (a run
   /// still running stops it: runs are sealed in order), in one durable
   /// transaction with their chain, then moves the key file on past them.
