@@ -355,10 +355,10 @@ public final class HistoryRecorder: RunObserver {
       store?.stopWaitingForLocks()
     }
     reportWriterFailure()
-    // A run whose end the pending log holds, and that will be sealed, is
-    // made durable by the seal's commit (one sync for both); the pending log
-    // is emptied only after it, or after another durable commit.
+    // A run whose end the pending log holds, and that will be sealed, is made durable by the
+    // seal's commit (one sync; the log sync thread held); the pending log is emptied after it.
     let sealedNext = logged && !trouble.interrupted && store?.isSealed == true
+    if sealedNext { journal?.holdSyncs() }
     let finish = { (durable: Bool) in
       { (store: HistoryStore) throws in
         try store.writer.finishRun(

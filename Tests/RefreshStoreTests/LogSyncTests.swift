@@ -37,6 +37,32 @@ import Testing
     _ = store
   }
 
+  /// Held (a durable commit is about to cover it), the thread syncs nothing
+  /// on its timer; a durable commit noted meanwhile leaves nothing for
+  /// stop() to sync; a commit it did not cover, stop() still syncs.
+  @Test func heldTheTimerWaitsForTheDurableCommitAndStopSyncsTheRest() throws {
+    for coveredByADurableCommit in [true, false] {
+      let store = try database()
+      let synced = Counter()
+      let sync = try #require(
+        LogSync(files: HistoryFiles(database: path), alsoSyncing: nil) { descriptor in
+          synced.add()
+          return fdatasync(descriptor)
+        })
+      sync.hold()
+      sync.noteCommit(durable: false)
+      // Three timer ticks pass with nothing synced (counted, not timed).
+      let ticks = sync.ticks
+      #expect(waitUntil(seconds: 10) { sync.ticks >= ticks + 3 })
+      #expect(synced.value == 0 && sync.pendingCommits == 1)
+      if coveredByADurableCommit { sync.noteCommit(durable: true) }
+      sync.stop()
+      #expect(synced.value == (coveredByADurableCommit ? 0 : 1))
+      #expect(sync.pendingCommits == 0)
+      _ = store
+    }
+  }
+
   @Test func aFailedSyncKeepsTheCommitsPendingAndSaysWhy() throws {
     let store = try database()
     let sync = try #require(

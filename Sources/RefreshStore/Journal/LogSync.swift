@@ -34,6 +34,8 @@ public final class LogSync: @unchecked Sendable {
   private let committed = Atomic<Int>(0)
   private let synced = Atomic<Int>(0)
   private let wakes = Atomic<Int>(0)
+  /// Set by ``hold()``: the timer no longer syncs; ``stop()`` still does.
+  private let held = Atomic<Bool>(false)
   /// The errno of the first fdatasync that failed; 0 while none has.
   private let failedWith = Atomic<Int32>(0)
   /// fdatasync(2), or a stand-in that fails, for tests.
@@ -90,6 +92,12 @@ public final class LogSync: @unchecked Sendable {
     return code == 0 ? nil : SystemError(call: "fdatasync", code: code)
   }
 
+  /// Leaves what is pending to a durable commit the caller is about to
+  /// make (the run's seal, which syncs the write-ahead log with everything
+  /// before it): no sync of its own runs beside that one. ``stop()`` still
+  /// syncs whatever that commit did not cover.
+  public func hold() { held.store(true, ordering: .releasing) }
+
   /// Syncs what is pending and ends the thread; waits for it.
   public func stop() {
     guard running else { return }
@@ -105,14 +113,15 @@ public final class LogSync: @unchecked Sendable {
     while true {
       let ready = poll(&descriptors, 1, Self.intervalMilliseconds)
       let target = committed.load(ordering: .acquiring)
-      if target != synced.load(ordering: .acquiring) {
+      if target > synced.load(ordering: .acquiring) && (ready > 0 || !held.load(ordering: .acquiring)) {
         // fsync errors are not to be retried as if the data were safe
         // (https://wiki.postgresql.org/wiki/Fsync_Errors): a failure is
         // kept and said, and these commits are never called durable.
         let pendingSynced = pending.map { dataSync($0.rawValue) == 0 } ?? true
         let pendingErrno = errno
         if pendingSynced && dataSync(log.rawValue) == 0 {
-          synced.store(target, ordering: .releasing)
+          // Never back: a durable commit meanwhile may have noted more.
+          synced.max(target, ordering: .acquiringAndReleasing)
         } else {
           _ = failedWith.compareExchange(
             expected: 0, desired: pendingSynced ? errno : pendingErrno, ordering: .acquiringAndReleasing)

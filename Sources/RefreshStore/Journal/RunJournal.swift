@@ -77,6 +77,10 @@ public final class RunJournal {
     return drained && unwritten.isEmpty
   }
 
+  /// The run's end comes with a durable commit next (its seal): the
+  /// background syncs wait for it instead of running beside it.
+  public func holdSyncs() { store.database.logSync?.hold() }
+
   /// Ends the journal: empties the pending log when the database holds the
   /// run's end and every record before it (`runEndApplied`), and stops the
   /// log sync. Returns why a sync failed, if one did.
