@@ -15,7 +15,7 @@ struct Status: ParsableCommand {
       Exit status, as systemctl status gives it: 0 when a refresh runs or the last run succeeded, 1 when the \
       last run did not succeed, 3 when no run is recorded, 4 when the history cannot be read (what runs is \
       still told, from the lock and /proc). A lock held by anything but a refresh is said so. The lock is never taken (its holder is read from \
-      /proc/locks), and nothing is written but what every reader of the history marks: runs whose process is gone, abandoned.
+      /proc/locks), and nothing is written but what every reader of the history marks: runs whose process is gone, abandoned and sealed.
       """
   )
 
