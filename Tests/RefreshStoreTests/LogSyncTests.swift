@@ -21,14 +21,19 @@ import Testing
     return store
   }
 
-  @Test func commitsBecomeDurableWhenTheSyncSucceeds() throws {
-    let store = try database()
-    let synced = Counter()
-    let sync = try #require(
+  /// A sync thread whose fdatasyncs are real and counted in `synced`.
+  func countingSync(_ synced: Counter) throws -> LogSync {
+    try #require(
       LogSync(files: HistoryFiles(database: path), alsoSyncing: nil) { descriptor in
         synced.add()
         return fdatasync(descriptor)
       })
+  }
+
+  @Test func commitsBecomeDurableWhenTheSyncSucceeds() throws {
+    let store = try database()
+    let synced = Counter()
+    let sync = try countingSync(synced)
     sync.noteCommit(durable: false)
     #expect(waitUntil(seconds: 10) { sync.pendingCommits == 0 })
     sync.stop()
@@ -44,11 +49,7 @@ import Testing
     for coveredByADurableCommit in [true, false] {
       let store = try database()
       let synced = Counter()
-      let sync = try #require(
-        LogSync(files: HistoryFiles(database: path), alsoSyncing: nil) { descriptor in
-          synced.add()
-          return fdatasync(descriptor)
-        })
+      let sync = try countingSync(synced)
       sync.hold()
       sync.noteCommit(durable: false)
       // Three timer ticks pass with nothing synced (counted, not timed).
