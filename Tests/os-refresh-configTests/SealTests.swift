@@ -292,13 +292,13 @@ import Testing
   /// Content digests looked up by id, whether the ids are dense (a table)
   /// or sparse (a binary search), encode as the sealing subquery gives
   /// them: the text, or NULL for an id that is not there.
-  @Test(arguments: [[Int64(1), 2, 3], [5, 9_000, 1_000_000]])
+  @Test(arguments: [[Int64(1), 2, 3], [5, 9_000, 1_000_000], [-5, 0, .max]])
   func contentDigestsEncodeAsTheSubqueryDoes(ids: [Int64]) {
     var digests = ContentDigests()
     let texts = ["a", "bb", "ccc"]
     for (id, text) in zip(ids, texts) { digests.append(id: id, text: text) }
     digests.finish()
-    for probe in ids + [0, 4, 8_999, 2_000_000] {
+    for probe in ids + [0, 4, 8_999, 2_000_000, .min, .max - 1] {
       var looked = CanonicalEncoder()
       digests.encode(probe, into: &looked)
       var expected = CanonicalEncoder()
@@ -345,5 +345,36 @@ extension SealTests {
     let later = first.advanced(to: 8)
     try later.overwrite(path)
     #expect(try SealKey.read(path) == later)
+  }
+}
+
+extension SealTests {
+  /// Positions an intruder pushed far ahead never make `verify` or a
+  /// refresh derive keys for ever: verify names the seal, the refresh
+  /// warns once and leaves its run unsealed (each within the command's bound).
+  @Test func aPositionPushedFarAheadIsNamedNotDerived() throws {
+    let fixture = sealedNode(runs: 2)
+    let keyFile = fixture.scratch.write("kept-off-the-node", fixture.history(["seal-key"]).stdoutText)
+    try alter(fixture, "UPDATE run_seals SET position = 9000000000000000000 WHERE run_id = 2")
+    let (status, report) = try verify(fixture, ["--key", keyFile])
+    #expect(status == 1)
+    #expect(problems(report) == ["2 key_mismatch", "2 missing_run"], "\(report.problems)")
+    #expect(
+      report.problems.first?.detail
+        == "sealed at position 9000000000000000000, past the 1000000 verify derives keys for"
+    )
+    try alter(
+      fixture, "UPDATE run_seals SET position = 1 WHERE run_id = 2; UPDATE seal_state SET next_position = 9000000000000"
+    )
+    let refresh = fixture.refresh(["--no-watch"], seconds: 20)
+    #expect(refresh.status == 1)
+    let warnings = refresh.stderr.split(separator: "\n").filter { $0.contains("[WARNING]") }
+    #expect(
+      warnings.count == 1
+        && warnings.first?.contains(
+          "history: run 3 was not sealed (the seal key \(fixture.database).seal cannot be used: it is at position 2, and the "
+            + "history's next is 9000000000000 with only 0 seals made since (an altered history?); it was left as it is"
+        ) == true,
+      "\(warnings)")
   }
 }

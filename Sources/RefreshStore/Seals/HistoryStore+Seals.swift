@@ -148,6 +148,24 @@ extension HistoryStore {
         reason:
           "it is at position \(key.position), past the history's \(state.nextPosition) (a key from another history?)")
     }
+    // Behind after a crash between a seal's commit and the key's move: by
+    // the seals made since, which are all still there (no prune comes
+    // between). More would be a history altered to make this derive for ever.
+    if key.position < state.nextPosition {
+      let made =
+        try database.firstRow(
+          """
+          SELECT (SELECT count(*) FROM run_seals WHERE position >= ?1)
+            + (SELECT count(*) FROM seal_gaps WHERE last_position >= ?1)
+          """, [.integer(key.position)], { $0.int64(0) }) ?? 0
+      guard state.nextPosition - key.position <= made else {
+        throw StoreError.sealKey(
+          path: files.sealKey,
+          reason:
+            "it is at position \(key.position), and the history's next is \(state.nextPosition) with only \(made) "
+            + "seals made since (an altered history?)")
+      }
+    }
     return key.advanced(to: state.nextPosition)
   }
 

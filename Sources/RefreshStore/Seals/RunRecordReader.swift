@@ -19,12 +19,14 @@ struct ContentDigests: Sendable {
     ends.append(texts.count)
   }
 
-  /// Builds the direct table when the ids span at most four times their count.
+  /// Builds the direct table when the ids span at most four times their
+  /// count (ids are whatever the file holds: a span that overflows is
+  /// simply not dense).
   mutating func finish() {
     guard let first = ids.first, let last = ids.last else { return }
-    let span = last - first + 1
-    guard span <= Int64(ids.count) * 4 + 1024 else { return }
-    var table = [Int32](repeating: -1, count: Int(span))
+    let (difference, overflow) = last.subtractingReportingOverflow(first)
+    guard !overflow, difference < Int64(ids.count) * 4 + 1024 else { return }
+    var table = [Int32](repeating: -1, count: Int(difference) + 1)
     for (index, id) in ids.enumerated() { table[Int(id - first)] = Int32(index) }
     self.table = table
   }
@@ -34,8 +36,9 @@ struct ContentDigests: Sendable {
   private func index(of id: Int64) -> Int? {
     guard let first = ids.first else { return nil }
     if let table {
-      guard id >= first, id - first < Int64(table.count) else { return nil }
-      let index = table[Int(id - first)]
+      let (offset, overflow) = id.subtractingReportingOverflow(first)
+      guard !overflow, offset >= 0, offset < Int64(table.count) else { return nil }
+      let index = table[Int(offset)]
       return index < 0 ? nil : Int(index)
     }
     var (low, high) = (0, ids.count)

@@ -22,6 +22,12 @@ public struct SealKey: Equatable, Sendable {
     SealKey(position: position + 1, bytes: HMACSHA256.digest(key: bytes, Array("orc-seal-evolve/1".utf8)))
   }
 
+  /// The furthest position `verify` derives a key for: a million sealed
+  /// runs (years of refreshes), about a second of derivation. A position
+  /// past it in a history is named, never derived (a tampered position must
+  /// not make `verify` run for ever).
+  public static let furthestPosition: Int64 = 1_000_000
+
   /// The key of `target` (not before this one's position), derived step by step.
   public func advanced(to target: Int64) -> SealKey {
     var key = self

@@ -183,6 +183,11 @@ private struct ChainWalk {
   /// Checks `seal`, whose run's record digests to `record` now (nil when
   /// its run is gone or its format unknown: both are named here).
   mutating func check(_ seal: RunSeal, record: [UInt8]?) {
+    if key != nil, seal.position > SealKey.furthestPosition {
+      let detail = "sealed at position \(seal.position), past the \(SealKey.furthestPosition) verify derives keys for"
+      problems.append(.init(run: seal.run, kind: .keyMismatch, detail: detail))
+      key = nil
+    }
     let expected = link(before: seal)
     if let before = previous?.run, before >= seal.run {
       problems.append(.init(run: seal.run, kind: .altered, detail: "sealed after run \(before) but numbered before it"))
