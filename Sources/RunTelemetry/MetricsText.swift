@@ -172,7 +172,7 @@ public struct MetricsText {
           (
             Self.labels([
               ("phase", cause.phase.rawValue), ("script", redact(cause.script)), ("kind", cause.kind),
-              ("subject", TracedCause.bounded(redact(cause.subject))),
+              ("subject", cause.subject(redactedBy: redact)),
             ]), "1"
           )
         ])

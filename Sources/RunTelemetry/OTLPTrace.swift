@@ -67,7 +67,7 @@ public struct OTLPTrace {
     if let cause = run.cause {
       attributes += [
         attribute("os_refresh_config.cause.kind", cause.kind),
-        attribute("os_refresh_config.cause.subject", TracedCause.bounded(redact(cause.subject))),
+        attribute("os_refresh_config.cause.subject", cause.subject(redactedBy: redact)),
       ]
     }
     let failure =

@@ -60,6 +60,9 @@ public struct TracedCause: Sendable, Equatable {
   /// one is cut at a character and ends with `…`.
   public static let subjectLimit = 256
 
+  /// The subject as a label or attribute carries it: through `redact`, then cut.
+  func subject(redactedBy redact: (String) -> String) -> String { Self.bounded(redact(subject)) }
+
   /// `text` cut to ``subjectLimit`` bytes, at a character.
   static func bounded(_ text: String) -> String {
     guard text.utf8.count > subjectLimit else { return text }

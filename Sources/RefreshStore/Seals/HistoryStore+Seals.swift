@@ -86,9 +86,10 @@ extension HistoryStore {
         return
       }
       var previous = try chainBefore(position: key.position) ?? [UInt8](repeating: 0, count: 32)
+      let reader = try RunRecordReader(database: database, contents: nil)
       try database.statement("UPDATE seal_gaps SET sealed_by = ? WHERE sealed_by IS NULL").run([.integer(key.position)])
       for run in ended {
-        let record = try RunRecord.digest(run: run, position: key.position, in: database)
+        let record = try reader.digest(run: run, position: key.position)
         let chain = RunRecord.chain(previous: previous, record: record)
         let seal = RunSeal(
           run: run, position: key.position, record: record, chain: chain, mac: key.mac(chain), sealedAt: now)

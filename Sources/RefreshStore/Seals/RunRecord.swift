@@ -98,26 +98,6 @@ enum RunRecord {
     )
   }
 
-  /// The digest of run `run`'s record, sealed at `position` (as sealing
-  /// reads it; `verify` reads many with a ``RunRecordReader``).
-  static func digest(run: Int64, position: Int64, in database: Database) throws(SQLiteError) -> [UInt8] {
-    var encoder = CanonicalEncoder()
-    encoder.append(Array("orc-run-record/\(format)".utf8))
-    for section in sections {
-      encoder.append(Array(section.name.utf8) + [0])
-      let statement = try database.statement(section.sql)
-      try statement.bind(Array([.integer(run), .integer(position)].prefix(statement.parameterCount)))
-      defer { statement.reset() }
-      let columns = statement.columnCount
-      while try statement.step() {
-        encoder.append(0x52)
-        for column in 0..<columns { statement.feed(column, into: &encoder) }
-      }
-      encoder.append(0x45)
-    }
-    return encoder.finalize()
-  }
-
   /// The chain value of a record whose digest is `record`, after `previous`
   /// (32 zero bytes before the first run sealed).
   static func chain(previous: [UInt8], record: [UInt8]) -> [UInt8] {

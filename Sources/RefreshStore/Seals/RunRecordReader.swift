@@ -58,10 +58,11 @@ struct ContentDigests: Sendable {
   }
 }
 
-/// Digests the records of many runs on one connection, for `history
-/// verify`: each section's statement is prepared once, and its content
-/// references (the columns ``RunRecord/sectionsByContentID`` names
-/// `content:…`) are looked up in the digests read once.
+/// Digests run records in ``RunRecord``'s format, the one encoder of it:
+/// sealing reads references through the sections' subqueries; `history
+/// verify`, which digests many, looks them up in the digests it read once
+/// (the columns ``RunRecord/sectionsByContentID`` names `content:…`). Each
+/// section's statement is prepared once.
 final class RunRecordReader {
   private struct Section {
     let name: [UInt8]
@@ -73,8 +74,8 @@ final class RunRecordReader {
   private let sections: [Section]
   private let contents: ContentDigests?
 
-  /// Without `contents` (too many to keep), references are looked up by
-  /// the sections' subqueries, as sealing does.
+  /// Without `contents` (sealing, or too many to keep), references are
+  /// looked up by the sections' subqueries.
   init(database: Database, contents: ContentDigests?) throws(SQLiteError) {
     var sections: [Section] = []
     for section in contents == nil ? RunRecord.sections : RunRecord.sectionsByContentID {
@@ -88,8 +89,7 @@ final class RunRecordReader {
     (self.sections, self.contents) = (sections, contents)
   }
 
-  /// The digest of run `run`'s record, sealed at `position`: the same bytes
-  /// ``RunRecord/digest(run:position:in:)`` encodes.
+  /// The digest of run `run`'s record, sealed at `position`.
   func digest(run: Int64, position: Int64) throws(SQLiteError) -> [UInt8] {
     var encoder = CanonicalEncoder()
     encoder.append(Array("orc-run-record/\(RunRecord.format)".utf8))

@@ -115,8 +115,6 @@ extension HistoryStore {
     }
   }
 
-  /// Each stored content whose bytes differ from its digest, named by the
-  /// runs that refer to it.
   /// How many contents' digests `verify` keeps in memory to digest records
   /// (about 100 bytes each); beyond, records look each one up.
   static let contentDigestsKept = 1_000_000
