@@ -25,6 +25,8 @@ final class OutputPump {
   private var descriptors: [pollfd] = []
   /// Whether writes to a destination may block (pipes, sockets, terminals).
   private var mayBlock: [Int32: Bool] = [:]
+  /// Observers' work while a child is waited for, done when its descriptor is readable.
+  var waitingWork: [WaitingWork] = []
 
   init(signals: SignalWatcher, clock: RunClock) {
     self.signals = signals
@@ -61,12 +63,15 @@ final class OutputPump {
     for stream in lingering {
       descriptors.append(pollfd(fd: stream.source.rawValue, events: Int16(POLLIN), revents: 0))
     }
+    for work in waitingWork { descriptors.append(pollfd(fd: work.descriptor, events: Int16(POLLIN), revents: 0)) }
     let ready = (try? systemCall("poll") { poll(&descriptors, nfds_t(descriptors.count), timeout(until: deadline)) })
     guard let ready, ready > 0 else { return false }
     // Streams first, so output written just before an exit is read in order.
     let lingeringStart = 2 + streams.count
+    let workStart = lingeringStart + lingering.count
     streams = Self.copyReady(streams, revents: descriptors[2..<lingeringStart], copy)
-    lingering = Self.copyReady(lingering, revents: descriptors[lingeringStart...], copy)
+    lingering = Self.copyReady(lingering, revents: descriptors[lingeringStart..<workStart], copy)
+    for (work, polled) in zip(waitingWork, descriptors[workStart...]) where polled.revents != 0 { work.perform() }
     return descriptors[1].revents != 0
   }
 

@@ -70,6 +70,7 @@ public final class RefreshRun {
     let started = clock.monotonicNanoseconds()
     if let nanoseconds = configuration.timeoutNanoseconds { deadline = started + nanoseconds }
     notify { $0.runWillStart(describe()) }
+    supervisor.pump.waitingWork = observers.compactMap { $0.workWhileWaiting() }
     if let ignored = ignoredTraceParent {
       log(.debug, "TRACEPARENT ignored (not a W3C trace context): \(DisplayText.escaped(ignored, singleLine: true))")
     }

@@ -129,6 +129,26 @@ public protocol RunObserver: AnyObject {
   /// everything (a mandatory audit) says no once it cannot, and the run
   /// stops at once: no further script, no error handlers, exit 1.
   func mayContinue() -> Bool
+  /// Work the observer does while the runner waits for a script (nil:
+  /// none); asked once, after ``runWillStart(_:)``.
+  func workWhileWaiting() -> WaitingWork?
+}
+
+/// Work an observer does on the runner's thread while it waits for a
+/// script: ``perform`` is called whenever ``descriptor`` is readable (it
+/// must empty it), between two copies of the scripts' output, so it must
+/// return soon (a bounded slice of work).
+public struct WaitingWork {
+  /// What tells the runner there is work: a pipe's read end, nonblocking.
+  public let descriptor: Int32
+  /// The work.
+  public let perform: () -> Void
+
+  /// `perform` whenever `descriptor` is readable.
+  public init(descriptor: Int32, perform: @escaping () -> Void) {
+    self.descriptor = descriptor
+    self.perform = perform
+  }
 }
 
 /// Observers that do not care about some events leave them out.
@@ -151,4 +171,5 @@ extension RunObserver {
   public func runDidFinish(status: RunStatus, exitStatus: ExitStatus, durationNanoseconds: Int64) {}
   public func log(_ level: LogLevel, _ message: String) {}
   public func mayContinue() -> Bool { true }
+  public func workWhileWaiting() -> WaitingWork? { nil }
 }
