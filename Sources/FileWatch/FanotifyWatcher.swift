@@ -23,6 +23,15 @@ public struct FileTouch: Sendable, Equatable {
   /// For a rename, the new path.
   public let renamedTo: String?
   public let origin: ChangeOrigin
+  /// When its event was read (the monotonic clock, nanoseconds).
+  public var seenAt: Int64 = 0
+
+  public init(path: String, renamedTo: String?, origin: ChangeOrigin, seenAt: Int64 = 0) {
+    self.path = path
+    self.renamedTo = renamedTo
+    self.origin = origin
+    self.seenAt = seenAt
+  }
 }
 
 /// The kernel's fanotify(7) watching the watched directories: one owner of
@@ -65,6 +74,15 @@ public final class FanotifyWatcher: @unchecked Sendable {
 
   private struct Shared {
     var touches: [FileTouch] = []
+    /// Whether ``manyTouches`` was told since the last collection.
+    var told = false
+    /// Set by a collection while a script runs (``collect(whileRunning:)``):
+    /// from then on until a boundary's collection, what comes is told
+    /// every ``quietNanoseconds``, however little; `holding` when that
+    /// collection left touches to come back to (``holds(_:)``).
+    var streaming = false
+    var holding = false
+    var collectedAt: Int64 = 0
     var overflowed = false
     var dropped = 0
     /// A directory the kernel refused to mark, and why: changes under it
@@ -91,11 +109,21 @@ public final class FanotifyWatcher: @unchecked Sendable {
   private let reading = Mutex(Reader())
   private let stopping = Atomic<Bool>(false)
   private let wake: PipeEnds
+  /// Where the reading thread tells that touches wait to be collected
+  /// while a script runs (``manyTouches``).
+  private let told: PipeEnds
   private var thread: pthread_t?
+  private let clock = RunClock()
   /// How long the thread lets events gather between two reads.
   static let batchingMilliseconds: Int32 = 20
   /// The most touches held between two collections; past it, an overflow.
   static let touchLimit = 1 << 20
+  /// Touches held since the last collection past which ``manyTouches``
+  /// becomes readable.
+  public static let streamingThreshold = 1024
+  /// How long a path must have had no event to be collected while a script
+  /// runs, and how often ``manyTouches`` is told once that has begun.
+  public static let quietNanoseconds: Int64 = 100_000_000
 
   /// What the reading side keeps: directory paths by handle, origins by
   /// pid, and the buffer events are read into (freed with the watcher).
@@ -130,6 +158,11 @@ public final class FanotifyWatcher: @unchecked Sendable {
     }
     self.mounts = mounts
     wake = try PipeEnds()
+    wake.readEnd.setNonBlocking()
+    wake.writeEnd.setNonBlocking()
+    told = try PipeEnds()
+    told.readEnd.setNonBlocking()
+    told.writeEnd.setNonBlocking()
     guard readsContinuously else { return }
     thread = QuietThread.start { [unowned(unsafe) self] in self.loop() }
   }
@@ -163,17 +196,39 @@ public final class FanotifyWatcher: @unchecked Sendable {
   /// How many events the kernel holds unread now (0 when it cannot say).
   public func queuedEvents() -> Int { max(0, orc_fanotify_queued_events(group.rawValue)) }
 
+  /// Readable once ``streamingThreshold`` touches were read since the last
+  /// collection, and then (after a collection while a script runs, until a
+  /// boundary's) every ``quietNanoseconds`` while touches come or are
+  /// held; emptied by the next collection. Only while events are read as
+  /// they come.
+  public var manyTouches: Int32 { told.readEnd.rawValue }
+
   /// Everything read so far, and what the kernel holds now: the touches
   /// since the last collection, and whether events were lost meanwhile (a
-  /// scan must find the rest).
-  public func collect() -> Collected {
+  /// scan must find the rest). `whileRunning`: collected while a script
+  /// runs (``holds(_:)`` tells what the collector kept), not at a boundary.
+  public func collect(whileRunning: Bool = false) -> Collected {
     readPending()
-    return shared.withLock { shared in
+    let now = clock.monotonicNanoseconds()
+    let collected = shared.withLock { shared in
       let collected = Collected(
         touches: shared.touches, overflowed: shared.overflowed, refusedMark: shared.refusedMark)
       shared = Shared(refusedMark: shared.refusedMark)
+      shared.streaming = whileRunning
+      shared.collectedAt = now
       return collected
     }
+    var scratch = [UInt8](repeating: 0, count: 16)
+    while scratch.withUnsafeMutableBytes({ read(told.readEnd.rawValue, $0.baseAddress, $0.count) }) > 0 {}
+    return collected
+  }
+
+  /// Whether the collector, after a collection while a script runs, kept
+  /// touches to come back to: ``manyTouches`` is then told once they settle.
+  public func holds(_ holding: Bool) {
+    shared.withLock { $0.holding = holding }
+    // Awake the thread to wait with its timeout.
+    if holding { _ = writeFully(wake.writeEnd.rawValue, "h") }
   }
 
   private func loop() {
@@ -183,9 +238,18 @@ public final class FanotifyWatcher: @unchecked Sendable {
     ]
     var waking = [pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
     while !stopping.load(ordering: .acquiring) {
-      guard let ready = try? systemCall("poll", { poll(&descriptors, 2, -1) }) else { return }
-      guard ready > 0, descriptors[0].revents != 0 else { continue }
-      readPending()
+      // Streaming with touches held: awake to tell of them once they settle.
+      let timeout = shared.withLock { $0.streaming && $0.holding } ? Int32(Self.quietNanoseconds / 1_000_000) : -1
+      guard let ready = try? systemCall("poll", { poll(&descriptors, 2, timeout) }) else { return }
+      if ready > 0, descriptors[1].revents != 0 {
+        // A stop (the loop ends) or ``holds(_:)`` (the timeout changed).
+        var scratch = [UInt8](repeating: 0, count: 16)
+        while scratch.withUnsafeMutableBytes({ read(wake.readEnd.rawValue, $0.baseAddress, $0.count) }) > 0 {}
+      }
+      let events = ready > 0 && descriptors[0].revents != 0
+      if events { readPending() }
+      tellIfDue()
+      guard events else { continue }
       // Events come in bursts (a script writing many files): read them
       // once per batching interval, not one wake-up per event, which would
       // take the CPU from the script writing them. The kernel's queue holds
@@ -193,6 +257,23 @@ public final class FanotifyWatcher: @unchecked Sendable {
       // ends the wait at once.
       _ = try? systemCall("poll", { poll(&waking, 1, Self.batchingMilliseconds) })
     }
+  }
+
+  /// Tells ``manyTouches`` when it is due: ``streamingThreshold`` touches
+  /// wait, or (streaming) touches wait or are held and the last
+  /// collection is ``quietNanoseconds`` old.
+  private func tellIfDue() {
+    let now = clock.monotonicNanoseconds()
+    let tell = shared.withLock { shared in
+      guard !shared.told else { return false }
+      let settled =
+        shared.streaming && (!shared.touches.isEmpty || shared.holding)
+        && now - shared.collectedAt >= Self.quietNanoseconds
+      guard shared.touches.count >= Self.streamingThreshold || settled else { return false }
+      shared.told = true
+      return true
+    }
+    if tell { _ = writeFully(told.writeEnd.rawValue, "x") }
   }
 
   /// Reads the events the kernel holds now, and no more (on whichever
@@ -219,6 +300,7 @@ public final class FanotifyWatcher: @unchecked Sendable {
     var event = orc_fanotify_event()
     var found: [FileTouch] = []
     var overflowed = false
+    let seenAt = clock.monotonicNanoseconds()
     let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
     while orc_fanotify_next(base, bytes.count, &offset, &event) == 1 {
       events += 1
@@ -229,7 +311,8 @@ public final class FanotifyWatcher: @unchecked Sendable {
       guard let path = self.path(event.handle, event.name, fsid: event.fsid, reader: &reader) else { continue }
       let renamedTo = self.path(event.to_handle, event.to_name, fsid: event.fsid, reader: &reader)
       guard scope.contains(path) || renamedTo.map(scope.contains) == true else { continue }
-      found.append(FileTouch(path: path, renamedTo: renamedTo, origin: origin(of: event.pid, reader: &reader)))
+      found.append(
+        FileTouch(path: path, renamedTo: renamedTo, origin: origin(of: event.pid, reader: &reader), seenAt: seenAt))
       guard event.mask & Bits.onDirectory != 0 else { continue }
       // A directory moved or went: the cached paths under it may be stale.
       if event.mask & Bits.entryGone != 0 { reader.directories = [:] }

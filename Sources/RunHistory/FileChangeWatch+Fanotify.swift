@@ -22,6 +22,7 @@ extension FileChangeWatch {
     guard watcher != nil else { return }
     scriptStarts.append((nextStartTicks ?? ProcessTable.bootTicks(), pid, phase, script))
     nextStartTicks = nil
+    running = (phase, script)
   }
 
   /// The changes fanotify saw since the last boundary: only the paths its
@@ -32,20 +33,85 @@ extension FileChangeWatch {
   mutating func fanotifyBoundary() -> [FileChangeRecord] {
     guard let watcher else { return [] }
     let collected = watcher.collect()
-    let touches = collected.touches
-    if collected.overflowed || collected.refusedMark != nil {
+    let touches = streamed.held + collected.touches
+    streamed.held = []
+    running = nil
+    let lost = streamed.lost ?? EventLoss(collected)
+    streamed.lost = nil
+    if let lost {
       if watch.complete {
         watch.complete = false
-        let lost =
-          collected.refusedMark.map { "a watched directory could not be marked (\($0))" }
-          ?? "the kernel's fanotify queue overflowed"
         watch.incompleteReason =
-          lost + ": changes were found by a scan instead, attributed to the scripts "
+          lost.reason + ": changes were found by a scan instead, attributed to the scripts "
           + "since the last one, and a file changed and changed back meanwhile is not seen"
       }
       return scanBoundary()
     }
     defer { group = [] }
+    return changes(touched: touches)
+  }
+
+  /// While a script runs and has changed many files (the watcher's
+  /// ``FanotifyWatcher/manyTouches``): the changes to the paths it has left
+  /// alone for ``FanotifyWatcher/quietNanoseconds``, recorded now rather than after it, so
+  /// that the history takes them while the script goes on. A directory
+  /// waits until what it holds is quiet too; a rename (both names, and what
+  /// lies below them) and the paths touched since wait for the next
+  /// boundary. A path touched again later is looked at again then (a file
+  /// rewritten after it was recorded gets a further version). A script that
+  /// changes fewer files is recorded at its end only.
+  mutating func streamQuietChanges() -> [FileChangeRecord] {
+    // Collected even when events were lost: collecting is what empties
+    // the descriptor that asked for this.
+    guard let watcher else { return [] }
+    let collected = watcher.collect(whileRunning: true)
+    if streamed.lost == nil { streamed.lost = EventLoss(collected) }
+    guard streamed.lost == nil else {
+      // Events were lost: the boundary scans, and nothing is held for it.
+      streamed.held = []
+      watcher.holds(false)
+      return []
+    }
+    let touches = streamed.held + collected.touches
+    let cutoff = clock.monotonicNanoseconds() - FanotifyWatcher.quietNanoseconds
+    // The last event at each path or below it (a directory is quiet only
+    // when what it holds is), and the paths a rename involves.
+    var latest: [String: Int64] = [:]
+    var renamed = Set<String>()
+    for touch in touches {
+      latest[touch.path] = max(latest[touch.path] ?? 0, touch.seenAt)
+      if let to = touch.renamedTo {
+        renamed.insert(to)
+        renamed.insert(touch.path)
+      }
+    }
+    for touch in touches {
+      for above in Self.ancestors(of: touch.path) where latest[above] != nil {
+        latest[above] = max(latest[above]!, touch.seenAt)
+      }
+    }
+    streamed.held = []
+    var quiet: [FileTouch] = []
+    for touch in touches {
+      let settled =
+        touch.renamedTo == nil && latest[touch.path, default: 0] <= cutoff
+        && !renamed.contains(touch.path) && !Self.ancestors(of: touch.path).contains(where: renamed.contains)
+      if settled { quiet.append(touch) } else { streamed.held.append(touch) }
+    }
+    watcher.holds(!streamed.held.isEmpty)
+    return changes(touched: quiet)
+  }
+
+  /// The directories above `path`, nearest first.
+  static func ancestors(of path: String) -> some Sequence<String> {
+    sequence(first: path) { current in
+      guard let slash = current.utf8.lastIndex(of: UInt8(ascii: "/")), slash != current.startIndex else { return nil }
+      return String(current[..<slash])
+    }.dropFirst()
+  }
+
+  /// The changes to the paths `touches` name, attributed by their origins.
+  private mutating func changes(touched touches: [FileTouch]) -> [FileChangeRecord] {
     guard !touches.isEmpty else { return [] }
     var origins: [String: [ChangeOrigin]] = [:]
     for touch in touches {
@@ -108,14 +174,14 @@ extension FileChangeWatch {
     case .outside:
       return nil
     case .unknown:
-      // Gone before its event was read: a process of the script that ran.
-      return group.last.map { ($0.phase, $0.script) }
+      // Gone before its event was read: a process of the script that runs, or ran.
+      return running ?? group.last.map { ($0.phase, $0.script) }
     case .refresh(let pid, let startTicks):
       let started =
         scriptStarts.last { $0.pid == pid }
         ?? scriptStarts.last { ($0.ticks, $0.pid) <= (startTicks, pid) }
       guard let script = started else {
-        return group.last.map { ($0.phase, $0.script) }
+        return running ?? group.last.map { ($0.phase, $0.script) }
       }
       return (script.phase, script.script)
     }

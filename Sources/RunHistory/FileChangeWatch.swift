@@ -64,6 +64,10 @@ struct FileChangeWatch {
   var nextStartTicks: UInt64?
   /// The kernel watcher, when fanotify could be had.
   var watcher: FanotifyWatcher?
+  /// The script running now (from its start to its end), with its phase.
+  var running: (phase: Phase, script: String)?
+  /// What ``streamQuietChanges()`` left for the next boundary.
+  var streamed = Streamed()
   /// Where a boundary hands its records as it makes them (the history's
   /// journal); without one they are returned at its end.
   var sink: (([FileChangeRecord]) -> Void)?
@@ -71,6 +75,38 @@ struct FileChangeWatch {
   /// Watched roots found missing (or not directories) at the start.
   private(set) var missingRoots: [String] = []
   var watch: FileWatchRecord
+
+  /// The touches a script's changes recorded while it ran left for its end.
+  struct Streamed {
+    /// Touches of paths not yet quiet, and of renames.
+    var held: [FileTouch] = []
+    /// Set once events were lost: the boundary scans.
+    var lost: EventLoss?
+  }
+
+  /// How the watcher lost events: after it, only a scan finds every change.
+  enum EventLoss {
+    case overflow
+    case refusedMark(String)
+
+    /// The loss a collection tells of, if any.
+    init?(_ collected: FanotifyWatcher.Collected) {
+      if let reason = collected.refusedMark {
+        self = .refusedMark(reason)
+      } else if collected.overflowed {
+        self = .overflow
+      } else {
+        return nil
+      }
+    }
+
+    var reason: String {
+      switch self {
+      case .overflow: "the kernel's fanotify queue overflowed"
+      case .refusedMark(let why): "a watched directory could not be marked (\(why))"
+      }
+    }
+  }
 
   init(settings: FileWatchSettings, key: [UInt8]?, known secrets: KnownSecrets) {
     self.settings = settings

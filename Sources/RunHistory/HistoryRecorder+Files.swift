@@ -38,6 +38,18 @@ extension HistoryRecorder {
     append(batch)
   }
 
+  /// While a script runs: when the kernel watcher has read many events
+  /// (a script changing many files), the changes to the paths it has left
+  /// alone go to the journal now, so that the history takes them while the
+  /// script goes on instead of after it.
+  public func workWhileWaiting() -> WaitingWork? {
+    guard let descriptor = files?.watcher?.manyTouches else { return nil }
+    return WaitingWork(descriptor: descriptor) { [unowned self] in
+      guard let records = files?.streamQuietChanges() else { return }
+      appendFiles(records)
+    }
+  }
+
   /// The changes since the last scan, at a phase's or the run's end.
   func fileBoundary(final: Bool) {
     // Changed in place: a copy of the watch (its known states, its
