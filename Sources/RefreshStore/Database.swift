@@ -147,6 +147,26 @@ package final class Database {
     }
   }
 
+  /// Begins a write transaction (`NORMAL`) that ``transaction(durable:_:)``
+  /// joins as a savepoint until ``commit()`` or ``rollback()``: many
+  /// batches, one commit.
+  package func begin() throws(SQLiteError) {
+    try setSynchronous(1)
+    try statement("BEGIN IMMEDIATE").run()
+  }
+
+  /// Commits what ``begin()`` began.
+  package func commit() throws(SQLiteError) {
+    try statement("COMMIT").run()
+    logSync?.noteCommit(durable: false)
+  }
+
+  /// Rolls back what ``begin()`` began, if it is still open.
+  package func rollback() {
+    guard sqlite3_get_autocommit(handle) == 0 else { return }
+    _ = try? statement("ROLLBACK").run()
+  }
+
   /// Runs `body` in a read transaction, so every query in it sees the same
   /// snapshot (in WAL mode, "a reader … sees the database as it was when
   /// the read transaction started", https://sqlite.org/wal.html).

@@ -181,41 +181,49 @@ public struct RunWriter {
   /// end whose start is not in it is found by `log_seq`.
   public func apply(_ records: [LogRecord], rows: inout [Int64: Int64], durable: Bool = false) throws {
     guard !records.isEmpty else { return }
-    try database.transaction(durable: durable) { () throws(SQLiteError) in
-      var through: [Int64: Int64] = [:]
-      for record in records {
-        switch record {
-        case .scriptStart(let sequence, let start):
-          rows[sequence] = try insertScript(start, sequence: sequence)
-        case .scriptEnd(_, let start, let run, let end):
-          var row = rows[start]
-          if row == nil {
-            row = try database.firstRow(
-              "SELECT id FROM scripts WHERE run_id = ? AND log_seq = ?", [.integer(run), .integer(start)]
-            ) { row throws(SQLiteError) in row.int64(0) }
-          }
-          if let row { try updateScript(id: row, end) }
-        case .phase(_, let run, let phase):
-          try upsertPhase(runID: run, phase)
-        case .environmentFailure(_, let run, let phase, let failure):
-          try updateEnvironmentFailure(runID: run, phase, failure)
-        case .runEnd(_, let run, let end):
-          try updateRun(id: run, end)
-        case .deployment(_, let run, let deployment):
-          try insertDeployment(runID: run, deployment)
-        case .input(_, let run, let input):
-          try appendInput(input, runID: run)
-        case .fileChange(_, let run, let change):
-          try insertFileChange(change, runID: run)
-        case .fileWatch(_, let run, let watch):
-          try upsertFileWatch(watch, runID: run)
+    try database.transaction(durable: durable) { () throws(SQLiteError) in try applyInTransaction(records, rows: &rows)
+    }
+  }
+
+  /// ``apply(_:rows:durable:)`` within the transaction the caller holds
+  /// open (``Database/begin()``), with no savepoint of its own: a failure
+  /// leaves the caller to roll the whole transaction back. (A savepoint
+  /// would keep a statement journal of every page it changes: for a bulk
+  /// of file changes, more bytes written than the WAL's.)
+  func applyInTransaction(_ records: [LogRecord], rows: inout [Int64: Int64]) throws(SQLiteError) {
+    var through: [Int64: Int64] = [:]
+    for record in records {
+      switch record {
+      case .scriptStart(let sequence, let start):
+        rows[sequence] = try insertScript(start, sequence: sequence)
+      case .scriptEnd(_, let start, let run, let end):
+        var row = rows[start]
+        if row == nil {
+          row = try database.firstRow(
+            "SELECT id FROM scripts WHERE run_id = ? AND log_seq = ?", [.integer(run), .integer(start)]
+          ) { row throws(SQLiteError) in row.int64(0) }
         }
-        through[record.runID] = max(through[record.runID] ?? 0, record.sequence)
+        if let row { try updateScript(id: row, end) }
+      case .phase(_, let run, let phase):
+        try upsertPhase(runID: run, phase)
+      case .environmentFailure(_, let run, let phase, let failure):
+        try updateEnvironmentFailure(runID: run, phase, failure)
+      case .runEnd(_, let run, let end):
+        try updateRun(id: run, end)
+      case .deployment(_, let run, let deployment):
+        try insertDeployment(runID: run, deployment)
+      case .input(_, let run, let input):
+        try appendInput(input, runID: run)
+      case .fileChange(_, let run, let change):
+        try insertFileChange(change, runID: run)
+      case .fileWatch(_, let run, let watch):
+        try upsertFileWatch(watch, runID: run)
       }
-      for (run, sequence) in through {
-        try database.statement("UPDATE runs SET logged_through = max(logged_through, ?) WHERE id = ?")
-          .run([.integer(sequence), .integer(run)])
-      }
+      through[record.runID] = max(through[record.runID] ?? 0, record.sequence)
+    }
+    for (run, sequence) in through {
+      try database.statement("UPDATE runs SET logged_through = max(logged_through, ?) WHERE id = ?")
+        .run([.integer(sequence), .integer(run)])
     }
   }
 
