@@ -276,7 +276,7 @@ public final class HistoryStore {
 
   /// Something was written that is not synced yet (the pending log): the
   /// sync thread syncs it within its interval.
-  func noteUnsyncedWrite() { database.logSync?.noteCommit(durable: false) }
+  func noteUnsyncedWrite() { database.logSync?.notePendingWrite() }
 
   /// Syncs what is pending and stops the sync thread; automatic checkpoints
   /// are back. Returns why a sync failed, if one did: then the run's

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SystemInterface
 import TestSupport
 import Testing
@@ -62,6 +63,28 @@ import Testing
       #expect(sync.pendingCommits == 0)
       _ = store
     }
+  }
+
+  /// Writes to the pending log alone are made durable by syncing the log:
+  /// the WAL is synced only once the database itself was committed to.
+  @Test func pendingWritesSyncTheLogAndLeaveTheWALToTheKernel() throws {
+    let store = try database()
+    let pending = try FileDescriptor.open(folder.url("db/pending"), O_RDWR | O_CREAT, mode: 0o600)
+    let syncs = Mutex<[Int32]>([])
+    let sync = try #require(
+      LogSync(files: HistoryFiles(database: path), alsoSyncing: pending) { descriptor in
+        syncs.withLock { $0.append(descriptor) }
+        return fdatasync(descriptor)
+      })
+    sync.notePendingWrite()
+    #expect(waitUntil(seconds: 10) { sync.pendingCommits == 0 })
+    #expect(syncs.withLock { $0 } == [pending.rawValue], "the log alone")
+    sync.noteCommit(durable: false)
+    #expect(waitUntil(seconds: 10) { sync.pendingCommits == 0 })
+    sync.stop()
+    let all = syncs.withLock { $0 }
+    #expect(all.count == 3 && all[1] == pending.rawValue && all[2] != pending.rawValue, "then the log and the WAL")
+    _ = store
   }
 
   @Test func aFailedSyncKeepsTheCommitsPendingAndSaysWhy() throws {

@@ -9,9 +9,10 @@ import SystemInterface
 /// database is never corrupt after a power loss ("WAL mode is always
 /// consistent with synchronous=NORMAL", https://sqlite.org/pragma.html#pragma_synchronous),
 /// but recent commits could roll back. This thread bounds how far: every
-/// `interval` it fdatasyncs the WAL when something was committed since the
-/// last sync, as journald syncs on a timer and auditd flushes
-/// incrementally. So a power loss loses at most the records committed in
+/// `interval` it fdatasyncs the pending log when records were written to
+/// it, and the WAL when the runner's connection committed since the last
+/// sync, as journald syncs on a timer and auditd flushes incrementally.
+/// (What the writer thread commits is in the pending log already.) So a power loss loses at most the records committed in
 /// the last `interval` plus the time one fdatasync takes; the runner never
 /// waits for a disk between one script's exit and the next script's exec.
 ///
@@ -33,6 +34,10 @@ public final class LogSync: @unchecked Sendable {
   private let wake: PipeEnds
   private let committed = Atomic<Int>(0)
   private let synced = Atomic<Int>(0)
+  /// Commits to the database alone (not writes to the pending log), and
+  /// how many of them the last sync of the WAL covered.
+  private let databaseCommitted = Atomic<Int>(0)
+  private let databaseSynced = Atomic<Int>(0)
   private let wakes = Atomic<Int>(0)
   /// Set by ``hold()``: the timer no longer syncs; ``stop()`` still does.
   private let held = Atomic<Bool>(false)
@@ -73,7 +78,20 @@ public final class LogSync: @unchecked Sendable {
   /// A commit was made; `durable` when it was synced already (`FULL`).
   public func noteCommit(durable: Bool) {
     let count = committed.add(1, ordering: .releasing).newValue
-    if durable { synced.store(count, ordering: .releasing) }
+    let databaseCount = databaseCommitted.add(1, ordering: .releasing).newValue
+    guard durable else { return }
+    synced.store(count, ordering: .releasing)
+    databaseSynced.max(databaseCount, ordering: .acquiringAndReleasing)
+  }
+
+  /// Records were written to the pending log. A sync of the log makes them
+  /// durable: whatever the database took of them needs no sync of the WAL
+  /// (after a power loss, the log is applied again where the database
+  /// stands), so while only the log is written (a script changing many
+  /// files, recorded as it runs) the WAL is not synced, and the kernel
+  /// writes its pages once they settle instead of at every interval.
+  public func notePendingWrite() {
+    committed.add(1, ordering: .releasing)
   }
 
   /// How many times the thread has woken (each interval, or when stopped):
@@ -119,9 +137,12 @@ public final class LogSync: @unchecked Sendable {
         // kept and said, and these commits are never called durable.
         let pendingSynced = pending.map { dataSync($0.rawValue) == 0 } ?? true
         let pendingErrno = errno
-        if pendingSynced && dataSync(log.rawValue) == 0 {
+        let databaseTarget = databaseCommitted.load(ordering: .acquiring)
+        let walNeeded = pending == nil || databaseTarget > databaseSynced.load(ordering: .acquiring)
+        if pendingSynced && (!walNeeded || dataSync(log.rawValue) == 0) {
           // Never back: a durable commit meanwhile may have noted more.
           synced.max(target, ordering: .acquiringAndReleasing)
+          databaseSynced.max(databaseTarget, ordering: .acquiringAndReleasing)
         } else {
           _ = failedWith.compareExchange(
             expected: 0, desired: pendingSynced ? errno : pendingErrno, ordering: .acquiringAndReleasing)
