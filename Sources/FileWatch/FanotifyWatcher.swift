@@ -24,7 +24,7 @@ public struct FileTouch: Sendable, Equatable {
   public let renamedTo: String?
   public let origin: ChangeOrigin
   /// When its event was read (the monotonic clock, nanoseconds).
-  public var seenAt: Int64 = 0
+  public let seenAt: Int64
 
   public init(path: String, renamedTo: String?, origin: ChangeOrigin, seenAt: Int64 = 0) {
     self.path = path
@@ -157,12 +157,8 @@ public final class FanotifyWatcher: @unchecked Sendable {
       throw SystemError(call: "fanotify_mark", code: ENOENT, explanation: "no watched path exists")
     }
     self.mounts = mounts
-    wake = try PipeEnds()
-    wake.readEnd.setNonBlocking()
-    wake.writeEnd.setNonBlocking()
-    told = try PipeEnds()
-    told.readEnd.setNonBlocking()
-    told.writeEnd.setNonBlocking()
+    wake = try PipeEnds.signal()
+    told = try PipeEnds.signal()
     guard readsContinuously else { return }
     thread = QuietThread.start { [unowned(unsafe) self] in self.loop() }
   }
@@ -218,8 +214,7 @@ public final class FanotifyWatcher: @unchecked Sendable {
       shared.collectedAt = now
       return collected
     }
-    var scratch = [UInt8](repeating: 0, count: 16)
-    while scratch.withUnsafeMutableBytes({ read(told.readEnd.rawValue, $0.baseAddress, $0.count) }) > 0 {}
+    told.discardUnread()
     return collected
   }
 
@@ -243,8 +238,7 @@ public final class FanotifyWatcher: @unchecked Sendable {
       guard let ready = try? systemCall("poll", { poll(&descriptors, 2, timeout) }) else { return }
       if ready > 0, descriptors[1].revents != 0 {
         // A stop (the loop ends) or ``holds(_:)`` (the timeout changed).
-        var scratch = [UInt8](repeating: 0, count: 16)
-        while scratch.withUnsafeMutableBytes({ read(wake.readEnd.rawValue, $0.baseAddress, $0.count) }) > 0 {}
+        wake.discardUnread()
       }
       let events = ready > 0 && descriptors[0].revents != 0
       if events { readPending() }

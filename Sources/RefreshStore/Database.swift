@@ -134,34 +134,32 @@ package final class Database {
         throw error
       }
     }
-    try setSynchronous(durable ? 2 : 1)
-    try statement("BEGIN IMMEDIATE").run()
+    try begin(durable: durable)
     do {
       let value = try body()
-      try statement("COMMIT").run()
-      logSync?.noteCommit(durable: durable)
+      try commit(durable: durable)
       return value
     } catch {
-      _ = try? statement("ROLLBACK").run()
+      rollback()
       throw error
     }
   }
 
-  /// Begins a write transaction (`NORMAL`) that ``transaction(durable:_:)``
-  /// joins as a savepoint until ``commit()`` or ``rollback()``: many
-  /// batches, one commit.
-  package func begin() throws(SQLiteError) {
-    try setSynchronous(1)
+  /// Begins a write transaction (`FULL` when `durable`, else `NORMAL`)
+  /// that ``transaction(durable:_:)`` joins as a savepoint until
+  /// ``commit(durable:)`` or ``rollback()``: many batches, one commit.
+  package func begin(durable: Bool = false) throws(SQLiteError) {
+    try setSynchronous(durable ? 2 : 1)
     try statement("BEGIN IMMEDIATE").run()
   }
 
-  /// Commits what ``begin()`` began.
-  package func commit() throws(SQLiteError) {
+  /// Commits what ``begin(durable:)`` began, with the same `durable`.
+  package func commit(durable: Bool = false) throws(SQLiteError) {
     try statement("COMMIT").run()
-    logSync?.noteCommit(durable: false)
+    logSync?.noteCommit(durable: durable)
   }
 
-  /// Rolls back what ``begin()`` began, if it is still open.
+  /// Rolls back what ``begin(durable:)`` began, if it is still open.
   package func rollback() {
     guard sqlite3_get_autocommit(handle) == 0 else { return }
     _ = try? statement("ROLLBACK").run()

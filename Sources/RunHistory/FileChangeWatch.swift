@@ -76,7 +76,7 @@ struct FileChangeWatch {
   private(set) var missingRoots: [String] = []
   var watch: FileWatchRecord
 
-  /// The touches a script's changes recorded while it ran left for its end.
+  /// What recording a script's changes while it runs left for its end.
   struct Streamed {
     /// Touches of paths not yet quiet, and of renames.
     var held: [FileTouch] = []

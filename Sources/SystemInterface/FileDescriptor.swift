@@ -78,4 +78,18 @@ public struct PipeEnds: Sendable {
     readEnd = FileDescriptor(owning: ends[0])
     writeEnd = FileDescriptor(owning: ends[1])
   }
+
+  /// A pipe whose ends never block: how one thread wakes another.
+  public static func signal() throws(SystemError) -> PipeEnds {
+    let ends = try PipeEnds()
+    ends.readEnd.setNonBlocking()
+    ends.writeEnd.setNonBlocking()
+    return ends
+  }
+
+  /// Reads and drops what the (nonblocking) read end holds.
+  public func discardUnread() {
+    var scratch = [UInt8](repeating: 0, count: 256)
+    while scratch.withUnsafeMutableBytes({ read(readEnd.rawValue, $0.baseAddress, $0.count) }) > 0 {}
+  }
 }

@@ -12,8 +12,9 @@ import SystemInterface
 /// `interval` it fdatasyncs the pending log when records were written to
 /// it, and the WAL when the runner's connection committed since the last
 /// sync, as journald syncs on a timer and auditd flushes incrementally.
-/// (What the writer thread commits is in the pending log already.) So a power loss loses at most the records committed in
-/// the last `interval` plus the time one fdatasync takes; the runner never
+/// (What the writer thread commits is in the pending log already.) So a
+/// power loss loses at most the records committed in the last `interval`
+/// plus the time one fdatasync takes; the runner never
 /// waits for a disk between one script's exit and the next script's exec.
 ///
 /// It also checkpoints (`PRAGMA wal_checkpoint(PASSIVE)`, on a connection

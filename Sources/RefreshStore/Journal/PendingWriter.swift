@@ -21,12 +21,10 @@ public final class PendingWriter: @unchecked Sendable {
 
   /// Starts the thread; nil when it cannot be started.
   public init?(files: HistoryFiles) {
-    guard let wake = try? PipeEnds(), let done = try? PipeEnds() else { return nil }
+    guard let wake = try? PipeEnds.signal(), let done = try? PipeEnds() else { return nil }
     self.files = files
     self.wake = wake
     self.done = done
-    wake.readEnd.setNonBlocking()
-    wake.writeEnd.setNonBlocking()
     // Not retained by its thread: deinit joins the thread (stop) before
     // anything the loop uses goes away.
     guard let started = QuietThread.start({ [unowned(unsafe) self] in self.loop() }) else { return nil }
@@ -131,13 +129,12 @@ public final class PendingWriter: @unchecked Sendable {
     var database: Database?
     var rows: [Int64: Int64] = [:]
     var descriptor = [pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
-    var scratch = [UInt8](repeating: 0, count: 256)
     var waiting: [LogRecord] = []
     var bulk: OpenBulk?
     let clock = RunClock()
     while true {
       _ = poll(&descriptor, 1, waiting.isEmpty || bulk != nil ? Self.batchMilliseconds : Self.retryMilliseconds)
-      while scratch.withUnsafeMutableBytes({ read(wake.readEnd.rawValue, $0.baseAddress, $0.count) }) > 0 {}
+      wake.discardUnread()
       waiting += queue.withLock { records -> [LogRecord] in
         defer { records.removeAll(keepingCapacity: true) }
         return records
