@@ -349,6 +349,7 @@ public final class HistoryRecorder: RunObserver {
     // so it is kept even when the database cannot take it now.
     let logged = appendEvent { .runEnd(sequence: $0, runID: $1, end) }
     let applied = journal?.drain() ?? false
+    journal?.checkpointSoon()
     if journal?.writerFailure != nil {
       // The database did not take records during the run: the run's end
       // does not wait for it either (it is in the pending log).

@@ -87,6 +87,36 @@ import Testing
     _ = store
   }
 
+  /// At a run's end the runner asks for a checkpoint: once the WAL has
+  /// passed 4 MiB (the writer thread's stream of file changes), the sync
+  /// thread folds it into the database, held or not; a smaller WAL is left
+  /// to the run's own last checkpoint.
+  @Test func anAskedCheckpointFoldsALargeWALIntoTheDatabaseOnTheSyncThread() throws {
+    let store = try database()
+    let sync = try #require(LogSync(files: HistoryFiles(database: path), alsoSyncing: nil))
+    sync.hold()
+    // Handled by the second iteration after the request, at the latest.
+    func askAndWait() {
+      let ticks = sync.ticks
+      sync.checkpointSoon()
+      #expect(waitUntil(seconds: 30) { sync.ticks >= ticks + 2 })
+    }
+    askAndWait()
+    #expect(sync.checkpoints == 0, "a small WAL is left alone")
+    try store.database.execute(
+      "PRAGMA wal_autocheckpoint = 0; CREATE TABLE test_bulk (b); INSERT INTO test_bulk VALUES (randomblob(6000000))")
+    func size(_ file: String) -> Int {
+      var info = stat()
+      return stat(file, &info) == 0 ? Int(info.st_size) : 0
+    }
+    #expect(size(path + "-wal") > LogSync.checkpointBytes)
+    #expect(size(path) < 1 << 20)
+    askAndWait()
+    #expect(sync.checkpoints == 1)
+    #expect(size(path) > 6_000_000, "the WAL's pages are in the database")
+    sync.stop()
+  }
+
   @Test func aFailedSyncKeepsTheCommitsPendingAndSaysWhy() throws {
     let store = try database()
     let sync = try #require(

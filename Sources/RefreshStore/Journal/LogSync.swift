@@ -42,6 +42,9 @@ public final class LogSync: @unchecked Sendable {
   private let wakes = Atomic<Int>(0)
   /// Set by ``hold()``: the timer no longer syncs; ``stop()`` still does.
   private let held = Atomic<Bool>(false)
+  private let stopping = Atomic<Bool>(false)
+  private let checkpointAsked = Atomic<Bool>(false)
+  private let checkpointsMade = Atomic<Int>(0)
   /// The errno of the first fdatasync that failed; 0 while none has.
   private let failedWith = Atomic<Int32>(0)
   /// fdatasync(2), or a stand-in that fails, for tests.
@@ -60,7 +63,7 @@ public final class LogSync: @unchecked Sendable {
   init?(files: HistoryFiles, alsoSyncing pending: FileDescriptor?, dataSync: @escaping @Sendable (Int32) -> Int32) {
     guard let log = try? FileDescriptor.open(files.writeAheadLog, O_RDONLY | O_NOFOLLOW),
       let status = try? log.status(), status.st_uid == geteuid(), (status.st_mode & S_IFMT) == S_IFREG,
-      let wake = try? PipeEnds()
+      let wake = try? PipeEnds.signal()
     else { return nil }
     self.log = log
     self.wake = wake
@@ -121,9 +124,23 @@ public final class LogSync: @unchecked Sendable {
   public func stop() {
     guard running else { return }
     running = false
+    stopping.store(true, ordering: .releasing)
     _ = writeFully(wake.writeEnd.rawValue, "x")
     pthread_join(thread, nil)
   }
+
+  /// Folds the WAL into the database now, on this thread, when it has
+  /// passed ``checkpointBytes``: at a run's end, once the writer thread
+  /// committed a stream of file changes, so that the WAL's sync and its
+  /// copy into the database run beside the run's last work (its seal)
+  /// rather than after it on the runner's thread. ``stop()`` waits for it.
+  public func checkpointSoon() {
+    checkpointAsked.store(true, ordering: .releasing)
+    _ = writeFully(wake.writeEnd.rawValue, "c")
+  }
+
+  /// How many checkpoints this thread has made (for tests).
+  public var checkpoints: Int { checkpointsMade.load(ordering: .acquiring) }
 
   private func loop() {
     var descriptors = [pollfd(fd: wake.readEnd.rawValue, events: Int16(POLLIN), revents: 0)]
@@ -131,8 +148,10 @@ public final class LogSync: @unchecked Sendable {
     var checkpointer: Database?
     while true {
       let ready = poll(&descriptors, 1, Self.intervalMilliseconds)
+      if ready > 0 { wake.discardUnread() }
+      let stopped = stopping.load(ordering: .acquiring)
       let target = committed.load(ordering: .acquiring)
-      if target > synced.load(ordering: .acquiring) && (ready > 0 || !held.load(ordering: .acquiring)) {
+      if target > synced.load(ordering: .acquiring) && (stopped || !held.load(ordering: .acquiring)) {
         // fsync errors are not to be retried as if the data were safe
         // (https://wiki.postgresql.org/wiki/Fsync_Errors): a failure is
         // kept and said, and these commits are never called durable.
@@ -148,16 +167,24 @@ public final class LogSync: @unchecked Sendable {
           _ = failedWith.compareExchange(
             expected: 0, desired: pendingSynced ? errno : pendingErrno, ordering: .acquiringAndReleasing)
         }
-        if let size = try? log.status().st_size, size > Self.checkpointBytes {
-          if checkpointer == nil {
-            checkpointer = try? Database(
-              path: files.database, create: false, noFollow: true, busyTimeoutMilliseconds: 0)
-          }
-          _ = try? checkpointer?.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        }
+        checkpointIfLarge(&checkpointer)
       }
+      if checkpointAsked.exchange(false, ordering: .acquiringAndReleasing) { checkpointIfLarge(&checkpointer) }
       wakes.add(1, ordering: .releasing)
-      if ready > 0 { return }
+      if stopped { return }
+    }
+  }
+
+  /// `PRAGMA wal_checkpoint(PASSIVE)` on this thread's own connection
+  /// (opened when first needed) once the WAL passes ``checkpointBytes``.
+  /// It syncs the WAL before copying it, and the database after.
+  private func checkpointIfLarge(_ checkpointer: inout Database?) {
+    guard let size = try? log.status().st_size, size > Self.checkpointBytes else { return }
+    if checkpointer == nil {
+      checkpointer = try? Database(path: files.database, create: false, noFollow: true, busyTimeoutMilliseconds: 0)
+    }
+    if (try? checkpointer?.execute("PRAGMA wal_checkpoint(PASSIVE)")) != nil {
+      checkpointsMade.add(1, ordering: .releasing)
     }
   }
 }

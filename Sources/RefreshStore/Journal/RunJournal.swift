@@ -81,6 +81,11 @@ public final class RunJournal {
   /// background syncs wait for it instead of running beside it.
   public func holdSyncs() { store.database.logSync?.hold() }
 
+  /// Once drained: a WAL the writer thread filled (a stream of file
+  /// changes) is synced and folded into the database on the log sync
+  /// thread, beside the run's last work, not after it (``LogSync/checkpointSoon()``).
+  public func checkpointSoon() { store.database.logSync?.checkpointSoon() }
+
   /// Ends the journal: empties the pending log when the database holds the
   /// run's end and every record before it (`runEndApplied`), and stops the
   /// log sync. Returns why a sync failed, if one did.
