@@ -349,7 +349,6 @@ public final class HistoryRecorder: RunObserver {
     // so it is kept even when the database cannot take it now.
     let logged = appendEvent { .runEnd(sequence: $0, runID: $1, end) }
     let applied = journal?.drain() ?? false
-    journal?.checkpointSoon()
     if journal?.writerFailure != nil {
       // The database did not take records during the run: the run's end
       // does not wait for it either (it is in the pending log).
@@ -360,6 +359,8 @@ public final class HistoryRecorder: RunObserver {
     // seal's commit (one sync; the log sync thread held); the pending log is emptied after it.
     let sealedNext = logged && !trouble.interrupted && store?.isSealed == true
     if sealedNext { journal?.holdSyncs() }
+    // After the hold: the sync thread's wake-up syncs nothing beside the seal's commit.
+    journal?.checkpointSoon()
     let finish = { (durable: Bool) in
       { (store: HistoryStore) throws in
         try store.writer.finishRun(

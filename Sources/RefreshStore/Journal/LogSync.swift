@@ -134,7 +134,9 @@ public final class LogSync: @unchecked Sendable {
   /// committed a stream of file changes, so that the WAL's sync and its
   /// copy into the database run beside the run's last work (its seal)
   /// rather than after it on the runner's thread. ``stop()`` waits for it.
+  /// A smaller WAL wakes nothing: the run's own checkpoint takes it.
   public func checkpointSoon() {
+    guard let size = try? log.status().st_size, size > Self.checkpointBytes else { return }
     checkpointAsked.store(true, ordering: .releasing)
     _ = writeFully(wake.writeEnd.rawValue, "c")
   }
