@@ -358,9 +358,7 @@ public final class HistoryRecorder: RunObserver {
     // A run whose end the pending log holds, and that will be sealed, is made durable by the
     // seal's commit (one sync; the log sync thread held); the pending log is emptied after it.
     let sealedNext = logged && !trouble.interrupted && store?.isSealed == true
-    if sealedNext { journal?.holdSyncs() }
-    // After the hold: the sync thread's wake-up syncs nothing beside the seal's commit.
-    journal?.checkpointSoon()
+    journal?.endComing(sealed: sealedNext)
     let finish = { (durable: Bool) in
       { (store: HistoryStore) throws in
         try store.writer.finishRun(

@@ -77,14 +77,17 @@ public final class RunJournal {
     return drained && unwritten.isEmpty
   }
 
-  /// The run's end comes with a durable commit next (its seal): the
-  /// background syncs wait for it instead of running beside it.
-  public func holdSyncs() { store.database.logSync?.hold() }
-
-  /// Once drained: a WAL the writer thread filled (a stream of file
-  /// changes) is synced and folded into the database on the log sync
-  /// thread, beside the run's last work, not after it (``LogSync/checkpointSoon()``).
-  public func checkpointSoon() { store.database.logSync?.checkpointSoon() }
+  /// The run's end comes next, once drained. When it comes with a durable
+  /// commit (its seal, `sealed`), the background syncs wait for it instead
+  /// of running beside it. Then a WAL the writer thread filled (a stream of
+  /// file changes) is synced and folded into the database on the log sync
+  /// thread, beside the run's last work, not after it
+  /// (``LogSync/checkpointSoon()``); asked after the hold, so that its
+  /// wake-up syncs nothing beside the seal's commit.
+  public func endComing(sealed: Bool) {
+    if sealed { store.database.logSync?.hold() }
+    store.database.logSync?.checkpointSoon()
+  }
 
   /// Ends the journal: empties the pending log when the database holds the
   /// run's end and every record before it (`runEndApplied`), and stops the
