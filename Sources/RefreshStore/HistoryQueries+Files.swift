@@ -66,21 +66,21 @@ extension HistoryQueries {
 
   /// Every watched path's last recorded state.
   public func fileStates() throws -> [String: StoredFileState] {
-    var states: [String: StoredFileState] = [:]
-    for (path, stored) in try database.rows(
+    let count = try database.firstRow("SELECT count(*) FROM file_state") { $0.int64(0) } ?? 0
+    var states = [String: StoredFileState](minimumCapacity: Int(count))
+    let statement = try database.statement(
       """
       SELECT path, file_kind, device, inode, size, mtime_ns, ctime_ns, mode, owner, grp, sha256, secret
       FROM file_state
-      """, [],
-      { row in
-        let state = FileState(
-          kind: FileState.Kind(rawValue: row.text(1)) ?? .special, device: row.int64(2), inode: row.int64(3),
-          size: row.int64(4), modified: row.int64(5),
-          changed: row.int64(6), mode: row.int64(7), owner: row.int64(8), group: row.int64(9))
-        return (row.text(0), StoredFileState(state: state, sha256: row.optionalText(10), secret: row.int64(11) != 0))
-      })
-    {
-      states[path] = stored
+      """)
+    defer { statement.reset() }
+    while try statement.step() {
+      let state = FileState(
+        kind: FileState.Kind(rawValue: statement.text(1)) ?? .special, device: statement.int64(2),
+        inode: statement.int64(3), size: statement.int64(4), modified: statement.int64(5),
+        changed: statement.int64(6), mode: statement.int64(7), owner: statement.int64(8), group: statement.int64(9))
+      states[statement.text(0)] = StoredFileState(
+        state: state, sha256: statement.optionalText(10), secret: statement.int64(11) != 0)
     }
     return states
   }

@@ -34,6 +34,20 @@ public final class HistoryStore {
   public var writer: RunWriter { RunWriter(database: database) }
   /// Reads the history.
   public var queries: HistoryQueries { HistoryQueries(database: database) }
+
+  /// ``HistoryQueries/fileStates()`` read on a thread of its own, on a
+  /// connection of its own, while the caller goes on (a refresh's start
+  /// lists the watched paths meanwhile: with many files, each takes about
+  /// as long as the other).
+  public func fileStatesAside() -> Background<Result<[String: StoredFileState], any Error>> {
+    let sibling: Connection
+    do {
+      sibling = Connection(database: try database.sibling())
+    } catch {
+      return Background { .failure(error) }
+    }
+    return Background { Result { try HistoryQueries(database: sibling.database).fileStates() } }
+  }
   /// Keeps the history bounded.
   public var retention: Retention { Retention(database: database) }
 

@@ -74,6 +74,8 @@ struct FileChangeWatch {
   private var recorded = 0
   /// Watched roots found missing (or not directories) at the start.
   private(set) var missingRoots: [String] = []
+  /// The listing ``scanAtStart()`` made, until ``start(stored:watchedBefore:)`` takes it.
+  private var startSnapshot: TreeSnapshot?
   var watch: FileWatchRecord
 
   /// What recording a script's changes while it runs left for its end.
@@ -117,31 +119,48 @@ struct FileChangeWatch {
 
   // MARK: - Boundaries
 
-  /// The run starts: changes made since the paths' last recorded states
-  /// (`before_run`), and the baseline of paths no run watched before.
-  mutating func start(stored: [String: StoredFileState], watchedBefore: [String]) -> [FileChangeRecord] {
+  /// The run starts: the watch is set up and the watched paths listed,
+  /// before any script runs (the history's last states can be read
+  /// meanwhile, for ``start(stored:watchedBefore:)``).
+  mutating func scanAtStart() {
     if settings.method != .scan {
       // The scan marks each directory before listing it: an entry made
       // after the listing is an event, one made before it is listed.
       watcher = try? FanotifyWatcher(scope: settings.scope, readsContinuously: settings.readsEventsContinuously)
       if watcher != nil { watch.method = .fanotify }
     }
-    let snapshot = scan()
+    startSnapshot = scan()
+  }
+
+  /// The changes made since the paths' last recorded states (`before_run`),
+  /// and the baseline of paths no run watched before, from the listing
+  /// ``scanAtStart()`` made (made now if it was not).
+  mutating func start(stored: [String: StoredFileState], watchedBefore: [String]) -> [FileChangeRecord] {
+    if startSnapshot == nil { scanAtStart() }
+    let snapshot = startSnapshot ?? TreeSnapshot()
+    startSnapshot = nil
     missingRoots = snapshot.missingRoots
     let old = settings.scope.paths.filter { watchedBefore.contains($0) }
-    let isOld = { (path: String) in old.contains { path == $0 || path.hasPrefix($0 + "/") } }
-    var before: [String: FileState] = [:]
+    let allOld = old.count == settings.scope.paths.count
+    let oldDirectories = old.map { $0 + "/" }
+    let isOld = { (path: String) in
+      old.contains(path) || oldDirectories.contains { path.hasPrefix($0) }
+    }
+    var before = [String: FileState](minimumCapacity: stored.count)
+    recordedDigests.reserveCapacity(stored.count)
     for (path, entry) in stored where isOld(path) {
       before[path] = entry.state
       if let digest = entry.sha256 { recordedDigests[path] = digest }
     }
     var oldSnapshot = snapshot
-    oldSnapshot.states = snapshot.states.filter { isOld($0.key) }
+    if !allOld { oldSnapshot.states = snapshot.states.filter { isOld($0.key) } }
     let now = clock.wallMicroseconds()
     var records = TreeComparison.changes(from: before, to: oldSnapshot).compactMap {
       record($0, found: .beforeRun, by: nil, at: now)
     }
-    for path in snapshot.states.keys.sorted() where !isOld(path) {
+    // Every path under a root watched before is old: no new path to list.
+    let new = allOld ? [] : snapshot.states.keys.filter { !isOld($0) }.sorted()
+    for path in new {
       guard let state = snapshot.states[path] else { continue }
       let change = PathChange(path: path, kind: .created, renamedFrom: nil, state: state, previous: nil)
       if let baseline = record(change, found: .baseline, by: nil, at: now) { records.append(baseline) }

@@ -8,16 +8,19 @@ extension HistoryRecorder {
   /// their baseline), and starts watching them for this run.
   func startWatchingFiles() {
     guard let watchSettings = settings.watch, let store, journal != nil else { return }
+    // The last states are read on another thread while this one lists the watched paths.
+    let loading = store.fileStatesAside()
+    var watch = FileChangeWatch(settings: watchSettings, key: settings.secretKey, known: inputs.knownSecrets)
+    watch.scanAtStart()
     let stored: [String: StoredFileState]
     let watchedBefore: [String]?
     do {
-      stored = try store.queries.fileStates()
+      stored = try loading.value.get()
       watchedBefore = try store.queries.lastWatchedPaths()
     } catch {
       warn("history: cannot read the watched files' last states (\(error)); files are not watched in this run")
       return
     }
-    var watch = FileChangeWatch(settings: watchSettings, key: settings.secretKey, known: inputs.knownSecrets)
     let records = watch.start(stored: stored, watchedBefore: watchedBefore ?? [])
     for root in watch.missingRoots {
       warn(
