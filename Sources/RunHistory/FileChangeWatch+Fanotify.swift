@@ -76,18 +76,23 @@ extension FileChangeWatch {
     let cutoff = clock.monotonicNanoseconds() - FanotifyWatcher.quietNanoseconds
     // The last event at each path or below it (a directory is quiet only
     // when what it holds is), and the paths a rename involves.
-    var latest: [String: Int64] = [:]
+    var latest = [String: Int64](minimumCapacity: touches.count)
     var renamed = Set<String>()
+    // The last event below each directory that holds a touched path: the
+    // directories above are walked once each, not once for every path.
+    var below: [Substring: Int64] = [:]
     for touch in touches {
       latest[touch.path] = max(latest[touch.path] ?? 0, touch.seenAt)
       if let to = touch.renamedTo {
         renamed.insert(to)
         renamed.insert(touch.path)
       }
+      if let parent = Self.parent(of: touch.path) { below[parent] = max(below[parent] ?? 0, touch.seenAt) }
     }
-    for touch in touches {
-      for above in Self.ancestors(of: touch.path) where latest[above] != nil {
-        latest[above] = max(latest[above]!, touch.seenAt)
+    for (parent, seenAt) in below {
+      let directory = String(parent)
+      for above in [directory] + Self.ancestors(of: directory) where latest[above] != nil {
+        latest[above] = max(latest[above]!, seenAt)
       }
     }
     streamed.held = []
@@ -95,11 +100,19 @@ extension FileChangeWatch {
     for touch in touches {
       let settled =
         touch.renamedTo == nil && latest[touch.path, default: 0] <= cutoff
-        && !renamed.contains(touch.path) && !Self.ancestors(of: touch.path).contains(where: renamed.contains)
+        && (renamed.isEmpty
+          || (!renamed.contains(touch.path) && !Self.ancestors(of: touch.path).contains(where: renamed.contains)))
       if settled { quiet.append(touch) } else { streamed.held.append(touch) }
     }
     watcher.holds(!streamed.held.isEmpty)
     return changes(touched: quiet)
+  }
+
+  /// The directory holding `path` (the first of ``ancestors(of:)``); nil
+  /// for a path at the top.
+  static func parent(of path: String) -> Substring? {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")), slash != path.startIndex else { return nil }
+    return path[..<slash]
   }
 
   /// The directories above `path`, nearest first.

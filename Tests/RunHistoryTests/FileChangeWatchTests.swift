@@ -146,4 +146,15 @@ import Testing
     let second = watch.scriptEnded("20-b", in: .configure, durationNanoseconds: 0)
     #expect(second.map { "\($0.path.dropFirst(etc.count + 1)) \($0.script ?? "-")" } == ["b.conf 20-b"])
   }
+
+  /// The directory a streamed path is grouped under is the first of the
+  /// directories above it, for every shape of path.
+  @Test func aPathsParentIsTheFirstDirectoryAboveIt() {
+    for path in ["/etc/nova/nova.conf", "/etc/a", "/top", "/a//b", "/a/b/", "relative/x", "none"] {
+      #expect(
+        FileChangeWatch.parent(of: path).map(String.init) == FileChangeWatch.ancestors(of: path).first { _ in true })
+    }
+    #expect(FileChangeWatch.parent(of: "/etc/nova/nova.conf") == "/etc/nova")
+    #expect(FileChangeWatch.parent(of: "/top") == nil)
+  }
 }
