@@ -477,3 +477,5 @@ int orc_filesystem_id(int fd, unsigned long long *fsid) {
   *fsid = orc_fsid_value(&kernel);
   return 0;
 }
+
+int orc_open_noatime_flag(void) { return O_NOATIME; }

@@ -16,13 +16,13 @@ public struct FileContent: Sendable {
   public let binary: Bool
 
   /// Reads `path`, which a scan found as a regular file: opened without
-  /// following a link and without waiting (a FIFO swapped in is refused, not
-  /// waited on), its first `limit` bytes kept and all of it digested (with
+  /// following a link, without waiting (a FIFO swapped in is refused, not
+  /// waited on) and without touching its access time, its first `limit` bytes kept and all of it digested (with
   /// `key` too when given).
   /// - Throws: ``SystemError`` when it cannot be opened or read, or is no
   ///   longer a regular file.
   public static func read(_ path: String, limit: Int, key: [UInt8]?) throws(SystemError) -> FileContent {
-    let file = try SmallFile.openRegular(path, followingLinks: false)
+    let file = try SmallFile.openRegular(path, followingLinks: false, leavingAccessTime: true)
     let state = FileState(try file.status())
     var kept: [UInt8] = []
     var whole = true

@@ -1,3 +1,5 @@
+import CSystemShims
+
 /// Reads files through one loop: whole (up to a limit) or chunk by chunk.
 ///
 /// Only regular files are read: a FIFO, a device or a socket at the path is
@@ -35,8 +37,24 @@ public enum SmallFile {
   }
 
   /// Opens `path` for reading without waiting, and only if it is a regular file.
-  public static func openRegular(_ path: String, followingLinks: Bool = true) throws(SystemError) -> FileDescriptor {
-    let file = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | (followingLinks ? 0 : O_NOFOLLOW))
+  ///
+  /// `leavingAccessTime`: the read does not touch the file's access time
+  /// (`O_NOATIME`, for the file's owner or root; anyone else opens it as
+  /// usual). A file just rewritten has its access time behind its
+  /// modification time, so under `relatime` every such read would write the
+  /// inode: a watcher reading thousands of files a script rewrote would
+  /// journal an inode each, beside the script, and change what `ls -lu` shows.
+  public static func openRegular(
+    _ path: String, followingLinks: Bool = true, leavingAccessTime: Bool = false
+  ) throws(SystemError) -> FileDescriptor {
+    let flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | (followingLinks ? 0 : O_NOFOLLOW)
+    let file: FileDescriptor
+    do throws(SystemError) {
+      file = try FileDescriptor.open(path, flags | (leavingAccessTime ? orc_open_noatime_flag() : 0))
+    } catch {
+      guard leavingAccessTime, error.code == EPERM else { throw error }
+      file = try FileDescriptor.open(path, flags)
+    }
     guard try file.status().st_mode & S_IFMT == S_IFREG else {
       throw SystemError(call: "open", code: EINVAL, subject: path, explanation: "not a regular file")
     }

@@ -71,6 +71,9 @@ void orc_use_descriptor_walk(int walk);
 /// pipe2(2) with O_CLOEXEC. Returns 0 or -1/errno.
 int orc_pipe_cloexec(int descriptors[2]);
 
+/// O_NOATIME, which glibc shows only to _GNU_SOURCE.
+int orc_open_noatime_flag(void);
+
 /// Whether the signal's disposition is SIG_IGN (inherited across exec).
 int orc_signal_is_ignored(int signo);
 
