@@ -197,4 +197,20 @@ import Testing
     let written = Set(watcher.collect().touches.map(\.path))
     #expect(written == [root + "/made/deeper/a.conf", root + "/moved/deeper/b.conf"])
   }
+
+  /// Reading a changed file for the record leaves its access time as it
+  /// was: under relatime, a plain read of a file whose access time is
+  /// behind its modification time would move it.
+  @Test func readingAFileForTheRecordLeavesItsAccessTime() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.write("etc/nova.conf", "[DEFAULT]\n")
+    // Accessed an hour before it was last modified.
+    var times = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil), tv_nsec: 0)]
+    #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+    let content = try FileContent.read(path, limit: 1 << 20, key: nil)
+    #expect(content.bytes == Array("[DEFAULT]\n".utf8))
+    var after = stat()
+    #expect(stat(path, &after) == 0)
+    #expect(after.st_atim.tv_sec == times[0].tv_sec)
+  }
 }
