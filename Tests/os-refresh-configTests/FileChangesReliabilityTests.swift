@@ -3,6 +3,8 @@ import RefreshVocabulary
 import TestSupport
 import Testing
 
+@testable import RefreshStore
+
 /// Watching files never stops a refresh: a killed run keeps what it
 /// recorded, and a full disk, a read-only history, unreadable or vanished
 /// files, special files, link loops and missing paths each cost at most one
@@ -80,6 +82,23 @@ import Testing
     let result = node.refresh()
     #expect(result.status == 0)
     #expect(warnings(result).count == 1, "\(result.stderr)")
+  }
+
+  /// The watched files' last states cannot be read (read on a thread and
+  /// connection of their own at the run's start): one clear line, this run
+  /// watches nothing, and the refresh goes on.
+  @Test func lastStatesThatCannotBeReadCostOneWarningAndTheRefreshGoesOn() throws {
+    let node = WatchedNode(method: .fanotify)
+    node.base.script("configure.d/10-writes", "echo $$ > \(node.etc)/pid.conf")
+    #expect(node.refresh().status == 0)
+    try Database(path: node.fixture.database, create: false).execute("DROP TABLE file_state")
+    let result = node.refresh()
+    #expect(result.status == 0)
+    let said = warnings(result).map { String($0.split(separator: "] ", maxSplits: 2).last ?? "") }
+    #expect(said.count == 1, "\(result.stderr)")
+    #expect(said.first?.hasPrefix("history: cannot read the watched files' last states (") == true)
+    #expect(said.first?.hasSuffix("); files are not watched in this run") == true)
+    #expect(try node.fixture.runs([]).first?.status == .success)
   }
 
   /// As an unprivileged user (no fanotify: the scan is chosen by itself), a
