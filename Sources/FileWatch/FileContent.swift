@@ -17,8 +17,8 @@ public struct FileContent: Sendable {
 
   /// Reads `path`, which a scan found as a regular file: opened without
   /// following a link, without waiting (a FIFO swapped in is refused, not
-  /// waited on) and without touching its access time, its first `limit` bytes kept and all of it digested (with
-  /// `key` too when given).
+  /// waited on) and without touching its access time, its first `limit`
+  /// bytes kept and all of it digested (with `key` too when given).
   /// - Throws: ``SystemError`` when it cannot be opened or read, or is no
   ///   longer a regular file.
   public static func read(_ path: String, limit: Int, key: [UInt8]?) throws(SystemError) -> FileContent {

@@ -90,8 +90,7 @@ extension FileChangeWatch {
       if let parent = Self.parent(of: touch.path) { below[parent] = max(below[parent] ?? 0, touch.seenAt) }
     }
     for (parent, seenAt) in below {
-      let directory = String(parent)
-      for above in [directory] + Self.ancestors(of: directory) where latest[above] != nil {
+      for above in Self.directories(from: String(parent)) where latest[above] != nil {
         latest[above] = max(latest[above]!, seenAt)
       }
     }
@@ -116,11 +115,11 @@ extension FileChangeWatch {
   }
 
   /// The directories above `path`, nearest first.
-  static func ancestors(of path: String) -> some Sequence<String> {
-    sequence(first: path) { current in
-      guard let slash = current.utf8.lastIndex(of: UInt8(ascii: "/")), slash != current.startIndex else { return nil }
-      return String(current[..<slash])
-    }.dropFirst()
+  static func ancestors(of path: String) -> some Sequence<String> { directories(from: path).dropFirst() }
+
+  /// `directory` and the directories above it, nearest first.
+  private static func directories(from directory: String) -> some Sequence<String> {
+    sequence(first: directory) { parent(of: $0).map(String.init) }
   }
 
   /// The changes to the paths `touches` name, attributed by their origins.

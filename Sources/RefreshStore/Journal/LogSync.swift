@@ -152,6 +152,7 @@ public final class LogSync: @unchecked Sendable {
       let ready = poll(&descriptors, 1, Self.intervalMilliseconds)
       if ready > 0 { wake.discardUnread() }
       let stopped = stopping.load(ordering: .acquiring)
+      var checkpointDue = checkpointAsked.exchange(false, ordering: .acquiringAndReleasing)
       let target = committed.load(ordering: .acquiring)
       if target > synced.load(ordering: .acquiring) && (stopped || !held.load(ordering: .acquiring)) {
         // fsync errors are not to be retried as if the data were safe
@@ -169,9 +170,9 @@ public final class LogSync: @unchecked Sendable {
           _ = failedWith.compareExchange(
             expected: 0, desired: pendingSynced ? errno : pendingErrno, ordering: .acquiringAndReleasing)
         }
-        checkpointIfLarge(&checkpointer)
+        checkpointDue = true
       }
-      if checkpointAsked.exchange(false, ordering: .acquiringAndReleasing) { checkpointIfLarge(&checkpointer) }
+      if checkpointDue { checkpointIfLarge(&checkpointer) }
       wakes.add(1, ordering: .releasing)
       if stopped { return }
     }
