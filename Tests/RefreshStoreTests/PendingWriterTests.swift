@@ -7,9 +7,10 @@ import Testing
 @testable import RefreshStore
 
 /// The writer thread's held transaction: a stream of file changes goes into
-/// one open transaction; when a change in it fails, nothing of it is kept
-/// and every change of it is applied again, once, when the database takes
-/// records again.
+/// one open transaction, and what comes after them (a script's end) joins
+/// it before it is committed; when a record in it fails, nothing of it is
+/// kept and every record of it is applied again, once, when the database
+/// takes records again.
 @Suite struct PendingWriterTests {
   let folder = TemporaryDirectory("orc-writer")
   var path: String { folder.url("db/history.sqlite") }
@@ -39,12 +40,22 @@ import Testing
     }
   }
 
-  @Test func aHeldTransactionThatFailsIsRolledBackAndAppliedAgainWhole() throws {
+  /// A history with one run begun: the store, and the run's id.
+  func historyWithARun() throws -> (HistoryStore, Int64) {
     let store = try HistoryStore.openForRecording(at: path, now: 0).store
     let run = try store.writer.beginRun(
       RunStart(
         startedAt: 1, baseDirectory: "/b", hostname: "node", pid: 1, bootID: "boot", processStart: 1,
         version: "test", commandLine: [], plannedScripts: 1, inputs: []))
+    return (store, run)
+  }
+
+  static func count(_ table: String, in database: Database) throws -> Int64? {
+    try database.firstRow("SELECT count(*) FROM \(table)") { $0.int64(0) }
+  }
+
+  @Test func aHeldTransactionThatFailsIsRolledBackAndAppliedAgainWhole() throws {
+    let (store, run) = try historyWithARun()
     // The 16th change fails, as a full disk would, until the test lets it in.
     try store.database.execute(
       """
@@ -61,18 +72,44 @@ import Testing
     #expect(waitUntil(seconds: 30) { writer.failed != nil })
     #expect(writer.failed?.contains("refused by the test") == true)
     // Nothing of the failed transaction is in the database.
-    #expect(try store.database.firstRow("SELECT count(*) FROM file_changes") { $0.int64(0) } == 0)
+    #expect(try Self.count("file_changes", in: store.database) == 0)
     try store.database.execute("DROP TRIGGER test_refuse")
     #expect(writer.drain(seconds: 30))
     let paths = try store.database.rows("SELECT path FROM file_changes WHERE run_id = ? ORDER BY id", [.integer(run)]) {
       $0.text(0)
     }
     #expect(paths == (0..<20).map { "/w/f\($0)" }, "every change once, in order")
-    #expect(try store.database.firstRow("SELECT count(*) FROM file_state") { $0.int64(0) } == 20)
+    #expect(try Self.count("file_state", in: store.database) == 20)
     // Each text is referred to by its version and by the path's state.
     let references = try store.database.rows(
       "SELECT refs FROM contents WHERE id IN (SELECT content_id FROM file_changes)"
     ) { $0.int64(0) }
     #expect(references == Array(repeating: 2, count: 20))
+  }
+
+  /// The changes held open and the record after them are one transaction:
+  /// when the record after them fails, the changes are not kept either,
+  /// and all of it is applied once the database takes it.
+  @Test func theRecordAfterHeldChangesIsCommittedWithThem() throws {
+    let (store, run) = try historyWithARun()
+    try store.database.execute(
+      """
+      CREATE TRIGGER test_refuse BEFORE INSERT ON phases
+      BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+      """)
+    let writer = try #require(PendingWriter(files: HistoryFiles(database: path)))
+    defer { writer.stop() }
+    writer.submit((0..<10).map { Self.change($0, run: run) })
+    #expect(waitUntil(seconds: 30) { Self.writeLocked(store.database) }, "the writer holds its transaction open")
+    let phase = PhaseRecord(
+      phase: .configure, status: .success, startedAt: 1, finishedAt: 2, durationMicroseconds: 1)
+    writer.submit([.phase(sequence: 11, runID: run, phase)])
+    #expect(waitUntil(seconds: 30) { writer.failed != nil })
+    #expect(try Self.count("file_changes", in: store.database) == 0, "the held changes went with the phase")
+    try store.database.execute("DROP TRIGGER test_refuse")
+    #expect(writer.drain(seconds: 30))
+    #expect(try Self.count("file_changes", in: store.database) == 10)
+    #expect(try Self.count("phases", in: store.database) == 1)
+    #expect(try Self.count("file_state", in: store.database) == 10)
   }
 }

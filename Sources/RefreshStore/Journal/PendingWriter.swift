@@ -85,33 +85,35 @@ public final class PendingWriter: @unchecked Sendable {
   }
 
   /// Applies `waiting`: file changes alone into the open bulk transaction
-  /// (begun for them), anything else in a transaction of its own after the
-  /// bulk one is committed; the bulk one is committed too once it is old
-  /// or large enough, or someone waits for the queue to empty.
+  /// (begun for them), kept open until it is old or large enough, or
+  /// someone waits for the queue to empty; anything else joins the open
+  /// bulk transaction, which is then committed at once (the changes found
+  /// at a script's end, with the script's end, rewrite many of the pages
+  /// the bulk holds: one commit writes them once), or goes in a
+  /// transaction of its own when none is open.
   private func apply(
     _ waiting: inout [LogRecord], bulk: inout OpenBulk?, rows: inout [Int64: Int64], database: Database, now: Int64
   ) throws {
     let onlyChanges = waiting.allSatisfy { if case .fileChange = $0 { true } else { false } }
-    if onlyChanges, !waiting.isEmpty {
-      if bulk == nil {
-        try database.begin()
-        bulk = OpenBulk(since: now)
-      }
-      try RunWriter(database: database).applyInTransaction(waiting, rows: &rows)
-      bulk!.records += waiting
+    guard bulk != nil || (onlyChanges && !waiting.isEmpty) else {
+      // A failed transaction wrote nothing: the whole batch is tried again.
+      try RunWriter(database: database).apply(waiting, rows: &rows)
       waiting.removeAll()
+      return
     }
-    if let open = bulk {
-      let due =
-        !onlyChanges || now - open.since >= Self.bulkMilliseconds * 1_000_000 || open.records.count >= Self.bulkCount
-        || drainRequested.load(ordering: .acquiring) || stopRequested.load(ordering: .acquiring)
-      guard due else { return }
-      try database.commit()
-      bulk = nil
+    if bulk == nil {
+      try database.begin()
+      bulk = OpenBulk(since: now)
     }
-    // A failed transaction wrote nothing: the whole batch is tried again.
-    try RunWriter(database: database).apply(waiting, rows: &rows)
+    try RunWriter(database: database).applyInTransaction(waiting, rows: &rows)
+    bulk!.records += waiting
     waiting.removeAll()
+    let due =
+      !onlyChanges || now - bulk!.since >= Self.bulkMilliseconds * 1_000_000 || bulk!.records.count >= Self.bulkCount
+      || drainRequested.load(ordering: .acquiring) || stopRequested.load(ordering: .acquiring)
+    guard due else { return }
+    try database.commit()
+    bulk = nil
   }
 
   /// How long the thread waits for a lock another process holds, and then
