@@ -127,7 +127,7 @@ let package = Package(
       dependencies: ["CSystemShims", "RefreshRunner", "RefreshVocabulary", "SystemInterface", "TestSupport"]
     ),
     .testTarget(
-      name: "RefreshStoreTests", dependencies: ["SystemInterface", "ContentEncoding", "CSystemShims", "FileWatch", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
+      name: "RefreshStoreTests", dependencies: ["SystemInterface", "ContentEncoding", "CSQLite", "CSystemShims", "FileWatch", "RefreshStore", "RefreshVocabulary", "TestSupport"]),
     .testTarget(
       name: "RunHistoryTests",
       dependencies: ["FileWatch", "SecretHiding", "ContentEncoding", "RunHistory", "RefreshRunner", "RefreshStore", "RefreshVocabulary", "SystemInterface", "TestSupport"]

@@ -7,3 +7,12 @@
 #ifndef SQLITE_OPEN_EXRESCODE
 #define SQLITE_OPEN_EXRESCODE 0x02000000
 #endif
+
+/* SQLite counts every allocation for sqlite3_memory_used() (which we never
+   read) under a global mutex: the history's writer thread and the runner
+   would take it on each malloc and free. sqlite3_config() is variadic, so
+   Swift calls it through here, before SQLite is first used; later it
+   returns SQLITE_MISUSE and changes nothing. */
+static inline int orc_sqlite_stop_counting_memory(void) {
+  return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}

@@ -42,7 +42,12 @@ package final class Database {
     try self.init(opening: name, path: path, flags: flags, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
   }
 
+  /// Done once, before the first connection: SQLite's allocation counts
+  /// (a global mutex on every allocation) are off; we never read them.
+  private static let configured: Void = { _ = orc_sqlite_stop_counting_memory() }()
+
   private init(opening name: String, path: String, flags: Int32, busyTimeoutMilliseconds: Int32) throws(SQLiteError) {
+    _ = Self.configured
     var opened: OpaquePointer?
     let status = sqlite3_open_v2(name, &opened, flags, nil)
     guard let opened else {
