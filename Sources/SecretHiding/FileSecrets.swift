@@ -179,9 +179,11 @@ extension FileSecrets {
     path: String, bytes: [UInt8]?, binary: Bool, sha256: String, keyedSHA256: String?, key: [UInt8]?,
     spans: CredentialSpans
   ) -> KeptFileContent {
-    let keyed =
+    // Computed only for a file whose digest is kept keyed (most are not).
+    var keyed: String? {
       (keyedSHA256 ?? key.flatMap { key in bytes.map { ContentDigest.hmacSHA256Hex(key: key, $0) } })
-      .map { ContentDigest.keyedPrefix + $0 }
+        .map { ContentDigest.keyedPrefix + $0 }
+    }
     if isSecretPath(path) || bytes.map(holdsPrivateKey) == true {
       return KeptFileContent(content: nil, sha256: keyed, secret: true)
     }
