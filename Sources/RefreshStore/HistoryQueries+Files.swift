@@ -64,23 +64,38 @@ extension HistoryQueries {
     return FileVersion(id: row.int64(0), runID: row.int64(1), record: record, hasContent: row.int64(17) != 0)
   }
 
-  /// Every watched path's last recorded state.
-  public func fileStates() throws -> [String: StoredFileState] {
-    let count = try database.firstRow("SELECT count(*) FROM file_state") { $0.int64(0) } ?? 0
-    var states = [String: StoredFileState](minimumCapacity: Int(count))
+  /// The last recorded states of the paths under `roots` (each root, and
+  /// what lies below it), read by ranges of the state's key: states kept
+  /// for paths no longer watched cost nothing. May hold a few paths beside
+  /// a root (`/etc-old` beside `/etc`): callers keep only their scope's.
+  public func fileStates(under roots: [String]) throws -> [String: StoredFileState] {
+    // Byte order: every path below `root` lies between it and `root` + "0"
+    // ("/" + 1); the root "/" is everything.
+    let ranges = roots.map { root in root == "/" ? ("", "\u{10FFFF}") : (root, root + "0") }
+    var count: Int64 = 0
+    for (low, high) in ranges {
+      count += try database.firstRow(
+        "SELECT count(*) FROM file_state WHERE path >= ? AND path < ?", [.text(low), .text(high)]
+      ) { $0.int64(0) } ?? 0
+    }
+    var states = [String: StoredFileState](minimumCapacity: Int(clamping: count))
     let statement = try database.statement(
       """
       SELECT path, file_kind, device, inode, size, mtime_ns, ctime_ns, mode, owner, grp, sha256, secret
-      FROM file_state
+      FROM file_state WHERE path >= ? AND path < ?
       """)
     defer { statement.reset() }
-    while try statement.step() {
-      let state = FileState(
-        kind: FileState.Kind(rawValue: statement.text(1)) ?? .special, device: statement.int64(2),
-        inode: statement.int64(3), size: statement.int64(4), modified: statement.int64(5),
-        changed: statement.int64(6), mode: statement.int64(7), owner: statement.int64(8), group: statement.int64(9))
-      states[statement.text(0)] = StoredFileState(
-        state: state, sha256: statement.optionalText(10), secret: statement.int64(11) != 0)
+    for (low, high) in ranges {
+      statement.reset()
+      try statement.bind([.text(low), .text(high)])
+      while try statement.step() {
+        let state = FileState(
+          kind: FileState.Kind(rawValue: statement.text(1)) ?? .special, device: statement.int64(2),
+          inode: statement.int64(3), size: statement.int64(4), modified: statement.int64(5),
+          changed: statement.int64(6), mode: statement.int64(7), owner: statement.int64(8), group: statement.int64(9))
+        states[statement.text(0)] = StoredFileState(
+          state: state, sha256: statement.optionalText(10), secret: statement.int64(11) != 0)
+      }
     }
     return states
   }

@@ -35,18 +35,18 @@ public final class HistoryStore {
   /// Reads the history.
   public var queries: HistoryQueries { HistoryQueries(database: database) }
 
-  /// ``HistoryQueries/fileStates()`` read on a thread of its own, on a
-  /// connection of its own, while the caller goes on (a refresh's start
+  /// ``HistoryQueries/fileStates(under:)`` read on a thread of its own, on
+  /// a connection of its own, while the caller goes on (a refresh's start
   /// lists the watched paths meanwhile: with many files, each takes about
   /// as long as the other).
-  public func fileStatesAside() -> Background<Result<[String: StoredFileState], any Error>> {
+  public func fileStatesAside(under roots: [String]) -> Background<Result<[String: StoredFileState], any Error>> {
     let sibling: Connection
     do {
       sibling = Connection(database: try database.sibling())
     } catch {
       return Background { .failure(error) }
     }
-    return Background { Result { try HistoryQueries(database: sibling.database).fileStates() } }
+    return Background { Result { try HistoryQueries(database: sibling.database).fileStates(under: roots) } }
   }
   /// Keeps the history bounded.
   public var retention: Retention { Retention(database: database) }

@@ -37,7 +37,7 @@ public struct DriftReport: Sendable, Equatable {
     let paths = given.isEmpty ? (try queries.lastWatchedPaths() ?? []) : given
     let own = WatchScope.pattern(forFilesStartingWith: history)
     let scope = WatchScope(paths: paths, excludes: WatchScope.defaultExcludes + [own] + excludes)
-    let stored = try queries.fileStates()
+    let stored = try queries.fileStates(under: paths)
     let inScope = stored.filter { scope.contains($0.key) }
     let snapshot = TreeScan.scan(scope)
     let spans = CredentialSpans()

@@ -8,20 +8,27 @@ extension HistoryRecorder {
   /// their baseline), and starts watching them for this run.
   func startWatchingFiles() {
     guard let watchSettings = settings.watch, let store, journal != nil else { return }
-    // The last states are read on another thread while this one lists the watched paths.
-    let loading = store.fileStatesAside()
+    let cannotRead = { (error: any Error) in
+      self.warn("history: cannot read the watched files' last states (\(error)); files are not watched in this run")
+    }
+    let watchedBefore: [String]
+    do {
+      watchedBefore = try store.queries.lastWatchedPaths() ?? []
+    } catch {
+      return cannotRead(error)
+    }
+    // The last states of the roots watched before (the only ones compared)
+    // are read on another thread while this one lists the watched paths.
+    let loading = store.fileStatesAside(under: watchSettings.scope.paths.filter(watchedBefore.contains))
     var watch = FileChangeWatch(settings: watchSettings, key: settings.secretKey, known: inputs.knownSecrets)
     watch.scanAtStart()
     let stored: [String: StoredFileState]
-    let watchedBefore: [String]?
     do {
       stored = try loading.value.get()
-      watchedBefore = try store.queries.lastWatchedPaths()
     } catch {
-      warn("history: cannot read the watched files' last states (\(error)); files are not watched in this run")
-      return
+      return cannotRead(error)
     }
-    let records = watch.start(stored: stored, watchedBefore: watchedBefore ?? [])
+    let records = watch.start(stored: stored, watchedBefore: watchedBefore)
     for root in watch.missingRoots {
       warn(
         "history: the watched path \(DisplayText.escaped(root, singleLine: true)) is not a directory; nothing under it is recorded until it is one"
