@@ -74,9 +74,10 @@ extension HistoryQueries {
     let ranges = roots.map { root in root == "/" ? ("", "\u{10FFFF}") : (root, root + "0") }
     var count: Int64 = 0
     for (low, high) in ranges {
-      count += try database.firstRow(
-        "SELECT count(*) FROM file_state WHERE path >= ? AND path < ?", [.text(low), .text(high)]
-      ) { $0.int64(0) } ?? 0
+      count +=
+        try database.firstRow(
+          "SELECT count(*) FROM file_state WHERE path >= ? AND path < ?", [.text(low), .text(high)]
+        ) { $0.int64(0) } ?? 0
     }
     var states = [String: StoredFileState](minimumCapacity: Int(clamping: count))
     let statement = try database.statement(
