@@ -1,3 +1,4 @@
+import ContentEncoding
 import FileWatch
 import Foundation
 import RefreshVocabulary
@@ -22,7 +23,7 @@ import Testing
         kind: .regular, device: 1, inode: Int64(100 + index), size: 4, modified: 1, changed: 1, mode: 0o644,
         owner: 0, group: 0))
     record.content = Array("v\(index)\n".utf8)
-    record.sha256 = "digest-\(index)"
+    record.sha256 = ContentDigest.sha256Hex(record.content!)
     return .fileChange(sequence: Int64(index + 1), runID: run, record)
   }
 

@@ -15,7 +15,7 @@ extension RunWriter {
     let keepsState = change.change != .deleted
     let previous = keepsState ? try stateContent(path: change.path) : nil
     let content = try change.content.map { bytes throws(SQLiteError) in
-      let digest = ContentDigest.sha256Hex(bytes)
+      let digest = Self.contentDigest(of: bytes, in: change)
       let stateMoves = keepsState && previous?.sha256 != digest
       return try storeContent(bytes, digest: digest, references: stateMoves ? 2 : 1)
     }
@@ -43,6 +43,18 @@ extension RunWriter {
     // The state's reference moved off the previous content (onto the new
     // one, counted when it was stored, or onto none).
     if let old = previous?.content, old != content { try release(content: old) }
+  }
+
+  /// The digest `contents` keeps `bytes` under: the change's own when it is
+  /// the plain digest of the file (kept whole and unmasked, or a link's
+  /// target: then `bytes` are what it digested), made again otherwise (a
+  /// masked text's digest is keyed, and not of what is kept).
+  static func contentDigest(of bytes: [UInt8], in change: FileChangeRecord) -> String {
+    guard let digest = change.sha256, !digest.hasPrefix(ContentDigest.keyedPrefix), !change.secret else {
+      return ContentDigest.sha256Hex(bytes)
+    }
+    assert(digest == ContentDigest.sha256Hex(bytes), "a plain digest that is not of the kept bytes: \(change.path)")
+    return digest
   }
 
   /// The content the path's last recorded state refers to, with its digest;
