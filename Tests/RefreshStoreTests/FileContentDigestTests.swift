@@ -9,13 +9,13 @@ import Testing
 /// plain digest when the text is the file as it is, made again when the
 /// text was masked (the change's digest is then keyed, of the file).
 @Suite struct FileContentDigestTests {
-  static func change(content: String, sha256: String?, secret: Bool = false) -> FileChangeRecord {
+  static func change(content: String, sha256: String?) -> FileChangeRecord {
     var record = FileChangeRecord(
       path: "/etc/app.conf", change: .modified, found: .duringRun, byRefresh: true, seenAt: 1,
       state: FileState(
         kind: .regular, device: 1, inode: 2, size: 3, modified: 4, changed: 5, mode: 0o644, owner: 0, group: 0))
     record.content = Array(content.utf8)
-    (record.sha256, record.secret) = (sha256, secret)
+    record.sha256 = sha256
     return record
   }
 

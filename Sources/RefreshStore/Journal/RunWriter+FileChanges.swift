@@ -50,7 +50,7 @@ extension RunWriter {
   /// target: then `bytes` are what it digested), made again otherwise (a
   /// masked text's digest is keyed, and not of what is kept).
   static func contentDigest(of bytes: [UInt8], in change: FileChangeRecord) -> String {
-    guard let digest = change.sha256, !digest.hasPrefix(ContentDigest.keyedPrefix), !change.secret else {
+    guard let digest = change.sha256, !digest.hasPrefix(ContentDigest.keyedPrefix) else {
       return ContentDigest.sha256Hex(bytes)
     }
     assert(digest == ContentDigest.sha256Hex(bytes), "a plain digest that is not of the kept bytes: \(change.path)")
