@@ -47,7 +47,9 @@ public struct FileTouch: Sendable, Equatable {
 /// mark, with its entries' events), given by ``mark(_:)`` as a scan enters
 /// it: nothing outside the watched trees (the history's own writes, other
 /// processes' files) makes an event to read. A directory made under a
-/// marked one is marked, with what it holds, when its event is read.
+/// marked one is marked, with what it holds, when its event is read; what
+/// it holds then is touched (no event will name it), so a collector knows
+/// every path under it without listing it again.
 public final class FanotifyWatcher: @unchecked Sendable {
   /// The event bits of <linux/fanotify.h> (the kernel's ABI).
   enum Bits {
@@ -305,16 +307,21 @@ public final class FanotifyWatcher: @unchecked Sendable {
       guard let path = self.path(event.handle, event.name, fsid: event.fsid, reader: &reader) else { continue }
       let renamedTo = self.path(event.to_handle, event.to_name, fsid: event.fsid, reader: &reader)
       guard scope.contains(path) || renamedTo.map(scope.contains) == true else { continue }
-      found.append(
-        FileTouch(path: path, renamedTo: renamedTo, origin: origin(of: event.pid, reader: &reader), seenAt: seenAt))
+      let origin = origin(of: event.pid, reader: &reader)
+      found.append(FileTouch(path: path, renamedTo: renamedTo, origin: origin, seenAt: seenAt))
       guard event.mask & Bits.onDirectory != 0 else { continue }
       // A directory moved or went: the cached paths under it may be stale.
       if event.mask & Bits.entryGone != 0 { reader.directories = [:] }
       // A directory came (made, or moved in): it and what it holds are
-      // marked (each before it is listed, so nothing made meanwhile is missed).
+      // marked (each before it is listed, so nothing made meanwhile is
+      // missed), and what it holds is touched by the same process: what
+      // was there before its mark makes no event, what comes after does.
       let arrived = renamedTo ?? path
       if event.mask & Bits.entryCame != 0, scope.contains(arrived) {
-        _ = TreeScan.scan(scope.narrowed(to: arrived)) { self.mark($0) }
+        let listed = TreeScan.scan(scope.narrowed(to: arrived)) { self.mark($0) }
+        for held in listed.states.keys where held != arrived {
+          found.append(FileTouch(path: held, renamedTo: nil, origin: origin, seenAt: seenAt))
+        }
       }
     }
     shared.withLock { shared in

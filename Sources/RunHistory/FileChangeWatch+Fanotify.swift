@@ -141,8 +141,11 @@ extension FileChangeWatch {
     return records
   }
 
-  /// What `paths` (and what lies under a directory among them that came,
-  /// went or was replaced) were, and are now.
+  /// What `paths` (and what lies under a directory among them that went
+  /// or was replaced) were, and are now. A directory that came where none
+  /// was is not listed: the watcher touched what it held when it marked it,
+  /// and what came after is an event, so each of its paths is among `paths`
+  /// (or was, at an earlier collection).
   private func states(of paths: Set<String>) -> (before: [String: FileState], after: TreeSnapshot) {
     var before: [String: FileState] = [:]
     var after = TreeSnapshot()
@@ -153,8 +156,9 @@ extension FileChangeWatch {
       var info = stat()
       let now = lstat(path, &info) == 0 ? FileState(info) : nil
       if let now { after.states[path] = now }
-      let sameDirectory = old.map { now?.isSameFile(as: $0) == true && now?.kind == .directory } ?? false
-      if !sameDirectory, old?.kind == .directory || now?.kind == .directory { replaced.append(path) }
+      guard let old else { continue }
+      let sameDirectory = now?.isSameFile(as: old) == true && now?.kind == .directory
+      if !sameDirectory, old.kind == .directory || now?.kind == .directory { replaced.append(path) }
     }
     for directory in replaced {
       for (path, state) in known where path.hasPrefix(directory + "/") { before[path] = state }

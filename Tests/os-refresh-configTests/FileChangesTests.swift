@@ -14,10 +14,18 @@ import Testing
     let etc = node.etc
     node.scratch.write("etc/nova/nova.conf", "[DEFAULT]\ndebug = False\nhost = a\n")
     for name in ["old.conf", "mode.conf", "gone.conf"] { node.scratch.write("etc/" + name, name + "\n") }
+    node.scratch.write("etc/keep/k.conf", "k\n")
     node.base.script("pre-configure.d/10-quiesce", "chmod 600 \(etc)/mode.conf")
     node.base.script(
       "configure.d/20-write", "sed -i 's/debug = False/debug = True/' \(etc)/nova/nova.conf; echo x > \(etc)/new.conf")
     node.base.script("configure.d/30-move", "mv \(etc)/old.conf \(etc)/moved.conf")
+    // A tree made outside and moved in (what it holds was never an event),
+    // and a watched directory renamed with what it holds.
+    let outside = node.scratch.url("outside")
+    node.base.script(
+      "configure.d/35-trees",
+      "mkdir -p \(outside)/tree/sub; echo t > \(outside)/tree/sub/t.conf; mv \(outside)/tree \(etc)/tree; "
+        + "mv \(etc)/keep \(etc)/kept")
     node.base.script("post-configure.d/40-clean", "rm \(etc)/gone.conf; mkdir -p \(etc)/conf.d/deep")
     // Into a directory a script of an earlier phase made (with fanotify:
     // marked when its event was read).
@@ -36,7 +44,10 @@ import Testing
       node.summary(changes) == [
         "metadata mode.conf by pre-configure/10-quiesce", "created new.conf by configure/20-write",
         "modified nova/nova.conf by configure/20-write", "renamed moved.conf from old.conf by configure/30-move",
-        "created conf.d by post-configure/40-clean", "created conf.d/deep by post-configure/40-clean",
+        "renamed kept from keep by configure/35-trees", "renamed kept/k.conf from keep/k.conf by configure/35-trees",
+        "created tree by configure/35-trees", "created tree/sub by configure/35-trees",
+        "created tree/sub/t.conf by configure/35-trees", "created conf.d by post-configure/40-clean",
+        "created conf.d/deep by post-configure/40-clean",
         "deleted gone.conf by post-configure/40-clean", "created conf.d/deep/late.conf by migration/50-late",
       ])
     let nova = try #require(changes.files.first { $0.path.hasSuffix("nova.conf") })
