@@ -16,3 +16,15 @@
 static inline int orc_sqlite_stop_counting_memory(void) {
   return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+/* Whether the connection refuses edits of its schema's text
+   (SQLITE_DBCONFIG_DEFENSIVE, off unless SQLite was built to default it
+   on): set to `on`; returns what it was. A migration that changes a
+   constraint in place (PRAGMA writable_schema) needs it off.
+   sqlite3_db_config() is variadic, so Swift calls it through here. */
+static inline int orc_sqlite_defensive(sqlite3 *db, int on) {
+  int was = 0, now = 0;
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &was);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, on, &now);
+  return was;
+}

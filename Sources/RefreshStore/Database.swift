@@ -104,6 +104,15 @@ package final class Database {
     try check(sqlite3_exec(handle, sql, nil, nil, nil), sql: sql)
   }
 
+  /// Runs `body` with the connection allowing edits of its schema's text
+  /// (`SQLITE_DBCONFIG_DEFENSIVE` off, SQLite's default), then puts the
+  /// setting back: for a migration that changes a constraint in place.
+  package func allowingSchemaEdits<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    let was = orc_sqlite_defensive(handle, 0)
+    defer { _ = orc_sqlite_defensive(handle, was) }
+    return try body()
+  }
+
   /// The statement for `sql`, prepared once per connection and reused.
   package func statement(_ sql: String) throws(SQLiteError) -> Statement {
     if let cached = statements[sql] {

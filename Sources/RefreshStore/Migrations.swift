@@ -32,6 +32,7 @@ extension Migration {
     embedded("0015_scrub_in_batches.sql", PackageResources._015_scrub_in_batches_sql),
     embedded("0016_file_changes.sql", PackageResources._016_file_changes_sql),
     embedded("0017_run_seals.sql", PackageResources._017_run_seals_sql),
+    embedded("0018_vocabulary_checks.sql", PackageResources._018_vocabulary_checks_sql),
   ]
 
   /// A migration embedded in the binary; its version is its file name's NNNN
@@ -39,6 +40,11 @@ extension Migration {
   private static func embedded(_ fileName: String, _ bytes: [UInt8]) -> Migration {
     Migration(version: Int(fileName.prefix(4)) ?? 0, fileName: fileName, sql: String(decoding: bytes, as: UTF8.self))
   }
+
+  /// Whether it edits tables' definitions in place (`PRAGMA
+  /// writable_schema`), SQLite's way of changing a constraint without
+  /// rebuilding a table: the migrator then moves the schema's version on.
+  var editsSchemaInPlace: Bool { sql.contains("PRAGMA writable_schema = ON") }
 
   /// The schema version this binary writes.
   public static var latestVersion: Int { all.last?.version ?? 0 }

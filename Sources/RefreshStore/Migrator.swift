@@ -28,7 +28,19 @@ enum Migrator {
       try database.transaction(durable: true) { () throws(SQLiteError) in
         // Another process may have migrated while we waited for the lock.
         guard try database.integerPragma("user_version") < migration.version else { return }
-        try database.execute(migration.sql)
+        if migration.editsSchemaInPlace {
+          try database.allowingSchemaEdits { () throws(SQLiteError) in
+            try database.execute(migration.sql)
+            // The last step of SQLite's procedure: the schema's version
+            // moves on, so every connection (this one too) reads the edited
+            // definitions again before its next statement.
+            // (A 32-bit number in the file's header: past its largest, 1.)
+            let schema = try database.integerPragma("schema_version")
+            try database.execute("PRAGMA schema_version = \(schema < Int64(Int32.max) ? schema + 1 : 1)")
+          }
+        } else {
+          try database.execute(migration.sql)
+        }
         try database.execute("PRAGMA user_version = \(migration.version)")
       }
     }

@@ -3,7 +3,8 @@
 /// A reader (`history`, `diff`, `why`, `status`) never writes the schema:
 /// a rollback to the release that wrote the file must keep working, and a
 /// node's disk mounted read-only for forensics cannot be written at all.
-/// Every migration since the first only adds tables and columns, so an older
+/// Every migration since the first only adds tables and columns (0018 only
+/// rewrites constraints, which a reader never meets), so an older
 /// file is read through the latest schema's shape: in the connection's
 /// TEMP schema, which SQLite searches before MAIN for an unqualified name,
 /// a table the file lacks is an empty table of the same columns, and a table

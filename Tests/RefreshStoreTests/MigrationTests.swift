@@ -40,6 +40,39 @@ import Testing
     }
   }
 
+  /// Migration 0018 edits the tables' CHECKs in place: each connection
+  /// open on the file (the migrating one and another) reads them again,
+  /// and then inserts a row without building an index for the check, which
+  /// still refuses what is not in the vocabulary.
+  @Test func theVocabularyChecksAreComparisonsThatStillHoldOnEveryConnection() throws {
+    let directory = TemporaryDirectory("orc-store")
+    let path = directory.path + "/history.sqlite"
+    let database = try Database(path: path)
+    try Migrator.migrate(database, upTo: 17)
+    try database.execute(Fixtures.run(1, status: "running"))
+    let other = try Database(path: path)
+    let insert = """
+      INSERT INTO file_changes (run_id, path, change, found, by_refresh, seen_at, file_kind)
+        VALUES (1, ?, ?, 'during_run', 1, 1, 'regular')
+      """
+    // The program an insert runs, once a statement read the schema (an
+    // EXPLAIN alone never checks it, and is prepared anew for each `when`).
+    let opcodes = { (connection: Database, when: String) throws -> [String] in
+      _ = try connection.firstRow("SELECT count(*) FROM file_changes") { $0.int64(0) }
+      return try connection.rows("EXPLAIN \(insert) -- \(when)", [.text("/p"), .text("created")]) { $0.text(1) }
+    }
+    #expect(try opcodes(other, "before").contains("OpenEphemeral"), "an IN list builds an index for each row")
+    try Migrator.migrate(database)
+    for connection in [database, other] {
+      #expect(try !opcodes(connection, "after").contains("OpenEphemeral"))
+      try connection.statement(insert).run([.text("/ok"), .text("metadata")])
+      #expect(throws: SQLiteError.self) { try connection.statement(insert).run([.text("/no"), .text("touched")]) }
+    }
+    #expect(throws: SQLiteError.self) { try database.execute(Fixtures.run(2, status: "finished")) }
+    #expect(try database.firstRow("PRAGMA integrity_check") { $0.text(0) } == "ok")
+    #expect(try database.firstRow("SELECT count(*) FROM file_changes") { $0.int64(0) } == 2)
+  }
+
   @Test func aDatabaseFromANewerBinaryIsRefusedAndLeftUntouched() throws {
     let directory = TemporaryDirectory("orc-store")
     let path = directory.path + "/history.sqlite"
@@ -275,6 +308,22 @@ enum Fixtures {
           ("SELECT count(*) FROM runs WHERE id = 24 AND status = 'success'", 1),
           ("SELECT first_run FROM seal_state", 25), ("SELECT next_position FROM seal_state", 0),
           ("SELECT count(*) FROM seal_state WHERE key_created_at IS NULL", 1), ("SELECT count(*) FROM run_seals", 0),
+        ]
+      )
+    case 17:
+      // The vocabulary checks become comparisons: every row kept, no IN
+      // list left in any table's definition, and they still hold.
+      return (
+        run(26, status: "success")
+          + """
+          INSERT INTO file_changes (run_id, path, change, found, by_refresh, seen_at, file_kind)
+            VALUES (26, '/etc/a.conf', 'created', 'during_run', 1, 1, 'regular');
+          """,
+        [
+          ("SELECT count(*) FROM runs WHERE id = 26 AND status = 'success'", 1),
+          ("SELECT count(*) FROM file_changes WHERE run_id = 26 AND change = 'created'", 1),
+          ("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%CHECK (%IN (''%'", 0),
+          ("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%change = ''metadata''%'", 1),
         ]
       )
     default:

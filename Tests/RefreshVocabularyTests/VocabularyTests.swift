@@ -6,11 +6,12 @@ import Testing
 @testable import RefreshStore
 
 /// The vocabulary is the one spelling of the domain's words: the schema's
-/// CHECK lists must say exactly what the enums say.
+/// CHECKs must allow exactly what the enums say.
 @Suite struct VocabularyTests {
-  /// The `CHECK (column IN (…))` list of `column` in `table`, read from the
-  /// schema a fully migrated database holds (sqlite_master keeps each
-  /// table's CREATE statement as the migrations left it).
+  /// The values the `CHECK (column = 'a' OR column = 'b' …)` of `column`
+  /// in `table` allows, in order, read from the schema a fully migrated
+  /// database holds (sqlite_master keeps each table's CREATE statement as
+  /// the migrations left it: 0018 made the IN lists comparisons).
   func checkList(table: String, column: String) throws -> [String] {
     let directory = TemporaryDirectory("orc-vocabulary")
     let database = try Database(path: directory.url("schema.sqlite"))
@@ -22,12 +23,13 @@ import Testing
     let marker = "\(column) TEXT NOT NULL"
     let start = try #require(sql.range(of: marker), "\(table).\(column) is not in the schema")
     let rest = sql[start.upperBound...]
-    let check = try #require(rest.range(of: "CHECK"), "\(table).\(column) has no CHECK")
+    let check = try #require(rest.range(of: "CHECK ("), "\(table).\(column) has no CHECK")
     #expect(!rest[..<check.lowerBound].contains(","), "the CHECK after \(table).\(column) belongs to another column")
-    let open = try #require(rest[check.upperBound...].range(of: "IN ("))
-    let close = try #require(rest[open.upperBound...].firstIndex(of: ")"))
-    return rest[open.upperBound..<close].split(separator: ",").map {
-      $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+    let close = try #require(rest[check.upperBound...].firstIndex(of: ")"))
+    return try rest[check.upperBound..<close].components(separatedBy: " OR ").map { term in
+      let prefix = "\(column) = '"
+      #expect(term.hasPrefix(prefix) && term.hasSuffix("'"), "\(table).\(column): \(term)")
+      return String(try #require(term.dropFirst(prefix.count).dropLast().split(separator: "'").first))
     }
   }
 
