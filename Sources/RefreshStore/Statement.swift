@@ -79,7 +79,7 @@ package final class Statement {
   private func bind(_ text: String, at index: Int32) -> Int32 {
     let status = text.utf8.withContiguousStorageIfAvailable { bytes -> Int32 in
       let count = bytes.firstIndex(of: 0) ?? bytes.count
-      guard count > 0, let start = bytes.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, nil) }
+      guard count > 0, let start = bytes.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, transient) }
       return start.withMemoryRebound(to: CChar.self, capacity: count) {
         sqlite3_bind_text64(handle, index, $0, UInt64(count), transient, UInt8(SQLITE_UTF8))
       }
