@@ -212,20 +212,15 @@ extension HistoryQueries {
     // oldest first: two reads along the run's index that stop at their
     // limits (one read ordered by `found = 'before_run'` sorted every row
     // of the run: 13 ms for 20,000 changes, at each run's start and end).
+    let oldest = { (found: FileChangeTime, count: Int64) throws -> [FileVersion] in
+      guard count > 0 else { return [] }
+      return try self.database.rows(
+        Self.versionColumns + " WHERE run_id = ? AND found = ? ORDER BY id LIMIT ?",
+        [.integer(id), .word(found), .integer(count)], Self.version)
+    }
     let limit = Int64(FileWatchSummary.eventLimit)
-    let drift =
-      counts.2 == 0
-      ? []
-      : try database.rows(
-        Self.versionColumns + " WHERE run_id = ? AND found = ? ORDER BY id LIMIT ?",
-        [.integer(id), .word(FileChangeTime.beforeRun), .integer(min(limit, counts.2))], Self.version)
-    let during =
-      drift.count == limit
-      ? []
-      : try database.rows(
-        Self.versionColumns + " WHERE run_id = ? AND found = ? ORDER BY id LIMIT ?",
-        [.integer(id), .word(FileChangeTime.duringRun), .integer(limit - Int64(drift.count))], Self.version)
-    let first = drift + during
+    let drift = try oldest(.beforeRun, min(limit, counts.2))
+    let first = try drift + oldest(.duringRun, limit - Int64(drift.count))
     let latest = try database.rows(
       Self.versionColumns + " WHERE run_id = ? AND found = ? ORDER BY id DESC LIMIT 5",
       [.integer(id), .word(FileChangeTime.duringRun)], Self.version)

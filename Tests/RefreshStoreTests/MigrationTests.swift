@@ -312,7 +312,8 @@ enum Fixtures {
       )
     case 17:
       // The vocabulary checks become comparisons: every row kept, no IN
-      // list left in any table's definition, and they still hold.
+      // list left in any table's definition (that they still hold is
+      // theVocabularyChecksAreComparisonsThatStillHoldOnEveryConnection).
       return (
         run(26, status: "success")
           + """
