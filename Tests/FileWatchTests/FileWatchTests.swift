@@ -204,6 +204,37 @@ import Testing
     #expect(written == [root + "/made/deeper/a.conf", root + "/moved/deeper/b.conf"])
   }
 
+  /// A watcher that goes takes its thread and its group with it: the
+  /// thread held it, so neither ever went, and the group's marks were freed
+  /// by the process's exit, which waited for the kernel to do it.
+  @Test func aWatcherThatGoesClosesItsGroup() throws {
+    let directory = TemporaryDirectory()
+    let root = directory.directory("etc")
+    let scope = WatchScope(paths: [root], excludes: [])
+    var info = stat()
+    #expect(stat(root, &info) == 0)
+    let mark = "fanotify ino:" + String(info.st_ino, radix: 16) + " sdev:"
+    do {
+      let watcher = try FanotifyWatcher(scope: scope)
+      _ = TreeScan.scan(scope, entering: watcher.mark)
+      _ = directory.write("etc/a.conf", "a")
+      #expect(Set(watcher.collect().touches.map(\.path)) == [root + "/a.conf"])
+      #expect(Self.groupsMarking(mark) == 1)
+    }
+    // Closed on a thread of its own (the kernel frees the marks first).
+    #expect(waitUntil(seconds: 30) { Self.groupsMarking(mark) == 0 })
+  }
+
+  /// How many of this process's fanotify groups hold `mark` (a line of
+  /// their /proc/self/fdinfo, proc(5)).
+  private static func groupsMarking(_ mark: String) -> Int {
+    let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return descriptors.filter { descriptor in
+      let info = (try? String(contentsOfFile: "/proc/self/fdinfo/" + descriptor, encoding: .utf8)) ?? ""
+      return info.split(separator: "\n").contains { $0.hasPrefix(mark) }
+    }.count
+  }
+
   /// Reading a changed file for the record leaves its access time as it
   /// was: under relatime, a plain read of a file whose access time is
   /// behind its modification time would move it.
