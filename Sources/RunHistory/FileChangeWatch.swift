@@ -74,8 +74,13 @@ struct FileChangeWatch {
   private var recorded = 0
   /// Watched roots found missing (or not directories) at the start.
   private(set) var missingRoots: [String] = []
-  /// The listing ``scanAtStart()`` made, until ``start(stored:watchedBefore:)`` takes it.
-  private var startSnapshot: TreeSnapshot?
+  /// The listing ``scanAtStart()`` began (and what it cost), until
+  /// ``start(stored:watchedBefore:)`` takes it.
+  private var startScan: Background<(snapshot: TreeSnapshot, cost: Int64)>?
+  /// What the recorder gives ``start(stored:watchedBefore:)`` once it is
+  /// in: the history's last states, read on a thread of their own, and the
+  /// paths watched before.
+  var pendingStart: (stored: Background<Result<[String: StoredFileState], any Error>>, watchedBefore: [String])?
   var watch: FileWatchRecord
 
   /// What recording a script's changes while it runs left for its end.
@@ -119,9 +124,11 @@ struct FileChangeWatch {
 
   // MARK: - Boundaries
 
-  /// The run starts: the watch is set up and the watched paths listed,
-  /// before any script runs (the history's last states can be read
-  /// meanwhile, for ``start(stored:watchedBefore:)``).
+  /// The run starts: the watch is set up, and the watched paths are listed
+  /// on a thread of their own while the runner goes on towards its first
+  /// script (6 ms of a start with this machine's /etc; the history's last
+  /// states are read meanwhile too), for ``start(stored:watchedBefore:)``,
+  /// which must come before any script or environment.d file runs.
   mutating func scanAtStart() {
     if settings.method != .scan {
       // The scan marks each directory before listing it: an entry made
@@ -129,16 +136,22 @@ struct FileChangeWatch {
       watcher = try? FanotifyWatcher(scope: settings.scope, readsContinuously: settings.readsEventsContinuously)
       if watcher != nil { watch.method = .fanotify }
     }
-    startSnapshot = scan()
+    let (scope, watcher, clock) = (settings.scope, watcher, clock)
+    startScan = Background {
+      let started = clock.monotonicNanoseconds()
+      let snapshot = TreeScan.scan(scope, entering: watcher.map { watcher in { watcher.mark($0) } })
+      return (snapshot, clock.monotonicNanoseconds() - started)
+    }
   }
 
   /// The changes made since the paths' last recorded states (`before_run`),
   /// and the baseline of paths no run watched before, from the listing
-  /// ``scanAtStart()`` made (made now if it was not).
+  /// ``scanAtStart()`` began (made now if it was not).
   mutating func start(stored: [String: StoredFileState], watchedBefore: [String]) -> [FileChangeRecord] {
-    if startSnapshot == nil { scanAtStart() }
-    let snapshot = startSnapshot ?? TreeSnapshot()
-    startSnapshot = nil
+    if startScan == nil { scanAtStart() }
+    let scanned = startScan?.value
+    startScan = nil
+    let snapshot = scanned.map { noteScanned($0.snapshot, cost: $0.cost) } ?? TreeSnapshot()
     missingRoots = snapshot.missingRoots
     let old = settings.scope.paths.filter { watchedBefore.contains($0) }
     let allOld = old.count == settings.scope.paths.count
@@ -243,7 +256,13 @@ struct FileChangeWatch {
   mutating func scan() -> TreeSnapshot {
     let started = clock.monotonicNanoseconds()
     let snapshot = TreeScan.scan(settings.scope, entering: marking)
-    scanCost = clock.monotonicNanoseconds() - started
+    return noteScanned(snapshot, cost: clock.monotonicNanoseconds() - started)
+  }
+
+  /// Takes `snapshot`, a scan that cost `cost` ns: what the next scan is
+  /// weighed against, and what makes the record incomplete.
+  private mutating func noteScanned(_ snapshot: TreeSnapshot, cost: Int64) -> TreeSnapshot {
+    scanCost = cost
     if !snapshot.isComplete, watch.complete {
       watch.complete = false
       watch.incompleteReason =

@@ -36,8 +36,7 @@ public final class HistoryRecorder: RunObserver {
   private var deployments: HeatDeployments?
   /// The watched files.
   var files: FileChangeWatch?
-  /// The templates root of the run's own environment, while the templates
-  /// are recorded only once environment.d tells the root scripts see.
+  /// The run's own templates root, while templates wait for the one environment.d tells scripts.
   private var deferredTemplates: String?
   /// The bytes the database's pages held when the run started.
   var usedAtStart: Int64?
@@ -227,6 +226,7 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func environmentWillLoad(_ files: [String], for phase: Phase) {
+    settleFileStart()
     captures.startEnvironment()
   }
 
@@ -253,7 +253,7 @@ public final class HistoryRecorder: RunObserver {
   }
 
   public func scriptWillStart(_ script: Script, in phase: Phase, span: SpanStart) {
-    files?.scriptWillStart()
+    filesBeforeScript()
     captures.startScript()
     currentStart = nil
     guard let runID, store != nil, journal != nil else { return }

@@ -93,6 +93,26 @@ import Testing
     #expect(node.summary(try node.changes()) == ["created daemon.conf by configure/10-starts-daemon"])
   }
 
+  /// environment.d is sourced before the first script, while the start's
+  /// listing of a large watched tree could still be going on (it is made
+  /// on a thread of its own): what its files write is the refresh's, never
+  /// taken for a change made before the run.
+  @Test(arguments: [WatchMethod.fanotify, .scan])
+  func whatEnvironmentDWritesIsTheRefreshsNeverDrift(method: WatchMethod) throws {
+    let node = WatchedNode(method: method)
+    for directory in 0..<40 {
+      for file in 0..<100 { node.scratch.write("etc/d\(directory)/f\(file).conf", "\(file)\n") }
+    }
+    node.base.script("pre-configure.d/10-first", "true")
+    #expect(node.refresh().status == 0)
+    node.base.write(
+      "environment.d/10-writes", "for d in \(node.etc)/d*; do echo env > \"$d/env.conf\"; done\n")
+    #expect(node.refresh().status == 0)
+    let changes = try node.changes()
+    #expect(changes.files.filter { $0.when != .duringRun }.map(\.path) == [])
+    #expect(changes.files.filter { $0.path.hasSuffix("/env.conf") && $0.byRefresh }.count == 40)
+  }
+
   /// A process outside the refresh writes under a watched path while a script runs.
   @Test func aProcessOutsideTheRefreshIsNotTakenForIt() throws {
     let node = WatchedNode(method: .fanotify)
