@@ -117,8 +117,9 @@ import Testing
     let port = prometheus.port
     // The rules are evaluated every second, and each node is scraped on a
     // timer of its own: an evaluation may see one failing node before the
-    // other. So the wait is for the whole answer (bounded); what it last
-    // saw is what the expectation below prints when it never came.
+    // other, and the healthy node may not be scraped yet. So the wait is
+    // for the whole answer (bounded); what it last saw is what the
+    // expectations below print when it never came.
     var causes: [String] = []
     #expect(
       waitUntil(seconds: 45) {
@@ -127,6 +128,7 @@ import Testing
         }
         return causes == ["input_key_changed settings.port 2"]
           && Self.query(port, "ALERTS{alertname=\"OsRefreshConfigFailing\"}")?.count == 2
+          && Self.query(port, "up == 1")?.count == 3
       })
     #expect(causes == ["input_key_changed settings.port 2"])
     #expect(Self.query(port, "up == 1")?.count == 3)
