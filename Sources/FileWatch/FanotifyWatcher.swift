@@ -162,11 +162,8 @@ public final class FanotifyWatcher: @unchecked Sendable {
     wake = try PipeEnds.signal()
     told = try PipeEnds.signal()
     guard readsContinuously else { return }
-    // No reference to the watcher, whose deinit stops and joins the thread:
-    // a capture, even `unowned(unsafe)`, holds it for all of `loop()`, so
-    // neither ever ended (the process's exit closed the group).
-    let unretained = Unmanaged.passUnretained(self)
-    thread = QuietThread.start { unretained._withUnsafeGuaranteedRef { $0.loop() } }
+    // Not held by its thread: the watcher's deinit stops and joins it.
+    thread = QuietThread.start(unretained: self) { $0.loop() }
   }
 
   /// Marks the open directory `directory`: its entries' changes are events

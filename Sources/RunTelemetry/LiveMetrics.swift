@@ -85,7 +85,7 @@ public final class LiveMetrics: RunObserver, @unchecked Sendable {
     }
     // The pipe is in place before the thread that polls it starts.
     wake = try? PipeEnds()
-    guard wake != nil, let started = QuietThread.start({ [unowned(unsafe) self] in self.loop() }) else { return }
+    guard wake != nil, let started = QuietThread.start(unretained: self, { $0.loop() }) else { return }
     (thread, running) = (started, true)
   }
 

@@ -31,4 +31,16 @@ public enum QuietThread {
     }
     return thread
   }
+
+  /// Starts `loop` on a new thread with `object`, which the thread does not
+  /// hold: the object's deinit must stop and join the thread before
+  /// anything the loop uses goes away. A closure capturing the object, even
+  /// `unowned(unsafe)`, holds it for the length of the call, so a loop that
+  /// only its deinit ends would keep it, and itself, forever.
+  public static func start<Object: AnyObject & Sendable>(
+    unretained object: Object, _ loop: @escaping @Sendable (Object) -> Void
+  ) -> pthread_t? {
+    let unretained = Unmanaged.passUnretained(object)
+    return start { unretained._withUnsafeGuaranteedRef { loop($0) } }
+  }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SystemInterface
 import TestSupport
 import Testing
@@ -134,5 +135,38 @@ import Testing
     #expect(!notice.isRaised, "read, and nobody raised it")
     notice.raise()
     #expect(notice.isRaised)
+  }
+}
+
+/// A thread started with `QuietThread.start(unretained:)` does not keep its
+/// object: the object goes when its last owner lets it go, and its deinit
+/// ends the thread.
+@Suite struct QuietThreadTests {
+  private final class Looping: @unchecked Sendable {
+    let stopping = Atomic<Bool>(false)
+    var thread: pthread_t?
+    /// Bounded: a thread that kept its object alive ends the test, not the suite.
+    static let deadline = Date().addingTimeInterval(60)
+
+    init() { thread = QuietThread.start(unretained: self) { $0.loop() } }
+
+    private func loop() {
+      while !stopping.load(ordering: .acquiring), Date() < Self.deadline { usleep(1000) }
+    }
+
+    deinit {
+      stopping.store(true, ordering: .releasing)
+      if let thread { pthread_join(thread, nil) }
+    }
+  }
+
+  @Test func theThreadDoesNotKeepItsObject() {
+    weak var released: Looping?
+    do {
+      let looping = Looping()
+      released = looping
+      #expect(looping.thread != nil)
+    }
+    #expect(released == nil)
   }
 }

@@ -27,7 +27,7 @@ public final class PendingWriter: @unchecked Sendable {
     self.done = done
     // Not retained by its thread: deinit joins the thread (stop) before
     // anything the loop uses goes away.
-    guard let started = QuietThread.start({ [unowned(unsafe) self] in self.loop() }) else { return nil }
+    guard let started = QuietThread.start(unretained: self, { $0.loop() }) else { return nil }
     thread = started
     running = true
   }
